@@ -1,0 +1,15 @@
+//! Pure domain rules of Fangkong (防控): parsing constructors for the values that come from outside
+//! (resident ID numbers, phone numbers, org codes), masking for display, and small reference lists.
+//! No I/O and no heavy dependencies, so these compile and test in seconds.
+
+pub mod ethnicity;
+pub mod mask;
+pub mod org_code;
+pub mod phone;
+pub mod resident_id;
+mod text;
+
+pub use org_code::{OrgCode, OrgLevel, Scope};
+pub use phone::{Phone, PhoneError};
+pub use resident_id::{IdError, ResidentId, Sex};
+pub use text::normalize_width;

@@ -1,0 +1,27 @@
+use super::{Actor, AuditEvent, AuditRow};
+use crate::db::Db;
+use crate::on_db;
+use fangkong_rules::Scope;
+
+pub const INSERT_SQL: &str = "insert into audit_log (at, actor_id, actor, action, record_type, record_id, org_code, client_addr, detail) \
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/// Records an event that is not part of a write (a view, a search, an export, a login).
+pub async fn record(db: &Db, actor: &Actor, event: AuditEvent) -> sqlx::Result<()> {
+    on_db!(db, pool => crate::audit_insert!(pool, actor, event).map(|_| ()))
+}
+
+/// The newest audit rows about records in `scope`, older than `before` when paging.
+pub async fn list(db: &Db, scope: &Scope, action: Option<&str>, before: Option<i64>, limit: i64) -> sqlx::Result<Vec<AuditRow>> {
+    let (low, high) = scope.bounds();
+    on_db!(db, pool => {
+        sqlx::query_as::<DB, AuditRow>(
+            "select id, at, actor_id, actor, action, record_type, record_id, org_code, client_addr, detail \
+             from audit_log where org_code >= $1 and org_code < $2 \
+             and ($3 is null or action = $3) and ($4 is null or id < $4) \
+             order by id desc limit $5",
+        )
+        .bind(low).bind(high).bind(action).bind(before).bind(limit)
+        .fetch_all(pool).await
+    })
+}

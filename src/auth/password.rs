@@ -1,0 +1,57 @@
+//! Argon2id password hashes in PHC format. Hashing is CPU-heavy: call these from `spawn_blocking`.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+pub const MIN_LENGTH: usize = 8;
+
+pub fn hash(password: &str) -> anyhow::Result<String> {
+    let hash = Argon2::default().hash_password(password.as_bytes()).map_err(|e| anyhow::anyhow!("hashing password: {e}"))?;
+    Ok(hash.to_string())
+}
+
+pub fn verify(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// Checks a new password against the policy; the message is shown beside the field.
+pub fn check_policy(password: &str) -> Result<(), &'static str> {
+    if password.chars().count() < MIN_LENGTH {
+        return Err("密码至少 8 位");
+    }
+    if password.chars().all(|c| c.is_ascii_digit()) {
+        return Err("密码不能全是数字");
+    }
+    Ok(())
+}
+
+/// A random password for generated accounts: 16 characters without look-alikes (0/O, 1/l/I).
+pub fn generate() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("OS random source");
+    bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_verifies_its_password_and_no_other() {
+        let h = hash("correct horse").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify("correct horse", &h));
+        assert!(!verify("wrong horse", &h));
+        assert!(!verify("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn short_and_digit_only_passwords_are_refused() {
+        assert!(check_policy("short").is_err());
+        assert!(check_policy("12345678").is_err());
+        assert!(check_policy("hengyang2020").is_ok());
+        assert_eq!(generate().len(), 16);
+    }
+}

@@ -1,0 +1,20 @@
+//! China runs on one fixed offset, UTC+8, with no daylight saving: "today" for every rule is the
+//! calendar date there.
+
+use time::{Date, OffsetDateTime, UtcOffset};
+
+pub const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
+    Ok(o) => o,
+    Err(_) => panic!("valid offset"),
+};
+
+pub fn today() -> Date {
+    OffsetDateTime::now_utc().to_offset(CHINA).date()
+}
+
+/// Formats epoch microseconds as Beijing time, `2020-02-04 14:30`.
+pub fn format_micros(micros: i64) -> String {
+    let Ok(t) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000) else { return String::new() };
+    let t = t.to_offset(CHINA);
+    format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), t.month() as u8, t.day(), t.hour(), t.minute())
+}

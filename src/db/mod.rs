@@ -1,0 +1,71 @@
+//! Storage: one body of SQL on SQLite (the embedded default) and PostgreSQL (production).
+//!
+//! Both drivers take `$1…$n` placeholders, so a query is written once and expanded per backend by
+//! [`on_db!`]. Timestamps are integer epoch microseconds (SQLite would sort RFC 3339 text wrongly);
+//! dates are `date` on PostgreSQL and ISO text on SQLite, both decoded as `time::Date`.
+
+mod connect;
+
+pub use connect::{connect, database_url_for};
+
+use sqlx::{PgPool, SqlitePool};
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` once per backend with `$pool` bound to that backend's pool and the type alias `DB`
+/// naming its `sqlx::Database`, so `sqlx::query_as::<DB, Row>(SQL)` is written once.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => {
+                #[allow(dead_code)]
+                type DB = sqlx::Sqlite;
+                $body
+            }
+            $crate::db::Db::Postgres($pool) => {
+                #[allow(dead_code)]
+                type DB = sqlx::Postgres;
+                $body
+            }
+        }
+    };
+}
+
+impl Db {
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies pending migrations. On PostgreSQL sqlx holds an advisory lock while migrating, so two
+    /// servers starting together against one database do not race.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_db!(self, pool => pool.close().await)
+    }
+}
+
+/// Whether a database error is a unique-key violation (mapped to a 409 or a field error by callers).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+/// Microseconds since the Unix epoch, the one timestamp representation in storage.
+pub fn now_micros() -> i64 {
+    let now = time::OffsetDateTime::now_utc();
+    (now.unix_timestamp_nanos() / 1000) as i64
+}

@@ -1,0 +1,117 @@
+//! The demo city (`fangkong demo`, `serve --demo`): Hengyang's real counties and townships with
+//! synthetic villages, grids, households and persons, and one account per role.
+
+mod batch;
+mod city;
+mod names;
+mod random;
+
+use crate::auth::{Role, password};
+use crate::db::{Db, now_micros};
+use crate::on_db;
+use anyhow::Context;
+use batch::{Cell, Table};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::Write;
+use std::path::Path;
+
+/// One demo account per role, at representative units. The grid worker's grid is the first grid of
+/// the first community of 蔡子池街道 (耒阳市), the street the city party secretary visited on 2020-02-03.
+pub const ACCOUNTS: [(&str, Role, &str, &str); 10] = [
+    ("admin", Role::Admin, "430400", "系统管理员"),
+    ("city", Role::CityCommander, "430400", "市指挥部值班员"),
+    ("leiyang", Role::CountyCommander, "430481", "耒阳市指挥部"),
+    ("hengnan", Role::CountyCommander, "430422", "衡南县指挥部"),
+    ("caiziqi", Role::TownshipOfficer, "430481001", "蔡子池街道干部"),
+    ("grid", Role::GridWorker, "430481001001001", "金南社区网格员"),
+    ("hospital", Role::HospitalStaff, "430400", "市定点医院"),
+    ("checkpoint", Role::CheckpointStaff, "430422107", "花桥镇卡点"),
+    ("enterprise", Role::EnterpriseContact, "430481001", "企业联络员"),
+    ("sanitation", Role::SanitationInspector, "430407", "石鼓区环卫考核组"),
+];
+
+pub async fn has_accounts(db: &Db) -> sqlx::Result<bool> {
+    let n: i64 = on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select count(*) from users").fetch_one(pool).await)?;
+    Ok(n > 0)
+}
+
+/// Loads the demo city in one transaction (all or nothing) and writes the generated passwords to
+/// `demo-accounts.txt` in the data directory, readable by its owner only.
+pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    println!("正在生成演示城市(衡阳市,{people} 人)… / generating the demo city");
+    let first_household_id: i64 = on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select coalesce(max(id), 0) + 1 from households").fetch_one(pool).await)?;
+    let city = city::generate(people, seed, crate::clock::today(), first_household_id);
+    let passwords: Vec<String> = ACCOUNTS.iter().map(|_| password::generate()).collect();
+    let hashes = tokio::task::spawn_blocking({
+        let passwords = passwords.clone();
+        move || passwords.iter().map(|p| password::hash(p)).collect::<anyhow::Result<Vec<String>>>()
+    })
+    .await??;
+    let grid_worker_unit = ACCOUNTS[5].2;
+    anyhow::ensure!(city.units.iter().any(|u| u.code == grid_worker_unit), "demo grid {grid_worker_unit} was not generated");
+
+    let now = now_micros();
+    let tables = vec![
+        Table::new("org_units", &["code", "parent_code", "name", "level", "kind", "created_at"], city.units.iter().map(|u| {
+            vec![Cell::text(&u.code), Cell::opt(u.parent_code.clone()), Cell::text(&u.name), Cell::text(&u.level), Cell::opt(u.kind.clone()), Cell::Int(Some(now))]
+        })),
+        Table::new("households", &["id", "org_code", "address", "building", "unit", "room", "created_at"], city.households.iter().map(|h| {
+            vec![Cell::Int(Some(h.id)), Cell::text(&h.org_code), Cell::text(&h.address), Cell::opt(h.building.clone()), Cell::opt(h.unit.clone()), Cell::opt(h.room.clone()), Cell::Int(Some(now))]
+        })),
+        Table::new(
+            "persons",
+            &["org_code", "household_id", "name", "id_type", "id_number", "id_key", "id_legacy", "sex", "birth_date", "phone", "ethnicity", "current_address", "hukou_code", "created_at", "updated_at"],
+            city.persons.iter().map(|p| {
+                vec![
+                    Cell::text(&p.org_code), Cell::Int(Some(p.household_id)), Cell::text(&p.name), Cell::text("resident_id"),
+                    Cell::text(&p.id_number), Cell::text(&p.id_number), Cell::Bool(false), Cell::text(p.sex), Cell::Date(Some(p.birth_date)),
+                    Cell::opt(p.phone.clone()), Cell::text(p.ethnicity), Cell::text(&p.address), Cell::text(&p.hukou_code),
+                    Cell::Int(Some(now)), Cell::Int(Some(now)),
+                ]
+            }),
+        ),
+        Table::new("users", &["username", "display_name", "password_hash", "role", "org_code", "active", "created_at"], ACCOUNTS.iter().zip(&hashes).map(|((user, role, org, name), hash)| {
+            vec![Cell::text(user), Cell::text(name), Cell::text(hash), Cell::text(role.as_str()), Cell::text(org), Cell::Bool(true), Cell::Int(Some(now))]
+        })),
+    ];
+    let total_rows: usize = tables.iter().map(Table::len).sum();
+    let bar = ProgressBar::new(total_rows as u64);
+    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} 行 {msg} ({eta})").expect("static template"));
+    let loaded = batch::insert_all(db, &tables, &bar).await.context("loading the demo city")?;
+    bar.finish_and_clear();
+    if !loaded {
+        println!("演示城市已存在,未重复加载 / the demo city is already loaded");
+        return Ok(());
+    }
+    let file = write_accounts(data_dir, &passwords)?;
+    println!(
+        "演示城市已加载:{} 个村/社区/网格,{} 户,{} 人,用时 {:.1} 秒 / demo city loaded",
+        city.units.len(),
+        city.households.len(),
+        city.persons.len(),
+        started.elapsed().as_secs_f64()
+    );
+    println!("\n演示账号(只显示这一次;也已写入 {}):", file.display());
+    for ((user, role, org, _), pw) in ACCOUNTS.iter().zip(&passwords) {
+        println!("  {user:<11} {pw}  {:<14} {org}", role.zh());
+    }
+    Ok(())
+}
+
+fn write_accounts(data_dir: &Path, passwords: &[String]) -> anyhow::Result<std::path::PathBuf> {
+    std::fs::create_dir_all(data_dir)?;
+    let path = data_dir.join("demo-accounts.txt");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    writeln!(file, "# 防控平台演示账号 / demo accounts: username password role home-unit")?;
+    for ((user, role, org, _), pw) in ACCOUNTS.iter().zip(passwords) {
+        writeln!(file, "{user}\t{pw}\t{}\t{org}", role.as_str())?;
+    }
+    Ok(path)
+}

@@ -1,0 +1,12 @@
+//! Fangkong (防控): a city's epidemic prevention-and-control command platform.
+//! Modules are features; each holds its types, rules, storage, API and pages.
+
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod db;
+pub mod demo;
+pub mod org;
+pub mod people;
+pub mod web;

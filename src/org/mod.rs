@@ -1,0 +1,54 @@
+//! The org tree (组织架构): city → county → township → village/community → grid, and households (户).
+
+pub mod api;
+pub mod pages;
+pub mod reference;
+pub mod store;
+
+use fangkong_rules::OrgCode;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct OrgUnit {
+    pub code: String,
+    pub parent_code: Option<String>,
+    pub name: String,
+    /// `city`, `county`, `township`, `village` or `grid`.
+    pub level: String,
+    /// Finer kind: `district`, `county`, `street`, `town`, `township`, `farm_or_park`, `community`, `village`, `grid`…
+    pub kind: Option<String>,
+    pub population: Option<i64>,
+}
+
+impl OrgUnit {
+    pub fn code(&self) -> OrgCode {
+        OrgCode::parse(&self.code).expect("stored org codes are valid")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Household {
+    pub id: i64,
+    pub org_code: String,
+    pub address: String,
+    pub building: Option<String>,
+    pub unit: Option<String>,
+    pub room: Option<String>,
+}
+
+impl Household {
+    /// `南城一品 3栋 2单元 501`: the address with building, unit and room when known.
+    pub fn label(&self) -> String {
+        let mut s = self.address.clone();
+        for (part, suffix) in [(&self.building, "栋"), (&self.unit, "单元"), (&self.room, "室")] {
+            if let Some(p) = part.as_deref().filter(|p| !p.is_empty()) {
+                s.push(' ');
+                s.push_str(p);
+                if p.chars().all(|c| c.is_ascii_digit()) {
+                    s.push_str(suffix);
+                }
+            }
+        }
+        s
+    }
+}

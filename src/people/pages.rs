@@ -1,0 +1,308 @@
+//! Person pages: search list, register, detail, edit. Field errors are shown beside each field with
+//! what was typed kept; possible duplicates are offered before a new person is saved.
+
+use super::api::{SearchParams, search_page, show};
+use super::view::PersonRow;
+use super::{IdType, PersonInput, PersonView, store};
+use crate::auth::{Caller, Permission};
+use crate::clock;
+use crate::web::AppState;
+use crate::web::error::{AppError, AppResult, FieldError};
+use crate::web::forms::{CsrfForm, field_message};
+use crate::web::i18n::Lang;
+use crate::web::pages::{Chrome, render, urlencode};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use fangkong_rules::{OrgCode, Scope};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/persons", get(list_page).post(create))
+        .route("/persons/new", get(new_page))
+        .route("/persons/{id}", get(detail_page).post(update))
+        .route("/persons/{id}/edit", get(edit_page))
+}
+
+#[derive(Template)]
+#[template(path = "persons/list.html")]
+struct ListPage {
+    chrome: Chrome,
+    q: String,
+    q_encoded: String,
+    org: Option<String>,
+    items: Vec<PersonView>,
+    next_before: Option<i64>,
+    can_write: bool,
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    q: Option<String>,
+    before: Option<i64>,
+    /// Narrow the list to one unit (and below) inside the caller's scope.
+    org: Option<String>,
+}
+
+async fn list_page(State(state): State<AppState>, caller: Caller, lang: Lang, Query(p): Query<ListParams>) -> AppResult<Response> {
+    let org = p.org.as_deref().and_then(|o| OrgCode::parse(o).ok()).filter(|o| caller.scope.allows(o.as_str()));
+    // Narrowing to a unit below the caller's home is still a scope: a subset of theirs.
+    let narrowed = match &org {
+        Some(o) => Caller { scope: Scope::of(o), ..caller.clone() },
+        None => caller.clone(),
+    };
+    let params = SearchParams { q: p.q.clone(), before: p.before, limit: Some(20) };
+    let page = search_page(&state, &narrowed, &params).await?;
+    let q = p.q.unwrap_or_default();
+    let list = ListPage {
+        chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("人员", "Persons")).await?,
+        q_encoded: urlencode(&q),
+        q,
+        org: org.map(|o| o.to_string()),
+        items: page.items,
+        next_before: page.next_before,
+        can_write: caller.may(Permission::WritePersons),
+    };
+    Ok(render(StatusCode::OK, &list))
+}
+
+/// The person form as typed: every field a string, so a rejected submission is shown back unchanged.
+#[derive(Debug, Default, Deserialize)]
+pub struct PersonForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub id_type: String,
+    #[serde(default)]
+    pub id_number: String,
+    #[serde(default)]
+    pub sex: String,
+    #[serde(default)]
+    pub birth_date: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub ethnicity: String,
+    #[serde(default)]
+    pub org_code: String,
+    #[serde(default)]
+    pub household_id: String,
+    #[serde(default)]
+    pub current_address: String,
+    #[serde(default)]
+    pub hukou_code: String,
+    #[serde(default)]
+    pub work_unit: String,
+    #[serde(default)]
+    pub confirm_new: Option<String>,
+    #[serde(skip)]
+    pub errors: Vec<FieldError>,
+}
+
+impl PersonForm {
+    pub fn error(&self, field: &str) -> Option<&str> {
+        field_message(&self.errors, field)
+    }
+
+    pub fn id_type_is(&self, value: &str) -> bool {
+        self.id_type == value || (self.id_type.is_empty() && value == IdType::ResidentId.as_str())
+    }
+
+    fn to_input(&self) -> Result<PersonInput, FieldError> {
+        let some = |s: &String| Some(s.clone()).filter(|v| !v.trim().is_empty());
+        let household_id = match self.household_id.trim() {
+            "" => None,
+            h => Some(h.parse().map_err(|_| FieldError::new("household_id", "household_invalid", "住户编号应为数字"))?),
+        };
+        Ok(PersonInput {
+            name: self.name.clone(),
+            id_type: some(&self.id_type),
+            id_number: self.id_number.clone(),
+            sex: some(&self.sex),
+            birth_date: some(&self.birth_date),
+            phone: some(&self.phone),
+            ethnicity: some(&self.ethnicity),
+            org_code: self.org_code.clone(),
+            household_id,
+            current_address: some(&self.current_address),
+            hukou_code: some(&self.hukou_code),
+            work_unit: some(&self.work_unit),
+        })
+    }
+
+    fn from_row(row: &PersonRow) -> PersonForm {
+        let s = |v: &Option<String>| v.clone().unwrap_or_default();
+        PersonForm {
+            name: row.name.clone(),
+            id_type: row.id_type.clone(),
+            id_number: row.id_number.clone(),
+            sex: s(&row.sex),
+            birth_date: row.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+            phone: s(&row.phone),
+            ethnicity: s(&row.ethnicity),
+            org_code: row.org_code.clone(),
+            household_id: row.household_id.map(|h| h.to_string()).unwrap_or_default(),
+            current_address: s(&row.current_address),
+            hukou_code: s(&row.hukou_code),
+            work_unit: s(&row.work_unit),
+            confirm_new: None,
+            errors: Vec::new(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "persons/form.html")]
+struct FormPage {
+    chrome: Chrome,
+    person_id: Option<i64>,
+    form: PersonForm,
+    id_types: Vec<(&'static str, &'static str)>,
+    ethnicities: &'static [&'static str],
+    candidates: Vec<PersonView>,
+    /// A document conflict: the message and the existing record's id when the caller may see it.
+    conflict: Option<(String, Option<i64>)>,
+}
+
+async fn form_view(state: &AppState, caller: &Caller, lang: Lang, person_id: Option<i64>, form: PersonForm, candidates: Vec<PersonView>, conflict: Option<(String, Option<i64>)>, status: StatusCode) -> AppResult<Response> {
+    let title = if person_id.is_some() { lang.pick("修改人员信息", "Edit person") } else { lang.pick("登记人员", "Register a person") };
+    let page = FormPage {
+        chrome: Chrome::for_caller(state, caller, lang, title).await?,
+        person_id,
+        form,
+        id_types: IdType::ALL.into_iter().map(|t| (t.as_str(), lang.pick(t.zh(), t.en()))).collect(),
+        ethnicities: &fangkong_rules::ethnicity::ETHNICITIES,
+        candidates,
+        conflict,
+    };
+    Ok(render(status, &page))
+}
+
+#[derive(Deserialize)]
+struct NewParams {
+    org: Option<String>,
+    household: Option<i64>,
+}
+
+async fn new_page(State(state): State<AppState>, caller: Caller, lang: Lang, Query(p): Query<NewParams>) -> AppResult<Response> {
+    caller.require(Permission::WritePersons)?;
+    let form = PersonForm {
+        org_code: p.org.unwrap_or_else(|| caller.org_code.to_string()),
+        household_id: p.household.map(|h| h.to_string()).unwrap_or_default(),
+        ..PersonForm::default()
+    };
+    form_view(&state, &caller, lang, None, form, Vec::new(), None, StatusCode::OK).await
+}
+
+/// Validates a submitted form; on failure, the form comes back with its errors.
+fn validate(form: &mut PersonForm) -> Option<super::ValidPerson> {
+    let input = match form.to_input() {
+        Ok(input) => input,
+        Err(e) => {
+            form.errors = vec![e];
+            return None;
+        }
+    };
+    match input.validate(clock::today()) {
+        Ok(valid) => Some(valid),
+        Err(errors) => {
+            form.errors = errors;
+            None
+        }
+    }
+}
+
+/// Maps a failed save to the form: field errors beside fields, a document conflict at the top.
+async fn save_failed(state: &AppState, caller: &Caller, lang: Lang, person_id: Option<i64>, mut form: PersonForm, err: AppError) -> AppResult<Response> {
+    match err {
+        AppError::Invalid(errors) => {
+            form.errors = errors;
+            form_view(state, caller, lang, person_id, form, Vec::new(), None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        AppError::Conflict { message, existing_id } => {
+            form.errors = vec![FieldError::new("id_number", "duplicate", message.clone())];
+            form_view(state, caller, lang, person_id, form, Vec::new(), Some((message, existing_id)), StatusCode::CONFLICT).await
+        }
+        other => Err(other),
+    }
+}
+
+async fn create(State(state): State<AppState>, lang: Lang, CsrfForm { caller, mut form }: CsrfForm<PersonForm>) -> AppResult<Response> {
+    caller.require(Permission::WritePersons)?;
+    let Some(valid) = validate(&mut form) else {
+        return form_view(&state, &caller, lang, None, form, Vec::new(), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    if form.confirm_new.is_none() {
+        let candidates = store::duplicate_candidates(&state.db, &caller.scope, &valid.name, valid.birth_date, valid.phone.as_deref(), None).await?;
+        if !candidates.is_empty() {
+            let candidates = candidates.into_iter().map(PersonRow::masked).collect();
+            return form_view(&state, &caller, lang, None, form, candidates, None, StatusCode::OK).await;
+        }
+    }
+    match store::create(&state.db, &caller.actor(), &caller.scope, &valid).await {
+        Ok(row) => Ok(Redirect::to(&format!("/persons/{}", row.id)).into_response()),
+        Err(e) => save_failed(&state, &caller, lang, None, form, e).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "persons/detail.html")]
+struct DetailPage {
+    chrome: Chrome,
+    p: PersonView,
+    warnings: Vec<String>,
+    unit_path: String,
+    household: Option<String>,
+    created_at: String,
+    can_write: bool,
+}
+
+async fn detail_page(State(state): State<AppState>, caller: Caller, lang: Lang, Path(id): Path<i64>) -> AppResult<Response> {
+    let p = show(&state, &caller, id).await?;
+    // Re-validating the stored record brings back its warnings (legacy ID, unknown area code).
+    let warnings = if p.masked {
+        Vec::new()
+    } else {
+        let row = store::get(&state.db, &caller.scope, id).await?.ok_or(AppError::NotFound)?;
+        PersonForm::from_row(&row).to_input().ok().and_then(|i| i.validate(clock::today()).ok()).map(|v| v.warnings).unwrap_or_default()
+    };
+    let code = OrgCode::parse(&p.org_code).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    let unit_path = crate::org::store::path(&state.db, &code).await?.into_iter().map(|u| u.name).collect::<Vec<_>>().join(" · ");
+    let household = match p.household_id {
+        Some(h) if !p.masked => crate::org::store::get_household(&state.db, &caller.scope, h).await?.map(|h| h.label()),
+        _ => None,
+    };
+    let page = DetailPage {
+        chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("人员详情", "Person")).await?,
+        created_at: clock::format_micros(p.created_at),
+        can_write: caller.may(Permission::WritePersons),
+        p,
+        warnings,
+        unit_path,
+        household,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+async fn edit_page(State(state): State<AppState>, caller: Caller, lang: Lang, Path(id): Path<i64>) -> AppResult<Response> {
+    caller.require(Permission::WritePersons)?;
+    caller.require(Permission::ViewFullPerson)?;
+    let row = store::get(&state.db, &caller.scope, id).await?.ok_or(AppError::NotFound)?;
+    form_view(&state, &caller, lang, Some(id), PersonForm::from_row(&row), Vec::new(), None, StatusCode::OK).await
+}
+
+async fn update(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, mut form }: CsrfForm<PersonForm>) -> AppResult<Response> {
+    caller.require(Permission::WritePersons)?;
+    caller.require(Permission::ViewFullPerson)?;
+    let Some(valid) = validate(&mut form) else {
+        return form_view(&state, &caller, lang, Some(id), form, Vec::new(), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    match store::update(&state.db, &caller.actor(), &caller.scope, id, &valid).await {
+        Ok(_) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
+        Err(e) => save_failed(&state, &caller, lang, Some(id), form, e).await,
+    }
+}

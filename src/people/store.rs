@@ -1,0 +1,200 @@
+//! Storage of persons. Every function takes the caller's scope; a person outside it does not exist.
+
+use super::ValidPerson;
+use super::view::{COLUMNS, PersonRow};
+use crate::audit::{Actor, AuditEvent};
+use crate::db::{Db, is_unique_violation, now_micros};
+use crate::on_db;
+use crate::web::error::{AppError, AppResult};
+use fangkong_rules::{OrgCode, Phone, ResidentId, Scope};
+
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<PersonRow>> {
+    let (low, high) = scope.bounds();
+    let sql = format!("select {COLUMNS} from persons where id = $1 and org_code >= $2 and org_code < $3");
+    on_db!(db, pool => sqlx::query_as::<DB, PersonRow>(sqlx::AssertSqlSafe(&*sql)).bind(id).bind(low).bind(high).fetch_optional(pool).await)
+}
+
+/// The person holding this document, if any, whatever the scope (used only to tell a conflict).
+async fn id_by_document(db: &Db, id_type: &str, id_key: &str) -> sqlx::Result<Option<(i64, String)>> {
+    on_db!(db, pool => sqlx::query_as::<DB, (i64, String)>("select id, org_code from persons where id_type = $1 and id_key = $2")
+        .bind(id_type).bind(id_key).fetch_optional(pool).await)
+}
+
+/// Checks that the owning unit and household exist in scope and belong together.
+async fn check_placement(db: &Db, scope: &Scope, person: &ValidPerson) -> AppResult<()> {
+    if crate::org::store::get(db, scope, &person.org_code).await?.is_none() {
+        return Err(AppError::invalid("org_code", "org_unknown", "所属单位不存在或不在您的管辖范围内"));
+    }
+    if let Some(hid) = person.household_id {
+        match crate::org::store::get_household(db, scope, hid).await? {
+            Some(h) if h.org_code == person.org_code.as_str() => {}
+            Some(_) => return Err(AppError::invalid("household_id", "household_mismatch", "该住户不属于所选单位")),
+            None => return Err(AppError::invalid("household_id", "household_unknown", "住户不存在或不在您的管辖范围内")),
+        }
+    }
+    Ok(())
+}
+
+/// Turns a unique-key violation on the document into a 409 that points at the existing record when
+/// the caller may see it.
+async fn document_conflict(db: &Db, scope: &Scope, person: &ValidPerson, err: sqlx::Error) -> AppError {
+    if !is_unique_violation(&err) {
+        return err.into();
+    }
+    match id_by_document(db, person.id_type.as_str(), &person.id_key).await {
+        Ok(Some((id, org))) if scope.allows(&org) => {
+            AppError::Conflict { message: format!("该证件号码已登记(人员编号 {id}),请勿重复登记", ), existing_id: Some(id) }
+        }
+        Ok(_) => AppError::Conflict { message: "该证件号码已在其他辖区登记,请联系上级单位核实".into(), existing_id: None },
+        Err(e) => e.into(),
+    }
+}
+
+pub async fn create(db: &Db, actor: &Actor, scope: &Scope, person: &ValidPerson) -> AppResult<PersonRow> {
+    check_placement(db, scope, person).await?;
+    let now = now_micros();
+    let result: sqlx::Result<i64> = on_db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let id = sqlx::query_scalar::<DB, i64>(
+            "insert into persons (org_code, household_id, name, id_type, id_number, id_key, id_legacy, sex, birth_date, phone, \
+             ethnicity, current_address, hukou_code, work_unit, created_by, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) returning id")
+            .bind(person.org_code.as_str()).bind(person.household_id).bind(&person.name).bind(person.id_type.as_str())
+            .bind(&person.id_number).bind(&person.id_key).bind(person.id_legacy).bind(person.sex.map(|s| s.as_str()))
+            .bind(person.birth_date).bind(&person.phone).bind(person.ethnicity).bind(&person.current_address)
+            .bind(&person.hukou_code).bind(&person.work_unit).bind(actor.user_id).bind(now)
+            .fetch_one(&mut *tx).await?;
+        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            action: "person.create", record_type: "person", record_id: Some(id.to_string()), org_code: person.org_code.to_string(), detail: None,
+        })?;
+        tx.commit().await?;
+        Ok(id)
+    }.await);
+    match result {
+        Ok(id) => get(db, scope, id).await?.ok_or(AppError::NotFound),
+        Err(e) => Err(document_conflict(db, scope, person, e).await),
+    }
+}
+
+pub async fn update(db: &Db, actor: &Actor, scope: &Scope, id: i64, person: &ValidPerson) -> AppResult<PersonRow> {
+    let before = get(db, scope, id).await?.ok_or(AppError::NotFound)?;
+    check_placement(db, scope, person).await?;
+    let result: sqlx::Result<()> = on_db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        sqlx::query::<DB>(
+            "update persons set org_code = $1, household_id = $2, name = $3, id_type = $4, id_number = $5, id_key = $6, \
+             id_legacy = $7, sex = $8, birth_date = $9, phone = $10, ethnicity = $11, current_address = $12, hukou_code = $13, \
+             work_unit = $14, updated_at = $15 where id = $16")
+            .bind(person.org_code.as_str()).bind(person.household_id).bind(&person.name).bind(person.id_type.as_str())
+            .bind(&person.id_number).bind(&person.id_key).bind(person.id_legacy).bind(person.sex.map(|s| s.as_str()))
+            .bind(person.birth_date).bind(&person.phone).bind(person.ethnicity).bind(&person.current_address)
+            .bind(&person.hukou_code).bind(&person.work_unit).bind(now_micros()).bind(id)
+            .execute(&mut *tx).await?;
+        let moved = (before.org_code != person.org_code.as_str()).then(|| format!("moved_from={}", before.org_code));
+        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            action: "person.update", record_type: "person", record_id: Some(id.to_string()), org_code: person.org_code.to_string(), detail: moved,
+        })?;
+        tx.commit().await
+    }.await);
+    match result {
+        Ok(()) => get(db, scope, id).await?.ok_or(AppError::NotFound),
+        Err(e) => Err(document_conflict(db, scope, person, e).await),
+    }
+}
+
+/// How a search text was understood; recorded in the audit row instead of the text itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Query {
+    All,
+    IdNumber(String),
+    Phone(String),
+    /// A name prefix, or another document's number.
+    NameOrDocument(String),
+}
+
+impl Query {
+    pub fn parse(q: &str, today: time::Date) -> Query {
+        let q = q.trim();
+        if q.is_empty() {
+            return Query::All;
+        }
+        if let Ok(id) = ResidentId::parse(q, today) {
+            return Query::IdNumber(id.canonical().to_string());
+        }
+        if let Ok(p) = Phone::parse(q) {
+            return Query::Phone(p.as_str().to_string());
+        }
+        Query::NameOrDocument(fangkong_rules::normalize_width(q))
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Query::All => "all",
+            Query::IdNumber(_) => "id_number",
+            Query::Phone(_) => "phone",
+            Query::NameOrDocument(_) => "name",
+        }
+    }
+}
+
+/// The upper bound of a prefix range: the prefix with its last character raised by one.
+fn prefix_upper(prefix: &str) -> String {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    if let Some(last) = chars.pop() {
+        chars.push(char::from_u32(last as u32 + 1).unwrap_or(char::MAX));
+    }
+    chars.into_iter().collect()
+}
+
+/// Persons in scope matching `query`, newest first, with ids below `before` when paging.
+/// Name search is a prefix range on an index, so it stays fast at city scale.
+pub async fn search(db: &Db, scope: &Scope, query: &Query, before: Option<i64>, limit: i64) -> sqlx::Result<Vec<PersonRow>> {
+    let (low, high) = scope.bounds();
+    let before = before.unwrap_or(i64::MAX);
+    let filter = match query {
+        Query::All => "",
+        Query::IdNumber(_) => "and id_type = 'resident_id' and id_key = $5",
+        Query::Phone(_) => "and phone = $5",
+        Query::NameOrDocument(_) => "and ((name >= $5 and name < $6) or id_key = $7)",
+    };
+    let sql = format!("select {COLUMNS} from persons where org_code >= $1 and org_code < $2 and id < $3 {filter} order by id desc limit $4");
+    on_db!(db, pool => {
+        let q = sqlx::query_as::<DB, PersonRow>(sqlx::AssertSqlSafe(&*sql)).bind(&low).bind(&high).bind(before).bind(limit);
+        let q = match query {
+            Query::All => q,
+            Query::IdNumber(key) => q.bind(key),
+            Query::Phone(phone) => q.bind(phone),
+            Query::NameOrDocument(text) => q.bind(text).bind(prefix_upper(text)).bind(text.to_ascii_uppercase()),
+        };
+        q.fetch_all(pool).await
+    })
+}
+
+/// Possible duplicates of a person being registered: same name and birth date, or same phone.
+pub async fn duplicate_candidates(
+    db: &Db,
+    scope: &Scope,
+    name: &str,
+    birth_date: Option<time::Date>,
+    phone: Option<&str>,
+    except_id: Option<i64>,
+) -> sqlx::Result<Vec<PersonRow>> {
+    let (low, high) = scope.bounds();
+    let sql = format!(
+        "select {COLUMNS} from persons where org_code >= $1 and org_code < $2 and id <> $3 \
+         and ((name = $4 and birth_date = $5) or phone = $6) order by id desc limit 10"
+    );
+    on_db!(db, pool => sqlx::query_as::<DB, PersonRow>(sqlx::AssertSqlSafe(&*sql))
+        .bind(low).bind(high).bind(except_id.unwrap_or(-1)).bind(name).bind(birth_date).bind(phone)
+        .fetch_all(pool).await)
+}
+
+/// Persons registered in a unit and everything below it (within scope).
+pub async fn count_under(db: &Db, scope: &Scope, unit: &OrgCode) -> sqlx::Result<i64> {
+    if !scope.allows(unit.as_str()) {
+        return Ok(0);
+    }
+    let (low, high) = Scope::of(unit).bounds();
+    on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select count(*) from persons where org_code >= $1 and org_code < $2")
+        .bind(low).bind(high).fetch_one(pool).await)
+}

@@ -1,0 +1,150 @@
+//! The one error story of the web layer. Every handler returns `AppError` on failure; its response is
+//! JSON `{"error":{"code","message","fields"?}}` with the right status. Page routes turn the same
+//! errors into HTML by [`super::pages::html_errors`]. Internal causes are logged, never shown.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// A problem with one input field, shown beside the field in the UI.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, code: &str, message: impl Into<String>) -> FieldError {
+        FieldError { field: field.to_string(), code: code.to_string(), message: message.into() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("bad request: {message}")]
+    BadRequest { message: String, field: Option<String> },
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("conflict: {message}")]
+    Conflict { message: String, existing_id: Option<i64> },
+    #[error("payload too large")]
+    TooLarge,
+    #[error("rate limited")]
+    RateLimited,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> AppError {
+        AppError::Internal(e.into())
+    }
+}
+
+impl AppError {
+    pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> AppError {
+        AppError::Invalid(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::Forbidden => "forbidden",
+            AppError::Unauthorized => "unauthorized",
+            AppError::BadRequest { .. } => "bad_request",
+            AppError::Invalid(_) => "invalid",
+            AppError::Conflict { .. } => "conflict",
+            AppError::TooLarge => "too_large",
+            AppError::RateLimited => "rate_limited",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The message shown to users (Chinese first; the platform's working language).
+    pub fn message(&self) -> String {
+        match self {
+            AppError::NotFound => "未找到该记录(不存在或不在您的管辖范围内)".into(),
+            AppError::Forbidden => "您的角色无权执行此操作".into(),
+            AppError::Unauthorized => "请先登录".into(),
+            AppError::BadRequest { message, .. } => message.clone(),
+            AppError::Invalid(_) => "输入有误,请按提示修改".into(),
+            AppError::Conflict { message, .. } => message.clone(),
+            AppError::TooLarge => "提交的内容过大".into(),
+            AppError::RateLimited => "尝试次数过多,请稍后再试".into(),
+            AppError::Internal(_) => "服务器内部错误,请稍后再试".into(),
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<FieldError>>,
+    /// For a conflict with a record the caller may see: its id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_id: Option<i64>,
+}
+
+/// Carried on error responses so that page routes can render them as HTML.
+#[derive(Clone, Debug)]
+pub struct ErrorInfo {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(cause) = &self {
+            tracing::error!(error = %format!("{cause:#}"), "internal error");
+        }
+        let fields = match &self {
+            AppError::Invalid(f) => Some(f.clone()),
+            AppError::BadRequest { field: Some(f), message } => Some(vec![FieldError::new(f, "bad_request", message.clone())]),
+            _ => None,
+        };
+        let existing_id = match &self {
+            AppError::Conflict { existing_id, .. } => *existing_id,
+            _ => None,
+        };
+        let status = self.status();
+        let message = self.message();
+        let body = ErrorBody { error: ErrorDetail { code: self.code().into(), message: message.clone(), fields, existing_id } };
+        let mut response = (status, Json(body)).into_response();
+        response.extensions_mut().insert(ErrorInfo { status, message });
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert("www-authenticate", "Bearer".parse().expect("static header"));
+        }
+        response
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,86 @@
+//! The HTTP server: JSON API under `/api/v1`, server-rendered pages, embedded assets.
+
+pub mod assets;
+pub mod client;
+pub mod error;
+pub mod forms;
+pub mod i18n;
+pub mod json;
+pub mod openapi;
+pub mod pages;
+
+use crate::auth::{sessions::Lifetimes, throttle::Limits};
+use crate::db::Db;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+
+/// Request bodies above this size answer 413.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub lifetimes: Lifetimes,
+    pub login_limits: Limits,
+    /// Mark cookies `Secure` even without `X-Forwarded-Proto: https` (when TLS ends elsewhere without that header).
+    pub always_secure_cookies: bool,
+    /// A real Argon2 hash of nothing, verified against when an account does not exist.
+    pub dummy_hash: String,
+}
+
+impl Settings {
+    pub fn new() -> anyhow::Result<Settings> {
+        Ok(Settings {
+            lifetimes: Lifetimes::default(),
+            login_limits: Limits::default(),
+            always_secure_cookies: false,
+            dummy_hash: crate::auth::password::hash(&crate::auth::sessions::random_token())?,
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+}
+
+/// The whole application: API, pages, assets, health check.
+pub fn router(state: AppState) -> Router {
+    let (api, _) = openapi::api_router().split_for_parts();
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/openapi.json", get(openapi::serve))
+        .merge(api)
+        .merge(pages::router())
+        .merge(assets::router())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(client::remember_client_addr))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C / SIGTERM.
+pub async fn serve(state: AppState, listen: SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!("listening on http://{}", listener.local_addr()?);
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async { tokio::signal::ctrl_c().await.ok() };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

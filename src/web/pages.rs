@@ -1,0 +1,172 @@
+//! Page plumbing shared by every feature's pages: the chrome around each page, rendering, HTML error
+//! pages, the language switch and the home page.
+
+use super::AppState;
+use super::error::{AppError, AppResult, ErrorInfo};
+use super::i18n::{LANG_COOKIE, Lang};
+use crate::auth::{Caller, Permission};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/lang/{code}", get(switch_language))
+        .merge(crate::auth::pages::router())
+        .merge(crate::people::pages::router())
+        .merge(crate::org::pages::router())
+        .merge(crate::audit::pages::router())
+        .layer(axum::middleware::from_fn(html_errors))
+}
+
+/// What surrounds every page: language, the signed-in user, navigation, the CSRF token for forms.
+pub struct Chrome {
+    pub lang: Lang,
+    pub title: String,
+    pub user: Option<UserBadge>,
+    pub csrf: String,
+    pub nav: Vec<(&'static str, &'static str)>,
+}
+
+pub struct UserBadge {
+    pub display_name: String,
+    pub role: String,
+    pub unit: String,
+}
+
+impl Chrome {
+    pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        self.lang.pick(zh, en)
+    }
+
+    /// The chrome of a page seen by a signed-in caller.
+    pub async fn for_caller(state: &AppState, caller: &Caller, lang: Lang, title: &str) -> AppResult<Chrome> {
+        let unit = crate::org::store::path(&state.db, &caller.org_code).await?.into_iter().map(|u| u.name).collect::<Vec<_>>().join(" · ");
+        let mut nav = vec![("/", lang.pick("首页", "Home"))];
+        if caller.may(Permission::ReadPersons) {
+            nav.push(("/persons", lang.pick("人员", "Persons")));
+        }
+        nav.push(("/orgs", lang.pick("辖区", "Area")));
+        if caller.may(Permission::ManageUsers) {
+            nav.push(("/users", lang.pick("用户", "Users")));
+        }
+        if caller.may(Permission::ReadAudit) {
+            nav.push(("/audit", lang.pick("审计", "Audit")));
+        }
+        Ok(Chrome {
+            lang,
+            title: title.to_string(),
+            user: Some(UserBadge {
+                display_name: caller.display_name.clone(),
+                role: lang.pick(caller.role.zh(), caller.role.en()).to_string(),
+                unit,
+            }),
+            csrf: caller.csrf.clone().unwrap_or_default(),
+            nav,
+        })
+    }
+
+    pub fn anonymous(lang: Lang, title: &str) -> Chrome {
+        Chrome { lang, title: title.to_string(), user: None, csrf: String::new(), nav: Vec::new() }
+    }
+}
+
+/// Renders a template as an HTML response with `status`.
+pub fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => AppError::Internal(e.into()).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    status: u16,
+    message: String,
+}
+
+/// Turns error responses of page routes into HTML: a sign-in redirect for 401, an error page otherwise.
+async fn html_errors(request: Request, next: Next) -> Response {
+    let lang = Lang::from_headers(request.headers());
+    let path = request.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    let response = next.run(request).await;
+    let Some(info) = response.extensions().get::<ErrorInfo>().cloned() else { return response };
+    if info.status == StatusCode::UNAUTHORIZED {
+        let target = format!("/login?next={}", urlencode(&path));
+        return Redirect::to(&target).into_response();
+    }
+    let title = lang.pick("出错了", "Error");
+    render(info.status, &ErrorPage { chrome: Chrome::anonymous(lang, title), status: info.status.as_u16(), message: info.message })
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// Only same-site paths are followed after a redirect, never `//host` or `http://…`.
+pub fn safe_local_path(path: Option<&str>) -> &str {
+    match path {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        _ => "/",
+    }
+}
+
+async fn switch_language(Path(code): Path<String>, Query(back): Query<Back>, headers: HeaderMap) -> Response {
+    let value = if code == "en" { "en" } else { "zh" };
+    let secure = if is_https(&headers) { "; Secure" } else { "" };
+    let cookie = format!("{LANG_COOKIE}={value}; Path=/; Max-Age=31536000; SameSite=Lax{secure}");
+    ([(header::SET_COOKIE, cookie)], Redirect::to(safe_local_path(back.back.as_deref()))).into_response()
+}
+
+/// Whether the request reached us over TLS (terminated by a proxy that says so).
+pub fn is_https(headers: &HeaderMap) -> bool {
+    headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    unit_code: String,
+    can_read_persons: bool,
+    can_write_persons: bool,
+    can_manage_users: bool,
+    can_read_audit: bool,
+    children: Vec<crate::org::pages::UnitRow>,
+    households: Vec<crate::org::Household>,
+}
+
+async fn home(State(state): State<AppState>, caller: Caller, lang: Lang) -> AppResult<Response> {
+    let chrome = Chrome::for_caller(&state, &caller, lang, lang.pick("首页", "Home")).await?;
+    let children = crate::org::pages::unit_rows(&state, &caller, &caller.org_code).await?;
+    let households = crate::org::store::households(&state.db, &caller.scope, &caller.org_code, 0, 20).await?;
+    let page = HomePage {
+        chrome,
+        unit_code: caller.org_code.to_string(),
+        can_read_persons: caller.may(Permission::ReadPersons),
+        can_write_persons: caller.may(Permission::WritePersons),
+        can_manage_users: caller.may(Permission::ManageUsers),
+        can_read_audit: caller.may(Permission::ReadAudit),
+        children,
+        households: if caller.org_code.level() >= fangkong_rules::OrgLevel::Village { households } else { Vec::new() },
+    };
+    Ok(render(StatusCode::OK, &page))
+}
