@@ -1,0 +1,159 @@
+//! The jurisdiction matrix: every endpoint × every role × a record in the caller's own area and one
+//! in another county. Nothing outside the scope is read or written; permissions are checked first.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+use fangkong::auth::Role;
+use serde_json::{Value, json};
+
+const OK: StatusCode = StatusCode::OK;
+const NOT_FOUND: StatusCode = StatusCode::NOT_FOUND;
+const FORBIDDEN: StatusCode = StatusCode::FORBIDDEN;
+
+/// Expected permissions, written out independently of the code under test.
+fn reads_persons(role: Role) -> bool {
+    !matches!(role, Role::EnterpriseContact | Role::SanitationInspector)
+}
+fn admin(role: Role) -> bool {
+    role == Role::Admin
+}
+fn reads_audit(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::CityCommander | Role::CountyCommander)
+}
+fn manages_households(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::TownshipOfficer | Role::GridWorker)
+}
+
+struct Fixture {
+    leiyang_person: i64,
+    hengnan_person: i64,
+    hengnan_user: i64,
+}
+
+async fn fixture(app: &App) -> Fixture {
+    let admin_ly = app.token("admin").await;
+    let admin_hn = app.token("admin_hn").await;
+    let (_, a) = app.json("POST", "/api/v1/persons", Some(&admin_ly), Some(person_json("耒阳人", "43048119900101123X", LEIYANG_GRID))).await;
+    let (_, b) = app.json("POST", "/api/v1/persons", Some(&admin_hn), Some(person_json("衡南人", "430422198502150022", HENGNAN_GRID))).await;
+    let (_, users) = app.json("GET", "/api/v1/users", Some(&admin_hn), None).await;
+    let hengnan_user = users.as_array().unwrap().iter().find(|u| u["username"] == "grid_worker_hn").unwrap()["id"].as_i64().unwrap();
+    Fixture { leiyang_person: a["id"].as_i64().unwrap(), hengnan_person: b["id"].as_i64().unwrap(), hengnan_user }
+}
+
+fn ids(list: &Value) -> Vec<i64> {
+    list["items"].as_array().or(list.as_array()).unwrap().iter().filter_map(|p| p["id"].as_i64()).collect()
+}
+
+async fn page(app: &App, token: &str, path: &str) -> StatusCode {
+    // Pages sign in by cookie; the bearer token is not accepted there, so use a web session.
+    let request = Request::get(path).header("cookie", format!("fk_session={token}")).body(Body::empty()).unwrap();
+    app.send(request).await.0
+}
+
+#[tokio::test]
+async fn no_role_reads_or_writes_outside_its_jurisdiction() {
+    for db in backends().await {
+        seed_area(&db).await;
+        seed_users(&db).await;
+        let app = App::new(db.clone()).await;
+        let fx = fixture(&app).await;
+        for (role, home, _) in ROLE_HOMES {
+            let token = app.token(role.as_str()).await;
+            let city_wide = home == "430400";
+            let who = format!("{} on {}", role.as_str(), db.backend_name());
+            let expect = |allowed: bool, in_scope: bool| if !allowed { FORBIDDEN } else if in_scope { OK } else { NOT_FOUND };
+
+            // Persons: show, edit, list, search.
+            let (s, _) = app.json("GET", &format!("/api/v1/persons/{}", fx.leiyang_person), Some(&token), None).await;
+            assert_eq!(s, expect(reads_persons(role), true), "{who}: own person");
+            let (s, _) = app.json("GET", &format!("/api/v1/persons/{}", fx.hengnan_person), Some(&token), None).await;
+            assert_eq!(s, expect(reads_persons(role), city_wide), "{who}: other county's person");
+            let edit = person_json("改名", "430422198502150022", HENGNAN_GRID);
+            let (s, _) = app.json("PUT", &format!("/api/v1/persons/{}", fx.hengnan_person), Some(&token), Some(edit)).await;
+            assert_eq!(s, expect(reads_persons(role), city_wide), "{who}: edit other county's person");
+            let (s, list) = app.json("GET", "/api/v1/persons?limit=100", Some(&token), None).await;
+            if reads_persons(role) {
+                assert_eq!(s, OK);
+                let seen = ids(&list);
+                assert!(seen.contains(&fx.leiyang_person), "{who}: lists own");
+                assert_eq!(seen.contains(&fx.hengnan_person), city_wide, "{who}: lists other");
+                let (_, found) = app.json("GET", "/api/v1/persons?q=430422198502150022", Some(&token), None).await;
+                assert_eq!(ids(&found).contains(&fx.hengnan_person), city_wide, "{who}: searches other");
+                let (_, dups) = app.json("GET", "/api/v1/persons/duplicates?name=x&phone=13800001111", Some(&token), None).await;
+                assert!(dups.as_array().unwrap().is_empty());
+            } else {
+                assert_eq!(s, FORBIDDEN, "{who}: list");
+            }
+            // Registering into another county's grid never succeeds.
+            let (s, _) = app.json("POST", "/api/v1/persons", Some(&token), Some(person_json("越界", "430405197006305557", HENGNAN_GRID))).await;
+            let expected_create = if !reads_persons(role) { FORBIDDEN } else if city_wide { StatusCode::CREATED } else { StatusCode::UNPROCESSABLE_ENTITY };
+            assert_eq!(s, expected_create, "{who}: register into another county");
+            if s == StatusCode::CREATED {
+                let (_, found) = app.json("GET", "/api/v1/persons?q=430405197006305557", Some(&token), None).await;
+                let id = ids(&found)[0];
+                fangkong::people::store::get(&db, &fangkong_rules::Scope::everything(), id).await.unwrap().unwrap();
+                sqlx_delete_person(&db, id).await;
+            }
+
+            // Org units and households.
+            let (s, _) = app.json("GET", "/api/v1/orgs/430481001", Some(&token), None).await;
+            // A unit above the caller's home (the grid worker's township) is outside the scope too.
+            let township_in_scope = "430481001".starts_with(fangkong_rules::OrgCode::parse(home).unwrap().prefix());
+            assert_eq!(s, expect(true, township_in_scope), "{who}: own township");
+            let (s, _) = app.json("GET", "/api/v1/orgs/430422107", Some(&token), None).await;
+            assert_eq!(s, expect(true, city_wide), "{who}: other county's township");
+            let (_, units) = app.json("GET", "/api/v1/orgs?parent=430422", Some(&token), None).await;
+            assert_eq!(!units.as_array().unwrap().is_empty(), city_wide, "{who}: other county's children");
+            let (_, households) = app.json("GET", &format!("/api/v1/households?org={HENGNAN_GRID}"), Some(&token), None).await;
+            assert_eq!(!households.as_array().unwrap().is_empty(), city_wide, "{who}: other county's households");
+            let h = json!({"org_code": HENGNAN_GRID, "address": "越界路"});
+            let (s, _) = app.json("POST", "/api/v1/households", Some(&token), Some(h)).await;
+            let expected = if !manages_households(role) { FORBIDDEN } else if city_wide { StatusCode::CREATED } else { StatusCode::UNPROCESSABLE_ENTITY };
+            assert_eq!(s, expected, "{who}: household in another county");
+            let unit = json!({"parent": "430422107", "kind": "village", "name": "越界村"});
+            let (s, _) = app.json("POST", "/api/v1/orgs", Some(&token), Some(unit)).await;
+            assert_eq!(s, if !admin(role) { FORBIDDEN } else { NOT_FOUND }, "{who}: unit in another county");
+
+            // Users and audit.
+            let (s, users) = app.json("GET", "/api/v1/users", Some(&token), None).await;
+            if admin(role) {
+                assert!(users.as_array().unwrap().iter().all(|u| u["org_code"].as_str().unwrap().starts_with("430481")), "{who}: users in scope");
+                let (s, _) = app.json("PATCH", &format!("/api/v1/users/{}", fx.hengnan_user), Some(&token), Some(json!({"active": false}))).await;
+                assert_eq!(s, NOT_FOUND, "{who}: disable another county's user");
+                let new = json!({"username": "intruder", "role": "grid_worker", "org_code": HENGNAN_GRID, "password": "long-enough-1"});
+                assert_eq!(app.json("POST", "/api/v1/users", Some(&token), Some(new)).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+            } else {
+                assert_eq!(s, FORBIDDEN, "{who}: users");
+            }
+            let (s, audit) = app.json("GET", "/api/v1/audit?limit=100", Some(&token), None).await;
+            if reads_audit(role) {
+                let prefix = fangkong_rules::OrgCode::parse(home).unwrap().prefix().to_string();
+                assert!(audit.as_array().unwrap().iter().all(|r| r["org_code"].as_str().unwrap().starts_with(&prefix)), "{who}: audit in scope");
+            } else {
+                assert_eq!(s, FORBIDDEN, "{who}: audit");
+            }
+
+            // The same through the pages, with a web session.
+            let session = fangkong::auth::sessions::create(&db, user_id(&app, role.as_str()).await, fangkong::auth::sessions::SessionKind::Web, &Default::default()).await.unwrap();
+            let other = page(&app, &session.token, &format!("/persons/{}", fx.hengnan_person)).await;
+            assert_eq!(other, expect(reads_persons(role), city_wide), "{who}: person page of another county");
+            assert_eq!(page(&app, &session.token, "/orgs/430422107").await, expect(true, city_wide), "{who}: unit page of another county");
+        }
+        // Nobody but the city could edit the Hengnan person.
+        let row = fangkong::people::store::get(&db, &fangkong_rules::Scope::everything(), fx.hengnan_person).await.unwrap().unwrap();
+        assert_eq!(row.name, "改名", "only city-wide roles renamed it");
+        let (users, _) = (fangkong::auth::store::get(&db, &fangkong_rules::Scope::everything(), fx.hengnan_user).await.unwrap().unwrap(), ());
+        assert!(users.active);
+    }
+}
+
+async fn user_id(app: &App, username: &str) -> i64 {
+    fangkong::auth::store::find_for_login(&app.db, username).await.unwrap().unwrap().0.id
+}
+
+async fn sqlx_delete_person(db: &fangkong::db::Db, id: i64) {
+    fangkong::on_db!(db, pool => sqlx::query::<DB>("delete from persons where id = $1").bind(id).execute(pool).await.map(|_| ())).unwrap();
+}

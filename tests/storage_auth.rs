@@ -1,0 +1,94 @@
+//! Storage of accounts, sessions, login throttling and the audit trail, on SQLite and PostgreSQL.
+
+mod common;
+
+use common::*;
+use fangkong::audit::{AuditEvent, store as audit};
+use fangkong::auth::sessions::{self, Lifetimes, SessionKind};
+use fangkong::auth::throttle::{self, Limits};
+use fangkong::auth::{Role, store as users};
+use fangkong::web::error::AppError;
+use fangkong_rules::Scope;
+
+#[tokio::test]
+async fn accounts_are_unique_scoped_and_can_be_disabled() {
+    for db in backends().await {
+        let id = add_user(&db, "leiyang_cmd", Role::CountyCommander, "430481").await;
+        let dup = users::NewUser { username: "leiyang_cmd".into(), display_name: "x".into(), role: Role::GridWorker, org_code: code("430481001"), password_hash: "x".into() };
+        match users::create(&db, &actor(), &Scope::everything(), dup).await {
+            Err(AppError::Invalid(f)) => assert_eq!(f[0].field, "username"),
+            other => panic!("{other:?}"),
+        }
+        let outside = users::NewUser { username: "hn".into(), display_name: "x".into(), role: Role::GridWorker, org_code: code("430422"), password_hash: "x".into() };
+        assert!(users::create(&db, &actor(), &Scope::of(&code("430481")), outside).await.is_err());
+        assert_eq!(users::list(&db, &Scope::of(&code("430481"))).await.unwrap().len(), 1);
+        assert!(users::list(&db, &Scope::of(&code("430422"))).await.unwrap().is_empty());
+        assert!(users::get(&db, &Scope::of(&code("430422")), id).await.unwrap().is_none());
+        let (user, hash) = users::find_for_login(&db, "leiyang_cmd").await.unwrap().unwrap();
+        assert_eq!((user.role, user.org_code.as_str()), (Role::CountyCommander, "430481"));
+        assert!(fangkong::auth::password::verify(PASSWORD, &hash));
+
+        let session = sessions::create(&db, id, SessionKind::Web, &Lifetimes::default()).await.unwrap();
+        users::set_active(&db, &actor(), &Scope::everything(), id, false).await.unwrap();
+        assert!(sessions::lookup(&db, &session.token, SessionKind::Web, &Lifetimes::default()).await.unwrap().is_none(), "disabling ends sessions");
+        assert!(!users::get(&db, &Scope::everything(), id).await.unwrap().unwrap().active);
+    }
+}
+
+#[tokio::test]
+async fn sessions_expire_when_idle_or_old_and_tokens_do_not_cross_kinds() {
+    for db in backends().await {
+        let id = add_user(&db, "u1", Role::GridWorker, "430481001").await;
+        let lifetimes = Lifetimes::default();
+        let web = sessions::create(&db, id, SessionKind::Web, &lifetimes).await.unwrap();
+        let api = sessions::create(&db, id, SessionKind::Api, &lifetimes).await.unwrap();
+        assert_eq!(sessions::lookup(&db, &web.token, SessionKind::Web, &lifetimes).await.unwrap().unwrap().user_id, id);
+        assert!(sessions::lookup(&db, &web.token, SessionKind::Api, &lifetimes).await.unwrap().is_none());
+        assert!(sessions::lookup(&db, "not-a-token", SessionKind::Web, &lifetimes).await.unwrap().is_none());
+        let idle = Lifetimes { web_idle: -1, ..lifetimes };
+        assert!(sessions::lookup(&db, &web.token, SessionKind::Web, &idle).await.unwrap().is_none(), "idle session ends");
+        assert!(sessions::lookup(&db, &web.token, SessionKind::Web, &lifetimes).await.unwrap().is_none(), "and stays ended");
+        assert!(sessions::lookup(&db, &api.token, SessionKind::Api, &idle).await.unwrap().is_some(), "API tokens have no idle limit");
+        let short = Lifetimes { api_absolute: -1, ..lifetimes };
+        let expired = sessions::create(&db, id, SessionKind::Api, &short).await.unwrap();
+        assert!(sessions::lookup(&db, &expired.token, SessionKind::Api, &lifetimes).await.unwrap().is_none());
+        sessions::delete(&db, &api.token).await.unwrap();
+        assert!(sessions::lookup(&db, &api.token, SessionKind::Api, &lifetimes).await.unwrap().is_none());
+    }
+}
+
+#[tokio::test]
+async fn login_failures_block_an_account_and_an_address() {
+    for db in backends().await {
+        let limits = Limits { per_account: 3, per_address: 5, window: 60_000_000 };
+        for _ in 0..3 {
+            assert!(!throttle::is_blocked(&db, &limits, "alice", "10.0.0.1").await.unwrap());
+            throttle::record_failure(&db, &limits, "alice", "10.0.0.1").await.unwrap();
+        }
+        assert!(throttle::is_blocked(&db, &limits, "alice", "10.0.0.9").await.unwrap(), "per account");
+        assert!(!throttle::is_blocked(&db, &limits, "bob", "10.0.0.9").await.unwrap());
+        for _ in 0..2 {
+            throttle::record_failure(&db, &limits, "carol", "10.0.0.1").await.unwrap();
+        }
+        assert!(throttle::is_blocked(&db, &limits, "dave", "10.0.0.1").await.unwrap(), "per address");
+        throttle::clear_account(&db, "alice").await.unwrap();
+        assert!(!throttle::is_blocked(&db, &limits, "alice", "10.0.0.9").await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_read_by_scope_newest_first() {
+    for db in backends().await {
+        for (org, action) in [("430481001001001", "person.view_full"), ("430422107", "person.search"), ("430481", "person.search")] {
+            let event = AuditEvent { action, record_type: "person", record_id: Some("7".into()), org_code: org.into(), detail: Some("kind=name results=1".into()) };
+            audit::record(&db, &actor(), event).await.unwrap();
+        }
+        let leiyang = audit::list(&db, &Scope::of(&code("430481")), None, None, 10).await.unwrap();
+        assert_eq!(leiyang.iter().map(|r| r.action.as_str()).collect::<Vec<_>>(), ["person.search", "person.view_full"]);
+        assert_eq!(leiyang[0].actor, "cli:test");
+        let views = audit::list(&db, &Scope::of(&code("430400")), Some("person.view_full"), None, 10).await.unwrap();
+        assert_eq!(views.len(), 1);
+        let older = audit::list(&db, &Scope::of(&code("430400")), None, Some(leiyang[0].id), 10).await.unwrap();
+        assert_eq!(older.len(), 2);
+    }
+}

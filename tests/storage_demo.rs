@@ -1,0 +1,40 @@
+//! The demo city loader, on SQLite and PostgreSQL.
+
+mod common;
+
+use common::*;
+use fangkong_rules::Scope;
+
+#[tokio::test]
+async fn the_demo_city_loads_once_with_accounts_and_a_private_password_file() {
+    for db in backends().await {
+        let dir = temp_dir("fk_demo");
+        fangkong::demo::load(&db, &dir, 3_000, 7).await.unwrap();
+        let all = Scope::everything();
+        assert_eq!(fangkong::people::store::count_under(&db, &all, &code("430400")).await.unwrap(), 3_000);
+        let leiyang = fangkong::people::store::count_under(&db, &all, &code("430481")).await.unwrap();
+        assert!((400..=600).contains(&leiyang), "Leiyang holds about a sixth of the city: {leiyang}");
+        assert!(fangkong::demo::has_accounts(&db).await.unwrap());
+        let grid = fangkong::org::store::get(&db, &all, &code("430481001001001")).await.unwrap().unwrap();
+        assert_eq!(grid.level, "grid");
+        let file = dir.join("demo-accounts.txt");
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 10);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        // The password in the file signs in.
+        let line = text.lines().find(|l| l.starts_with("grid\t")).unwrap();
+        let password = line.split('\t').nth(1).unwrap();
+        let (_, hash) = fangkong::auth::store::find_for_login(&db, "grid").await.unwrap().unwrap();
+        assert!(fangkong::auth::password::verify(password, &hash));
+        // A second load changes nothing.
+        fangkong::demo::load(&db, &temp_dir("fk_demo2"), 3_000, 7).await.unwrap();
+        assert_eq!(fangkong::people::store::count_under(&db, &all, &code("430400")).await.unwrap(), 3_000);
+        // Households created after the load get fresh ids (the PostgreSQL identity moved past the loaded ones).
+        let h = fangkong::org::store::NewHousehold { org_code: code("430481001001001"), address: "新地址".into(), building: None, unit: None, room: None };
+        fangkong::org::store::create_household(&db, &actor(), &all, h).await.unwrap();
+    }
+}
