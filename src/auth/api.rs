@@ -72,8 +72,8 @@ pub struct UserInput {
 pub async fn new_user(username: &str, display_name: &str, role: Role, org_code: &str, password: &str) -> AppResult<NewUser> {
     let mut errors = Vec::new();
     let username = username.trim().to_string();
-    if !(3..=32).contains(&username.len()) || !username.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-') {
-        errors.push(crate::web::error::FieldError::new("username", "username_invalid", "用户名为 3–32 位字母、数字、下划线、点或连字符"));
+    if !(2..=32).contains(&username.len()) || !username.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-') {
+        errors.push(crate::web::error::FieldError::new("username", "username_invalid", "用户名为 2–32 位字母、数字、下划线、点或连字符"));
     }
     let org = OrgCode::parse(org_code).map_err(|m| errors.push(crate::web::error::FieldError::new("org_code", "org_invalid", m))).ok();
     if let Err(m) = super::password::check_policy(password) {
