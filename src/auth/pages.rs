@@ -11,7 +11,7 @@ use crate::web::pages::{Chrome, is_https, render, safe_local_path};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
@@ -91,10 +91,10 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, lang: Lang, Ex
     };
     let session = sessions::create(&state.db, user.id, SessionKind::Web, &state.settings.lifetimes).await?;
     let attrs = cookie_attrs(&state, &headers);
-    let cookies = [
+    let cookies = AppendHeaders([
         (header::SET_COOKIE, format!("{}={}{attrs}", super::caller::SESSION_COOKIE, session.token)),
         (header::SET_COOKIE, format!("{LOGIN_CSRF_COOKIE}=; Max-Age=0{attrs}")),
-    ];
+    ]);
     Ok((cookies, Redirect::to(&next)).into_response())
 }
 

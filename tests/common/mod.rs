@@ -2,6 +2,8 @@
 //! in-process client for the router.
 #![allow(dead_code)]
 
+pub mod webdriver;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use fangkong::audit::Actor;

@@ -1,0 +1,104 @@
+//! The main person flows in a real headless Chromium: sign in, register a person (after fixing a
+//! field error), find them by ID number, open the detail page; another county sees "not found".
+//! A screenshot is kept in `test-artifacts/` when a flow fails.
+
+mod common;
+
+use common::webdriver::{Browser, Step};
+use common::*;
+use std::net::SocketAddr;
+
+/// Serves the app in process on a free port, on SQLite with the test jurisdiction seeded.
+async fn start_app() -> String {
+    let db = backends().await.remove(0);
+    seed_area(&db).await;
+    seed_users(&db).await;
+    let app = App::new(db).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app.router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap() });
+    format!("http://{addr}")
+}
+
+async fn sign_in(browser: &Browser, base: &str, username: &str) -> Step<()> {
+    browser.goto(&format!("{base}/login")).await?;
+    browser.fill("input[name=username]", username).await?;
+    browser.fill("input[name=password]", PASSWORD).await?;
+    browser.click("button[type=submit]").await?;
+    // Only signed-in pages carry the user badge in the header.
+    browser.find("header .me").await.map(|_| ()).map_err(|e| format!("not signed in: {e}"))
+}
+
+fn check(condition: bool, what: &str) -> Step<()> {
+    if condition { Ok(()) } else { Err(what.to_string()) }
+}
+
+async fn run(name: &str, browser: &Browser, flow: impl std::future::Future<Output = Step<()>>) {
+    if let Err(e) = flow.await {
+        let shot = browser.screenshot(name).await.map(|p| p.display().to_string()).unwrap_or_else(|e| format!("(no screenshot: {e})"));
+        panic!("browser flow {name} failed: {e}; screenshot {shot}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grid_worker_registers_finds_and_opens_a_person() {
+    let base = start_app().await;
+    let browser = Browser::start().await;
+    run("register-find-open", &browser, async {
+        browser.goto(&format!("{base}/login")).await?;
+        check(browser.text("h1").await? == "衡阳市疫情防控指挥平台", "the login page is in Chinese")?;
+        sign_in(&browser, &base, "grid_worker").await?;
+        browser.screenshot("home-grid-worker").await?;
+        browser.click("a[href='/persons/new']").await?;
+        check(browser.value("input[name=org_code]").await? == LEIYANG_GRID, "the grid is prefilled")?;
+        browser.fill("input[name=name]", "张三丰").await?;
+        browser.fill("input[name=id_number]", "430481199001011231").await?;
+        browser.fill("input[name=phone]", "13800001111").await?;
+        browser.click("button.primary").await?;
+        let error = browser.text(".field-error[data-field=id_number]").await?;
+        browser.screenshot("person-form-error").await?;
+        check(error.contains("校验位"), &format!("a Chinese field error beside the ID number, got {error:?}"))?;
+        check(browser.value("input[name=id_number]").await? == "430481199001011231", "what was typed is kept")?;
+        check(browser.value("input[name=name]").await? == "张三丰", "other fields are kept too")?;
+        browser.fill("input[name=id_number]", "43048119900101123x").await?;
+        browser.click("button.primary").await?;
+        check(browser.text("#person-name").await? == "张三丰", "the detail page of the new person")?;
+
+        browser.goto(&format!("{base}/persons")).await?;
+        browser.fill("input[name=q]", "43048119900101123X").await?;
+        browser.click("form.search button").await?;
+        let row = browser.text("#persons tbody tr").await?;
+        check(row.contains("张**") && row.contains("430481********123X") && row.contains("138****1111"), &format!("a masked row, got {row:?}"))?;
+        browser.screenshot("person-list").await?;
+        browser.click("#persons tbody a").await?;
+        browser.screenshot("person-detail").await?;
+        check(browser.text("#person-id-number").await? == "43048119900101123X", "the detail view shows the full number")?;
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_county_sees_not_found_for_a_persons_url() {
+    let base = start_app().await;
+    let browser = Browser::start().await;
+    run("other-county-not-found", &browser, async {
+        sign_in(&browser, &base, "grid_worker").await?;
+        browser.goto(&format!("{base}/persons/new")).await?;
+        browser.fill("input[name=name]", "李四").await?;
+        browser.fill("input[name=id_number]", "430422198502150022").await?;
+        browser.click("button.primary").await?;
+        browser.find("#person-name").await?;
+        let person_url = browser.url().await?;
+        check(person_url.contains("/persons/"), "registered")?;
+        browser.click("header form button").await?;
+        browser.find("input[name=username]").await?;
+        sign_in(&browser, &base, "county_commander_hn").await?;
+        browser.goto(&person_url).await?;
+        let message = browser.text("#error-message").await?;
+        check(message.contains("未找到"), &format!("not found, got {message:?}"))?;
+        check(!browser.text("main").await?.contains("李四"), "nothing of the person leaks")?;
+        Ok(())
+    })
+    .await;
+}

@@ -1,0 +1,119 @@
+//! A minimal W3C WebDriver client over HTTP, enough to drive Debian's headless Chromium through
+//! chromedriver: open pages, fill and submit forms, read text, take screenshots.
+
+use base64::Engine;
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+pub struct Browser {
+    driver: Child,
+    client: reqwest::Client,
+    session: String,
+    base: String,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+pub type Step<T> = Result<T, String>;
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium with a phone-sized window.
+    pub async fn start() -> Browser {
+        let driver_path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| std::path::Path::new(p).exists())
+            .expect("chromedriver is not installed: run `bash scripts/test`, which installs chromium and chromium-driver");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = Command::new(driver_path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let client = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if client.get(format!("{base}/status")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = std::env::temp_dir().join(super::unique("fk_chromium"));
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=412,915",
+                     format!("--user-data-dir={}", profile.display())]
+        }}}});
+        let response: Value = client.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
+        let session = response["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no WebDriver session: {response}")).to_string();
+        let browser = Browser { driver, client, session, base };
+        // Element look-ups wait for the page a click or submit is loading.
+        browser.command(reqwest::Method::POST, "/timeouts", Some(json!({"implicit": 5000}))).await.expect("set timeouts");
+        browser
+    }
+
+    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Step<Value> {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut request = self.client.request(method, url);
+        if let Some(b) = body {
+            request = request.json(&b);
+        }
+        let value: Value = request.send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())?;
+        if value["value"]["error"].is_string() {
+            return Err(format!("{path}: {}", value["value"]["message"]));
+        }
+        Ok(value["value"].clone())
+    }
+
+    pub async fn goto(&self, url: &str) -> Step<()> {
+        self.command(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await.map(|_| ())
+    }
+
+    pub async fn url(&self) -> Step<String> {
+        Ok(self.command(reqwest::Method::GET, "/url", None).await?.as_str().unwrap_or_default().to_string())
+    }
+
+    pub async fn find(&self, css: &str) -> Step<String> {
+        let v = self.command(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await.map_err(|e| format!("find {css}: {e}"))?;
+        Ok(v[ELEMENT_KEY].as_str().ok_or(format!("no element {css}"))?.to_string())
+    }
+
+    pub async fn exists(&self, css: &str) -> Step<bool> {
+        let v = self.command(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css}))).await?;
+        Ok(!v.as_array().map(Vec::is_empty).unwrap_or(true))
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) -> Step<()> {
+        let el = self.find(css).await?;
+        self.command(reqwest::Method::POST, &format!("/element/{el}/clear"), Some(json!({}))).await?;
+        self.command(reqwest::Method::POST, &format!("/element/{el}/value"), Some(json!({"text": text}))).await.map(|_| ())
+    }
+
+    pub async fn click(&self, css: &str) -> Step<()> {
+        let el = self.find(css).await?;
+        self.command(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({}))).await.map(|_| ())
+    }
+
+    pub async fn text(&self, css: &str) -> Step<String> {
+        let el = self.find(css).await?;
+        Ok(self.command(reqwest::Method::GET, &format!("/element/{el}/text"), None).await?.as_str().unwrap_or_default().to_string())
+    }
+
+    pub async fn value(&self, css: &str) -> Step<String> {
+        let el = self.find(css).await?;
+        Ok(self.command(reqwest::Method::GET, &format!("/element/{el}/property/value"), None).await?.as_str().unwrap_or_default().to_string())
+    }
+
+    /// Saves a PNG of the current page under `test-artifacts/`.
+    pub async fn screenshot(&self, name: &str) -> Step<std::path::PathBuf> {
+        let data = self.command(reqwest::Method::GET, "/screenshot", None).await?;
+        let png = base64::engine::general_purpose::STANDARD.decode(data.as_str().unwrap_or_default()).map_err(|e| e.to_string())?;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test-artifacts");
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).map_err(|e| e.to_string())?;
+        Ok(path)
+    }
+}
