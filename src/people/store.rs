@@ -35,18 +35,27 @@ async fn check_placement(db: &Db, scope: &Scope, person: &ValidPerson) -> AppRes
     Ok(())
 }
 
-/// Turns a unique-key violation on the document into a 409 that points at the existing record when
-/// the caller may see it.
+/// A 409 when another person already holds this document, pointing at them when the caller may see
+/// them. `except` is the person being edited.
+pub async fn check_document_free(db: &Db, scope: &Scope, person: &ValidPerson, except: Option<i64>) -> AppResult<()> {
+    match id_by_document(db, person.id_type.as_str(), &person.id_key).await? {
+        Some((id, _)) if Some(id) == except => Ok(()),
+        Some((id, org)) if scope.allows(&org) => {
+            Err(AppError::Conflict { message: format!("该证件号码已登记(人员编号 {id}),请勿重复登记"), existing_id: Some(id) })
+        }
+        Some(_) => Err(AppError::Conflict { message: "该证件号码已在其他辖区登记,请联系上级单位核实".into(), existing_id: None }),
+        None => Ok(()),
+    }
+}
+
+/// Turns a unique-key violation on the document (a concurrent registration) into the same 409.
 async fn document_conflict(db: &Db, scope: &Scope, person: &ValidPerson, err: sqlx::Error) -> AppError {
     if !is_unique_violation(&err) {
         return err.into();
     }
-    match id_by_document(db, person.id_type.as_str(), &person.id_key).await {
-        Ok(Some((id, org))) if scope.allows(&org) => {
-            AppError::Conflict { message: format!("该证件号码已登记(人员编号 {id}),请勿重复登记", ), existing_id: Some(id) }
-        }
-        Ok(_) => AppError::Conflict { message: "该证件号码已在其他辖区登记,请联系上级单位核实".into(), existing_id: None },
-        Err(e) => e.into(),
+    match check_document_free(db, scope, person, None).await {
+        Err(conflict) => conflict,
+        Ok(()) => err.into(),
     }
 }
 

@@ -1,0 +1,142 @@
+//! Web pages in process: sign-in cookies and CSRF, forms that keep what was typed, the admin's user
+//! page, the language switch.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::*;
+
+fn form(path: &str, cookie: &str, body: &str) -> Request<Body> {
+    Request::post(path).header("cookie", cookie).header("content-type", "application/x-www-form-urlencoded").body(Body::from(body.to_string())).unwrap()
+}
+
+fn get(path: &str, cookie: &str) -> Request<Body> {
+    Request::get(path).header("cookie", cookie).body(Body::empty()).unwrap()
+}
+
+fn set_cookies(headers: &axum::http::HeaderMap) -> Vec<String> {
+    headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect()
+}
+
+/// Signs in through the form and returns the session cookie and the page's CSRF token.
+async fn sign_in(app: &App, username: &str, https: bool) -> (String, String, Vec<String>) {
+    let (_, headers, body) = app.send(get("/login", "")).await;
+    let login_cookie = set_cookies(&headers)[0].split(';').next().unwrap().to_string();
+    let html = String::from_utf8(body).unwrap();
+    let csrf = html.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let mut request = form("/login", &login_cookie, &format!("_csrf={csrf}&username={username}&password={PASSWORD}&next=/persons"));
+    if https {
+        request.headers_mut().insert("x-forwarded-proto", "https".parse().unwrap());
+    }
+    let (status, headers, _) = app.send(request).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/persons");
+    let cookies = set_cookies(&headers);
+    let session = cookies.iter().find(|c| c.starts_with("fk_session=")).unwrap().split(';').next().unwrap().to_string();
+    let (_, _, home) = app.send(get("/", &session)).await;
+    let home = String::from_utf8(home).unwrap();
+    let page_csrf = home.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    (session, page_csrf, cookies)
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_strict_http_only_cookie_and_refuses_a_forged_form() {
+    let db = backends().await.remove(0);
+    seed_area(&db).await;
+    seed_users(&db).await;
+    let app = App::new(db).await;
+    let (_, _, cookies) = sign_in(&app, "grid_worker", false).await;
+    let session = cookies.iter().find(|c| c.starts_with("fk_session=")).unwrap();
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict") && !session.contains("Secure"), "{session}");
+    let (_, _, cookies) = sign_in(&app, "grid_worker", true).await;
+    assert!(cookies.iter().find(|c| c.starts_with("fk_session=")).unwrap().contains("Secure"), "Secure behind TLS");
+
+    // A sign-in post without the form's cookie (as from another site) is refused.
+    let (status, _, _) = app.send(form("/login", "", &format!("_csrf=x&username=grid_worker&password={PASSWORD}"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, body) = app.send(form("/login", "fk_login_csrf=abc", &format!("_csrf=abc&username=grid_worker&password=wrong-one"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(String::from_utf8(body).unwrap().contains("用户名或密码错误"));
+}
+
+#[tokio::test]
+async fn forms_need_the_session_csrf_token_and_keep_what_was_typed() {
+    let db = backends().await.remove(0);
+    seed_area(&db).await;
+    seed_users(&db).await;
+    let app = App::new(db.clone()).await;
+    let (session, csrf, _) = sign_in(&app, "grid_worker", false).await;
+    let person = format!("name=%E5%BC%A0%E4%B8%89&id_type=resident_id&id_number=43048119900101123X&org_code={LEIYANG_GRID}");
+    let (status, _, _) = app.send(form("/persons", &session, &person)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "no token");
+    let (status, _, _) = app.send(form("/persons", &session, &format!("_csrf=forged&{person}"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "wrong token");
+    assert_eq!(fangkong::people::store::count_under(&db, &fangkong_rules::Scope::everything(), &code("430400")).await.unwrap(), 0);
+
+    let bad = format!("_csrf={csrf}&name=%E5%BC%A0%E4%B8%89&id_number=4.30481E%2B17&phone=0734-123&org_code={LEIYANG_GRID}");
+    let (status, _, body) = app.send(form("/persons", &session, &bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("value=\"4.30481E+17\"") && html.contains("value=\"0734-123\""), "typed values kept");
+    assert!(html.contains("科学计数法") && html.contains("手机号应为 11 位"));
+
+    let (status, headers, _) = app.send(form("/persons", &session, &format!("_csrf={csrf}&{person}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let detail = headers[header::LOCATION].to_str().unwrap().to_string();
+    // Registering the same ID again offers the existing record.
+    let (status, _, body) = app.send(form("/persons", &session, &format!("_csrf={csrf}&{person}"))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(String::from_utf8(body).unwrap().contains(&format!("href=\"{detail}\"")));
+    // Same phone as an existing person: candidates first, then an explicit confirmation registers.
+    app.send(form(&detail, &session, &format!("_csrf={csrf}&{person}&phone=13800001111"))).await;
+    let other = format!("_csrf={csrf}&name=%E6%9D%8E%E5%9B%9B&id_number=430422198502150022&phone=13800001111&org_code={LEIYANG_GRID}");
+    let (status, _, body) = app.send(form("/persons", &session, &other)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8(body).unwrap().contains("id=\"candidates\""));
+    let (status, _, _) = app.send(form("/persons", &session, &format!("{other}&confirm_new=1"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(fangkong::people::store::count_under(&db, &fangkong_rules::Scope::everything(), &code("430400")).await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn an_admin_creates_accounts_in_scope_from_the_users_page() {
+    let db = backends().await.remove(0);
+    seed_area(&db).await;
+    seed_users(&db).await;
+    let app = App::new(db.clone()).await;
+    let (session, csrf, _) = sign_in(&app, "admin", false).await;
+    let (status, _, body) = app.send(form("/users", &session, &format!("_csrf={csrf}&username=new_worker&role=grid_worker&org_code={LEIYANG_GRID}&password=short"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("密码至少 8 位") && html.contains("value=\"new_worker\""));
+    let (status, _, _) = app.send(form("/users", &session, &format!("_csrf={csrf}&username=new_worker&role=grid_worker&org_code={HENGNAN_GRID}&password=long-enough-1"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "another county's unit");
+    let (status, _, body) = app.send(form("/users", &session, &format!("_csrf={csrf}&username=new_worker&role=grid_worker&org_code={LEIYANG_GRID}&password=long-enough-1"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8(body).unwrap().contains("已创建账号 new_worker"));
+    assert_eq!(app.json("POST", "/api/v1/auth/token", None, Some(serde_json::json!({"username": "new_worker", "password": "long-enough-1"}))).await.0, StatusCode::OK);
+    let (_, _, page) = app.send(get("/users", &session)).await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("new_worker") && !page.contains("grid_worker_hn"), "only users in scope are listed");
+}
+
+#[tokio::test]
+async fn english_can_be_chosen_and_logout_ends_the_session() {
+    let db = backends().await.remove(0);
+    seed_area(&db).await;
+    seed_users(&db).await;
+    let app = App::new(db).await;
+    let (session, csrf, _) = sign_in(&app, "county_commander", false).await;
+    let (status, headers, _) = app.send(get("/lang/en?back=/persons", &session)).await;
+    assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/persons"));
+    let (_, headers, _) = app.send(get("/lang/en?back=//evil.example", &session)).await;
+    assert_eq!(headers[header::LOCATION], "/", "no open redirect");
+    let (_, _, body) = app.send(get("/persons", &format!("{session}; fk_lang=en"))).await;
+    assert!(String::from_utf8(body).unwrap().contains("Name, ID number or mobile"));
+    let (status, _, _) = app.send(form("/logout", &session, &format!("_csrf={csrf}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, headers, _) = app.send(get("/persons", &session)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(headers[header::LOCATION].to_str().unwrap().starts_with("/login?next="));
+}
