@@ -6,7 +6,7 @@ use crate::db::{self, Db};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use fangkong_rules::{OrgCode, Scope};
-use std::io::Read;
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -128,8 +128,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User { command: UserCommand::Add { username, role, org, name } } => {
             let role = Role::parse(&role).with_context(|| format!("unknown role {role}"))?;
             let org = OrgCode::parse(&org).map_err(|m| anyhow::anyhow!("{m}"))?;
+            if std::io::stdin().is_terminal() {
+                eprint!("密码 / password: ");
+            }
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).context("reading the password from stdin")?;
+            std::io::stdin().read_line(&mut password).context("reading the password from stdin")?;
             let password = password.trim_end_matches(['\r', '\n']);
             let new = crate::auth::api::new_user(&username, name.as_deref().unwrap_or(""), role, org.as_str(), password).await;
             let new = match new {

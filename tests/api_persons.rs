@@ -10,9 +10,7 @@ use serde_json::json;
 #[tokio::test]
 async fn register_find_and_view_a_person_through_the_api() {
     for db in backends().await {
-        seed_area(&db).await;
-        seed_users(&db).await;
-        let app = App::new(db.clone()).await;
+        let app = seeded_app(db.clone()).await;
         let grid = app.token("grid_worker").await;
 
         let mut body = person_json("张三", "43048119900101123X", LEIYANG_GRID);
@@ -69,9 +67,7 @@ async fn register_find_and_view_a_person_through_the_api() {
 #[tokio::test]
 async fn soft_duplicates_and_warnings_come_back_on_registration() {
     for db in backends().await {
-        seed_area(&db).await;
-        seed_users(&db).await;
-        let app = App::new(db.clone()).await;
+        let app = seeded_app(db.clone()).await;
         let grid = app.token("grid_worker").await;
         let mut first = person_json("王芳", "430422198502150022", LEIYANG_GRID);
         first["phone"] = json!("13900002222");
@@ -91,9 +87,7 @@ async fn soft_duplicates_and_warnings_come_back_on_registration() {
 #[tokio::test]
 async fn bad_requests_name_the_field_and_change_nothing() {
     let db = backends().await.remove(0);
-    seed_area(&db).await;
-    seed_users(&db).await;
-    let app = App::new(db.clone()).await;
+    let app = seeded_app(db.clone()).await;
     let grid = app.token("grid_worker").await;
     let (status, e) = app.json("POST", "/api/v1/persons", Some(&grid), Some(json!({"name": 5, "id_number": "x", "org_code": LEIYANG_GRID}))).await;
     assert_eq!((status, e["error"]["fields"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("name")));
@@ -120,9 +114,7 @@ async fn bad_requests_name_the_field_and_change_nothing() {
 #[tokio::test]
 async fn login_is_throttled_per_account_with_429() {
     let db = backends().await.remove(0);
-    seed_area(&db).await;
-    seed_users(&db).await;
-    let app = App::new(db).await;
+    let app = seeded_app(db).await;
     for _ in 0..5 {
         let (status, _) = app.json("POST", "/api/v1/auth/token", None, Some(json!({"username": "admin", "password": "wrong-password"}))).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);

@@ -11,9 +11,7 @@ use std::net::SocketAddr;
 /// Serves the app in process on a free port, on SQLite with the test jurisdiction seeded.
 async fn start_app() -> String {
     let db = backends().await.remove(0);
-    seed_area(&db).await;
-    seed_users(&db).await;
-    let app = App::new(db).await;
+    let app = seeded_app(db).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app.router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap() });

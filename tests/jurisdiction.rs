@@ -56,9 +56,7 @@ async fn page(app: &App, token: &str, path: &str) -> StatusCode {
 #[tokio::test]
 async fn no_role_reads_or_writes_outside_its_jurisdiction() {
     for db in backends().await {
-        seed_area(&db).await;
-        seed_users(&db).await;
-        let app = App::new(db.clone()).await;
+        let app = seeded_app(db.clone()).await;
         let fx = fixture(&app).await;
         for (role, home, _) in ROLE_HOMES {
             let token = app.token(role.as_str()).await;

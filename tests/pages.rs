@@ -43,9 +43,7 @@ async fn sign_in(app: &App, username: &str, https: bool) -> (String, String, Vec
 #[tokio::test]
 async fn sign_in_sets_a_strict_http_only_cookie_and_refuses_a_forged_form() {
     let db = backends().await.remove(0);
-    seed_area(&db).await;
-    seed_users(&db).await;
-    let app = App::new(db).await;
+    let app = seeded_app(db).await;
     let (_, _, cookies) = sign_in(&app, "grid_worker", false).await;
     let session = cookies.iter().find(|c| c.starts_with("fk_session=")).unwrap();
     assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict") && !session.contains("Secure"), "{session}");
@@ -63,9 +61,7 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_refuses_a_forged_form() {
 #[tokio::test]
 async fn forms_need_the_session_csrf_token_and_keep_what_was_typed() {
     let db = backends().await.remove(0);
-    seed_area(&db).await;
-    seed_users(&db).await;
-    let app = App::new(db.clone()).await;
+    let app = seeded_app(db.clone()).await;
     let (session, csrf, _) = sign_in(&app, "grid_worker", false).await;
     let person = format!("name=%E5%BC%A0%E4%B8%89&id_type=resident_id&id_number=43048119900101123X&org_code={LEIYANG_GRID}");
     let (status, _, _) = app.send(form("/persons", &session, &person)).await;
@@ -102,9 +98,7 @@ async fn forms_need_the_session_csrf_token_and_keep_what_was_typed() {
 #[tokio::test]
 async fn an_admin_creates_accounts_in_scope_from_the_users_page() {
     let db = backends().await.remove(0);
-    seed_area(&db).await;
-    seed_users(&db).await;
-    let app = App::new(db.clone()).await;
+    let app = seeded_app(db.clone()).await;
     let (session, csrf, _) = sign_in(&app, "admin", false).await;
     let (status, _, body) = app.send(form("/users", &session, &format!("_csrf={csrf}&username=new_worker&role=grid_worker&org_code={LEIYANG_GRID}&password=short"))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -124,9 +118,7 @@ async fn an_admin_creates_accounts_in_scope_from_the_users_page() {
 #[tokio::test]
 async fn english_can_be_chosen_and_logout_ends_the_session() {
     let db = backends().await.remove(0);
-    seed_area(&db).await;
-    seed_users(&db).await;
-    let app = App::new(db).await;
+    let app = seeded_app(db).await;
     let (session, csrf, _) = sign_in(&app, "county_commander", false).await;
     let (status, headers, _) = app.send(get("/lang/en?back=/persons", &session)).await;
     assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/persons"));

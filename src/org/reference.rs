@@ -57,6 +57,11 @@ pub fn units() -> Vec<OrgUnit> {
     units
 }
 
+/// Whether a 6-digit code is one of Hengyang's current county-level divisions.
+pub fn is_known_county(code: &str) -> bool {
+    rows(COUNTIES).any(|row| row[0] == code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,9 +88,4 @@ mod tests {
             }
         }
     }
-}
-
-/// Whether a 6-digit code is one of Hengyang's current county-level divisions.
-pub fn is_known_county(code: &str) -> bool {
-    rows(COUNTIES).any(|row| row[0] == code)
 }

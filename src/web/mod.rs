@@ -59,7 +59,10 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(client::remember_client_addr))
-        .layer(TraceLayer::new_for_http())
+        // Spans name the path only: query strings can hold an ID or phone number being searched.
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
         .with_state(state)
 }
 

@@ -32,10 +32,11 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::audit::api::router())
 }
 
-pub fn document() -> utoipa::openapi::OpenApi {
-    api_router().split_for_parts().1
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(|| api_router().split_for_parts().1)
 }
 
-pub async fn serve() -> Json<utoipa::openapi::OpenApi> {
+pub async fn serve() -> Json<&'static utoipa::openapi::OpenApi> {
     Json(document())
 }

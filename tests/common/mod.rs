@@ -177,3 +177,10 @@ impl App {
 pub fn person_json(name: &str, id_number: &str, org_code: &str) -> Value {
     serde_json::json!({"name": name, "id_type": "resident_id", "id_number": id_number, "org_code": org_code})
 }
+
+/// The router over `db` with the test area and one account per role in each county.
+pub async fn seeded_app(db: Db) -> App {
+    seed_area(&db).await;
+    seed_users(&db).await;
+    App::new(db).await
+}

@@ -4,6 +4,7 @@
 
 pub mod ethnicity;
 pub mod mask;
+pub mod observation;
 pub mod org_code;
 pub mod phone;
 pub mod resident_id;
