@@ -18,3 +18,8 @@ pub fn format_micros(micros: i64) -> String {
     let t = t.to_offset(CHINA);
     format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), t.month() as u8, t.day(), t.hour(), t.minute())
 }
+
+/// The hour of the day in Beijing, 0–23.
+pub fn hour() -> u8 {
+    OffsetDateTime::now_utc().to_offset(CHINA).hour()
+}

@@ -8,5 +8,7 @@ pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod org;
+pub mod observation;
 pub mod people;
+pub mod screening;
 pub mod web;

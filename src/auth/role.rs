@@ -28,6 +28,8 @@ pub enum Permission {
     ManageOrgs,
     ManageHouseholds,
     ReadAudit,
+    /// Keep the screening ledger, observation episodes and check-ins; handle alerts.
+    WriteLedger,
 }
 
 impl Role {
@@ -101,6 +103,7 @@ impl Role {
             ManageUsers | ManageOrgs => self == Admin,
             ManageHouseholds => matches!(self, Admin | TownshipOfficer | GridWorker),
             ReadAudit => matches!(self, Admin | CityCommander | CountyCommander),
+            WriteLedger => matches!(self, Admin | CityCommander | CountyCommander | TownshipOfficer | GridWorker),
         }
     }
 }

@@ -43,3 +43,20 @@ pub async fn clear_account(db: &Db, username: &str) -> sqlx::Result<()> {
     on_db!(db, pool => sqlx::query::<DB>("delete from login_failures where username = $1").bind(username).execute(pool).await.map(|_| ()))?;
     Ok(())
 }
+
+/// Counts a hit on `bucket` and says whether it is within `limit` hits per `window` microseconds.
+/// Used for public endpoints such as self-report links.
+pub async fn allow(db: &Db, bucket: &str, limit: i64, window: i64) -> sqlx::Result<bool> {
+    let now = now_micros();
+    on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query::<DB>("delete from rate_limit_hits where bucket = $1 and at < $2").bind(bucket).bind(now - window).execute(&mut *tx).await?;
+        let hits = sqlx::query_scalar::<DB, i64>("select count(*) from rate_limit_hits where bucket = $1").bind(bucket).fetch_one(&mut *tx).await?;
+        if hits >= limit {
+            return Ok(false);
+        }
+        sqlx::query::<DB>("insert into rate_limit_hits (bucket, at) values ($1, $2)").bind(bucket).bind(now).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+}

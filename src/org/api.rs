@@ -105,3 +105,17 @@ async fn create_household(State(state): State<AppState>, caller: Caller, ApiJson
     let household = store::create_household(&state.db, &caller.actor(), &caller.scope, input.into_new()?).await?;
     Ok((StatusCode::CREATED, Json(household)))
 }
+
+/// The caller's scope, or the scope of a unit below their home when `org` names one in scope.
+pub fn narrowed_scope(caller: &Caller, org: Option<&str>) -> AppResult<fangkong_rules::Scope> {
+    match org.filter(|o| !o.is_empty()) {
+        None => Ok(caller.scope.clone()),
+        Some(code) => {
+            let code = parse_code("org", code)?;
+            if !caller.scope.allows(code.as_str()) {
+                return Err(AppError::NotFound);
+            }
+            Ok(fangkong_rules::Scope::of(&code))
+        }
+    }
+}

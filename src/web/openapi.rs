@@ -30,6 +30,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::org::api::router())
         .merge(crate::people::api::router())
         .merge(crate::audit::api::router())
+        .merge(crate::screening::api::router())
+        .merge(crate::observation::api::router())
 }
 
 pub fn document() -> &'static utoipa::openapi::OpenApi {

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::people::pages::router())
         .merge(crate::org::pages::router())
         .merge(crate::audit::pages::router())
+        .merge(crate::observation::pages::router())
         .layer(axum::middleware::from_fn(html_errors))
 }
 
@@ -50,6 +51,8 @@ impl Chrome {
         let unit = crate::org::store::path(&state.db, &caller.org_code).await?.into_iter().map(|u| u.name).collect::<Vec<_>>().join(" · ");
         let mut nav = vec![("/", lang.pick("首页", "Home"))];
         if caller.may(Permission::ReadPersons) {
+            nav.push(("/today", lang.pick("今日", "Today")));
+            nav.push(("/ledger", lang.pick("台账", "Ledger")));
             nav.push(("/persons", lang.pick("人员", "Persons")));
         }
         nav.push(("/orgs", lang.pick("辖区", "Area")));

@@ -1,0 +1,183 @@
+//! Observation episodes: start (counted from the last exposure or arrival), restart on a new
+//! exposure, end (healthy only when the period is complete and no fever is open).
+
+use super::{Kind, Status, rules};
+use crate::audit::{Actor, AuditEvent};
+use crate::db::{Db, is_unique_violation, now_micros};
+use crate::on_db;
+use crate::web::error::{AppError, AppResult};
+use fangkong_rules::Scope;
+use fangkong_rules::observation::{last_day, observation_day, period_complete};
+use serde::Serialize;
+use time::Date;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Episode {
+    pub id: i64,
+    pub person_id: i64,
+    pub org_code: String,
+    pub kind: String,
+    pub site_id: Option<i64>,
+    #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "crate::web::json::as_str")]
+    pub start_date: Date,
+    pub period_days: i64,
+    pub rule_set_id: i64,
+    pub status: String,
+    /// The resident's self-report capability; shown only to staff who manage the episode.
+    #[serde(skip)]
+    pub report_token: String,
+    #[schema(value_type = Option<String>, format = Date)]
+    #[serde(serialize_with = "crate::web::json::opt_date")]
+    pub end_date: Option<Date>,
+    pub end_note: Option<String>,
+    pub created_at: i64,
+}
+
+impl Episode {
+    pub fn day(&self, today: Date) -> i64 {
+        observation_day(self.start_date, today)
+    }
+    pub fn last_day(&self) -> Date {
+        last_day(self.start_date, self.period_days)
+    }
+    pub fn is_active(&self) -> bool {
+        self.status == Status::Active.as_str()
+    }
+    pub fn kind_label(&self) -> &'static str {
+        Kind::parse(&self.kind).map(Kind::zh).unwrap_or("")
+    }
+    pub fn status_label(&self) -> &'static str {
+        Status::parse(&self.status).map(Status::zh).unwrap_or("")
+    }
+}
+
+const COLUMNS: &str = "id, person_id, org_code, kind, site_id, start_date, period_days, rule_set_id, status, report_token, end_date, end_note, created_at";
+
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Episode>> {
+    let (low, high) = scope.bounds();
+    let sql = format!("select {COLUMNS} from observation_episodes where id = $1 and org_code >= $2 and org_code < $3");
+    on_db!(db, pool => sqlx::query_as::<DB, Episode>(sqlx::AssertSqlSafe(&*sql)).bind(id).bind(low).bind(high).fetch_optional(pool).await)
+}
+
+pub async fn for_person(db: &Db, scope: &Scope, person_id: i64) -> sqlx::Result<Vec<Episode>> {
+    let (low, high) = scope.bounds();
+    let sql = format!("select {COLUMNS} from observation_episodes where person_id = $1 and org_code >= $2 and org_code < $3 order by id desc");
+    on_db!(db, pool => sqlx::query_as::<DB, Episode>(sqlx::AssertSqlSafe(&*sql)).bind(person_id).bind(low).bind(high).fetch_all(pool).await)
+}
+
+/// The active episode behind a self-report link. The link is the only credential, so it is not scoped;
+/// an ended episode's link no longer works.
+pub async fn by_report_token(db: &Db, token: &str) -> sqlx::Result<Option<Episode>> {
+    let sql = format!("select {COLUMNS} from observation_episodes where report_token = $1 and status = 'active'");
+    on_db!(db, pool => sqlx::query_as::<DB, Episode>(sqlx::AssertSqlSafe(&*sql)).bind(token).fetch_optional(pool).await)
+}
+
+pub struct NewEpisode {
+    pub person_id: i64,
+    pub kind: Kind,
+    pub site_id: Option<i64>,
+    /// The last exposure or the arrival day.
+    pub start_date: Date,
+}
+
+/// Puts a person in scope under observation. One active episode per person.
+pub async fn start(db: &Db, actor: &Actor, scope: &Scope, new: &NewEpisode, today: Date) -> AppResult<Episode> {
+    let person = crate::people::store::get(db, scope, new.person_id).await?
+        .ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?;
+    if new.start_date > today {
+        return Err(AppError::invalid("start_date", "date_future", "观察起始日(末次暴露或抵达日)不能晚于今天"));
+    }
+    let rules = rules::in_force(db, new.start_date).await?;
+    if period_complete(new.start_date, rules.observation_days, today) {
+        return Err(AppError::invalid("start_date", "period_already_complete", format!("从该日起算的 {} 天观察期已满,无需再观察", rules.observation_days)));
+    }
+    match (new.kind, new.site_id) {
+        (Kind::Centralized, None) => return Err(AppError::invalid("site_id", "site_required", "集中医学观察须选择隔离点")),
+        (Kind::Home, Some(_)) => return Err(AppError::invalid("site_id", "site_for_home", "居家医学观察不选隔离点")),
+        (Kind::Centralized, Some(site)) => super::sites::check_room(db, scope, site).await?,
+        (Kind::Home, None) => {}
+    }
+    let token = crate::auth::sessions::random_token()[..32].to_string();
+    let now = now_micros();
+    let result: sqlx::Result<i64> = on_db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let id = sqlx::query_scalar::<DB, i64>(
+            "insert into observation_episodes (person_id, org_code, kind, site_id, start_date, period_days, rule_set_id, status, report_token, created_by, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10, $10) returning id")
+            .bind(new.person_id).bind(&person.org_code).bind(new.kind.as_str()).bind(new.site_id).bind(new.start_date)
+            .bind(rules.observation_days).bind(rules.id).bind(&token).bind(actor.user_id).bind(now)
+            .fetch_one(&mut *tx).await?;
+        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            action: "observation.start", record_type: "observation", record_id: Some(id.to_string()),
+            org_code: person.org_code.clone(), detail: Some(format!("kind={} rules={}", new.kind.as_str(), rules.id)),
+        })?;
+        tx.commit().await?;
+        Ok(id)
+    }.await);
+    match result {
+        Ok(id) => get(db, scope, id).await?.ok_or(AppError::NotFound),
+        Err(e) if is_unique_violation(&e) => {
+            let existing = for_person(db, scope, new.person_id).await?.into_iter().find(Episode::is_active).map(|e| e.id);
+            Err(AppError::Conflict { message: "此人已在医学观察中".into(), existing_id: existing })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn active(db: &Db, scope: &Scope, id: i64) -> AppResult<Episode> {
+    let episode = get(db, scope, id).await?.ok_or(AppError::NotFound)?;
+    if !episode.is_active() {
+        return Err(AppError::Conflict { message: "该医学观察已结束".into(), existing_id: None });
+    }
+    Ok(episode)
+}
+
+/// A new exposure restarts the clock from `new_start`.
+pub async fn restart(db: &Db, actor: &Actor, scope: &Scope, id: i64, new_start: Date, today: Date) -> AppResult<Episode> {
+    let episode = active(db, scope, id).await?;
+    if new_start <= episode.start_date || new_start > today {
+        return Err(AppError::invalid("start_date", "restart_date", "新的暴露日期应晚于原起始日,且不晚于今天"));
+    }
+    on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query::<DB>("update observation_episodes set start_date = $1, updated_at = $2 where id = $3")
+            .bind(new_start).bind(now_micros()).bind(id).execute(&mut *tx).await?;
+        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            action: "observation.restart", record_type: "observation", record_id: Some(id.to_string()),
+            org_code: episode.org_code.clone(), detail: Some(format!("previous_start={}", episode.start_date)),
+        })?;
+        tx.commit().await
+    })?;
+    get(db, scope, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Ends an episode. Ending healthy requires the whole period to have passed and no fever or
+/// red-flag alert left open.
+pub async fn end(db: &Db, actor: &Actor, scope: &Scope, id: i64, outcome: Status, note: Option<&str>, today: Date) -> AppResult<Episode> {
+    let episode = active(db, scope, id).await?;
+    if outcome == Status::Active {
+        return Err(AppError::invalid("outcome", "outcome_invalid", "请选择结束方式"));
+    }
+    if outcome == Status::EndedHealthy {
+        if !period_complete(episode.start_date, episode.period_days, today) {
+            return Err(AppError::invalid("outcome", "period_incomplete", format!("观察期未满:今天是第 {} 天,{} 之后方可解除", episode.day(today), episode.last_day())));
+        }
+        let open: i64 = on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select count(*) from alerts where episode_id = $1 and handled_at is null")
+            .bind(id).fetch_one(pool).await)?;
+        if open > 0 {
+            return Err(AppError::invalid("outcome", "fever_open", "还有未处置的发热或可疑症状预警,不能解除观察"));
+        }
+    }
+    on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query::<DB>("update observation_episodes set status = $1, end_date = $2, end_note = $3, updated_at = $4 where id = $5")
+            .bind(outcome.as_str()).bind(today).bind(note).bind(now_micros()).bind(id).execute(&mut *tx).await?;
+        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            action: "observation.end", record_type: "observation", record_id: Some(id.to_string()),
+            org_code: episode.org_code.clone(), detail: Some(format!("outcome={}", outcome.as_str())),
+        })?;
+        tx.commit().await
+    })?;
+    get(db, scope, id).await?.ok_or(AppError::NotFound)
+}

@@ -1,0 +1,47 @@
+//! Home and centralized medical observation (居家/集中医学观察): episodes counted from the last
+//! exposure, twice-daily check-ins by the grid worker or the resident's own link, and the alerts they
+//! raise on the responsible grid worker's list.
+
+pub mod api;
+pub mod chart;
+pub mod checkins;
+pub mod episodes;
+pub mod pages;
+pub mod rules;
+pub mod self_report;
+pub mod sites;
+pub mod today;
+
+use crate::screening::labelled_enum;
+
+labelled_enum! {
+    /// Where the observation happens.
+    Kind {
+        Home = "home", "居家医学观察";
+        Centralized = "centralized", "集中医学观察";
+    }
+}
+
+labelled_enum! {
+    Status {
+        Active = "active", "观察中";
+        EndedHealthy = "ended_healthy", "期满解除";
+        Transferred = "transferred", "转发热门诊/病例";
+        Lost = "lost", "失访";
+    }
+}
+
+labelled_enum! {
+    /// Morning or evening temperature.
+    Slot {
+        Morning = "am", "上午";
+        Evening = "pm", "下午";
+    }
+}
+
+labelled_enum! {
+    AlertKind {
+        Fever = "fever", "发热";
+        RedFlag = "red_flag", "可疑症状";
+    }
+}

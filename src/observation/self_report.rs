@@ -1,0 +1,154 @@
+//! The resident's self-report link (`/r/TOKEN`): no account, a mobile page in Chinese that says which
+//! day of observation it is and takes today's report. It shows nothing beyond the masked name, stops
+//! working when the episode ends, and is rate-limited.
+
+use super::checkins::{self, CheckInInput, Recorded, Source};
+use super::episodes::{self, Episode};
+use crate::auth::throttle;
+use crate::clock;
+use crate::web::AppState;
+use crate::web::client::ClientAddr;
+use crate::web::error::{AppError, AppResult, ErrorBody, FieldError};
+use crate::web::json::ApiJson;
+use crate::web::pages::render;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Extension, Form, Json, Router};
+use fangkong_rules::observation::Symptom;
+use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Reports per link per hour, and failed look-ups per address per ten minutes.
+const REPORTS_PER_HOUR: i64 = 20;
+const MISSES_PER_TEN_MINUTES: i64 = 30;
+
+pub fn page_router() -> Router<AppState> {
+    Router::new().route("/r/{token}", get(report_page).post(submit_page))
+}
+
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(link_status, submit_api))
+}
+
+/// The episode behind a link, counting misses per address so links cannot be guessed.
+async fn episode_for(state: &AppState, token: &str, addr: &str) -> AppResult<Episode> {
+    if token.len() <= 64 && let Some(e) = episodes::by_report_token(&state.db, token).await? {
+        return Ok(e);
+    }
+    if !throttle::allow(&state.db, &format!("report-miss:{addr}"), MISSES_PER_TEN_MINUTES, 600_000_000).await? {
+        return Err(AppError::RateLimited);
+    }
+    Err(AppError::NotFound)
+}
+
+async fn submit(state: &AppState, episode: &Episode, input: &CheckInInput) -> AppResult<Recorded> {
+    if !throttle::allow(&state.db, &format!("report:{}", episode.id), REPORTS_PER_HOUR, 3_600_000_000).await? {
+        return Err(AppError::RateLimited);
+    }
+    let valid = input.validate(clock::hour()).map_err(AppError::Invalid)?;
+    checkins::record(&state.db, episode, &valid, Source::Resident, clock::today()).await
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LinkStatus {
+    /// Masked.
+    pub name: String,
+    pub day: i64,
+    pub period_days: i64,
+    /// Half-days already reported today (`am`, `pm`).
+    pub reported_today: Vec<String>,
+}
+
+impl LinkStatus {
+    pub fn reported(&self, slot: &str) -> bool {
+        self.reported_today.iter().any(|s| s == slot)
+    }
+}
+
+async fn status(state: &AppState, episode: &Episode) -> AppResult<LinkStatus> {
+    let person = crate::people::store::get(&state.db, &fangkong_rules::Scope::everything(), episode.person_id).await?.ok_or(AppError::NotFound)?;
+    let today = clock::today();
+    let reported_today = checkins::history(&state.db, episode.id).await?.into_iter().filter(|c| c.day == today).map(|c| c.slot).collect();
+    Ok(LinkStatus { name: fangkong_rules::mask::mask_name(&person.name), day: episode.day(today), period_days: episode.period_days, reported_today })
+}
+
+#[utoipa::path(get, path = "/api/v1/self-report/{token}", tag = "self-report", params(("token" = String, Path)), security(()),
+    responses((status = 200, body = LinkStatus), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn link_status(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>) -> AppResult<Json<LinkStatus>> {
+    let episode = episode_for(&state, &token, &addr.0).await?;
+    Ok(Json(status(&state, &episode).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/self-report/{token}", tag = "self-report", params(("token" = String, Path)), request_body = CheckInInput, security(()),
+    responses((status = 201, body = Recorded), (status = 200, body = Recorded, description = "already recorded under this idempotency key"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn submit_api(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>, ApiJson(input): ApiJson<CheckInInput>) -> AppResult<(StatusCode, Json<Recorded>)> {
+    let episode = episode_for(&state, &token, &addr.0).await?;
+    let recorded = submit(&state, &episode, &input).await?;
+    Ok((if recorded.duplicate { StatusCode::OK } else { StatusCode::CREATED }, Json(recorded)))
+}
+
+#[derive(Template)]
+#[template(path = "observation/report.html")]
+struct ReportPage {
+    status: LinkStatus,
+    idempotency_key: String,
+    symptoms: Vec<(&'static str, &'static str)>,
+    temperature: String,
+    errors: Vec<FieldError>,
+    /// After a report: what was received, and whether it raised an alert.
+    done: Option<(String, bool)>,
+}
+
+impl ReportPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        crate::web::forms::field_message(&self.errors, field)
+    }
+}
+
+fn symptom_options() -> Vec<(&'static str, &'static str)> {
+    Symptom::ALL.iter().filter(|s| **s != Symptom::Fever).map(|s| (s.as_str(), s.zh())).collect()
+}
+
+async fn report_page(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>) -> AppResult<Response> {
+    let episode = episode_for(&state, &token, &addr.0).await?;
+    let page = ReportPage {
+        status: status(&state, &episode).await?,
+        idempotency_key: crate::auth::sessions::random_token()[..32].to_string(),
+        symptoms: symptom_options(),
+        temperature: String::new(),
+        errors: Vec::new(),
+        done: None,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// The page form: symptoms arrive as repeated `symptom` fields.
+async fn submit_page(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>, Form(fields): Form<Vec<(String, String)>>) -> AppResult<Response> {
+    let episode = episode_for(&state, &token, &addr.0).await?;
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let input = CheckInInput {
+        slot: None,
+        temperature: field("temperature").unwrap_or_default(),
+        symptoms: fields.iter().filter(|(k, _)| k == "symptom").map(|(_, v)| v.clone()).collect(),
+        note: field("note"),
+        idempotency_key: field("idempotency_key"),
+    };
+    let (status_code, errors, done) = match submit(&state, &episode, &input).await {
+        Ok(r) => (StatusCode::OK, Vec::new(), Some((input.temperature.trim().to_string(), !r.alerts.is_empty()))),
+        Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+        Err(e) => return Err(e),
+    };
+    let page = ReportPage {
+        status: status(&state, &episode).await?,
+        idempotency_key: if done.is_some() { crate::auth::sessions::random_token()[..32].to_string() } else { input.idempotency_key.unwrap_or_default() },
+        symptoms: symptom_options(),
+        temperature: if done.is_some() { String::new() } else { input.temperature },
+        errors,
+        done,
+    };
+    Ok(render(status_code, &page))
+}

@@ -1,0 +1,145 @@
+//! Alerts and the grid worker's bounded "today" list: who to visit, who has not reported, open alerts.
+//! Escalation needs no timer: an alert unhandled past the rule set's limit shows on the township's list.
+
+use super::{AlertKind, Slot, rules};
+use crate::audit::{Actor, AuditEvent};
+use crate::db::{Db, now_micros};
+use crate::on_db;
+use crate::web::error::{AppError, AppResult};
+use fangkong_rules::Scope;
+use fangkong_rules::mask::mask_name;
+use serde::Serialize;
+use time::Date;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct AlertLine {
+    pub id: i64,
+    pub org_code: String,
+    pub person_id: i64,
+    pub episode_id: Option<i64>,
+    /// `fever` or `red_flag`.
+    pub kind: String,
+    #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "crate::web::json::as_str")]
+    pub day: Date,
+    pub detail: String,
+    pub raised_at: i64,
+    pub handled_at: Option<i64>,
+    pub handling_note: Option<String>,
+    /// Masked.
+    pub name: String,
+    /// Unhandled past the escalation limit: it is on the township's list too.
+    #[sqlx(default)]
+    pub escalated: bool,
+}
+
+impl AlertLine {
+    pub fn kind_label(&self) -> &'static str {
+        AlertKind::parse(&self.kind).map(AlertKind::zh).unwrap_or("")
+    }
+    pub fn raised(&self) -> String {
+        crate::clock::format_micros(self.raised_at)
+    }
+}
+
+/// Open alerts in scope, oldest first; `escalated_only` keeps those past the escalation limit.
+pub async fn open_alerts(db: &Db, scope: &Scope, escalated_only: bool, today: Date, limit: i64) -> sqlx::Result<Vec<AlertLine>> {
+    let rules = rules::in_force(db, today).await?;
+    let cutoff = now_micros() - rules.escalation_minutes * 60_000_000;
+    let (low, high) = scope.bounds();
+    let rows: Vec<AlertLine> = on_db!(db, pool => sqlx::query_as::<DB, AlertLine>(
+        "select a.id, a.org_code, a.person_id, a.episode_id, a.kind, a.day, a.detail, a.raised_at, a.handled_at, a.handling_note, p.name \
+         from alerts a join persons p on p.id = a.person_id \
+         where a.org_code >= $1 and a.org_code < $2 and a.handled_at is null and ($3 = 0 or a.raised_at < $4) \
+         order by a.raised_at limit $5")
+        .bind(low).bind(high).bind(i64::from(escalated_only)).bind(cutoff).bind(limit).fetch_all(pool).await)?;
+    Ok(rows.into_iter().map(|mut a| {
+        a.escalated = a.raised_at < cutoff;
+        a.name = mask_name(&a.name);
+        a
+    }).collect())
+}
+
+/// Marks an alert in scope handled, with what was done.
+pub async fn handle_alert(db: &Db, actor: &Actor, scope: &Scope, id: i64, note: &str) -> AppResult<()> {
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > 500 {
+        return Err(AppError::invalid("note", "note_required", "请填写处置情况(不超过 500 字)"));
+    }
+    let (low, high) = scope.bounds();
+    let org: Option<String> = on_db!(db, pool => sqlx::query_scalar::<DB, String>(
+        "select org_code from alerts where id = $1 and org_code >= $2 and org_code < $3")
+        .bind(id).bind(&low).bind(&high).fetch_optional(pool).await)?;
+    let org = org.ok_or(AppError::NotFound)?;
+    on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query::<DB>("update alerts set handled_at = $1, handled_by = $2, handling_note = $3 where id = $4 and handled_at is null")
+            .bind(now_micros()).bind(actor.user_id).bind(note).bind(id).execute(&mut *tx).await?;
+        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            action: "alert.handle", record_type: "alert", record_id: Some(id.to_string()), org_code: org.clone(), detail: None,
+        })?;
+        tx.commit().await
+    })?;
+    Ok(())
+}
+
+/// A person under observation who has not reported for the half-day that is due.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct MissingReport {
+    pub episode_id: i64,
+    pub person_id: i64,
+    /// Masked.
+    pub name: String,
+    pub org_code: String,
+    #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "crate::web::json::as_str")]
+    pub start_date: Date,
+}
+
+pub async fn missing_reports(db: &Db, scope: &Scope, today: Date, slot: Slot, limit: i64) -> sqlx::Result<Vec<MissingReport>> {
+    let (low, high) = scope.bounds();
+    let rows: Vec<MissingReport> = on_db!(db, pool => sqlx::query_as::<DB, MissingReport>(
+        "select e.id as episode_id, e.person_id, p.name, e.org_code, e.start_date from observation_episodes e join persons p on p.id = e.person_id \
+         where e.org_code >= $1 and e.org_code < $2 and e.status = 'active' \
+         and not exists (select 1 from check_ins c where c.day = $3 and c.episode_id = e.id and c.slot = $4) \
+         order by e.id limit $5")
+        .bind(low).bind(high).bind(today).bind(slot.as_str()).bind(limit).fetch_all(pool).await)?;
+    Ok(rows.into_iter().map(|mut m| {
+        m.name = mask_name(&m.name);
+        m
+    }).collect())
+}
+
+/// Each section of the today list is bounded, so the page stays fast at city scale.
+pub const SECTION_LIMIT: i64 = 50;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Today {
+    #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "crate::web::json::as_str")]
+    pub date: Date,
+    /// `am` or `pm`: the half-day whose reports are counted.
+    pub slot: String,
+    /// Whether the cut-off for that half-day has passed.
+    pub past_cutoff: bool,
+    pub alerts: Vec<AlertLine>,
+    pub not_reported: Vec<MissingReport>,
+    pub households_to_visit: Vec<crate::org::Household>,
+}
+
+/// The caller's worklist. Below township level it holds every open alert of the area; at township
+/// level and above, only those escalated past the time limit.
+pub async fn today(db: &Db, scope: &Scope, level: fangkong_rules::OrgLevel, today: Date, hour: u8) -> sqlx::Result<Today> {
+    let rules = rules::in_force(db, today).await?;
+    let slot = if hour < 12 { Slot::Morning } else { Slot::Evening };
+    let cutoff = if slot == Slot::Morning { rules.morning_cutoff_hour } else { rules.evening_cutoff_hour };
+    let escalated_only = level <= fangkong_rules::OrgLevel::Township;
+    Ok(Today {
+        date: today,
+        slot: slot.as_str().into(),
+        past_cutoff: i64::from(hour) >= cutoff,
+        alerts: open_alerts(db, scope, escalated_only, today, SECTION_LIMIT).await?,
+        not_reported: missing_reports(db, scope, today, slot, SECTION_LIMIT).await?,
+        households_to_visit: crate::screening::store::households_to_visit(db, scope, SECTION_LIMIT).await?,
+    })
+}

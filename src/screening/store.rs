@@ -1,0 +1,226 @@
+//! Storage of the ledger and household visits. Every function takes the caller's scope.
+
+use super::input::ValidKeyPerson;
+use super::VisitResult;
+use crate::audit::{Actor, AuditEvent};
+use crate::db::{Db, is_unique_violation, now_micros};
+use crate::on_db;
+use crate::web::error::{AppError, AppResult};
+use fangkong_rules::{OrgCode, Scope};
+use serde::Serialize;
+use time::Date;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct KeyPerson {
+    pub id: i64,
+    pub person_id: i64,
+    pub org_code: String,
+    pub category: String,
+    pub origin_code: Option<String>,
+    pub origin_place: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    #[serde(serialize_with = "crate::web::json::opt_date")]
+    pub departure_date: Option<Date>,
+    #[schema(value_type = Option<String>, format = Date)]
+    #[serde(serialize_with = "crate::web::json::opt_date")]
+    pub arrival_date: Option<Date>,
+    pub transport: Option<String>,
+    pub transport_no: Option<String>,
+    pub companions: Option<String>,
+    pub case_contact: Option<String>,
+    pub symptoms: Option<String>,
+    pub measures: Option<String>,
+    pub note: Option<String>,
+    pub created_at: i64,
+}
+
+const KEY_COLUMNS: &str = "id, person_id, org_code, category, origin_code, origin_place, departure_date, arrival_date, transport, \
+     transport_no, companions, case_contact, symptoms, measures, note, created_at";
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Responsible {
+    pub role: String,
+    pub name: String,
+    pub phone: Option<String>,
+}
+
+/// Puts a registered person on the ledger of their unit, with their responsible people.
+pub async fn create(db: &Db, actor: &Actor, scope: &Scope, kp: &ValidKeyPerson) -> AppResult<KeyPerson> {
+    let person = crate::people::store::get(db, scope, kp.person_id).await?
+        .ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?;
+    let now = now_micros();
+    let result: sqlx::Result<i64> = on_db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let id = sqlx::query_scalar::<DB, i64>(
+            "insert into key_persons (person_id, org_code, category, origin_code, origin_place, departure_date, arrival_date, transport, \
+             transport_no, companions, case_contact, symptoms, measures, note, created_by, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) returning id")
+            .bind(kp.person_id).bind(&person.org_code).bind(kp.category.as_str()).bind(&kp.origin_code).bind(&kp.origin_place)
+            .bind(kp.departure_date).bind(kp.arrival_date).bind(kp.transport.map(|t| t.as_str())).bind(&kp.transport_no)
+            .bind(&kp.companions).bind(&kp.case_contact).bind(&kp.symptoms).bind(&kp.measures).bind(&kp.note)
+            .bind(actor.user_id).bind(now)
+            .fetch_one(&mut *tx).await?;
+        for r in &kp.responsibles {
+            sqlx::query::<DB>("insert into responsibles (key_person_id, role, name, phone, created_at) values ($1, $2, $3, $4, $5)")
+                .bind(id).bind(r.role.as_str()).bind(&r.name).bind(&r.phone).bind(now).execute(&mut *tx).await?;
+        }
+        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            action: "ledger.create", record_type: "key_person", record_id: Some(id.to_string()),
+            org_code: person.org_code.clone(), detail: Some(format!("category={}", kp.category.as_str())),
+        })?;
+        tx.commit().await?;
+        Ok(id)
+    }.await);
+    match result {
+        Ok(id) => get(db, scope, id).await?.ok_or(AppError::NotFound),
+        Err(e) if is_unique_violation(&e) => {
+            let existing = by_person(db, scope, kp.person_id).await?.map(|k| k.id);
+            Err(AppError::Conflict { message: "此人已在台账中".into(), existing_id: existing })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<KeyPerson>> {
+    let (low, high) = scope.bounds();
+    let sql = format!("select {KEY_COLUMNS} from key_persons where id = $1 and org_code >= $2 and org_code < $3");
+    on_db!(db, pool => sqlx::query_as::<DB, KeyPerson>(sqlx::AssertSqlSafe(&*sql)).bind(id).bind(low).bind(high).fetch_optional(pool).await)
+}
+
+pub async fn by_person(db: &Db, scope: &Scope, person_id: i64) -> sqlx::Result<Option<KeyPerson>> {
+    let (low, high) = scope.bounds();
+    let sql = format!("select {KEY_COLUMNS} from key_persons where person_id = $1 and org_code >= $2 and org_code < $3");
+    on_db!(db, pool => sqlx::query_as::<DB, KeyPerson>(sqlx::AssertSqlSafe(&*sql)).bind(person_id).bind(low).bind(high).fetch_optional(pool).await)
+}
+
+pub async fn responsibles(db: &Db, key_person_id: i64) -> sqlx::Result<Vec<Responsible>> {
+    on_db!(db, pool => sqlx::query_as::<DB, Responsible>("select role, name, phone from responsibles where key_person_id = $1 order by id")
+        .bind(key_person_id).fetch_all(pool).await)
+}
+
+/// One line of the ledger list: the key person, masked, with their observation at a glance.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct LedgerLine {
+    pub key_person_id: i64,
+    pub person_id: i64,
+    pub name: String,
+    pub id_number: String,
+    pub org_code: String,
+    pub category: String,
+    #[schema(value_type = Option<String>, format = Date)]
+    #[serde(serialize_with = "crate::web::json::opt_date")]
+    pub arrival_date: Option<Date>,
+    pub episode_id: Option<i64>,
+    #[schema(value_type = Option<String>, format = Date)]
+    #[serde(serialize_with = "crate::web::json::opt_date")]
+    pub start_date: Option<Date>,
+    pub period_days: Option<i64>,
+    /// The latest temperature, tenths of °C.
+    pub last_temperature: Option<i64>,
+    /// Check-ins recorded today.
+    pub checked_today: i64,
+}
+
+/// Which ledger lines to list (see `LedgerParams` for the meaning of each field).
+#[derive(Debug, Clone, Default)]
+pub struct LedgerFilter {
+    pub category: Option<String>,
+    pub status: Option<String>,
+    pub overdue: Option<bool>,
+    pub before: Option<i64>,
+}
+
+/// The ledger of a unit in scope, newest first, masked.
+pub async fn ledger(db: &Db, scope: &Scope, filter: &LedgerFilter, today: Date, limit: i64) -> sqlx::Result<Vec<LedgerLine>> {
+    let (low, high) = scope.bounds();
+    let mut sql = String::from(
+        "select k.id as key_person_id, k.person_id, p.name, p.id_number, k.org_code, k.category, k.arrival_date, \
+         e.id as episode_id, e.start_date, e.period_days, \
+         (select c.temperature_tenths from check_ins c where c.episode_id = e.id order by c.day desc, c.slot desc limit 1) as last_temperature, \
+         (select count(*) from check_ins c where c.episode_id = e.id and c.day = $4) as checked_today \
+         from key_persons k join persons p on p.id = k.person_id \
+         left join observation_episodes e on e.person_id = k.person_id and e.status = 'active' \
+         where k.org_code >= $1 and k.org_code < $2 and k.id < $3 and ($5 is null or k.category = $5)",
+    );
+    match filter.status.as_deref() {
+        Some("observing") => sql.push_str(" and e.id is not null"),
+        Some("not_observing") => sql.push_str(" and e.id is null"),
+        _ => {}
+    }
+    if filter.overdue == Some(true) {
+        sql.push_str(" and e.id is not null and not exists (select 1 from check_ins c where c.episode_id = e.id and c.day = $4)");
+    }
+    sql.push_str(" order by k.id desc limit $6");
+    let rows: Vec<LedgerLine> = on_db!(db, pool => sqlx::query_as::<DB, LedgerLine>(sqlx::AssertSqlSafe(&*sql))
+        .bind(low).bind(high).bind(filter.before.unwrap_or(i64::MAX)).bind(today)
+        .bind(filter.category.as_deref().filter(|c| !c.is_empty())).bind(limit)
+        .fetch_all(pool).await)?;
+    Ok(rows.into_iter().map(|mut l| {
+        l.name = fangkong_rules::mask::mask_name(&l.name);
+        l.id_number = fangkong_rules::mask::mask_id_number(&l.id_number);
+        l
+    }).collect())
+}
+
+/// Records a visit to a household in scope.
+pub async fn record_visit(db: &Db, actor: &Actor, scope: &Scope, household_id: i64, day: Date, result: VisitResult, note: Option<&str>) -> AppResult<i64> {
+    let household = crate::org::store::get_household(db, scope, household_id).await?
+        .ok_or_else(|| AppError::invalid("household_id", "household_unknown", "住户不存在或不在您的管辖范围内"))?;
+    let id = on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let id = sqlx::query_scalar::<DB, i64>(
+            "insert into household_visits (visit_date, household_id, org_code, visitor_id, result, note, created_at) \
+             values ($1, $2, $3, $4, $5, $6, $7) returning id")
+            .bind(day).bind(household_id).bind(&household.org_code).bind(actor.user_id).bind(result.as_str()).bind(note).bind(now_micros())
+            .fetch_one(&mut *tx).await?;
+        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            action: "visit.create", record_type: "household", record_id: Some(household_id.to_string()),
+            org_code: household.org_code.clone(), detail: Some(format!("result={}", result.as_str())),
+        })?;
+        tx.commit().await?;
+        Ok::<i64, sqlx::Error>(id)
+    })?;
+    Ok(id)
+}
+
+/// Households known and visited below a unit: shown, never typed in.
+#[derive(Debug, Clone, Default, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Coverage {
+    pub households: i64,
+    pub visited: i64,
+    /// Households whose latest visit found nobody home.
+    pub revisit_due: i64,
+}
+
+impl Coverage {
+    pub fn not_visited(&self) -> i64 {
+        self.households - self.visited
+    }
+    pub fn percent(&self) -> i64 {
+        if self.households == 0 { 0 } else { self.visited * 100 / self.households }
+    }
+}
+
+pub async fn coverage(db: &Db, scope: &Scope, unit: &OrgCode) -> sqlx::Result<Coverage> {
+    if !scope.allows(unit.as_str()) {
+        return Ok(Coverage::default());
+    }
+    let (low, high) = Scope::of(unit).bounds();
+    on_db!(db, pool => sqlx::query_as::<DB, Coverage>(
+        "select (select count(*) from households where org_code >= $1 and org_code < $2) as households, \
+                (select count(distinct household_id) from household_visits where org_code >= $1 and org_code < $2) as visited, \
+                (select count(*) from households h where h.org_code >= $1 and h.org_code < $2 and \
+                   (select v.result from household_visits v where v.household_id = h.id order by v.visit_date desc, v.id desc limit 1) = 'nobody_home') as revisit_due")
+        .bind(low).bind(high).fetch_one(pool).await)
+}
+
+/// Households in scope to visit: never visited, or nobody home at the last visit.
+pub async fn households_to_visit(db: &Db, scope: &Scope, limit: i64) -> sqlx::Result<Vec<crate::org::Household>> {
+    let (low, high) = scope.bounds();
+    on_db!(db, pool => sqlx::query_as::<DB, crate::org::Household>(
+        "select h.id, h.org_code, h.address, h.building, h.unit, h.room from households h \
+         where h.org_code >= $1 and h.org_code < $2 and coalesce( \
+           (select v.result from household_visits v where v.household_id = h.id order by v.visit_date desc, v.id desc limit 1), 'none') \
+           in ('none', 'nobody_home') order by h.id limit $3")
+        .bind(low).bind(high).bind(limit).fetch_all(pool).await)
+}

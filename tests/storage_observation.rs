@@ -1,0 +1,216 @@
+//! Storage of the ledger, visits, observation episodes, check-ins and alerts, on SQLite and PostgreSQL.
+
+mod common;
+
+use common::*;
+use fangkong::db::Db;
+use fangkong::observation::checkins::{self, CheckInInput, Source};
+use fangkong::observation::episodes::{self, NewEpisode};
+use fangkong::observation::{Kind, Slot, Status, today};
+use fangkong::people::PersonInput;
+use fangkong::screening::VisitResult;
+use fangkong::screening::input::{KeyPersonInput, ResponsibleInput};
+use fangkong::screening::store::{self as ledger, LedgerFilter};
+use fangkong::web::error::AppError;
+use fangkong_rules::{OrgLevel, Scope};
+use time::macros::date;
+use time::{Date, Duration};
+
+const TODAY: Date = date!(2020 - 02 - 04);
+
+async fn person(db: &Db, id_number: &str, grid: &str) -> i64 {
+    let input = PersonInput { name: "赵六".into(), id_number: id_number.into(), org_code: grid.into(), ..Default::default() };
+    let valid = input.validate(TODAY).unwrap();
+    fangkong::people::store::create(db, &actor(), &Scope::everything(), &valid).await.unwrap().id
+}
+
+fn key_person(person_id: i64) -> KeyPersonInput {
+    KeyPersonInput {
+        person_id,
+        category: "wuhan_returnee".into(),
+        origin_code: Some("420100".into()),
+        arrival_date: Some("2020-01-22".into()),
+        transport: Some("train".into()),
+        transport_no: Some("G1001".into()),
+        responsibles: vec![
+            ResponsibleInput { role: "grid_worker".into(), name: "李网格".into(), phone: Some("13800001111".into()) },
+            ResponsibleInput { role: "doctor".into(), name: "王医生".into(), phone: None },
+        ],
+        ..Default::default()
+    }
+}
+
+fn reading(temp: &str, slot: &str, key: Option<&str>) -> checkins::ValidCheckIn {
+    let input = CheckInInput { slot: Some(slot.into()), temperature: temp.into(), symptoms: vec![], note: None, idempotency_key: key.map(str::to_string) };
+    input.validate(9).unwrap()
+}
+
+#[tokio::test]
+async fn a_key_person_is_on_their_units_ledger_once_with_named_responsibles() {
+    for db in backends().await {
+        seed_area(&db).await;
+        let leiyang = Scope::of(&code("430481"));
+        let id = person(&db, "43048119900101123X", LEIYANG_GRID).await;
+        let valid = key_person(id).validate(TODAY).unwrap();
+        let kp = ledger::create(&db, &actor(), &leiyang, &valid).await.unwrap();
+        assert_eq!((kp.org_code.as_str(), kp.category.as_str(), kp.transport_no.as_deref()), (LEIYANG_GRID, "wuhan_returnee", Some("G1001")));
+        let people = ledger::responsibles(&db, kp.id).await.unwrap();
+        assert_eq!(people.iter().map(|r| r.role.as_str()).collect::<Vec<_>>(), ["grid_worker", "doctor"]);
+        assert!(matches!(ledger::create(&db, &actor(), &leiyang, &valid).await, Err(AppError::Conflict { existing_id: Some(e), .. }) if e == kp.id));
+        assert!(matches!(ledger::create(&db, &actor(), &Scope::of(&code("430422")), &valid).await, Err(AppError::Invalid(_))));
+        assert!(ledger::get(&db, &Scope::of(&code("430422")), kp.id).await.unwrap().is_none());
+        let lines = ledger::ledger(&db, &leiyang, &LedgerFilter::default(), TODAY, 10).await.unwrap();
+        assert_eq!((lines.len(), lines[0].name.as_str(), lines[0].id_number.as_str()), (1, "赵*", "430481********123X"));
+        let filtered = LedgerFilter { category: Some("floating".into()), ..Default::default() };
+        assert!(ledger::ledger(&db, &leiyang, &filtered, TODAY, 10).await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn coverage_counts_visited_households_and_revisits() {
+    for db in backends().await {
+        let (leiyang_household, _) = seed_area(&db).await;
+        let scope = Scope::of(&code("430481"));
+        let second = fangkong::org::store::NewHousehold { org_code: code(LEIYANG_GRID), address: "测试路2号".into(), building: None, unit: None, room: None };
+        let second = fangkong::org::store::create_household(&db, &actor(), &scope, second).await.unwrap().id;
+        let before = ledger::coverage(&db, &scope, &code("430481001")).await.unwrap();
+        assert_eq!((before.households, before.visited, before.revisit_due), (2, 0, 0));
+        ledger::record_visit(&db, &actor(), &scope, leiyang_household, TODAY, VisitResult::AllWell, None).await.unwrap();
+        ledger::record_visit(&db, &actor(), &scope, second, TODAY, VisitResult::NobodyHome, None).await.unwrap();
+        let after = ledger::coverage(&db, &scope, &code("430481001")).await.unwrap();
+        assert_eq!((after.households, after.visited, after.revisit_due, after.percent()), (2, 2, 1, 100));
+        let to_visit = ledger::households_to_visit(&db, &scope, 10).await.unwrap();
+        assert_eq!(to_visit.iter().map(|h| h.id).collect::<Vec<_>>(), [second]);
+        let outside = ledger::record_visit(&db, &actor(), &Scope::of(&code("430422")), leiyang_household, TODAY, VisitResult::AllWell, None).await;
+        assert!(matches!(outside, Err(AppError::Invalid(_))));
+        assert_eq!(ledger::coverage(&db, &Scope::of(&code("430422")), &code("430481001")).await.unwrap().households, 0);
+    }
+}
+
+#[tokio::test]
+async fn an_episode_counts_from_the_start_and_ends_only_when_complete_and_fever_free() {
+    for db in backends().await {
+        seed_area(&db).await;
+        let scope = Scope::of(&code("430481"));
+        let id = person(&db, "43048119900101123X", LEIYANG_GRID).await;
+        let start = TODAY - Duration::days(10);
+        let new = NewEpisode { person_id: id, kind: Kind::Home, site_id: None, start_date: start };
+        let episode = episodes::start(&db, &actor(), &scope, &new, TODAY).await.unwrap();
+        assert_eq!((episode.day(TODAY), episode.period_days, episode.last_day()), (11, 14, date!(2020 - 02 - 07)));
+        assert!(matches!(episodes::start(&db, &actor(), &scope, &new, TODAY).await, Err(AppError::Conflict { .. })), "one active episode");
+        let too_old = NewEpisode { start_date: TODAY - Duration::days(30), ..new };
+        let other = person(&db, "430422198502150022", LEIYANG_GRID).await;
+        assert!(matches!(episodes::start(&db, &actor(), &scope, &NewEpisode { person_id: other, ..too_old }, TODAY).await, Err(AppError::Invalid(_))));
+
+        let early = episodes::end(&db, &actor(), &scope, episode.id, Status::EndedHealthy, None, TODAY).await;
+        assert!(matches!(early, Err(AppError::Invalid(ref f)) if f[0].code == "period_incomplete"));
+        checkins::record(&db, &episode, &reading("37.8", "am", None), Source::Resident, TODAY).await.unwrap();
+        let after_period = date!(2020 - 02 - 08);
+        let fever_open = episodes::end(&db, &actor(), &scope, episode.id, Status::EndedHealthy, None, after_period).await;
+        assert!(matches!(fever_open, Err(AppError::Invalid(ref f)) if f[0].code == "fever_open"));
+        let alert = today::open_alerts(&db, &scope, false, TODAY, 10).await.unwrap().remove(0);
+        today::handle_alert(&db, &actor(), &scope, alert.id, "已送发热门诊,核酸阴性").await.unwrap();
+        let ended = episodes::end(&db, &actor(), &scope, episode.id, Status::EndedHealthy, None, after_period).await.unwrap();
+        assert_eq!((ended.status.as_str(), ended.end_date), ("ended_healthy", Some(after_period)));
+        assert!(episodes::by_report_token(&db, &episode.report_token).await.unwrap().is_none(), "the link stops working");
+    }
+}
+
+#[tokio::test]
+async fn a_new_exposure_restarts_the_clock() {
+    for db in backends().await {
+        seed_area(&db).await;
+        let scope = Scope::of(&code("430481"));
+        let id = person(&db, "43048119900101123X", LEIYANG_GRID).await;
+        let new = NewEpisode { person_id: id, kind: Kind::Home, site_id: None, start_date: TODAY - Duration::days(10) };
+        let episode = episodes::start(&db, &actor(), &scope, &new, TODAY).await.unwrap();
+        let restarted = episodes::restart(&db, &actor(), &scope, episode.id, TODAY - Duration::days(1), TODAY).await.unwrap();
+        assert_eq!((restarted.day(TODAY), restarted.last_day()), (2, date!(2020 - 02 - 16)));
+        assert!(episodes::restart(&db, &actor(), &scope, episode.id, TODAY - Duration::days(5), TODAY).await.is_err(), "not backwards");
+    }
+}
+
+#[tokio::test]
+async fn check_ins_are_idempotent_correctable_and_raise_alerts_once() {
+    for db in backends().await {
+        seed_area(&db).await;
+        let scope = Scope::of(&code("430481"));
+        let id = person(&db, "43048119900101123X", LEIYANG_GRID).await;
+        let new = NewEpisode { person_id: id, kind: Kind::Home, site_id: None, start_date: TODAY - Duration::days(2) };
+        let episode = episodes::start(&db, &actor(), &scope, &new, TODAY).await.unwrap();
+        let first = checkins::record(&db, &episode, &reading("37.8", "am", Some("k-1")), Source::Resident, TODAY).await.unwrap();
+        assert_eq!((first.duplicate, first.alerts.clone()), (false, vec!["fever".to_string()]));
+        let again = checkins::record(&db, &episode, &reading("37.8", "am", Some("k-1")), Source::Resident, TODAY).await.unwrap();
+        assert_eq!((again.duplicate, again.check_in_id), (true, first.check_in_id));
+        // A second morning report with a new key corrects the first; the alert is not raised twice.
+        checkins::record(&db, &episode, &reading("38.1", "am", Some("k-2")), Source::Resident, TODAY).await.unwrap();
+        let history = checkins::history(&db, episode.id).await.unwrap();
+        assert_eq!(history.iter().map(|c| (c.slot.as_str(), c.temperature_tenths)).collect::<Vec<_>>(), [("am", 381)]);
+        let mut cough = CheckInInput { slot: Some("pm".into()), temperature: "36.6".into(), symptoms: vec!["cough".into(), "fatigue".into()], ..Default::default() }.validate(15).unwrap();
+        cough.idempotency_key = None;
+        let red = checkins::record(&db, &episode, &cough, Source::Worker(&actor()), TODAY).await.unwrap();
+        assert_eq!(red.alerts, ["red_flag"]);
+        let alerts = today::open_alerts(&db, &scope, false, TODAY, 10).await.unwrap();
+        assert_eq!(alerts.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(), ["fever", "red_flag"]);
+        assert_eq!(alerts[0].name, "赵*");
+        assert!(today::open_alerts(&db, &Scope::of(&code("430422")), false, TODAY, 10).await.unwrap().is_empty());
+        assert!(matches!(today::handle_alert(&db, &actor(), &Scope::of(&code("430422")), alerts[0].id, "x").await, Err(AppError::NotFound)));
+    }
+}
+
+#[tokio::test]
+async fn unhandled_alerts_escalate_to_the_township_and_missing_reports_are_listed() {
+    for db in backends().await {
+        seed_area(&db).await;
+        let grid = Scope::of(&code(LEIYANG_GRID));
+        let township = Scope::of(&code("430481001"));
+        let id = person(&db, "43048119900101123X", LEIYANG_GRID).await;
+        let quiet = person(&db, "430422198502150022", LEIYANG_GRID).await;
+        for p in [id, quiet] {
+            episodes::start(&db, &actor(), &grid, &NewEpisode { person_id: p, kind: Kind::Home, site_id: None, start_date: TODAY }, TODAY).await.unwrap();
+        }
+        let episode = episodes::for_person(&db, &grid, id).await.unwrap().remove(0);
+        checkins::record(&db, &episode, &reading("37.8", "am", None), Source::Resident, TODAY).await.unwrap();
+        let worker = today::today(&db, &grid, OrgLevel::Grid, TODAY, 10).await.unwrap();
+        assert_eq!(worker.alerts.len(), 1, "on the grid worker's list at once");
+        assert_eq!(worker.not_reported.len(), 1);
+        assert_eq!(worker.households_to_visit.len(), 1);
+        let officer = today::today(&db, &township, OrgLevel::Township, TODAY, 10).await.unwrap();
+        assert!(officer.alerts.is_empty(), "not yet escalated");
+        fangkong::on_db!(&db, pool => sqlx::query::<DB>("update rule_sets set escalation_minutes = 0").execute(pool).await.map(|_| ())).unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let officer = today::today(&db, &township, OrgLevel::Township, TODAY, 10).await.unwrap();
+        assert_eq!(officer.alerts.len(), 1, "past the limit it is on the township's list");
+        assert!(officer.alerts[0].escalated);
+        assert_eq!(today::missing_reports(&db, &township, TODAY, Slot::Evening, 10).await.unwrap().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn centralized_sites_refuse_a_person_when_full() {
+    for db in backends().await {
+        seed_area(&db).await;
+        let county = Scope::of(&code("430481"));
+        let site = fangkong::observation::sites::create(&db, &actor(), &county, &code("430481"), "耒阳市集中隔离点", None, 1).await.unwrap();
+        let a = person(&db, "43048119900101123X", LEIYANG_GRID).await;
+        let b = person(&db, "430422198502150022", LEIYANG_GRID).await;
+        let grid = Scope::of(&code(LEIYANG_GRID));
+        assert_eq!(fangkong::observation::sites::list(&db, &grid).await.unwrap().len(), 1, "the county's site serves its grids");
+        let new = |p| NewEpisode { person_id: p, kind: Kind::Centralized, site_id: Some(site), start_date: TODAY };
+        episodes::start(&db, &actor(), &grid, &new(a), TODAY).await.unwrap();
+        let full = episodes::start(&db, &actor(), &grid, &new(b), TODAY).await;
+        assert!(matches!(full, Err(AppError::Invalid(ref f)) if f[0].code == "site_full"));
+        assert!(fangkong::observation::sites::list(&db, &Scope::of(&code("430422"))).await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn the_rate_limiter_counts_hits_per_bucket() {
+    for db in backends().await {
+        for _ in 0..3 {
+            assert!(fangkong::auth::throttle::allow(&db, "report:1", 3, 60_000_000).await.unwrap());
+        }
+        assert!(!fangkong::auth::throttle::allow(&db, "report:1", 3, 60_000_000).await.unwrap());
+        assert!(fangkong::auth::throttle::allow(&db, "report:2", 3, 60_000_000).await.unwrap());
+    }
+}
