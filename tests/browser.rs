@@ -10,12 +10,16 @@ use std::net::SocketAddr;
 
 /// Serves the app in process on a free port, on SQLite with the test jurisdiction seeded.
 async fn start_app() -> String {
+    start_app_with_db().await.0
+}
+
+async fn start_app_with_db() -> (String, fangkong::db::Db) {
     let db = backends().await.remove(0);
-    let app = seeded_app(db).await;
+    let app = seeded_app(db.clone()).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app.router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap() });
-    format!("http://{addr}")
+    (format!("http://{addr}"), db)
 }
 
 async fn sign_in(browser: &Browser, base: &str, username: &str) -> Step<()> {
@@ -96,6 +100,59 @@ async fn another_county_sees_not_found_for_a_persons_url() {
         let message = browser.text("#error-message").await?;
         check(message.contains("未找到"), &format!("not found, got {message:?}"))?;
         check(!browser.text("main").await?.contains("李四"), "nothing of the person leaks")?;
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fever_reported_by_the_resident_lands_on_the_grid_workers_today_page() {
+    let (base, db) = start_app_with_db().await;
+    let browser = Browser::start().await;
+    let today = fangkong::clock::today().to_string();
+    run("observation-fever-alert", &browser, async {
+        sign_in(&browser, &base, "grid_worker").await?;
+        browser.goto(&format!("{base}/persons/new")).await?;
+        browser.fill("input[name=name]", "周返乡").await?;
+        browser.fill("input[name=id_number]", "43048119900101123X").await?;
+        browser.click("button.primary").await?;
+        browser.click("#screening-link").await?;
+        browser.set_value("input[name=arrival_date]", &today).await?;
+        browser.fill("input[name=origin_place]", "武汉市").await?;
+        browser.fill("input[name=transport_no]", "G1001").await?;
+        check(browser.value("input[name=resp_grid_worker_name]").await? == "grid_worker", "the grid worker is the default responsible")?;
+        browser.click("#key-person-form button.primary").await?;
+        check(browser.text("#key-person").await?.contains("武汉返乡人员"), "on the ledger")?;
+        browser.set_value("#start-observation input[name=start_date]", &today).await?;
+        browser.click("#start-observation button.primary").await?;
+        check(browser.text("#observation-day").await?.contains('1'), "day 1 of the observation")?;
+        check(browser.exists(".qr svg").await?, "a QR code to show or print")?;
+        browser.screenshot("observation-page").await?;
+        let link = browser.attribute("#report-url", "href").await?;
+
+        // The resident opens the link on their phone: no sign-in, Chinese, masked name only.
+        browser.goto(&link).await?;
+        check(browser.text("#greeting").await?.starts_with("周**"), "masked name only")?;
+        check(browser.text("#observation-day").await?.contains("第 1 天"), "says which day it is")?;
+        browser.fill("input[name=temperature]", "37.8").await?;
+        browser.click("button.primary").await?;
+        check(browser.text("#report-received").await?.contains("37.8"), "the report is acknowledged")?;
+        check(browser.exists("#report-alert").await?, "the resident is told help is coming")?;
+        browser.screenshot("self-report-page").await?;
+
+        browser.goto(&format!("{base}/today")).await?;
+        let alerts = browser.text("#alerts").await?;
+        check(alerts.contains("发热") && alerts.contains("37.8"), &format!("the alert is on the worker's today page: {alerts:?}"))?;
+        browser.screenshot("today-grid-worker").await?;
+
+        // Unhandled past the limit, it is on the township's list.
+        fangkong::on_db!(&db, pool => sqlx::query::<DB>("update alerts set raised_at = raised_at - 10800000000").execute(pool).await.map(|_| ())).map_err(|e| e.to_string())?;
+        browser.click("header form button").await?;
+        browser.find("input[name=username]").await?;
+        sign_in(&browser, &base, "township_officer").await?;
+        browser.goto(&format!("{base}/today")).await?;
+        let escalated = browser.text("#alerts").await?;
+        check(escalated.contains("发热") && escalated.contains("已超时"), &format!("escalated to the township: {escalated:?}"))?;
         Ok(())
     })
     .await;

@@ -106,6 +106,18 @@ impl Browser {
         Ok(self.command(reqwest::Method::GET, &format!("/element/{el}/property/value"), None).await?.as_str().unwrap_or_default().to_string())
     }
 
+    /// Sets an input's value as a date picker would (typing into a date input depends on the locale).
+    pub async fn set_value(&self, css: &str, value: &str) -> Step<()> {
+        let el = self.find(css).await?;
+        let script = "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change'));";
+        self.command(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": [{ELEMENT_KEY: el}, value]}))).await.map(|_| ())
+    }
+
+    pub async fn attribute(&self, css: &str, name: &str) -> Step<String> {
+        let el = self.find(css).await?;
+        Ok(self.command(reqwest::Method::GET, &format!("/element/{el}/attribute/{name}"), None).await?.as_str().unwrap_or_default().to_string())
+    }
+
     /// Saves a PNG of the current page under `test-artifacts/`.
     pub async fn screenshot(&self, name: &str) -> Step<std::path::PathBuf> {
         let data = self.command(reqwest::Method::GET, "/screenshot", None).await?;
