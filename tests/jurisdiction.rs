@@ -155,3 +155,53 @@ async fn user_id(app: &App, username: &str) -> i64 {
 async fn sqlx_delete_person(db: &fangkong::db::Db, id: i64) {
     fangkong::on_db!(db, pool => sqlx::query::<DB>("delete from persons where id = $1").bind(id).execute(pool).await.map(|_| ())).unwrap();
 }
+
+fn writes_ledger(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::CityCommander | Role::CountyCommander | Role::TownshipOfficer | Role::GridWorker)
+}
+
+#[tokio::test]
+async fn the_ledger_observations_and_alerts_of_another_county_stay_invisible() {
+    for db in backends().await {
+        let app = seeded_app(db.clone()).await;
+        let hn = app.token("admin_hn").await;
+        let (_, p) = app.json("POST", "/api/v1/persons", Some(&hn), Some(person_json("衡南返乡", "430422198502150022", HENGNAN_GRID))).await;
+        let person = p["id"].as_i64().unwrap();
+        let kp = json!({"person_id": person, "category": "wuhan_returnee", "responsibles": [{"role": "grid_worker", "name": "衡南网格员"}]});
+        let (_, kp) = app.json("POST", "/api/v1/key-persons", Some(&hn), Some(kp)).await;
+        let today = fangkong::clock::today().to_string();
+        let (_, ep) = app.json("POST", "/api/v1/observations", Some(&hn), Some(json!({"person_id": person, "kind": "home", "start_date": today}))).await;
+        let (kp, ep) = (kp["id"].as_i64().unwrap(), ep["id"].as_i64().unwrap());
+        app.json("POST", &format!("/api/v1/observations/{ep}/check-ins"), Some(&hn), Some(json!({"temperature": "38.2", "slot": "am"}))).await;
+        let (_, alerts) = app.json("GET", "/api/v1/alerts", Some(&hn), None).await;
+        let alert = alerts[0]["id"].as_i64().unwrap();
+
+        for (role, home, _) in ROLE_HOMES {
+            let token = app.token(role.as_str()).await;
+            let city_wide = home == "430400";
+            let who = format!("{} on {}", role.as_str(), db.backend_name());
+            let expect = |allowed: bool| if !allowed { FORBIDDEN } else if city_wide { OK } else { NOT_FOUND };
+            assert_eq!(app.json("GET", &format!("/api/v1/key-persons/{kp}"), Some(&token), None).await.0, expect(reads_persons(role)), "{who}: key person");
+            assert_eq!(app.json("GET", &format!("/api/v1/observations/{ep}"), Some(&token), None).await.0, expect(reads_persons(role)), "{who}: observation");
+            let (s, ledger) = app.json("GET", "/api/v1/key-persons", Some(&token), None).await;
+            if reads_persons(role) {
+                let seen = ledger["items"].as_array().unwrap().iter().any(|l| l["key_person_id"] == kp);
+                assert_eq!(seen, city_wide, "{who}: ledger list");
+                let (_, open) = app.json("GET", "/api/v1/alerts", Some(&token), None).await;
+                assert!(city_wide || open.as_array().unwrap().is_empty(), "{who}: alerts");
+                let (_, worklist) = app.json("GET", "/api/v1/today", Some(&token), None).await;
+                assert!(city_wide || worklist["not_reported"].as_array().unwrap().is_empty(), "{who}: today");
+            } else {
+                assert_eq!(s, FORBIDDEN, "{who}: ledger list");
+            }
+            let check_in = app.json("POST", &format!("/api/v1/observations/{ep}/check-ins"), Some(&token), Some(json!({"temperature": "36.5", "slot": "pm"}))).await.0;
+            let expected = if !writes_ledger(role) { FORBIDDEN } else if city_wide { StatusCode::CREATED } else { NOT_FOUND };
+            assert_eq!(check_in, expected, "{who}: check-in for another county");
+            let handle = app.json("POST", &format!("/api/v1/alerts/{alert}/handle"), Some(&token), Some(json!({"note": "越权处置"}))).await.0;
+            let expected = if !writes_ledger(role) { FORBIDDEN } else if city_wide { StatusCode::NO_CONTENT } else { NOT_FOUND };
+            assert_eq!(handle, expected, "{who}: handle another county's alert");
+            let coverage = app.json("GET", "/api/v1/coverage?org=430422107", Some(&token), None).await.0;
+            assert_eq!(coverage, if city_wide { OK } else { NOT_FOUND }, "{who}: coverage of another county");
+        }
+    }
+}
