@@ -50,6 +50,13 @@ async fn a_fever_reported_through_the_link_reaches_the_grid_worker_then_the_town
         let (status, bad) = app.json("POST", &format!("/api/v1/self-report/{token}"), None, Some(json!({"temperature": "378"}))).await;
         assert_eq!((status, bad["error"]["fields"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("temperature")));
         assert_eq!(app.json("GET", "/api/v1/self-report/not-a-real-link", None, None).await.0, StatusCode::NOT_FOUND);
+        let (status, need) = app.json("POST", &format!("/api/v1/self-report/{token}/needs"), None, Some(json!({"kind": "medicine", "detail": "退烧药"}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{need}");
+        let (_, board) = app.json("GET", "/api/v1/needs", Some(&grid), None).await;
+        assert_eq!((board[0]["kind"].as_str(), board[0]["requested_by"].as_str()), (Some("medicine"), Some("resident")));
+        let advance = json!({"status": "done", "text": "已送药上门"});
+        assert_eq!(app.json("POST", &format!("/api/v1/needs/{}/advance", need["id"]), Some(&grid), Some(advance)).await.0, StatusCode::NO_CONTENT);
+        assert!(app.json("GET", "/api/v1/needs", Some(&grid), None).await.1.as_array().unwrap().is_empty());
 
         let (_, worklist) = app.json("GET", "/api/v1/today", Some(&grid), None).await;
         let alerts = worklist["alerts"].as_array().unwrap();

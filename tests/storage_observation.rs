@@ -214,3 +214,28 @@ async fn the_rate_limiter_counts_hits_per_bucket() {
         assert!(fangkong::auth::throttle::allow(&db, "report:2", 3, 60_000_000).await.unwrap());
     }
 }
+
+#[tokio::test]
+async fn life_needs_go_from_open_to_assigned_to_done_and_turn_overdue() {
+    use fangkong::observation::needs::{self, NeedKind, NeedStatus, Requester};
+    for db in backends().await {
+        seed_area(&db).await;
+        let scope = Scope::of(&code("430481"));
+        let id = person(&db, "43048119900101123X", LEIYANG_GRID).await;
+        let episode = episodes::start(&db, &actor(), &scope, &NewEpisode { person_id: id, kind: Kind::Home, site_id: None, start_date: TODAY }, TODAY).await.unwrap();
+        let food = needs::request(&db, &episode, NeedKind::Food, Some("大米 10 斤"), Requester::Resident).await.unwrap();
+        let medicine = needs::request(&db, &episode, NeedKind::Medicine, Some("降压药"), Requester::Worker(&actor())).await.unwrap();
+        let board = needs::board(&db, &scope, None, 10).await.unwrap();
+        assert_eq!(board.iter().map(|n| (n.id, n.requested_by.as_str(), n.overdue)).collect::<Vec<_>>(), [(food, "resident", false), (medicine, "worker", false)]);
+        assert!(needs::board(&db, &Scope::of(&code("430422")), None, 10).await.unwrap().is_empty());
+        needs::advance(&db, &actor(), &scope, food, NeedStatus::Assigned, "李网格").await.unwrap();
+        needs::advance(&db, &actor(), &scope, food, NeedStatus::Done, "已送达").await.unwrap();
+        assert!(matches!(needs::advance(&db, &actor(), &scope, food, NeedStatus::Done, "again").await, Err(AppError::Conflict { .. })));
+        assert!(matches!(needs::advance(&db, &actor(), &Scope::of(&code("430422")), medicine, NeedStatus::Done, "x").await, Err(AppError::NotFound)));
+        fangkong::on_db!(&db, pool => sqlx::query::<DB>("update life_needs set due_at = due_at - 172800000000").execute(pool).await.map(|_| ())).unwrap();
+        let open = needs::board(&db, &scope, None, 10).await.unwrap();
+        assert_eq!(open.iter().map(|n| (n.id, n.overdue)).collect::<Vec<_>>(), [(medicine, true)]);
+        let done = needs::board(&db, &scope, Some(NeedStatus::Done), 10).await.unwrap();
+        assert_eq!((done[0].assignee.as_deref(), done[0].done_note.as_deref()), (Some("李网格"), Some("已送达")));
+    }
+}

@@ -14,10 +14,12 @@ create table rule_sets (
     escalation_minutes bigint not null,
     -- Days after a "nobody home" visit by which the household must be visited again.
     revisit_days bigint not null,
+    -- Hours a life-needs request may stay undone before it is overdue.
+    request_overdue_hours bigint not null,
     created_at bigint not null
 );
-insert into rule_sets (name, effective_from, observation_days, fever_threshold_tenths, morning_cutoff_hour, evening_cutoff_hour, escalation_minutes, revisit_days, created_at)
-values ('2020 年防控方案(14 天医学观察,37.3 ℃)', '2020-01-15', 14, 373, 12, 21, 120, 1, 0);
+insert into rule_sets (name, effective_from, observation_days, fever_threshold_tenths, morning_cutoff_hour, evening_cutoff_hour, escalation_minutes, revisit_days, request_overdue_hours, created_at)
+values ('2020 年防控方案(14 天医学观察,37.3 ℃)', '2020-01-15', 14, 373, 12, 21, 120, 1, 24, 0);
 
 create table key_persons (
     id integer primary key,
@@ -134,3 +136,22 @@ create table rate_limit_hits (
     at bigint not null
 );
 create index rate_limit_hits_bucket on rate_limit_hits(bucket, at);
+
+-- Life-needs requests (生活需求): food, medicine, a doctor's visit… from the resident or the worker.
+create table life_needs (
+    id integer primary key,
+    org_code text not null,
+    person_id bigint not null references persons(id),
+    episode_id bigint references observation_episodes(id),
+    kind text not null,
+    detail text,
+    status text not null,
+    requested_by text not null,
+    requested_at bigint not null,
+    due_at bigint not null,
+    assignee text,
+    assigned_at bigint,
+    done_at bigint,
+    done_note text
+);
+create index life_needs_open on life_needs(org_code, status, due_at);

@@ -4,6 +4,7 @@ use super::checkins::{self, CheckIn, CheckInInput, Recorded, Source};
 use super::episodes::{self, Episode, NewEpisode};
 use super::sites::{self, Site};
 use super::today::{self, AlertLine, Today};
+use super::needs::{self, Need, NeedKind, NeedStatus, Requester};
 use super::{Kind, Status};
 use crate::auth::{Caller, Permission};
 use crate::clock;
@@ -28,6 +29,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_alerts))
         .routes(routes!(handle_alert))
         .routes(routes!(get_today))
+        .routes(routes!(list_needs))
+        .routes(routes!(create_need))
+        .routes(routes!(advance_need))
         .merge(super::self_report::api_router())
 }
 
@@ -201,4 +205,65 @@ pub async fn today_for(state: &AppState, caller: &Caller) -> AppResult<Today> {
 #[utoipa::path(get, path = "/api/v1/today", tag = "observation", responses((status = 200, body = Today)))]
 async fn get_today(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Today>> {
     Ok(Json(today_for(&state, &caller).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct NeedParams {
+    /// `open`, `assigned` or `done`; default: everything not done, overdue first.
+    pub status: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/needs", tag = "observation", params(NeedParams), responses((status = 200, body = Vec<Need>)))]
+async fn list_needs(State(state): State<AppState>, caller: Caller, Query(p): Query<NeedParams>) -> AppResult<Json<Vec<Need>>> {
+    caller.require(Permission::ReadPersons)?;
+    let status = p.status.as_deref().filter(|s| !s.is_empty()).map(|s| NeedStatus::parse(s).ok_or_else(|| AppError::BadRequest { message: "status 无效".into(), field: Some("status".into()) })).transpose()?;
+    Ok(Json(needs::board(&state.db, &caller.scope, status, 200).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NeedInput {
+    /// `food`, `medicine`, `medical_visit`, `counselling`, `rubbish`, `other`.
+    pub kind: String,
+    pub detail: Option<String>,
+}
+
+impl NeedInput {
+    pub fn kind(&self) -> AppResult<NeedKind> {
+        NeedKind::parse(&self.kind).ok_or_else(|| AppError::invalid("kind", "kind_unknown", "请选择需求类别"))
+    }
+}
+
+/// Records a worker's request for a person under an active observation in scope.
+pub async fn worker_need(state: &AppState, caller: &Caller, episode_id: i64, input: &NeedInput) -> AppResult<i64> {
+    caller.require(Permission::WriteLedger)?;
+    let episode = in_scope(state, caller, episode_id).await?;
+    if !episode.is_active() {
+        return Err(AppError::Conflict { message: "该医学观察已结束".into(), existing_id: None });
+    }
+    needs::request(&state.db, &episode, input.kind()?, input.detail.as_deref(), Requester::Worker(&caller.actor())).await
+}
+
+#[utoipa::path(post, path = "/api/v1/observations/{id}/needs", tag = "observation", params(("id" = i64, Path)), request_body = NeedInput,
+    responses((status = 201, body = crate::screening::api::Created), (status = 422, body = ErrorBody)))]
+async fn create_need(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<NeedInput>) -> AppResult<(StatusCode, Json<crate::screening::api::Created>)> {
+    let id = worker_need(&state, &caller, id, &input).await?;
+    Ok((StatusCode::CREATED, Json(crate::screening::api::Created { id })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdvanceInput {
+    /// `assigned` (with `text` naming who) or `done` (with `text` saying what was done).
+    pub status: String,
+    pub text: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/needs/{id}/advance", tag = "observation", params(("id" = i64, Path)), request_body = AdvanceInput,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn advance_need(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<AdvanceInput>) -> AppResult<StatusCode> {
+    caller.require(Permission::WriteLedger)?;
+    let to = NeedStatus::parse(&input.status).filter(|s| *s != NeedStatus::Open).ok_or_else(|| AppError::invalid("status", "status_invalid", "状态应为已指派或已完成"))?;
+    needs::advance(&state.db, &caller.actor(), &caller.scope, id, to, &input.text).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

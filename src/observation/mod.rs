@@ -6,6 +6,7 @@ pub mod api;
 pub mod chart;
 pub mod checkins;
 pub mod episodes;
+pub mod needs;
 pub mod pages;
 pub mod rules;
 pub mod self_report;

@@ -5,6 +5,7 @@
 use super::checkins::CheckInInput;
 use super::episodes::{self, Episode};
 use super::today::{self, AlertLine, Today};
+use super::needs::{self, Need, NeedKind, NeedStatus};
 use super::{Kind, Status, api, rules, sites};
 use crate::auth::{Caller, Permission};
 use crate::clock;
@@ -37,6 +38,9 @@ pub fn router() -> Router<AppState> {
         .route("/today", get(today_page))
         .route("/alerts/{id}/handle", post(handle_alert))
         .route("/visits", post(record_visit))
+        .route("/needs", get(needs_page))
+        .route("/needs/{id}/advance", post(advance_need))
+        .route("/observations/{id}/needs", post(add_need))
         .merge(super::self_report::page_router())
 }
 
@@ -206,6 +210,7 @@ struct EpisodePage {
     can_write: bool,
     errors: FormErrors,
     threshold: String,
+    need_kinds: Vec<(&'static str, &'static str)>,
 }
 
 /// The absolute URL of a path as the client reached us (behind a proxy, its scheme and host).
@@ -239,6 +244,7 @@ async fn episode_view(state: &AppState, caller: &Caller, lang: Lang, headers: &H
         can_write: caller.may(Permission::WriteLedger),
         errors: FormErrors(errors),
         threshold: rules.fever_threshold().to_string(),
+        need_kinds: NeedKind::options(),
     };
     Ok(render(status, &page))
 }
@@ -388,4 +394,37 @@ async fn record_visit(State(state): State<AppState>, CsrfForm { caller, form }: 
     let (result, day) = input.parse()?;
     ledger::record_visit(&state.db, &caller.actor(), &caller.scope, household_id, day, result, input.note.as_deref()).await?;
     Ok(Redirect::to("/today").into_response())
+}
+
+async fn add_need(State(state): State<AppState>, lang: Lang, headers: HeaderMap, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Pairs>) -> AppResult<Response> {
+    let input = api::NeedInput { kind: field(&form, "kind"), detail: some(&form, "detail") };
+    let result = api::worker_need(&state, &caller, id, &input).await.map(|_| ());
+    or_episode_page(&state, &caller, lang, &headers, id, result).await
+}
+
+#[derive(Template)]
+#[template(path = "observation/needs.html")]
+struct NeedsPage {
+    chrome: Chrome,
+    needs: Vec<Need>,
+    done: Vec<Need>,
+    can_write: bool,
+}
+
+async fn needs_page(State(state): State<AppState>, caller: Caller, lang: Lang) -> AppResult<Response> {
+    caller.require(Permission::ReadPersons)?;
+    let page = NeedsPage {
+        chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("生活需求", "Life needs")).await?,
+        needs: needs::board(&state.db, &caller.scope, None, 200).await?,
+        done: needs::board(&state.db, &caller.scope, Some(NeedStatus::Done), 20).await?,
+        can_write: caller.may(Permission::WriteLedger),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+async fn advance_need(State(state): State<AppState>, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Pairs>) -> AppResult<Response> {
+    caller.require(Permission::WriteLedger)?;
+    let to = NeedStatus::parse(&field(&form, "status")).filter(|s| *s != NeedStatus::Open).ok_or_else(|| AppError::invalid("status", "status_invalid", "状态无效"))?;
+    needs::advance(&state.db, &caller.actor(), &caller.scope, id, to, &field(&form, "text")).await?;
+    Ok(Redirect::to("/needs").into_response())
 }

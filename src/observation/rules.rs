@@ -16,6 +16,7 @@ pub struct RuleSet {
     pub evening_cutoff_hour: i64,
     pub escalation_minutes: i64,
     pub revisit_days: i64,
+    pub request_overdue_hours: i64,
 }
 
 impl RuleSet {
@@ -24,7 +25,7 @@ impl RuleSet {
     }
 }
 
-const COLUMNS: &str = "id, name, effective_from, observation_days, fever_threshold_tenths, morning_cutoff_hour, evening_cutoff_hour, escalation_minutes, revisit_days";
+const COLUMNS: &str = "id, name, effective_from, observation_days, fever_threshold_tenths, morning_cutoff_hour, evening_cutoff_hour, escalation_minutes, revisit_days, request_overdue_hours";
 
 /// The newest rule set effective on `day`; for a day before every edition, the oldest one.
 pub async fn in_force(db: &Db, day: Date) -> sqlx::Result<RuleSet> {

@@ -4,6 +4,7 @@
 
 use super::checkins::{self, CheckInInput, Recorded, Source};
 use super::episodes::{self, Episode};
+use super::needs::{self, NeedKind, Requester};
 use crate::auth::throttle;
 use crate::clock;
 use crate::web::AppState;
@@ -27,11 +28,11 @@ const REPORTS_PER_HOUR: i64 = 20;
 const MISSES_PER_TEN_MINUTES: i64 = 30;
 
 pub fn page_router() -> Router<AppState> {
-    Router::new().route("/r/{token}", get(report_page).post(submit_page))
+    Router::new().route("/r/{token}", get(report_page).post(submit_page)).route("/r/{token}/needs", axum::routing::post(submit_need_page))
 }
 
 pub fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(link_status, submit_api))
+    OpenApiRouter::new().routes(routes!(link_status, submit_api)).routes(routes!(submit_need_api))
 }
 
 /// The episode behind a link, counting misses per address so links cannot be guessed.
@@ -94,6 +95,8 @@ async fn submit_api(State(state): State<AppState>, Extension(addr): Extension<Cl
 #[derive(Template)]
 #[template(path = "observation/report.html")]
 struct ReportPage {
+    /// The link's own token, for the forms' actions (the resident already holds it).
+    token: String,
     status: LinkStatus,
     idempotency_key: String,
     symptoms: Vec<(&'static str, &'static str)>,
@@ -101,6 +104,8 @@ struct ReportPage {
     errors: Vec<FieldError>,
     /// After a report: what was received, and whether it raised an alert.
     done: Option<(String, bool)>,
+    need_kinds: Vec<(&'static str, &'static str)>,
+    need_received: bool,
 }
 
 impl ReportPage {
@@ -116,12 +121,15 @@ fn symptom_options() -> Vec<(&'static str, &'static str)> {
 async fn report_page(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>) -> AppResult<Response> {
     let episode = episode_for(&state, &token, &addr.0).await?;
     let page = ReportPage {
+        token: token.clone(),
         status: status(&state, &episode).await?,
         idempotency_key: crate::auth::sessions::random_token()[..32].to_string(),
         symptoms: symptom_options(),
         temperature: String::new(),
         errors: Vec::new(),
         done: None,
+        need_kinds: NeedKind::options(),
+        need_received: false,
     };
     Ok(render(StatusCode::OK, &page))
 }
@@ -143,12 +151,53 @@ async fn submit_page(State(state): State<AppState>, Extension(addr): Extension<C
         Err(e) => return Err(e),
     };
     let page = ReportPage {
+        token: token.clone(),
         status: status(&state, &episode).await?,
         idempotency_key: if done.is_some() { crate::auth::sessions::random_token()[..32].to_string() } else { input.idempotency_key.unwrap_or_default() },
         symptoms: symptom_options(),
         temperature: if done.is_some() { String::new() } else { input.temperature },
         errors,
         done,
+        need_kinds: NeedKind::options(),
+        need_received: false,
+    };
+    Ok(render(status_code, &page))
+}
+
+async fn submit_need(state: &AppState, episode: &Episode, input: &super::api::NeedInput) -> AppResult<i64> {
+    if !throttle::allow(&state.db, &format!("report:{}", episode.id), REPORTS_PER_HOUR, 3_600_000_000).await? {
+        return Err(AppError::RateLimited);
+    }
+    needs::request(&state.db, episode, input.kind()?, input.detail.as_deref(), Requester::Resident).await
+}
+
+#[utoipa::path(post, path = "/api/v1/self-report/{token}/needs", tag = "self-report", params(("token" = String, Path)), request_body = super::api::NeedInput, security(()),
+    responses((status = 201, body = crate::screening::api::Created), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn submit_need_api(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>, ApiJson(input): ApiJson<super::api::NeedInput>) -> AppResult<(StatusCode, Json<crate::screening::api::Created>)> {
+    let episode = episode_for(&state, &token, &addr.0).await?;
+    let id = submit_need(&state, &episode, &input).await?;
+    Ok((StatusCode::CREATED, Json(crate::screening::api::Created { id })))
+}
+
+async fn submit_need_page(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>, Form(fields): Form<Vec<(String, String)>>) -> AppResult<Response> {
+    let episode = episode_for(&state, &token, &addr.0).await?;
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let input = super::api::NeedInput { kind: field("kind").unwrap_or_default(), detail: field("detail") };
+    let (status_code, errors) = match submit_need(&state, &episode, &input).await {
+        Ok(_) => (StatusCode::OK, Vec::new()),
+        Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
+        Err(e) => return Err(e),
+    };
+    let page = ReportPage {
+        token: token.clone(),
+        status: status(&state, &episode).await?,
+        idempotency_key: crate::auth::sessions::random_token()[..32].to_string(),
+        symptoms: symptom_options(),
+        temperature: String::new(),
+        need_received: errors.is_empty(),
+        errors,
+        done: None,
+        need_kinds: NeedKind::options(),
     };
     Ok(render(status_code, &page))
 }

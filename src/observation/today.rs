@@ -125,6 +125,8 @@ pub struct Today {
     pub alerts: Vec<AlertLine>,
     pub not_reported: Vec<MissingReport>,
     pub households_to_visit: Vec<crate::org::Household>,
+    /// Life-needs requests not yet done, overdue first.
+    pub needs: Vec<super::needs::Need>,
 }
 
 /// The caller's worklist. Below township level it holds every open alert of the area; at township
@@ -141,5 +143,6 @@ pub async fn today(db: &Db, scope: &Scope, level: fangkong_rules::OrgLevel, toda
         alerts: open_alerts(db, scope, escalated_only, today, SECTION_LIMIT).await?,
         not_reported: missing_reports(db, scope, today, slot, SECTION_LIMIT).await?,
         households_to_visit: crate::screening::store::households_to_visit(db, scope, SECTION_LIMIT).await?,
+        needs: super::needs::board(db, scope, None, SECTION_LIMIT).await?,
     })
 }

@@ -1,0 +1,149 @@
+//! Life-needs requests (生活需求与关怀): food and daily goods, medicine, a medical visit, counselling,
+//! rubbish collection — requested by the resident or the worker, assigned, done, overdue marked.
+
+use super::episodes::Episode;
+use super::rules;
+use crate::audit::{Actor, AuditEvent};
+use crate::db::{Db, now_micros};
+use crate::on_db;
+use crate::screening::labelled_enum;
+use crate::web::error::{AppError, AppResult};
+use fangkong_rules::Scope;
+use fangkong_rules::mask::mask_name;
+use serde::Serialize;
+
+labelled_enum! {
+    NeedKind {
+        Food = "food", "食品和日用品";
+        Medicine = "medicine", "药品";
+        MedicalVisit = "medical_visit", "就医";
+        Counselling = "counselling", "心理疏导";
+        Rubbish = "rubbish", "垃圾清运";
+        Other = "other", "其他";
+    }
+}
+
+labelled_enum! {
+    NeedStatus {
+        Open = "open", "待处理";
+        Assigned = "assigned", "已指派";
+        Done = "done", "已完成";
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Need {
+    pub id: i64,
+    pub org_code: String,
+    pub person_id: i64,
+    pub episode_id: Option<i64>,
+    pub kind: String,
+    pub detail: Option<String>,
+    pub status: String,
+    /// `resident` or `worker`.
+    pub requested_by: String,
+    pub requested_at: i64,
+    pub due_at: i64,
+    pub assignee: Option<String>,
+    pub assigned_at: Option<i64>,
+    pub done_at: Option<i64>,
+    pub done_note: Option<String>,
+    /// Masked.
+    pub name: String,
+    #[sqlx(default)]
+    pub overdue: bool,
+}
+
+impl Need {
+    pub fn kind_label(&self) -> &'static str {
+        NeedKind::parse(&self.kind).map(NeedKind::zh).unwrap_or("")
+    }
+    pub fn requested(&self) -> String {
+        crate::clock::format_micros(self.requested_at)
+    }
+}
+
+/// Who asks: the resident through their link, or a worker.
+pub enum Requester<'a> {
+    Resident,
+    Worker(&'a Actor),
+}
+
+/// Records a request for a person under observation (the episode fixes the person and unit).
+pub async fn request(db: &Db, episode: &Episode, kind: NeedKind, detail: Option<&str>, by: Requester<'_>) -> AppResult<i64> {
+    let detail = detail.map(str::trim).filter(|d| !d.is_empty());
+    if detail.is_some_and(|d| d.chars().count() > 500) {
+        return Err(AppError::invalid("detail", "too_long", "说明不能超过 500 字"));
+    }
+    let rules = rules::by_id(db, episode.rule_set_id).await?;
+    let now = now_micros();
+    let (who, actor) = match by {
+        Requester::Worker(a) => ("worker", a.clone()),
+        Requester::Resident => ("resident", Actor { user_id: None, username: format!("resident:observation#{}", episode.id), org_code: episode.org_code.clone(), client_addr: None }),
+    };
+    let id = on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let id = sqlx::query_scalar::<DB, i64>(
+            "insert into life_needs (org_code, person_id, episode_id, kind, detail, status, requested_by, requested_at, due_at) \
+             values ($1, $2, $3, $4, $5, 'open', $6, $7, $8) returning id")
+            .bind(&episode.org_code).bind(episode.person_id).bind(episode.id).bind(kind.as_str()).bind(detail).bind(who)
+            .bind(now).bind(now + rules.request_overdue_hours * 3_600_000_000).fetch_one(&mut *tx).await?;
+        crate::audit_insert!(&mut *tx, &actor, AuditEvent {
+            action: "need.create", record_type: "life_need", record_id: Some(id.to_string()), org_code: episode.org_code.clone(),
+            detail: Some(format!("kind={} by={who}", kind.as_str())),
+        })?;
+        tx.commit().await?;
+        Ok::<i64, sqlx::Error>(id)
+    })?;
+    Ok(id)
+}
+
+/// Requests in scope: undone ones (overdue first), or those with `status`.
+pub async fn board(db: &Db, scope: &Scope, status: Option<NeedStatus>, limit: i64) -> sqlx::Result<Vec<Need>> {
+    let (low, high) = scope.bounds();
+    let now = now_micros();
+    let rows: Vec<Need> = on_db!(db, pool => sqlx::query_as::<DB, Need>(
+        "select n.id, n.org_code, n.person_id, n.episode_id, n.kind, n.detail, n.status, n.requested_by, n.requested_at, n.due_at, \
+         n.assignee, n.assigned_at, n.done_at, n.done_note, p.name from life_needs n join persons p on p.id = n.person_id \
+         where n.org_code >= $1 and n.org_code < $2 and (($3 is null and n.status <> 'done') or n.status = $3) \
+         order by n.due_at limit $4")
+        .bind(low).bind(high).bind(status.map(|s| s.as_str())).bind(limit).fetch_all(pool).await)?;
+    Ok(rows.into_iter().map(|mut n| {
+        n.overdue = n.status != "done" && n.due_at < now;
+        n.name = mask_name(&n.name);
+        n
+    }).collect())
+}
+
+/// Moves a request in scope forward: assign it to someone, or mark it done.
+pub async fn advance(db: &Db, actor: &Actor, scope: &Scope, id: i64, to: NeedStatus, text: &str) -> AppResult<()> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 200 {
+        let msg = if to == NeedStatus::Assigned { "请填写负责人" } else { "请填写办理情况" };
+        return Err(AppError::invalid(if to == NeedStatus::Assigned { "assignee" } else { "note" }, "required", msg));
+    }
+    let (low, high) = scope.bounds();
+    let current: Option<(String, String)> = on_db!(db, pool => sqlx::query_as::<DB, (String, String)>(
+        "select org_code, status from life_needs where id = $1 and org_code >= $2 and org_code < $3")
+        .bind(id).bind(&low).bind(&high).fetch_optional(pool).await)?;
+    let (org, status) = current.ok_or(AppError::NotFound)?;
+    if status == "done" || to == NeedStatus::Open {
+        return Err(AppError::Conflict { message: "该需求已办结".into(), existing_id: None });
+    }
+    let now = now_micros();
+    let sql = if to == NeedStatus::Assigned {
+        "update life_needs set status = 'assigned', assignee = $1, assigned_at = $2 where id = $3"
+    } else {
+        "update life_needs set status = 'done', done_note = $1, done_at = $2 where id = $3"
+    };
+    on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query::<DB>(sql).bind(text).bind(now).bind(id).execute(&mut *tx).await?;
+        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            action: if to == NeedStatus::Assigned { "need.assign" } else { "need.done" }, record_type: "life_need",
+            record_id: Some(id.to_string()), org_code: org.clone(), detail: None,
+        })?;
+        tx.commit().await
+    })?;
+    Ok(())
+}
