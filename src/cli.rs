@@ -55,10 +55,47 @@ enum Command {
         #[arg(long, default_value_t = 2020)]
         seed: u64,
     },
+    /// Import a ledger file (.xlsx or .csv) into a village/community or grid.
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+    /// Export an area's ledger to .xlsx (masked).
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Key persons with their "十清楚" facts; re-importing the same file adds nothing.
+    Ledger {
+        file: PathBuf,
+        /// The village/community or grid code.
+        #[arg(long)]
+        org: String,
+        /// Import the valid rows even if some rows are bad (default: all or nothing).
+        #[arg(long)]
+        valid_rows: bool,
+        /// Write the per-row report to this .xlsx file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    Ledger {
+        #[arg(long)]
+        org: String,
+        #[arg(short = 'o', long)]
+        output: PathBuf,
     },
 }
 
@@ -125,6 +162,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("防控平台已启动 / serving on http://{listen} ({})", db.backend_name());
             crate::web::serve(state, listen).await?;
         }
+        Command::Import { what: ImportCommand::Ledger { file, org, valid_rows, report } } => {
+            import_ledger(&db, &file, &org, valid_rows, report.as_deref()).await?;
+        }
+        Command::Export { what: ExportCommand::Ledger { org, output } } => {
+            let unit = OrgCode::parse(&org).map_err(|m| anyhow::anyhow!("{m}"))?;
+            let (bytes, rows) = crate::ledger_io::export::ledger(&db, &Actor::cli("export ledger"), &Scope::everything(), &unit).await?.context("no such unit")?;
+            std::fs::write(&output, bytes).with_context(|| format!("writing {}", output.display()))?;
+            println!("已导出 {rows} 名重点人员到 {}(已脱敏)", output.display());
+        }
         Command::User { command: UserCommand::Add { username, role, org, name } } => {
             let role = Role::parse(&role).with_context(|| format!("unknown role {role}"))?;
             let org = OrgCode::parse(&org).map_err(|m| anyhow::anyhow!("{m}"))?;
@@ -152,5 +198,44 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     db.close().await;
+    Ok(())
+}
+
+async fn import_ledger(db: &Db, file: &std::path::Path, org: &str, valid_rows: bool, report_file: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use crate::ledger_io::import::{self, Mode};
+    let org = OrgCode::parse(org).map_err(|m| anyhow::anyhow!("{m}"))?;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let rows = crate::ledger_io::read::read(&bytes).map_err(|m| anyhow::anyhow!("{m}"))?;
+    let bar = indicatif::ProgressBar::new(rows.len().saturating_sub(1) as u64);
+    bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} 行 ({eta})").expect("static template"));
+    let mode = if valid_rows { Mode::ValidRows } else { Mode::AllOrNothing };
+    let progress = |n: usize| bar.set_position(n as u64);
+    let result = import::import(db, &Actor::cli("import ledger"), &Scope::everything(), &org, &rows, mode, crate::clock::today(), &progress).await;
+    bar.finish_and_clear();
+    let report = match result {
+        Ok(r) => r,
+        Err(crate::web::error::AppError::Invalid(errors)) => bail!("{}", errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; ")),
+        Err(e) => bail!("{e}"),
+    };
+    println!("识别的列:{}", report.recognised.iter().map(|(h, f)| format!("{h}→{f}")).collect::<Vec<_>>().join(","));
+    if !report.ignored.is_empty() {
+        println!("忽略的列:{}", report.ignored.join(","));
+    }
+    for e in &report.errors {
+        println!("第 {} 行 [{}]:{}", e.row, e.column, e.message);
+    }
+    println!(
+        "共 {} 行,正确 {},有误 {};{}:新登记 {} 人,已有 {} 人,新入台账 {},已在台账 {},开始观察 {}",
+        report.rows, report.valid_rows, report.rows - report.valid_rows,
+        if report.landed { "已导入" } else { "未导入" },
+        report.created_persons, report.existing_persons, report.created_key_persons, report.already_on_ledger, report.started_observations
+    );
+    if let Some(path) = report_file {
+        std::fs::write(path, crate::ledger_io::xlsx::report(&report)?).with_context(|| format!("writing {}", path.display()))?;
+        println!("问题清单已写入 {}", path.display());
+    }
+    if !report.landed && !report.errors.is_empty() {
+        bail!("文件中有错误行,未导入任何数据;修改后重试,或加 --valid-rows 只导入正确的行");
+    }
     Ok(())
 }

@@ -32,6 +32,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::audit::api::router())
         .merge(crate::screening::api::router())
         .merge(crate::observation::api::router())
+        .merge(crate::ledger_io::api::router())
 }
 
 pub fn document() -> &'static utoipa::openapi::OpenApi {

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::org::pages::router())
         .merge(crate::audit::pages::router())
         .merge(crate::observation::pages::router())
+        .merge(crate::ledger_io::api::page_router())
         .layer(axum::middleware::from_fn(html_errors))
 }
 

@@ -1,0 +1,287 @@
+//! Importing a ledger sheet into a grid or community. Every row is checked with the registry's and
+//! the ledger's rules; the result is a per-row report. The valid rows land in one transaction, and
+//! only if every row was valid or the user chose to import the valid rows. Importing the same file
+//! again finds every person and ledger entry already there and creates nothing.
+
+use super::headers::{ColumnMap, Field, canonical};
+use super::read::Rows;
+use crate::audit::{Actor, AuditEvent};
+use crate::db::{Db, now_micros};
+use crate::on_db;
+use crate::people::{PersonInput, ValidPerson};
+use crate::screening::input::{KeyPersonInput, ResponsibleInput, ValidKeyPerson};
+use crate::web::error::{AppError, AppResult};
+use fangkong_rules::{OrgCode, OrgLevel, Scope};
+use serde::Serialize;
+use std::collections::HashMap;
+use time::Date;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Nothing lands if any row is bad.
+    AllOrNothing,
+    /// The good rows land; the bad ones are reported.
+    ValidRows,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RowError {
+    /// The row number as the spreadsheet shows it (the header is row 1).
+    pub row: usize,
+    /// The column header, in Chinese.
+    pub column: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Report {
+    pub rows: usize,
+    pub valid_rows: usize,
+    /// Whether the valid rows were written.
+    pub landed: bool,
+    pub created_persons: usize,
+    /// Persons already in the registry (same document), linked instead of created.
+    pub existing_persons: usize,
+    pub created_key_persons: usize,
+    pub already_on_ledger: usize,
+    pub started_observations: usize,
+    /// `[header as written, field it was read as]`.
+    pub recognised: Vec<(String, String)>,
+    pub ignored: Vec<String>,
+    pub errors: Vec<RowError>,
+}
+
+/// One good row, ready to write.
+struct Planned {
+    person: ValidPerson,
+    existing_person: Option<i64>,
+    key_person: ValidKeyPerson,
+    observation_start: Option<Date>,
+}
+
+fn column_of(field: &str) -> String {
+    use Field::*;
+    let f = match field {
+        "name" => Name,
+        "id_number" => IdNumber,
+        "id_type" => IdType,
+        "sex" => Sex,
+        "birth_date" => BirthDate,
+        "phone" => Phone,
+        "ethnicity" => Ethnicity,
+        "current_address" => Address,
+        "hukou_code" => Hukou,
+        "work_unit" => WorkUnit,
+        "origin_code" | "origin_place" => Origin,
+        "departure_date" => DepartureDate,
+        "arrival_date" => ArrivalDate,
+        "transport" => Transport,
+        "transport_no" => TransportNo,
+        "category" => Category,
+        "companions" => Companions,
+        "case_contact" => CaseContact,
+        "symptoms" => Symptoms,
+        "measures" => Measures,
+        _ => return field.to_string(),
+    };
+    canonical(f).to_string()
+}
+
+/// Validates every row and, as the mode allows, writes the valid ones.
+pub async fn import(db: &Db, actor: &Actor, scope: &Scope, org: &OrgCode, rows: &Rows, mode: Mode, today: Date, progress: &(dyn Fn(usize) + Sync)) -> AppResult<Report> {
+    if org.level() < OrgLevel::Village || crate::org::store::get(db, scope, org).await?.is_none() {
+        return Err(AppError::invalid("org", "org_invalid", "请导入到您辖区内的村(社区)或网格"));
+    }
+    let Some((header, body)) = rows.split_first() else {
+        return Err(AppError::invalid("file", "empty", "文件是空的"));
+    };
+    let map = ColumnMap::new(header);
+    let mut report = Report {
+        recognised: map.recognised.iter().map(|(h, f)| (h.clone(), f.to_string())).collect(),
+        ignored: map.ignored.clone(),
+        ..Report::default()
+    };
+    let missing: Vec<&str> = [Field::Name, Field::IdNumber].into_iter().filter(|f| !map.has(*f)).map(canonical).collect();
+    if !missing.is_empty() {
+        return Err(AppError::invalid("file", "columns_missing", format!("缺少必需的列:{}(表头应在第一行)", missing.join("、"))));
+    }
+
+    let mut planned = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, row) in body.iter().enumerate() {
+        let row_no = i + 2;
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        report.rows += 1;
+        progress(i + 1);
+        match plan_row(db, scope, org, &map, row, actor, today).await? {
+            Err(errors) => report.errors.extend(errors.into_iter().map(|(column, message)| RowError { row: row_no, column, message })),
+            Ok(p) => {
+                if let Some(first) = seen.get(&p.person.id_key) {
+                    report.errors.push(RowError { row: row_no, column: canonical(Field::IdNumber).into(), message: format!("与第 {first} 行的证件号码重复") });
+                    continue;
+                }
+                seen.insert(p.person.id_key.clone(), row_no);
+                planned.push(p);
+            }
+        }
+    }
+    report.valid_rows = planned.len();
+    if planned.is_empty() || (mode == Mode::AllOrNothing && !report.errors.is_empty()) {
+        return Ok(report);
+    }
+    write(db, actor, org, &planned, &mut report, today).await?;
+    report.landed = true;
+    Ok(report)
+}
+
+/// Checks one row; a row error is `(column, message)`.
+async fn plan_row(db: &Db, scope: &Scope, org: &OrgCode, map: &ColumnMap, row: &[String], actor: &Actor, today: Date) -> AppResult<Result<Planned, Vec<(String, String)>>> {
+    let get = |f: Field| map.get(row, f);
+    let hukou = get(Field::Hukou);
+    let (hukou_code, hukou_place) = match hukou {
+        Some(h) if h.len() == 6 && h.bytes().all(|b| b.is_ascii_digit()) => (Some(h), None),
+        other => (None, other),
+    };
+    let person = PersonInput {
+        name: get(Field::Name).unwrap_or_default(),
+        id_type: get(Field::IdType).map(|t| match t.as_str() {
+            "居民身份证" | "身份证" => "resident_id".to_string(),
+            "护照" => "passport".to_string(),
+            "港澳居民来往内地通行证" | "港澳通行证" => "hk_macao_permit".to_string(),
+            "台湾居民来往大陆通行证" | "台胞证" => "taiwan_permit".to_string(),
+            other => other.to_string(),
+        }),
+        id_number: get(Field::IdNumber).unwrap_or_default(),
+        sex: get(Field::Sex),
+        birth_date: get(Field::BirthDate),
+        phone: get(Field::Phone),
+        ethnicity: get(Field::Ethnicity),
+        org_code: org.to_string(),
+        household_id: None,
+        current_address: get(Field::Address),
+        hukou_code,
+        work_unit: get(Field::WorkUnit),
+    };
+    let origin = get(Field::Origin);
+    let (origin_code, origin_place) = match origin {
+        Some(o) if o.len() == 6 && o.bytes().all(|b| b.is_ascii_digit()) => (Some(o), None),
+        other => (None, other),
+    };
+    let note = [get(Field::Note), hukou_place.map(|h| format!("户籍地:{h}"))].into_iter().flatten().collect::<Vec<_>>().join(";");
+    let key_person = KeyPersonInput {
+        person_id: 0,
+        category: get(Field::Category).unwrap_or_else(|| "other".into()),
+        origin_code,
+        origin_place,
+        departure_date: get(Field::DepartureDate),
+        arrival_date: get(Field::ArrivalDate),
+        transport: get(Field::Transport),
+        transport_no: get(Field::TransportNo),
+        companions: get(Field::Companions),
+        case_contact: get(Field::CaseContact),
+        symptoms: get(Field::Symptoms),
+        measures: get(Field::Measures),
+        note: Some(note).filter(|n| !n.is_empty()),
+        responsibles: vec![ResponsibleInput { role: "grid_worker".into(), name: get(Field::GridWorker).unwrap_or_else(|| actor.username.clone()), phone: None }],
+    };
+    let mut errors: Vec<(String, String)> = Vec::new();
+    let person = person.validate(today).map_err(|e| errors.extend(e.into_iter().map(|f| (column_of(&f.field), f.message)))).ok();
+    let key_person = key_person.validate(today).map_err(|e| errors.extend(e.into_iter().map(|f| (column_of(&f.field), f.message)))).ok();
+    let observation_start = match get(Field::ObservationStart) {
+        None => None,
+        Some(s) => match crate::people::input::parse_date(&s).filter(|d| *d <= today) {
+            Some(d) => Some(d),
+            None => {
+                errors.push((canonical(Field::ObservationStart).into(), "隔离开始日期格式应为 YYYY-MM-DD,且不晚于今天".into()));
+                None
+            }
+        },
+    };
+    let (Some(person), Some(key_person)) = (person, key_person) else { return Ok(Err(errors)) };
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let existing_person = match crate::people::store::check_document_free(db, scope, &person, None).await {
+        Ok(()) => None,
+        Err(AppError::Conflict { existing_id: Some(id), .. }) => Some(id),
+        Err(AppError::Conflict { message, .. }) => return Ok(Err(vec![(canonical(Field::IdNumber).into(), message)])),
+        Err(e) => return Err(e),
+    };
+    Ok(Ok(Planned { person, existing_person, key_person, observation_start }))
+}
+
+async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], report: &mut Report, today: Date) -> AppResult<()> {
+    let now = now_micros();
+    let mut rule_sets = HashMap::new();
+    for p in planned {
+        if let Some(start) = p.observation_start
+            && let std::collections::hash_map::Entry::Vacant(slot) = rule_sets.entry(start)
+        {
+            slot.insert(crate::observation::rules::in_force(db, start).await?);
+        }
+    }
+    let counts: (usize, usize, usize, usize, usize) = on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let (mut created, mut existing, mut key_created, mut on_ledger, mut started) = (0, 0, 0, 0, 0);
+        for p in planned {
+            let v = &p.person;
+            let person_id = match p.existing_person {
+                Some(id) => { existing += 1; id }
+                None => {
+                    created += 1;
+                    sqlx::query_scalar::<DB, i64>(
+                        "insert into persons (org_code, household_id, name, id_type, id_number, id_key, id_legacy, sex, birth_date, phone, \
+                         ethnicity, current_address, hukou_code, work_unit, created_by, created_at, updated_at) \
+                         values ($1, null, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) returning id")
+                        .bind(v.org_code.as_str()).bind(&v.name).bind(v.id_type.as_str()).bind(&v.id_number).bind(&v.id_key).bind(v.id_legacy)
+                        .bind(v.sex.map(|s| s.as_str())).bind(v.birth_date).bind(&v.phone).bind(v.ethnicity).bind(&v.current_address)
+                        .bind(&v.hukou_code).bind(&v.work_unit).bind(actor.user_id).bind(now)
+                        .fetch_one(&mut *tx).await?
+                }
+            };
+            let k = &p.key_person;
+            let key_id: Option<i64> = sqlx::query_scalar::<DB, i64>(
+                "insert into key_persons (person_id, org_code, category, origin_code, origin_place, departure_date, arrival_date, transport, \
+                 transport_no, companions, case_contact, symptoms, measures, note, created_by, created_at, updated_at) \
+                 select $1, org_code, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15 from persons where id = $1 \
+                 and true on conflict (person_id) do nothing returning id")
+                .bind(person_id).bind(k.category.as_str()).bind(&k.origin_code).bind(&k.origin_place).bind(k.departure_date).bind(k.arrival_date)
+                .bind(k.transport.map(|t| t.as_str())).bind(&k.transport_no).bind(&k.companions).bind(&k.case_contact).bind(&k.symptoms)
+                .bind(&k.measures).bind(&k.note).bind(actor.user_id).bind(now)
+                .fetch_optional(&mut *tx).await?;
+            match key_id {
+                Some(kid) => {
+                    key_created += 1;
+                    for r in &k.responsibles {
+                        sqlx::query::<DB>("insert into responsibles (key_person_id, role, name, phone, created_at) values ($1, $2, $3, $4, $5)")
+                            .bind(kid).bind(r.role.as_str()).bind(&r.name).bind(&r.phone).bind(now).execute(&mut *tx).await?;
+                    }
+                }
+                None => on_ledger += 1,
+            }
+            if let Some(start) = p.observation_start {
+                let rules = &rule_sets[&start];
+                if !fangkong_rules::observation::period_complete(start, rules.observation_days, today) {
+                    let token = crate::auth::sessions::random_token()[..32].to_string();
+                    let inserted = sqlx::query::<DB>(
+                        "insert into observation_episodes (person_id, org_code, kind, site_id, start_date, period_days, rule_set_id, status, report_token, created_by, created_at, updated_at) \
+                         select $1, org_code, 'home', null, $2, $3, $4, 'active', $5, $6, $7, $7 from persons where id = $1 \
+                         and not exists (select 1 from observation_episodes where person_id = $1 and status = 'active')")
+                        .bind(person_id).bind(start).bind(rules.observation_days).bind(rules.id).bind(&token).bind(actor.user_id).bind(now)
+                        .execute(&mut *tx).await?;
+                    started += inserted.rows_affected() as usize;
+                }
+            }
+        }
+        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            action: "ledger.import", record_type: "org_unit", record_id: Some(org.to_string()), org_code: org.to_string(),
+            detail: Some(format!("rows={} persons_created={created} key_persons_created={key_created} observations_started={started}", planned.len())),
+        })?;
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>((created, existing, key_created, on_ledger, started))
+    })?;
+    (report.created_persons, report.existing_persons, report.created_key_persons, report.already_on_ledger, report.started_observations) = counts;
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! Ledger files end to end on SQLite and PostgreSQL: people's own sheets with bad rows, GBK CSV,
+//! re-import adding nothing, and a masked, formula-neutralised export.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use calamine::Reader;
+use common::*;
+use fangkong::ledger_io::import::{self, Mode};
+use fangkong::ledger_io::read;
+use fangkong_rules::Scope;
+use rust_xlsxwriter::Workbook;
+
+const TODAY: time::Date = time::macros::date!(2020 - 02 - 04);
+
+/// A sheet as grid workers make them: their own column order, an unknown column, an ID Excel turned
+/// into a number, full-width digits, a bad check digit, a duplicate and a row without a name.
+fn messy_workbook() -> Vec<u8> {
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    let header = ["序号", "身份证号码", "姓名", "手机号", "从何地返回", "抵达日期", "车次", "人员类别", "隔离开始日期", "备注"];
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let rows: [[&str; 10]; 6] = [
+        ["1", "43048119900101123x", "张三", "+86 138 0000 1111", "武汉市", "2020-01-22", "G1001", "武汉返乡人员", "2020-01-22", "=HYPERLINK(\"x\")"],
+        ["2", "４３０４２２１９８５０２１５００２２", "李四", "13900002222", "420100", "2020/1/23", "", "湖北(除武汉)返乡人员", "", ""],
+        ["3", "430481199001011231", "王五", "", "武汉市", "2020-01-22", "", "武汉返乡人员", "", ""],
+        ["4", "EXCEL", "赵六", "", "", "", "", "", "", ""],
+        ["5", "43048119900101123X", "张三", "", "", "", "", "", "", ""],
+        ["6", "430405197006305557", "", "", "", "", "", "", "", ""],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if *v == "EXCEL" {
+                ws.write_number(r as u32 + 1, c as u16, 430481199001011231.0).unwrap();
+            } else {
+                ws.write_string(r as u32 + 1, c as u16, *v).unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn a_messy_sheet_is_reported_row_by_row_and_lands_only_as_chosen() {
+    for db in backends().await {
+        seed_area(&db).await;
+        let scope = Scope::of(&code("430481"));
+        let rows = read::read(&messy_workbook()).unwrap();
+        let all = Scope::everything();
+        let org = code(LEIYANG_GRID);
+        let report = import::import(&db, &actor(), &scope, &org, &rows, Mode::AllOrNothing, TODAY, &|_| {}).await.unwrap();
+        assert!(!report.landed);
+        assert_eq!((report.rows, report.valid_rows), (6, 2));
+        let errors: Vec<(usize, &str)> = report.errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(errors, [(4, "身份证号"), (5, "身份证号"), (6, "身份证号"), (7, "姓名")], "{:?}", report.errors);
+        assert!(report.errors[0].message.contains("校验位"));
+        assert!(report.errors[1].message.contains("科学计数法"));
+        assert!(report.errors[2].message.contains("与第 2 行"));
+        assert_eq!(report.ignored, ["序号"]);
+        assert!(report.recognised.contains(&("车次".to_string(), "车次/航班号/车牌号".to_string())));
+        assert_eq!(fangkong::people::store::count_under(&db, &all, &code("430400")).await.unwrap(), 0, "nothing lands");
+
+        let report = import::import(&db, &actor(), &scope, &org, &rows, Mode::ValidRows, TODAY, &|_| {}).await.unwrap();
+        assert!(report.landed);
+        assert_eq!((report.created_persons, report.created_key_persons, report.started_observations), (2, 2, 1));
+        let ledger = fangkong::screening::store::ledger(&db, &scope, &Default::default(), TODAY, 10).await.unwrap();
+        assert_eq!(ledger.len(), 2);
+        let again = import::import(&db, &actor(), &scope, &org, &rows, Mode::ValidRows, TODAY, &|_| {}).await.unwrap();
+        assert_eq!((again.created_persons, again.existing_persons, again.created_key_persons, again.already_on_ledger, again.started_observations), (0, 2, 0, 2, 0));
+        assert_eq!(fangkong::people::store::count_under(&db, &all, &code("430400")).await.unwrap(), 2, "re-import adds nothing");
+
+        // The report as a spreadsheet.
+        let xlsx = fangkong::ledger_io::xlsx::report(&report).unwrap();
+        let back = read::read(&xlsx).unwrap();
+        assert_eq!(back[0], ["行号", "列", "问题"]);
+        assert_eq!(back.len(), 5);
+
+        // Another county cannot import into this grid.
+        let other = import::import(&db, &actor(), &Scope::of(&code("430422")), &org, &rows, Mode::ValidRows, TODAY, &|_| {}).await;
+        assert!(other.is_err());
+    }
+}
+
+#[tokio::test]
+async fn a_gbk_csv_imports_like_the_same_sheet_in_utf8() {
+    for db in backends().await {
+        seed_area(&db).await;
+        let scope = Scope::of(&code("430481"));
+        let text = "姓名,证件号码,联系电话,来源地,返回日期,交通方式\r\n陈七,430422198502150022,13700003333,武汉市,2020-01-25,自驾\r\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        let rows = read::read(&gbk).unwrap();
+        let report = import::import(&db, &actor(), &scope, &code(LEIYANG_GRID), &rows, Mode::AllOrNothing, TODAY, &|_| {}).await.unwrap();
+        assert!(report.landed && report.errors.is_empty(), "{:?}", report.errors);
+        let found = fangkong::people::store::search(&db, &scope, &fangkong::people::store::Query::parse("陈七", TODAY), None, 5).await.unwrap();
+        assert_eq!((found[0].phone.as_deref(), found[0].sex.as_deref()), (Some("13700003333"), Some("female")));
+        let missing = read::read("名字\n王\n".as_bytes()).unwrap();
+        let err = import::import(&db, &actor(), &scope, &code(LEIYANG_GRID), &missing, Mode::ValidRows, TODAY, &|_| {}).await;
+        assert!(matches!(err, Err(fangkong::web::error::AppError::Invalid(ref f)) if f[0].message.contains("身份证号")));
+    }
+}
+
+#[tokio::test]
+async fn the_export_is_masked_neutralised_audited_and_scoped() {
+    for db in backends().await {
+        let app = seeded_app(db.clone()).await;
+        let rows = read::read(&messy_workbook()).unwrap();
+        import::import(&db, &actor(), &Scope::of(&code("430481")), &code(LEIYANG_GRID), &rows, Mode::ValidRows, TODAY, &|_| {}).await.unwrap();
+        let token = app.token("county_commander").await;
+        let request = Request::get("/api/v1/exports/ledger").header("authorization", format!("Bearer {token}")).body(Body::empty()).unwrap();
+        let (status, headers, body) = app.send(request).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["content-type"], fangkong::ledger_io::xlsx::CONTENT_TYPE);
+        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(body)).unwrap();
+        let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+        let text: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+        assert_eq!(text[0][..5], ["序号", "姓名", "性别", "证件号码", "联系电话"]);
+        let all = text.concat().join("|");
+        assert!(all.contains("张*") && all.contains("430481********123X") && all.contains("138****1111"), "{all}");
+        assert!(!all.contains("43048119900101123X") && !all.contains("13800001111") && !all.contains("张三"));
+        assert!(all.contains("'=HYPERLINK"), "formula neutralised: {all}");
+        let hn = app.token("county_commander_hn").await;
+        let request = Request::get(format!("/api/v1/exports/ledger?org={LEIYANG_GRID}")).header("authorization", format!("Bearer {hn}")).body(Body::empty()).unwrap();
+        assert_eq!(app.send(request).await.0, StatusCode::NOT_FOUND);
+        let admin = app.token("admin").await;
+        let (_, audit) = app.json("GET", "/api/v1/audit?action=ledger.export", Some(&admin), None).await;
+        assert_eq!(audit.as_array().unwrap().len(), 1);
+
+        // Through the API: a file in the body, the report as JSON.
+        let csv = "姓名,身份证号\n刘八,430405197006305557\n";
+        let request = Request::post(format!("/api/v1/imports?org={LEIYANG_GRID}")).header("authorization", format!("Bearer {token}")).body(Body::from(csv)).unwrap();
+        let (status, _, body) = app.send(request).await;
+        let report: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!((status, report["created_persons"].as_i64()), (StatusCode::OK, Some(1)));
+        let request = Request::post(format!("/api/v1/imports?org={HENGNAN_GRID}")).header("authorization", format!("Bearer {token}")).body(Body::from(csv)).unwrap();
+        assert_eq!(app.send(request).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        let request = Request::get("/api/v1/imports/template").header("authorization", format!("Bearer {token}")).body(Body::empty()).unwrap();
+        let (_, _, template) = app.send(request).await;
+        assert_eq!(read::read(&template).unwrap()[0][..3], ["姓名", "性别", "身份证号"]);
+    }
+}
