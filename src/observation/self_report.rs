@@ -112,6 +112,21 @@ impl ReportPage {
     fn error(&self, field: &str) -> Option<&str> {
         crate::web::forms::field_message(&self.errors, field)
     }
+
+    /// A fresh page for the link: an empty form with a new idempotency key.
+    async fn fresh(state: &AppState, token: &str, episode: &Episode) -> AppResult<ReportPage> {
+        Ok(ReportPage {
+            token: token.to_string(),
+            status: status(state, episode).await?,
+            idempotency_key: crate::auth::sessions::random_token()[..32].to_string(),
+            symptoms: symptom_options(),
+            temperature: String::new(),
+            errors: Vec::new(),
+            done: None,
+            need_kinds: NeedKind::options(),
+            need_received: false,
+        })
+    }
 }
 
 fn symptom_options() -> Vec<(&'static str, &'static str)> {
@@ -120,18 +135,7 @@ fn symptom_options() -> Vec<(&'static str, &'static str)> {
 
 async fn report_page(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>) -> AppResult<Response> {
     let episode = episode_for(&state, &token, &addr.0).await?;
-    let page = ReportPage {
-        token: token.clone(),
-        status: status(&state, &episode).await?,
-        idempotency_key: crate::auth::sessions::random_token()[..32].to_string(),
-        symptoms: symptom_options(),
-        temperature: String::new(),
-        errors: Vec::new(),
-        done: None,
-        need_kinds: NeedKind::options(),
-        need_received: false,
-    };
-    Ok(render(StatusCode::OK, &page))
+    Ok(render(StatusCode::OK, &ReportPage::fresh(&state, &token, &episode).await?))
 }
 
 /// The page form: symptoms arrive as repeated `symptom` fields.
@@ -150,17 +154,14 @@ async fn submit_page(State(state): State<AppState>, Extension(addr): Extension<C
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
         Err(e) => return Err(e),
     };
-    let page = ReportPage {
-        token: token.clone(),
-        status: status(&state, &episode).await?,
-        idempotency_key: if done.is_some() { crate::auth::sessions::random_token()[..32].to_string() } else { input.idempotency_key.unwrap_or_default() },
-        symptoms: symptom_options(),
-        temperature: if done.is_some() { String::new() } else { input.temperature },
-        errors,
-        done,
-        need_kinds: NeedKind::options(),
-        need_received: false,
-    };
+    let mut page = ReportPage::fresh(&state, &token, &episode).await?;
+    if done.is_none() {
+        // Keep what was typed, and the key, so a corrected resubmission is still one report.
+        page.idempotency_key = input.idempotency_key.unwrap_or_default();
+        page.temperature = input.temperature;
+    }
+    page.errors = errors;
+    page.done = done;
     Ok(render(status_code, &page))
 }
 
@@ -188,16 +189,8 @@ async fn submit_need_page(State(state): State<AppState>, Extension(addr): Extens
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
         Err(e) => return Err(e),
     };
-    let page = ReportPage {
-        token: token.clone(),
-        status: status(&state, &episode).await?,
-        idempotency_key: crate::auth::sessions::random_token()[..32].to_string(),
-        symptoms: symptom_options(),
-        temperature: String::new(),
-        need_received: errors.is_empty(),
-        errors,
-        done: None,
-        need_kinds: NeedKind::options(),
-    };
+    let mut page = ReportPage::fresh(&state, &token, &episode).await?;
+    page.need_received = errors.is_empty();
+    page.errors = errors;
     Ok(render(status_code, &page))
 }
