@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use fangkong_rules::Scope;
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::Path;
@@ -181,4 +182,43 @@ async fn two_servers_share_one_postgresql_safely() {
     assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
     let (_, found) = on_b.call(reqwest::Method::GET, &format!("/api/v1/persons?q={contested}"), None).await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_cli_imports_a_gbk_csv_all_or_nothing_and_exports_it_masked() {
+    let dir = temp_dir("fk_cli_import");
+    let url = fresh_sqlite_url();
+    let base = storage_args(&dir, &url);
+    fangkong(&[base.clone(), vec!["migrate".into()]].concat(), None);
+    let sheet = "姓名,身份证号,手机号\n张三,43048119900101123X,13800001111\n李四,430481199001011231,\n";
+    let file = dir.join("ledger.csv");
+    std::fs::write(&file, encoding_rs::GBK.encode(sheet).0).unwrap();
+    let import = |extra: &[&str]| {
+        let mut args = base.clone();
+        args.extend(["import", "ledger", file.to_str().unwrap(), "--org", "430481001"].map(String::from));
+        args.extend(extra.iter().map(|s| s.to_string()));
+        Command::new(BIN).args(&args).output().unwrap()
+    };
+    // The org must be a village or grid: the township is refused with a clear message.
+    let refused = import(&[]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("村(社区)或网格"));
+
+    let all = Scope::everything();
+    fangkong::org::store::create_child(&fangkong::db::connect(&url).await.unwrap(), &actor(), &all, &code("430481001"), fangkong::org::store::ChildKind::Community, "金南社区").await.unwrap();
+    let mut args = base.clone();
+    args.extend(["import", "ledger", file.to_str().unwrap(), "--org", "430481001001"].map(String::from));
+    let bad = Command::new(BIN).args(&args).output().unwrap();
+    assert!(!bad.status.success(), "a bad row stops an all-or-nothing import");
+    let stdout = String::from_utf8_lossy(&bad.stdout);
+    assert!(stdout.contains("第 3 行 [身份证号]") && stdout.contains("未导入"), "{stdout}");
+    args.push("--valid-rows".into());
+    let good = Command::new(BIN).args(&args).output().unwrap();
+    assert!(good.status.success());
+    assert!(String::from_utf8_lossy(&good.stdout).contains("新登记 1 人"));
+
+    let out = dir.join("export.xlsx");
+    fangkong(&[base, ["export", "ledger", "--org", "430481", "-o", out.to_str().unwrap()].map(String::from).to_vec()].concat(), None);
+    let rows = fangkong::ledger_io::read::read(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!((rows.len(), rows[1][1].as_str(), rows[1][3].as_str()), (2, "张*", "430481********123X"));
 }

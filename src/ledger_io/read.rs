@@ -22,13 +22,20 @@ fn cell_text(cell: &Data) -> String {
         Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Int(i) => i.to_string(),
         // Above 15 digits a float has lost digits: show it as Excel does, never as a made-up integer.
-        Data::Float(f) if f.abs() >= 1e15 => format!("{f:E}"),
+        Data::Float(f) if f.abs() >= 1e15 => excel_scientific(*f),
         Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
         Data::Float(f) => f.to_string(),
         Data::Bool(b) => b.to_string(),
         Data::DateTime(d) => excel_date(d.as_f64()),
         Data::Error(e) => format!("#{e:?}"),
     }
+}
+
+/// A large number as Excel displays it: 15 significant digits in scientific form (`4.30481199001011E17`).
+fn excel_scientific(f: f64) -> String {
+    let s = format!("{f:.14E}");
+    let (mantissa, exponent) = s.split_once('E').unwrap_or((&s, "0"));
+    format!("{}E{exponent}", mantissa.trim_end_matches('0').trim_end_matches('.'))
 }
 
 /// An Excel serial date (1900 system) as `YYYY-MM-DD`.
