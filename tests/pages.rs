@@ -132,3 +132,16 @@ async fn english_can_be_chosen_and_logout_ends_the_session() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(headers[header::LOCATION].to_str().unwrap().starts_with("/login?next="));
 }
+
+#[tokio::test]
+async fn unit_pages_show_household_coverage_of_each_unit_below() {
+    let db = backends().await.remove(0);
+    let app = seeded_app(db.clone()).await;
+    let (session, _, _) = sign_in(&app, "township_officer", false).await;
+    let (_, _, before) = app.send(get("/orgs/430481001", &session)).await;
+    assert!(String::from_utf8(before).unwrap().contains("0 / 1(0%)"));
+    let households = fangkong::org::store::households(&db, &fangkong_rules::Scope::everything(), &code(LEIYANG_GRID), 0, 1).await.unwrap();
+    fangkong::screening::store::record_visit(&db, &actor(), &fangkong_rules::Scope::everything(), households[0].id, fangkong::clock::today(), fangkong::screening::VisitResult::AllWell, None).await.unwrap();
+    let (_, _, after) = app.send(get("/orgs/430481001", &session)).await;
+    assert!(String::from_utf8(after).unwrap().contains("1 / 1(100%)"));
+}

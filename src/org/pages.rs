@@ -28,20 +28,23 @@ pub fn router() -> Router<AppState> {
 pub struct UnitRow {
     pub unit: OrgUnit,
     pub persons: i64,
+    /// Households known and visited below the unit ("不漏一户"): shown, never typed in.
+    pub coverage: crate::screening::store::Coverage,
 }
 
-/// The units directly below `code` in the caller's scope, with their registered persons (counted only
-/// for roles that may see persons).
+/// The units directly below `code` in the caller's scope, with their registered persons and household
+/// visit coverage (counted only for roles that may see persons).
 pub async fn unit_rows(state: &AppState, caller: &Caller, code: &OrgCode) -> AppResult<Vec<UnitRow>> {
     let children = store::children(&state.db, &caller.scope, code).await?;
     let mut rows = Vec::with_capacity(children.len());
     for unit in children {
-        let persons = if caller.may(Permission::ReadPersons) {
-            crate::people::store::count_under(&state.db, &caller.scope, &unit.code()).await?
+        let (persons, coverage) = if caller.may(Permission::ReadPersons) {
+            let code = unit.code();
+            (crate::people::store::count_under(&state.db, &caller.scope, &code).await?, crate::screening::store::coverage(&state.db, &caller.scope, &code).await?)
         } else {
-            0
+            (0, Default::default())
         };
-        rows.push(UnitRow { unit, persons });
+        rows.push(UnitRow { unit, persons, coverage });
     }
     Ok(rows)
 }
