@@ -53,8 +53,10 @@ pub struct Report {
 
 /// One good row, ready to write.
 struct Planned {
+    row: usize,
     person: ValidPerson,
-    existing_person: Option<i64>,
+    /// The registered person with this document, when there is one in scope.
+    existing_person: Option<(i64, String)>,
     key_person: ValidKeyPerson,
     observation_start: Option<Date>,
 }
@@ -106,7 +108,7 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, org: &OrgCode, rows: 
         return Err(AppError::invalid("file", "columns_missing", format!("缺少必需的列:{}(表头应在第一行)", missing.join("、"))));
     }
 
-    let mut planned = Vec::new();
+    let mut planned: Vec<Planned> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, row) in body.iter().enumerate() {
         let row_no = i + 2;
@@ -115,7 +117,7 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, org: &OrgCode, rows: 
         }
         report.rows += 1;
         progress(i + 1);
-        match plan_row(db, scope, org, &map, row, actor, today).await? {
+        match plan_row(org, &map, row, row_no, actor, today) {
             Err(errors) => report.errors.extend(errors.into_iter().map(|(column, message)| RowError { row: row_no, column, message })),
             Ok(p) => {
                 if let Some(first) = seen.get(&p.person.id_key) {
@@ -127,7 +129,10 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, org: &OrgCode, rows: 
             }
         }
     }
+    let mut planned = link_registered(db, scope, planned, &mut report).await?;
+    report.errors.sort_by_key(|e| e.row);
     report.valid_rows = planned.len();
+    planned.sort_by_key(|p| p.row);
     if planned.is_empty() || (mode == Mode::AllOrNothing && !report.errors.is_empty()) {
         return Ok(report);
     }
@@ -137,7 +142,7 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, org: &OrgCode, rows: 
 }
 
 /// Checks one row; a row error is `(column, message)`.
-async fn plan_row(db: &Db, scope: &Scope, org: &OrgCode, map: &ColumnMap, row: &[String], actor: &Actor, today: Date) -> AppResult<Result<Planned, Vec<(String, String)>>> {
+fn plan_row(org: &OrgCode, map: &ColumnMap, row: &[String], row_no: usize, actor: &Actor, today: Date) -> Result<Planned, Vec<(String, String)>> {
     let get = |f: Field| map.get(row, f);
     let hukou = get(Field::Hukou);
     let (hukou_code, hukou_place) = match hukou {
@@ -199,19 +204,50 @@ async fn plan_row(db: &Db, scope: &Scope, org: &OrgCode, map: &ColumnMap, row: &
             }
         },
     };
-    let (Some(person), Some(key_person)) = (person, key_person) else { return Ok(Err(errors)) };
+    let (Some(person), Some(key_person)) = (person, key_person) else { return Err(errors) };
     if !errors.is_empty() {
-        return Ok(Err(errors));
+        return Err(errors);
     }
-    let existing_person = match crate::people::store::check_document_free(db, scope, &person, None).await {
-        Ok(()) => None,
-        Err(AppError::Conflict { existing_id: Some(id), .. }) => Some(id),
-        Err(AppError::Conflict { message, .. }) => return Ok(Err(vec![(canonical(Field::IdNumber).into(), message)])),
-        Err(e) => return Err(e),
-    };
-    Ok(Ok(Planned { person, existing_person, key_person, observation_start }))
+    Ok(Planned { row: row_no, person, existing_person: None, key_person, observation_start })
 }
 
+/// Rows per statement when looking up and writing (well under both databases' bind limits).
+const BATCH: usize = 500;
+
+/// Finds the persons already registered with each row's document, a batch at a time: in scope they are
+/// linked (the same document is the same person); in another area the row is refused.
+async fn link_registered(db: &Db, scope: &Scope, planned: Vec<Planned>, report: &mut Report) -> AppResult<Vec<Planned>> {
+    let mut found: HashMap<(String, String), (i64, String)> = HashMap::new();
+    for chunk in planned.chunks(BATCH) {
+        let rows: Vec<(i64, String, String, String)> = on_db!(db, pool => {
+            let mut qb = sqlx::QueryBuilder::<DB>::new("select id, org_code, id_key, id_type from persons where id_key in (");
+            let mut keys = qb.separated(", ");
+            for p in chunk {
+                keys.push_bind(p.person.id_key.clone());
+            }
+            qb.push(")");
+            qb.build_query_as::<(i64, String, String, String)>().fetch_all(pool).await
+        })?;
+        found.extend(rows.into_iter().map(|(id, org, key, kind)| ((key, kind), (id, org))));
+    }
+    let mut linked = Vec::with_capacity(planned.len());
+    for mut p in planned {
+        match found.get(&(p.person.id_key.clone(), p.person.id_type.as_str().to_string())) {
+            Some((_, org)) if !scope.allows(org) => report.errors.push(RowError {
+                row: p.row,
+                column: canonical(Field::IdNumber).into(),
+                message: "该证件号码已在其他辖区登记,请联系上级单位核实".into(),
+            }),
+            existing => {
+                p.existing_person = existing.cloned();
+                linked.push(p);
+            }
+        }
+    }
+    Ok(linked)
+}
+
+/// Writes the planned rows in one transaction, a batch of rows per statement.
 async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], report: &mut Report, today: Date) -> AppResult<()> {
     let now = now_micros();
     let mut rule_sets = HashMap::new();
@@ -225,54 +261,78 @@ async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], repor
     let counts: (usize, usize, usize, usize, usize) = on_db!(db, pool => {
         let mut tx = pool.begin().await?;
         let (mut created, mut existing, mut key_created, mut on_ledger, mut started) = (0, 0, 0, 0, 0);
-        for p in planned {
-            let v = &p.person;
-            let person_id = match p.existing_person {
-                Some(id) => { existing += 1; id }
-                None => {
-                    created += 1;
-                    sqlx::query_scalar::<DB, i64>(
-                        "insert into persons (org_code, household_id, name, id_type, id_number, id_key, id_legacy, sex, birth_date, phone, \
-                         ethnicity, current_address, hukou_code, work_unit, created_by, created_at, updated_at) \
-                         values ($1, null, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) returning id")
-                        .bind(v.org_code.as_str()).bind(&v.name).bind(v.id_type.as_str()).bind(&v.id_number).bind(&v.id_key).bind(v.id_legacy)
-                        .bind(v.sex.map(|s| s.as_str())).bind(v.birth_date).bind(&v.phone).bind(v.ethnicity).bind(&v.current_address)
-                        .bind(&v.hukou_code).bind(&v.work_unit).bind(actor.user_id).bind(now)
-                        .fetch_one(&mut *tx).await?
+        for chunk in planned.chunks(BATCH) {
+            // New persons, then every row's person id and unit.
+            let mut person_of: HashMap<&str, (i64, String)> = HashMap::new();
+            let new: Vec<&Planned> = chunk.iter().filter(|p| p.existing_person.is_none()).collect();
+            if !new.is_empty() {
+                let mut qb = sqlx::QueryBuilder::<DB>::new(
+                    "insert into persons (org_code, name, id_type, id_number, id_key, id_legacy, sex, birth_date, phone, \
+                     ethnicity, current_address, hukou_code, work_unit, created_by, created_at, updated_at) ");
+                qb.push_values(&new, |mut b, p| {
+                    let v = &p.person;
+                    b.push_bind(v.org_code.to_string()).push_bind(v.name.clone()).push_bind(v.id_type.as_str()).push_bind(v.id_number.clone())
+                        .push_bind(v.id_key.clone()).push_bind(v.id_legacy).push_bind(v.sex.map(|s| s.as_str())).push_bind(v.birth_date)
+                        .push_bind(v.phone.clone()).push_bind(v.ethnicity).push_bind(v.current_address.clone()).push_bind(v.hukou_code.clone())
+                        .push_bind(v.work_unit.clone()).push_bind(actor.user_id).push_bind(now).push_bind(now);
+                });
+                qb.push(" returning id, id_key, org_code");
+                let rows: Vec<(i64, String, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                created += rows.len();
+                let keys: HashMap<&str, &str> = new.iter().map(|p| (p.person.id_key.as_str(), p.person.id_key.as_str())).collect();
+                for (id, key, unit) in rows {
+                    person_of.insert(keys[key.as_str()], (id, unit));
                 }
-            };
-            let k = &p.key_person;
-            let key_id: Option<i64> = sqlx::query_scalar::<DB, i64>(
-                "insert into key_persons (person_id, org_code, category, origin_code, origin_place, departure_date, arrival_date, transport, \
-                 transport_no, companions, case_contact, symptoms, measures, note, created_by, created_at, updated_at) \
-                 select $1, org_code, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15 from persons where id = $1 \
-                 and true on conflict (person_id) do nothing returning id")
-                .bind(person_id).bind(k.category.as_str()).bind(&k.origin_code).bind(&k.origin_place).bind(k.departure_date).bind(k.arrival_date)
-                .bind(k.transport.map(|t| t.as_str())).bind(&k.transport_no).bind(&k.companions).bind(&k.case_contact).bind(&k.symptoms)
-                .bind(&k.measures).bind(&k.note).bind(actor.user_id).bind(now)
-                .fetch_optional(&mut *tx).await?;
-            match key_id {
-                Some(kid) => {
-                    key_created += 1;
-                    for r in &k.responsibles {
-                        sqlx::query::<DB>("insert into responsibles (key_person_id, role, name, phone, created_at) values ($1, $2, $3, $4, $5)")
-                            .bind(kid).bind(r.role.as_str()).bind(&r.name).bind(&r.phone).bind(now).execute(&mut *tx).await?;
-                    }
-                }
-                None => on_ledger += 1,
             }
-            if let Some(start) = p.observation_start {
-                let rules = &rule_sets[&start];
-                if !fangkong_rules::observation::period_complete(start, rules.observation_days, today) {
-                    let token = crate::auth::sessions::random_token()[..32].to_string();
-                    let inserted = sqlx::query::<DB>(
-                        "insert into observation_episodes (person_id, org_code, kind, site_id, start_date, period_days, rule_set_id, status, report_token, created_by, created_at, updated_at) \
-                         select $1, org_code, 'home', null, $2, $3, $4, 'active', $5, $6, $7, $7 from persons where id = $1 \
-                         and not exists (select 1 from observation_episodes where person_id = $1 and status = 'active')")
-                        .bind(person_id).bind(start).bind(rules.observation_days).bind(rules.id).bind(&token).bind(actor.user_id).bind(now)
-                        .execute(&mut *tx).await?;
-                    started += inserted.rows_affected() as usize;
+            for p in chunk {
+                if let Some((id, unit)) = &p.existing_person {
+                    existing += 1;
+                    person_of.insert(p.person.id_key.as_str(), (*id, unit.clone()));
                 }
+            }
+            // Ledger entries; persons already on the ledger are left as they are.
+            let mut qb = sqlx::QueryBuilder::<DB>::new(
+                "insert into key_persons (person_id, org_code, category, origin_code, origin_place, departure_date, arrival_date, transport, \
+                 transport_no, companions, case_contact, symptoms, measures, note, created_by, created_at, updated_at) ");
+            qb.push_values(chunk, |mut b, p| {
+                let (person_id, unit) = person_of[p.person.id_key.as_str()].clone();
+                let k = &p.key_person;
+                b.push_bind(person_id).push_bind(unit).push_bind(k.category.as_str()).push_bind(k.origin_code.clone()).push_bind(k.origin_place.clone())
+                    .push_bind(k.departure_date).push_bind(k.arrival_date).push_bind(k.transport.map(|t| t.as_str())).push_bind(k.transport_no.clone())
+                    .push_bind(k.companions.clone()).push_bind(k.case_contact.clone()).push_bind(k.symptoms.clone()).push_bind(k.measures.clone())
+                    .push_bind(k.note.clone()).push_bind(actor.user_id).push_bind(now).push_bind(now);
+            });
+            qb.push(" on conflict (person_id) do nothing returning id, person_id");
+            let entries: Vec<(i64, i64)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+            key_created += entries.len();
+            on_ledger += chunk.len() - entries.len();
+            let by_person: HashMap<i64, &Planned> = chunk.iter().map(|p| (person_of[p.person.id_key.as_str()].0, p)).collect();
+            let responsibles: Vec<(i64, &crate::screening::input::ValidResponsible)> = entries.iter()
+                .flat_map(|(kid, pid)| by_person[pid].key_person.responsibles.iter().map(move |r| (*kid, r)))
+                .collect();
+            if !responsibles.is_empty() {
+                let mut qb = sqlx::QueryBuilder::<DB>::new("insert into responsibles (key_person_id, role, name, phone, created_at) ");
+                qb.push_values(&responsibles, |mut b, (kid, r)| {
+                    b.push_bind(*kid).push_bind(r.role.as_str()).push_bind(r.name.clone()).push_bind(r.phone.clone()).push_bind(now);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            // Observations, for rows that give a start date still inside its period.
+            for p in chunk {
+                let Some(start) = p.observation_start else { continue };
+                let rules = &rule_sets[&start];
+                if fangkong_rules::observation::period_complete(start, rules.observation_days, today) {
+                    continue;
+                }
+                let (person_id, unit) = &person_of[p.person.id_key.as_str()];
+                let token = crate::auth::sessions::random_token()[..32].to_string();
+                let inserted = sqlx::query::<DB>(
+                    "insert into observation_episodes (person_id, org_code, kind, site_id, start_date, period_days, rule_set_id, status, report_token, created_by, created_at, updated_at) \
+                     select $1, $2, 'home', null, $3, $4, $5, 'active', $6, $7, $8, $8 where not exists \
+                     (select 1 from observation_episodes where person_id = $1 and status = 'active')")
+                    .bind(person_id).bind(unit).bind(start).bind(rules.observation_days).bind(rules.id).bind(&token).bind(actor.user_id).bind(now)
+                    .execute(&mut *tx).await?;
+                started += inserted.rows_affected() as usize;
             }
         }
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
