@@ -59,7 +59,8 @@ pub fn units() -> Vec<OrgUnit> {
 
 /// Whether a 6-digit code is one of Hengyang's current county-level divisions.
 pub fn is_known_county(code: &str) -> bool {
-    rows(COUNTIES).any(|row| row[0] == code)
+    static CODES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    CODES.get_or_init(|| rows(COUNTIES).map(|row| row[0].to_string()).collect()).iter().any(|c| c == code)
 }
 
 #[cfg(test)]
