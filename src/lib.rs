@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod db;
+mod labels;
 pub mod ledger_io;
 pub mod demo;
 pub mod org;

@@ -13,7 +13,7 @@ pub mod self_report;
 pub mod sites;
 pub mod today;
 
-use crate::screening::labelled_enum;
+use crate::labels::labelled_enum;
 
 labelled_enum! {
     /// Where the observation happens.

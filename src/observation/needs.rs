@@ -6,7 +6,7 @@ use super::rules;
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, now_micros};
 use crate::on_db;
-use crate::screening::labelled_enum;
+use crate::labels::labelled_enum;
 use crate::web::error::{AppError, AppResult};
 use fangkong_rules::Scope;
 use fangkong_rules::mask::mask_name;
