@@ -263,7 +263,7 @@ async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], repor
         let (mut created, mut existing, mut key_created, mut on_ledger, mut started) = (0, 0, 0, 0, 0);
         for chunk in planned.chunks(BATCH) {
             // New persons, then every row's person id and unit.
-            let mut person_of: HashMap<&str, (i64, String)> = HashMap::new();
+            let mut person_of: HashMap<String, (i64, String)> = HashMap::new();
             let new: Vec<&Planned> = chunk.iter().filter(|p| p.existing_person.is_none()).collect();
             if !new.is_empty() {
                 let mut qb = sqlx::QueryBuilder::<DB>::new(
@@ -279,15 +279,12 @@ async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], repor
                 qb.push(" returning id, id_key, org_code");
                 let rows: Vec<(i64, String, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
                 created += rows.len();
-                let keys: HashMap<&str, &str> = new.iter().map(|p| (p.person.id_key.as_str(), p.person.id_key.as_str())).collect();
-                for (id, key, unit) in rows {
-                    person_of.insert(keys[key.as_str()], (id, unit));
-                }
+                person_of.extend(rows.into_iter().map(|(id, key, unit)| (key, (id, unit))));
             }
             for p in chunk {
                 if let Some((id, unit)) = &p.existing_person {
                     existing += 1;
-                    person_of.insert(p.person.id_key.as_str(), (*id, unit.clone()));
+                    person_of.insert(p.person.id_key.clone(), (*id, unit.clone()));
                 }
             }
             // Ledger entries; persons already on the ledger are left as they are.
