@@ -13,13 +13,11 @@ use fangkong::org::store::{self as org, ChildKind};
 use fangkong_rules::resident_id::check_char;
 use fangkong_rules::{OrgCode, Scope};
 use std::time::Instant;
+use support::arg;
+
+mod support;
 
 const GRID: &str = "430481001001001";
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
 
 /// A CSV as grid workers send them: ID numbers of Leiyang residents born 1940–2010, all distinct.
 fn generate(rows: usize) -> (Vec<u8>, Vec<(String, String)>) {
@@ -42,9 +40,7 @@ async fn fresh(url: Option<&str>, label: &str) -> Db {
     let url = match url {
         Some(u) => u.to_string(),
         None => {
-            let dir = std::env::temp_dir().join(format!("fk_bench_{label}_{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            db::database_url_for(None, &dir)
+            db::database_url_for(None, &support::scratch_dir(label))
         }
     };
     let db = db::connect(&url).await.unwrap();

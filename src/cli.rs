@@ -158,7 +158,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let mut settings = crate::web::Settings::new()?;
             settings.always_secure_cookies = secure_cookies;
-            let state = crate::web::AppState { db: db.clone(), settings: std::sync::Arc::new(settings) };
+            let state = crate::web::AppState::new(db.clone(), settings);
             println!("防控平台已启动 / serving on http://{listen} ({})", db.backend_name());
             crate::web::serve(state, listen).await?;
         }

@@ -3,7 +3,8 @@
 
 mod common;
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
 use common::*;
 use serde_json::{Value, json};
 
@@ -80,7 +81,14 @@ async fn a_fever_reported_through_the_link_reaches_the_grid_worker_then_the_town
         let id = episode["id"].as_i64().unwrap();
         let (status, _) = app.json("POST", &format!("/api/v1/observations/{id}/end"), Some(&grid), Some(json!({"outcome": "transferred", "note": "转发热门诊"}))).await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(app.json("GET", &format!("/api/v1/self-report/{token}"), None, None).await.0, StatusCode::NOT_FOUND, "an ended episode's link is dead");
+        let (status, gone) = app.json("GET", &format!("/api/v1/self-report/{token}"), None, None).await;
+        assert_eq!(status, StatusCode::GONE, "an ended episode's link is dead");
+        assert!(gone["error"]["message"].as_str().unwrap().contains("链接已失效"));
+        let page = Request::get(format!("/r/{token}")).body(Body::empty()).unwrap();
+        let (status, _, html) = app.send(page).await;
+        let html = String::from_utf8(html).unwrap();
+        assert_eq!(status, StatusCode::GONE);
+        assert!(html.contains("本次医学观察已结束") && !html.contains("周"), "the page explains and names nobody");
         let (_, ledger) = app.json("GET", "/api/v1/key-persons?category=wuhan_returnee", Some(&grid), None).await;
         assert_eq!(ledger["items"][0]["name"], "周**");
         let audit: Value = app.json("GET", "/api/v1/audit?limit=100", Some(&app.token("admin").await), None).await.1;

@@ -145,3 +145,24 @@ async fn unit_pages_show_household_coverage_of_each_unit_below() {
     let (_, _, after) = app.send(get("/orgs/430481001", &session)).await;
     assert!(String::from_utf8(after).unwrap().contains("1 / 1(100%)"));
 }
+
+#[tokio::test]
+async fn a_township_adds_a_centralized_site_and_sees_its_free_places() {
+    let db = backends().await.remove(0);
+    let app = seeded_app(db.clone()).await;
+    let (session, csrf, _) = sign_in(&app, "township_officer", false).await;
+    let (status, _, html) = app.send(form("/sites", &session, &format!("_csrf={csrf}&org_code=430481001&name=%E8%94%A1%E5%AD%90%E6%B1%A0%E9%9A%94%E7%A6%BB%E7%82%B9&address=&capacity=0"))).await;
+    let html = String::from_utf8(html).unwrap();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("床位数应为 1–10000") && html.contains("蔡子池隔离点"), "error beside the field, input kept");
+    assert!(fangkong::observation::sites::list(&db, &fangkong_rules::Scope::everything()).await.unwrap().is_empty(), "nothing saved");
+    let (status, _, _) = app.send(form("/sites", &session, &format!("_csrf={csrf}&org_code=430422&name=x&address=&capacity=5"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "another county's unit is refused");
+    let (status, headers, _) = app.send(form("/sites", &session, &format!("_csrf={csrf}&org_code=430481001&name=%E8%94%A1%E5%AD%90%E6%B1%A0%E9%9A%94%E7%A6%BB%E7%82%B9&address=&capacity=30"))).await;
+    assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/sites"));
+    let (_, _, page) = app.send(get("/sites", &session)).await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("蔡子池隔离点") && page.contains("<strong class=\"free\">30</strong>"), "{page}");
+    let (_, _, grid_page) = app.send(get("/sites", &sign_in(&app, "grid_worker", false).await.0)).await;
+    assert!(String::from_utf8(grid_page).unwrap().contains("蔡子池隔离点"), "the township's site serves its grids");
+}

@@ -112,7 +112,7 @@ async fn an_episode_counts_from_the_start_and_ends_only_when_complete_and_fever_
         today::handle_alert(&db, &actor(), &scope, alert.id, "已送发热门诊,核酸阴性").await.unwrap();
         let ended = episodes::end(&db, &actor(), &scope, episode.id, Status::EndedHealthy, None, after_period).await.unwrap();
         assert_eq!((ended.status.as_str(), ended.end_date), ("ended_healthy", Some(after_period)));
-        assert!(episodes::by_report_token(&db, &episode.report_token).await.unwrap().is_none(), "the link stops working");
+        assert!(!episodes::by_report_token(&db, &episode.report_token).await.unwrap().unwrap().is_active(), "the link stops working");
     }
 }
 
@@ -237,5 +237,52 @@ async fn life_needs_go_from_open_to_assigned_to_done_and_turn_overdue() {
         assert_eq!(open.iter().map(|n| (n.id, n.overdue)).collect::<Vec<_>>(), [(medicine, true)]);
         let done = needs::board(&db, &scope, Some(NeedStatus::Done), 10).await.unwrap();
         assert_eq!((done[0].assignee.as_deref(), done[0].done_note.as_deref()), (Some("李网格"), Some("已送达")));
+    }
+}
+
+#[tokio::test]
+async fn a_batch_of_check_ins_settles_corrections_twins_rate_limits_and_raced_keys() {
+    use checkins::{Prepared, RateLimit};
+    for db in backends().await {
+        seed_area(&db).await;
+        let scope = Scope::of(&code("430481"));
+        let id = person(&db, "43048119900101123X", LEIYANG_GRID).await;
+        let new = NewEpisode { person_id: id, kind: Kind::Home, site_id: None, start_date: TODAY - Duration::days(2) };
+        let episode = episodes::start(&db, &actor(), &scope, &new, TODAY).await.unwrap();
+        let rules = fangkong::observation::rules::by_id(&db, episode.rule_set_id).await.unwrap();
+        // Committed earlier under key k-old, on the evening row.
+        checkins::record(&db, &episode, &reading("36.5", "pm", Some("k-old")), Source::Resident, TODAY).await.unwrap();
+        let limit = |n| Some(RateLimit { bucket: format!("report:{}", episode.id), limit: n, window: 3_600_000_000 });
+        let mut batch = Vec::new();
+        for (temp, slot, key, rate) in [("36.6", "am", "k-a", limit(3)), ("37.9", "am", "k-b", limit(3)), ("37.9", "am", "k-b", limit(9)), ("36.7", "am", "k-c", limit(3))] {
+            match checkins::prepare(&db, &episode, &rules, &reading(temp, slot, Some(key)), Source::Resident, TODAY, rate).await.unwrap() {
+                Prepared::Write(p) => batch.push(*p),
+                Prepared::Duplicate(_) => panic!("{key} is new"),
+            }
+        }
+        let results = checkins::write_batch(&db, batch).await;
+        let (a, b, twin) = (results[0].as_ref().unwrap(), results[1].as_ref().unwrap(), results[2].as_ref().unwrap());
+        assert_eq!((a.duplicate, b.duplicate, twin.duplicate), (false, false, true));
+        assert_eq!(a.check_in_id, b.check_in_id, "the later morning report corrects the earlier one");
+        assert_eq!(twin.check_in_id, b.check_in_id);
+        assert_eq!(b.alerts, ["fever"]);
+        assert!(matches!(results[3], Err(AppError::RateLimited)), "the fourth report on the link within the hour is refused");
+        let history = checkins::history(&db, episode.id).await.unwrap();
+        assert_eq!(history.iter().map(|c| (c.slot.as_str(), c.temperature_tenths)).collect::<Vec<_>>(), [("am", 379), ("pm", 365)]);
+        // A key committed on another row after the pre-check: the batch is retried one by one, that
+        // report is answered as a duplicate of the committed one, and the other report still lands.
+        let Prepared::Write(stale) = checkins::prepare(&db, &episode, &rules, &reading("36.6", "am", Some("k-race")), Source::Resident, TODAY, None).await.unwrap() else { panic!() };
+        let twin = checkins::record(&db, &episode, &reading("36.6", "pm", Some("k-race")), Source::Resident, TODAY).await.unwrap();
+        let other = person(&db, "430422198502150022", LEIYANG_GRID).await;
+        let new = NewEpisode { person_id: other, kind: Kind::Home, site_id: None, start_date: TODAY };
+        let other = episodes::start(&db, &actor(), &scope, &new, TODAY).await.unwrap();
+        let Prepared::Write(fine) = checkins::prepare(&db, &other, &rules, &reading("36.6", "am", Some("k-fine")), Source::Resident, TODAY, None).await.unwrap() else { panic!() };
+        let results = checkins::write_batch(&db, vec![*stale, *fine]).await;
+        let (stale, fine) = (results[0].as_ref().unwrap(), results[1].as_ref().unwrap());
+        assert_eq!((stale.duplicate, stale.check_in_id), (true, twin.check_in_id));
+        assert!(!fine.duplicate);
+        assert_eq!(checkins::history(&db, other.id).await.unwrap().len(), 1);
+        let audit: i64 = fangkong::on_db!(&db, pool => sqlx::query_scalar::<DB, i64>("select count(*) from audit_log where action = 'checkin.create'").fetch_one(pool).await).unwrap();
+        assert_eq!(audit, 1 + 2 + 1 + 1, "one audit row per report written, none for twins and refusals");
     }
 }

@@ -29,7 +29,9 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // FULL: a commit reaches the disk before it is acknowledged (NORMAL could lose the last
+            // commits on power loss). Check-ins are group-committed, so the fsync is shared.
+            .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", "-65536");

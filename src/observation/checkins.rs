@@ -1,13 +1,15 @@
 //! Daily check-ins (体温上报) and the alerts they raise, written in one transaction.
 
 use super::episodes::Episode;
-use super::{AlertKind, Slot, rules};
-use crate::audit::{Actor, AuditEvent};
+use super::{AlertKind, Slot};
+use crate::audit::Actor;
 use crate::db::{Db, is_unique_violation, now_micros};
+use super::rules;
 use crate::on_db;
 use crate::web::error::{AppError, FieldError};
 use fangkong_rules::observation::{Symptom, Temperature};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use time::Date;
 
 /// A check-in as submitted by a worker's form, the resident's link or the API.
@@ -117,16 +119,48 @@ pub enum Source<'a> {
     Resident,
 }
 
-/// Records today's check-in for an active episode; a second report for the same half-day corrects
-/// the first. A fever at or above the rule set's threshold, or a red-flag symptom, raises an alert on
-/// the episode's unit in the same transaction.
-pub async fn record(db: &Db, episode: &Episode, input: &ValidCheckIn, source: Source<'_>, today: Date) -> Result<Recorded, AppError> {
+/// A per-link limit on reports, counted in the check-in's own transaction so that every server
+/// sharing the database counts together and a refused report writes nothing.
+#[derive(Debug, Clone)]
+pub struct RateLimit {
+    pub bucket: String,
+    pub limit: i64,
+    /// Microseconds.
+    pub window: i64,
+}
+
+/// A validated check-in with its alerts decided, ready to be written (alone or in a batch).
+#[derive(Debug)]
+pub struct Pending {
+    day: Date,
+    episode_id: i64,
+    person_id: i64,
+    org_code: String,
+    slot: Slot,
+    temperature_tenths: i64,
+    symptoms: String,
+    note: Option<String>,
+    idempotency_key: Option<String>,
+    source_name: &'static str,
+    actor: Actor,
+    alerts: Vec<(AlertKind, String)>,
+    rate_limit: Option<RateLimit>,
+}
+
+/// Either the report was already recorded under its idempotency key, or it is ready to write.
+pub enum Prepared {
+    Duplicate(Recorded),
+    Write(Box<Pending>),
+}
+
+/// Decides what a check-in writes: nothing if its idempotency key is known, else the row and the
+/// alerts its temperature and symptoms raise under the episode's rule set.
+pub async fn prepare(db: &Db, episode: &Episode, rules: &rules::RuleSet, input: &ValidCheckIn, source: Source<'_>, today: Date, rate_limit: Option<RateLimit>) -> sqlx::Result<Prepared> {
     if let Some(key) = &input.idempotency_key
         && let Some(id) = by_idempotency_key(db, key).await?
     {
-        return Ok(Recorded { check_in_id: id, duplicate: true, alerts: Vec::new() });
+        return Ok(Prepared::Duplicate(Recorded { check_in_id: id, duplicate: true, alerts: Vec::new() }));
     }
-    let rules = rules::by_id(db, episode.rule_set_id).await?;
     let mut alerts = Vec::new();
     if input.temperature.is_fever(rules.fever_threshold()) {
         alerts.push((AlertKind::Fever, format!("体温 {} ℃", input.temperature)));
@@ -135,46 +169,205 @@ pub async fn record(db: &Db, episode: &Episode, input: &ValidCheckIn, source: So
     if !red.is_empty() {
         alerts.push((AlertKind::RedFlag, red.join("、")));
     }
-    let symptoms = input.symptoms.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
     let (source_name, actor) = match source {
         Source::Worker(a) => ("worker", a.clone()),
         Source::Resident => ("resident", Actor { user_id: None, username: format!("resident:observation#{}", episode.id), org_code: episode.org_code.clone(), client_addr: None }),
     };
-    let now = now_micros();
-    let result: sqlx::Result<i64> = on_db!(db, pool => async {
-        let mut tx = pool.begin().await?;
-        let id = sqlx::query_scalar::<DB, i64>(
-            "insert into check_ins (day, episode_id, org_code, slot, temperature_tenths, symptoms, note, source, idempotency_key, reported_at, created_by) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             on conflict (day, episode_id, slot) do update set temperature_tenths = excluded.temperature_tenths, symptoms = excluded.symptoms, \
-             note = excluded.note, source = excluded.source, idempotency_key = excluded.idempotency_key, reported_at = excluded.reported_at, \
-             created_by = excluded.created_by returning id")
-            .bind(today).bind(episode.id).bind(&episode.org_code).bind(input.slot.as_str()).bind(i64::from(input.temperature.tenths()))
-            .bind(&symptoms).bind(&input.note).bind(source_name).bind(&input.idempotency_key).bind(now).bind(actor.user_id)
-            .fetch_one(&mut *tx).await?;
-        for (kind, detail) in &alerts {
-            sqlx::query::<DB>(
-                "insert into alerts (org_code, person_id, episode_id, kind, day, detail, raised_at) values ($1, $2, $3, $4, $5, $6, $7) \
-                 on conflict (episode_id, kind, day) do nothing")
-                .bind(&episode.org_code).bind(episode.person_id).bind(episode.id).bind(kind.as_str()).bind(today).bind(detail).bind(now)
-                .execute(&mut *tx).await?;
+    Ok(Prepared::Write(Box::new(Pending {
+        day: today,
+        episode_id: episode.id,
+        person_id: episode.person_id,
+        org_code: episode.org_code.clone(),
+        slot: input.slot,
+        temperature_tenths: i64::from(input.temperature.tenths()),
+        symptoms: input.symptoms.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","),
+        note: input.note.clone(),
+        idempotency_key: input.idempotency_key.clone(),
+        source_name,
+        actor,
+        alerts,
+        rate_limit,
+    })))
+}
+
+/// Records today's check-in for an active episode; a second report for the same half-day corrects
+/// the first. A fever at or above the rule set's threshold, or a red-flag symptom, raises an alert on
+/// the episode's unit in the same transaction. Busy servers go through [`super::writer`] instead,
+/// which writes the same way, many check-ins per transaction.
+pub async fn record(db: &Db, episode: &Episode, input: &ValidCheckIn, source: Source<'_>, today: Date) -> Result<Recorded, AppError> {
+    let rules = rules::by_id(db, episode.rule_set_id).await?;
+    match prepare(db, episode, &rules, input, source, today, None).await? {
+        Prepared::Duplicate(recorded) => Ok(recorded),
+        Prepared::Write(pending) => write_batch(db, vec![*pending]).await.pop().unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("empty batch")))),
+    }
+}
+
+/// Writes check-ins in one transaction with a handful of statements whatever their number (the
+/// rows of each table go in one multi-row insert). Returns one result per check-in, in order; if
+/// the transaction fails, every check-in gets the error. Should an idempotency key collide with a
+/// report committed meanwhile, the batch is retried one check-in at a time, which answers that one
+/// as a duplicate.
+pub async fn write_batch(db: &Db, batch: Vec<Pending>) -> Vec<Result<Recorded, AppError>> {
+    let outcome = match write_together(db, &batch).await {
+        Err(e) if is_unique_violation(&e) && batch.len() > 1 => {
+            let mut results = Vec::with_capacity(batch.len());
+            for one in batch.chunks(1) {
+                results.push(write_one(db, one).await);
+            }
+            return results;
         }
-        crate::audit_insert!(&mut *tx, &actor, AuditEvent {
-            action: "checkin.create", record_type: "observation", record_id: Some(episode.id.to_string()),
-            org_code: episode.org_code.clone(), detail: Some(format!("source={source_name} slot={}", input.slot.as_str())),
-        })?;
-        tx.commit().await?;
-        Ok(id)
-    }.await);
-    match result {
-        Ok(id) => Ok(Recorded { check_in_id: id, duplicate: false, alerts: alerts.iter().map(|(k, _)| k.as_str().to_string()).collect() }),
-        // The same key submitted twice at once: the other request recorded it.
-        Err(e) if is_unique_violation(&e) && input.idempotency_key.is_some() => {
-            let id = by_idempotency_key(db, input.idempotency_key.as_deref().unwrap_or_default()).await?.ok_or(AppError::Internal(e.into()))?;
+        Err(e) if is_unique_violation(&e) => return vec![write_one(db, &batch).await],
+        other => other,
+    };
+    outcome.unwrap_or_else(|e| {
+        tracing::error!(error = %e, count = batch.len(), "check-in batch failed");
+        batch.iter().map(|_| Err(AppError::Internal(anyhow::anyhow!("check-in batch failed")))).collect()
+    })
+}
+
+async fn write_one(db: &Db, one: &[Pending]) -> Result<Recorded, AppError> {
+    match write_together(db, one).await {
+        Ok(mut results) => results.pop().unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("no result")))),
+        Err(e) if is_unique_violation(&e) => {
+            let key = one.first().and_then(|p| p.idempotency_key.as_deref()).unwrap_or_default();
+            let id = by_idempotency_key(db, key).await?.ok_or(AppError::Internal(e.into()))?;
             Ok(Recorded { check_in_id: id, duplicate: true, alerts: Vec::new() })
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// What became of each check-in of a batch before the row ids are known.
+enum Fate {
+    Refused,
+    /// The row written for this half-day (this report, or a later one in the batch correcting it).
+    Row,
+    /// Same idempotency key as an earlier report in the batch.
+    DuplicateOf(usize),
+}
+
+async fn write_together(db: &Db, batch: &[Pending]) -> sqlx::Result<Vec<Result<Recorded, AppError>>> {
+    let now = now_micros();
+    let limited: Vec<&RateLimit> = batch.iter().filter_map(|p| p.rate_limit.as_ref()).collect();
+    on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        // Reports already counted against each link in its window, old hits swept.
+        let mut counts: HashMap<&str, i64> = HashMap::new();
+        if !limited.is_empty() {
+            let window = limited.iter().map(|l| l.window).max().unwrap_or(0);
+            let mut sweep = sqlx::QueryBuilder::<DB>::new("delete from rate_limit_hits where at < ");
+            sweep.push_bind(now - window).push(" and bucket in (");
+            let mut buckets = sweep.separated(", ");
+            for limit in &limited {
+                buckets.push_bind(limit.bucket.as_str());
+            }
+            sweep.push(")");
+            sweep.build().execute(&mut *tx).await?;
+            let mut count = sqlx::QueryBuilder::<DB>::new("select bucket, count(*) from rate_limit_hits where bucket in (");
+            let mut buckets = count.separated(", ");
+            for limit in &limited {
+                buckets.push_bind(limit.bucket.as_str());
+            }
+            count.push(") group by bucket");
+            for (bucket, n) in count.build_query_as::<(String, i64)>().fetch_all(&mut *tx).await? {
+                if let Some(limit) = limited.iter().find(|l| l.bucket == bucket) {
+                    counts.insert(limit.bucket.as_str(), n);
+                }
+            }
+        }
+        let mut fates = Vec::with_capacity(batch.len());
+        let mut hits = Vec::new();
+        let mut by_key: HashMap<&str, usize> = HashMap::new();
+        let mut by_slot: HashMap<(i64, Date, &str), usize> = HashMap::new();
+        for (i, p) in batch.iter().enumerate() {
+            if let Some(limit) = &p.rate_limit {
+                let used = counts.entry(limit.bucket.as_str()).or_insert(0);
+                if *used >= limit.limit {
+                    fates.push(Fate::Refused);
+                    continue;
+                }
+                *used += 1;
+                hits.push(limit.bucket.as_str());
+            }
+            if let Some(first) = p.idempotency_key.as_deref().and_then(|k| by_key.get(k)) {
+                fates.push(Fate::DuplicateOf(*first));
+                continue;
+            }
+            if let Some(key) = p.idempotency_key.as_deref() {
+                by_key.insert(key, i);
+            }
+            // A later report for the same half-day corrects an earlier one: the later one is written.
+            by_slot.insert((p.episode_id, p.day, p.slot.as_str()), i);
+            fates.push(Fate::Row);
+        }
+        if !hits.is_empty() {
+            let mut insert = sqlx::QueryBuilder::<DB>::new("insert into rate_limit_hits (bucket, at) ");
+            insert.push_values(&hits, |mut row, bucket| {
+                row.push_bind(*bucket).push_bind(now);
+            });
+            insert.build().execute(&mut *tx).await?;
+        }
+        let mut written: Vec<&Pending> = by_slot.values().map(|i| &batch[*i]).collect();
+        written.sort_by_key(|p| p.episode_id);
+        let mut ids: HashMap<(i64, String), i64> = HashMap::new();
+        if !written.is_empty() {
+            let mut insert = sqlx::QueryBuilder::<DB>::new(
+                "insert into check_ins (day, episode_id, org_code, slot, temperature_tenths, symptoms, note, source, idempotency_key, reported_at, created_by) ");
+            insert.push_values(&written, |mut row, p| {
+                row.push_bind(p.day).push_bind(p.episode_id).push_bind(&p.org_code).push_bind(p.slot.as_str()).push_bind(p.temperature_tenths)
+                    .push_bind(&p.symptoms).push_bind(&p.note).push_bind(p.source_name).push_bind(&p.idempotency_key).push_bind(now).push_bind(p.actor.user_id);
+            });
+            // A retry whose key already sits on this half-day's row changes nothing and returns no row.
+            insert.push(" on conflict (day, episode_id, slot) do update set temperature_tenths = excluded.temperature_tenths, symptoms = excluded.symptoms, \
+                note = excluded.note, source = excluded.source, idempotency_key = excluded.idempotency_key, reported_at = excluded.reported_at, \
+                created_by = excluded.created_by \
+                where excluded.idempotency_key is null or check_ins.idempotency_key is distinct from excluded.idempotency_key returning id, episode_id, slot");
+            for (id, episode_id, slot) in insert.build_query_as::<(i64, i64, String)>().fetch_all(&mut *tx).await? {
+                ids.insert((episode_id, slot), id);
+            }
+            let alerts: Vec<(&Pending, &AlertKind, &String)> = written.iter().flat_map(|p| p.alerts.iter().map(move |(k, d)| (*p, k, d))).collect();
+            if !alerts.is_empty() {
+                let mut insert = sqlx::QueryBuilder::<DB>::new("insert into alerts (org_code, person_id, episode_id, kind, day, detail, raised_at) ");
+                insert.push_values(&alerts, |mut row, (p, kind, detail)| {
+                    row.push_bind(&p.org_code).push_bind(p.person_id).push_bind(p.episode_id).push_bind(kind.as_str()).push_bind(p.day).push_bind(*detail).push_bind(now);
+                });
+                insert.push(" on conflict (episode_id, kind, day) do nothing");
+                insert.build().execute(&mut *tx).await?;
+            }
+            let mut audit = sqlx::QueryBuilder::<DB>::new("insert into audit_log (at, actor_id, actor, action, record_type, record_id, org_code, client_addr, detail) ");
+            let reports: Vec<&Pending> = batch.iter().zip(&fates).filter(|(_, f)| matches!(f, Fate::Row)).map(|(p, _)| p).collect();
+            audit.push_values(&reports, |mut row, p| {
+                row.push_bind(now).push_bind(p.actor.user_id).push_bind(&p.actor.username).push_bind("checkin.create").push_bind("observation")
+                    .push_bind(p.episode_id.to_string()).push_bind(&p.org_code).push_bind(p.actor.client_addr.as_deref())
+                    .push_bind(format!("source={} slot={}", p.source_name, p.slot.as_str()));
+            });
+            audit.build().execute(&mut *tx).await?;
+        }
+        // Retries that changed nothing: answer with the row their key already holds.
+        let mut known: HashMap<i64, i64> = HashMap::new();
+        for (i, p) in batch.iter().enumerate() {
+            if matches!(fates[i], Fate::Row) && p.idempotency_key.is_some() && !ids.contains_key(&(p.episode_id, p.slot.as_str().to_string())) {
+                let id = sqlx::query_scalar::<DB, i64>("select id from check_ins where idempotency_key = $1")
+                    .bind(&p.idempotency_key).fetch_one(&mut *tx).await?;
+                known.insert(i as i64, id);
+            }
+        }
+        tx.commit().await?;
+        Ok(batch.iter().enumerate().map(|(i, p)| {
+            let row_of = |j: usize| ids.get(&(batch[j].episode_id, batch[j].slot.as_str().to_string())).copied();
+            match fates[i] {
+                Fate::Refused => Err(AppError::RateLimited),
+                Fate::Row => match (row_of(i), known.get(&(i as i64))) {
+                    (Some(id), _) => Ok(Recorded { check_in_id: id, duplicate: false, alerts: p.alerts.iter().map(|(k, _)| k.as_str().to_string()).collect() }),
+                    (None, Some(id)) => Ok(Recorded { check_in_id: *id, duplicate: true, alerts: Vec::new() }),
+                    (None, None) => Err(AppError::Internal(anyhow::anyhow!("check-in row missing"))),
+                },
+                Fate::DuplicateOf(first) => row_of(first).or_else(|| known.get(&(first as i64)).copied())
+                    .map(|id| Recorded { check_in_id: id, duplicate: true, alerts: Vec::new() })
+                    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("check-in row missing"))),
+            }
+        }).collect())
+    })
 }
 
 async fn by_idempotency_key(db: &Db, key: &str) -> sqlx::Result<Option<i64>> {

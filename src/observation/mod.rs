@@ -10,8 +10,10 @@ pub mod needs;
 pub mod pages;
 pub mod rules;
 pub mod self_report;
+pub mod site_pages;
 pub mod sites;
 pub mod today;
+pub mod writer;
 
 use crate::labels::labelled_enum;
 

@@ -2,7 +2,7 @@
 //! day of observation it is and takes today's report. It shows nothing beyond the masked name, stops
 //! working when the episode ends, and is rate-limited.
 
-use super::checkins::{self, CheckInInput, Recorded, Source};
+use super::checkins::{self, CheckInInput, RateLimit, Recorded, Source};
 use super::episodes::{self, Episode};
 use super::needs::{self, NeedKind, Requester};
 use crate::auth::throttle;
@@ -35,10 +35,14 @@ pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(link_status, submit_api)).routes(routes!(submit_need_api))
 }
 
-/// The episode behind a link, counting misses per address so links cannot be guessed.
+/// The active episode behind a link, counting misses per address so links cannot be guessed. The
+/// link of an ended episode answers 410 with a plain explanation and nothing about the person.
 async fn episode_for(state: &AppState, token: &str, addr: &str) -> AppResult<Episode> {
     if token.len() <= 64 && let Some(e) = episodes::by_report_token(&state.db, token).await? {
-        return Ok(e);
+        if e.is_active() {
+            return Ok(e);
+        }
+        return Err(AppError::Gone("本次医学观察已结束,此上报链接已失效。如有发热、咳嗽等不适,请联系您的网格员或社区卫生服务中心。".into()));
     }
     if !throttle::allow(&state.db, &format!("report-miss:{addr}"), MISSES_PER_TEN_MINUTES, 600_000_000).await? {
         return Err(AppError::RateLimited);
@@ -46,12 +50,13 @@ async fn episode_for(state: &AppState, token: &str, addr: &str) -> AppResult<Epi
     Err(AppError::NotFound)
 }
 
+fn link_limit(episode: &Episode) -> RateLimit {
+    RateLimit { bucket: format!("report:{}", episode.id), limit: REPORTS_PER_HOUR, window: 3_600_000_000 }
+}
+
 async fn submit(state: &AppState, episode: &Episode, input: &CheckInInput) -> AppResult<Recorded> {
-    if !throttle::allow(&state.db, &format!("report:{}", episode.id), REPORTS_PER_HOUR, 3_600_000_000).await? {
-        return Err(AppError::RateLimited);
-    }
     let valid = input.validate(clock::hour()).map_err(AppError::Invalid)?;
-    checkins::record(&state.db, episode, &valid, Source::Resident, clock::today()).await
+    state.checkins.record(episode, &valid, Source::Resident, clock::today(), Some(link_limit(episode))).await
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -166,7 +171,8 @@ async fn submit_page(State(state): State<AppState>, Extension(addr): Extension<C
 }
 
 async fn submit_need(state: &AppState, episode: &Episode, input: &super::api::NeedInput) -> AppResult<i64> {
-    if !throttle::allow(&state.db, &format!("report:{}", episode.id), REPORTS_PER_HOUR, 3_600_000_000).await? {
+    let limit = link_limit(episode);
+    if !throttle::allow(&state.db, &limit.bucket, limit.limit, limit.window).await? {
         return Err(AppError::RateLimited);
     }
     needs::request(&state.db, episode, input.kind()?, input.detail.as_deref(), Requester::Resident).await

@@ -25,6 +25,9 @@ impl FieldError {
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// Existed once and no longer works (an ended episode's self-report link); the message says why.
+    #[error("gone: {0}")]
+    Gone(String),
     #[error("forbidden")]
     Forbidden,
     #[error("unauthorized")]
@@ -57,6 +60,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
@@ -71,6 +75,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::NotFound => "not_found",
+            AppError::Gone(_) => "gone",
             AppError::Forbidden => "forbidden",
             AppError::Unauthorized => "unauthorized",
             AppError::BadRequest { .. } => "bad_request",
@@ -86,6 +91,7 @@ impl AppError {
     pub fn message(&self) -> String {
         match self {
             AppError::NotFound => "未找到该记录(不存在或不在您的管辖范围内)".into(),
+            AppError::Gone(message) => message.clone(),
             AppError::Forbidden => "您的角色无权执行此操作".into(),
             AppError::Unauthorized => "请先登录".into(),
             AppError::BadRequest { message, .. } => message.clone(),

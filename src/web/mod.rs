@@ -46,6 +46,15 @@ impl Settings {
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
+    pub checkins: crate::observation::writer::CheckInWriter,
+}
+
+impl AppState {
+    /// The state of one server process; starts the check-in writer on the current runtime.
+    pub fn new(db: Db, settings: Settings) -> AppState {
+        let checkins = crate::observation::writer::CheckInWriter::spawn(db.clone());
+        AppState { db, settings: Arc::new(settings), checkins }
+    }
 }
 
 /// The whole application: API, pages, assets, health check.

@@ -141,7 +141,7 @@ pub struct App {
 impl App {
     pub async fn new(db: Db) -> App {
         let settings = fangkong::web::Settings::new().unwrap();
-        let state = fangkong::web::AppState { db: db.clone(), settings: std::sync::Arc::new(settings) };
+        let state = fangkong::web::AppState::new(db.clone(), settings);
         App { router: fangkong::web::router(state), db }
     }
 

@@ -1,0 +1,144 @@
+//! Resident check-in over HTTP, durable on SQLite: the product's self-report endpoint
+//! (`POST /api/v1/self-report/{token}`: link look-up, validation, idempotency, per-link rate limit,
+//! fever alerts, audit, group commit with `synchronous = FULL`) under a bounded load from 127.0.0.1,
+//! beside two ceilings measured in the same run on the same server runtime:
+//! - the HTTP stack alone (`GET /healthz`, no database), which bounds what the load generator and
+//!   server can exchange on this machine;
+//! - a minimal insert-only endpoint (parse the JSON, insert one row, group commit).
+//!
+//! Target: ≥ 10,000 check-ins/s with p99 ≤ 50 ms.
+//!
+//! `cargo bench --bench checkin_http -- [--seconds 10] [--connections 64] [--episodes 30000]`
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Json, Router};
+use fangkong::db::{self, Db, now_micros};
+use fangkong::on_db;
+use sqlx::SqlitePool;
+use std::net::SocketAddr;
+use std::time::Duration;
+use support::{arg, load, percentiles};
+use tokio::sync::{mpsc, oneshot};
+
+mod support;
+
+type MinimalJob = (String, i64, String, oneshot::Sender<i64>);
+
+/// Puts every seeded person under home observation with the link token `bench-{person id}`.
+async fn seed_episodes(db: &Db) -> Vec<i64> {
+    let start = fangkong::clock::today() - time::Duration::days(3);
+    let now = now_micros();
+    on_db!(db, pool => {
+        sqlx::query::<DB>(
+            "insert into observation_episodes (person_id, org_code, kind, start_date, period_days, rule_set_id, status, report_token, created_at, updated_at) \
+             select id, org_code, 'home', $1, 14, (select min(id) from rule_sets), 'active', 'bench-' || id, $2, $2 from persons")
+            .bind(start).bind(now).execute(pool).await.unwrap();
+        sqlx::query_scalar::<DB, i64>("select person_id from observation_episodes order by id").fetch_all(pool).await.unwrap()
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct MinimalInput {
+    temperature: String,
+    idempotency_key: String,
+}
+
+async fn minimal_handler(State(jobs): State<mpsc::Sender<MinimalJob>>, Path(token): Path<String>, Json(input): Json<MinimalInput>) -> (StatusCode, Json<serde_json::Value>) {
+    let tenths = (input.temperature.parse::<f64>().unwrap_or(0.0) * 10.0).round() as i64;
+    let (reply, answer) = oneshot::channel();
+    jobs.send((token, tenths, input.idempotency_key, reply)).await.unwrap();
+    (StatusCode::CREATED, Json(serde_json::json!({ "id": answer.await.unwrap() })))
+}
+
+/// The minimal endpoint's writer: one insert per request, one transaction per waiting batch.
+async fn minimal_writer(pool: SqlitePool, mut jobs: mpsc::Receiver<MinimalJob>) {
+    let mut batch = Vec::new();
+    while jobs.recv_many(&mut batch, 256).await > 0 {
+        let mut tx = pool.begin().await.unwrap();
+        let mut ids = Vec::with_capacity(batch.len());
+        for (token, tenths, key, _) in &batch {
+            ids.push(sqlx::query_scalar::<sqlx::Sqlite, i64>("insert into bench_minimal (token, temperature_tenths, idempotency_key, at) values ($1, $2, $3, $4) returning id")
+                .bind(token).bind(tenths).bind(key).bind(now_micros()).fetch_one(&mut *tx).await.unwrap());
+        }
+        tx.commit().await.unwrap();
+        for ((.., reply), id) in batch.drain(..).zip(ids) {
+            let _ = reply.send(id);
+        }
+    }
+}
+
+async fn serve(router: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap() });
+    addr
+}
+
+fn report(label: &str, outcome: &load::Outcome) {
+    let (p50, p99, max) = percentiles(&outcome.latencies);
+    println!("  {label:<52} {:>8.0} req/s   p50 {p50:>6.2} ms   p99 {p99:>6.2} ms   max {max:>7.2} ms   ({} requests, {} failed)", outcome.per_second(), outcome.requests, outcome.failures);
+    if let Some(f) = &outcome.first_failure {
+        println!("    first failure: {f}");
+    }
+}
+
+fn main() {
+    let seconds: u64 = arg("--seconds").and_then(|s| s.parse().ok()).unwrap_or(10);
+    let connections: usize = arg("--connections").and_then(|s| s.parse().ok()).unwrap_or(64);
+    let episodes: usize = arg("--episodes").and_then(|s| s.parse().ok()).unwrap_or(30_000);
+    let dir = support::scratch_dir("checkin");
+    // The server gets the machine's two cores; the load generator runs beside it on its own thread.
+    let server = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (db, addrs, tokens) = server.block_on(async {
+        let db = db::connect(&db::database_url_for(None, &dir)).await.unwrap();
+        db.migrate().await.unwrap();
+        fangkong::org::store::seed_reference(&db).await.unwrap();
+        fangkong::demo::load(&db, &dir, episodes, 7).await.unwrap();
+        let tokens = seed_episodes(&db).await;
+        let Db::Sqlite(pool) = &db else { unreachable!() };
+        sqlx::query("create table bench_minimal (id integer primary key, token text not null, temperature_tenths bigint not null, idempotency_key text unique, at bigint not null)")
+            .execute(pool).await.unwrap();
+        let (jobs, queue) = mpsc::channel(1024);
+        tokio::spawn(minimal_writer(pool.clone(), queue));
+        let minimal = Router::new().route("/minimal/{token}", axum::routing::post(minimal_handler)).with_state(jobs);
+        let state = fangkong::web::AppState::new(db.clone(), fangkong::web::Settings::new().unwrap());
+        let product = serve(fangkong::web::router(state)).await;
+        (db, (product, serve(minimal).await), tokens)
+    });
+    let (product, minimal) = addrs;
+    let tokens = std::sync::Arc::new(tokens);
+    let warmup = Duration::from_secs(1);
+    let measure = Duration::from_secs(seconds);
+    let body = |c: usize, n: usize| {
+        let temperature = if n % 100 == 7 { "37.8" } else { "36.6" };
+        let slot = if n % 2 == 0 { "am" } else { "pm" };
+        format!(r#"{{"temperature":"{temperature}","slot":"{slot}","idempotency_key":"c{c}-{n}"}}"#)
+    };
+    let generator = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    println!("resident check-in over HTTP on SQLite (synchronous = FULL): {connections} connections, {seconds} s measured after 1 s warm-up, {} links", tokens.len());
+    let healthz = generator.block_on(load::run(product, connections, warmup, measure, |_, _| load::get("/healthz")));
+    report("HTTP stack alone (GET /healthz, ceiling)", &healthz);
+    let minimal_run = {
+        let tokens = tokens.clone();
+        generator.block_on(load::run(minimal, connections, warmup, measure, move |c, n| {
+            load::post_json(&format!("/minimal/bench-{}", tokens[(c + n * connections) % tokens.len()]), &body(c, n))
+        }))
+    };
+    report("minimal insert-only endpoint (ceiling)", &minimal_run);
+    let product_run = {
+        let tokens = tokens.clone();
+        generator.block_on(load::run(product, connections, warmup, measure, move |c, n| {
+            load::post_json(&format!("/api/v1/self-report/bench-{}", tokens[(c + n * connections) % tokens.len()]), &body(c, n))
+        }))
+    };
+    report("product self-report check-in", &product_run);
+    let (_, p99, _) = percentiles(&product_run.latencies);
+    println!("  ratio product / minimal: {:.2}; target ≥ 10,000 req/s with p99 ≤ 50 ms: {}",
+        product_run.per_second() / minimal_run.per_second(),
+        if product_run.per_second() >= 10_000.0 && p99 <= 50.0 && product_run.failures == 0 { "met" } else { "NOT met" });
+    let stored: i64 = server.block_on(async { on_db!(&db, pool => sqlx::query_scalar::<DB, i64>("select count(*) from audit_log where action = 'checkin.create'").fetch_one(pool).await.unwrap()) });
+    println!("  check-in reports written, warm-ups included (audit rows): {stored}");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}

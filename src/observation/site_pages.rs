@@ -1,0 +1,82 @@
+//! The centralized observation sites page (`/sites`): every site serving the caller's area with its
+//! places taken and free, and a form to add one.
+
+use super::sites::{self, Site};
+use crate::auth::{Caller, Permission};
+use crate::web::AppState;
+use crate::web::error::{AppError, AppResult, FieldError};
+use crate::web::forms::{CsrfForm, field_message};
+use crate::web::i18n::Lang;
+use crate::web::pages::{Chrome, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/sites", get(sites_page).post(add_site))
+}
+
+#[derive(Deserialize, Default)]
+struct SiteForm {
+    #[serde(default)]
+    org_code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    capacity: String,
+}
+
+#[derive(Template)]
+#[template(path = "observation/sites.html")]
+struct SitesPage {
+    chrome: Chrome,
+    sites: Vec<Site>,
+    can_write: bool,
+    form: SiteForm,
+    errors: Vec<FieldError>,
+}
+
+impl SitesPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        field_message(&self.errors, field)
+    }
+}
+
+async fn show(state: &AppState, caller: &Caller, lang: Lang, form: SiteForm, errors: Vec<FieldError>, status: StatusCode) -> AppResult<Response> {
+    caller.require(Permission::ReadPersons)?;
+    let page = SitesPage {
+        chrome: Chrome::for_caller(state, caller, lang, lang.pick("集中隔离点", "Observation sites")).await?,
+        sites: sites::list(&state.db, &caller.scope).await?,
+        can_write: caller.may(Permission::WriteLedger),
+        form,
+        errors,
+    };
+    Ok(render(status, &page))
+}
+
+async fn sites_page(State(state): State<AppState>, caller: Caller, lang: Lang) -> AppResult<Response> {
+    let form = SiteForm { org_code: caller.org_code.to_string(), ..Default::default() };
+    show(&state, &caller, lang, form, Vec::new(), StatusCode::OK).await
+}
+
+async fn add_site(State(state): State<AppState>, lang: Lang, CsrfForm { caller, form }: CsrfForm<SiteForm>) -> AppResult<Response> {
+    caller.require(Permission::WriteLedger)?;
+    let result = async {
+        let org = crate::org::api::parse_code("org_code", form.org_code.trim())?;
+        let capacity = form.capacity.trim().parse::<i64>().map_err(|_| AppError::invalid("capacity", "capacity_range", "床位数应为 1–10000"))?;
+        let address = Some(form.address.trim()).filter(|a| !a.is_empty());
+        sites::create(&state.db, &caller.actor(), &caller.scope, &org, &form.name, address, capacity).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to("/sites").into_response()),
+        Err(AppError::Invalid(errors)) => show(&state, &caller, lang, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => Err(e),
+    }
+}
