@@ -40,6 +40,13 @@ fn key_person(person_id: i64) -> KeyPersonInput {
     }
 }
 
+/// A person of the Leiyang grid under home observation since `start`.
+async fn observed(db: &Db, id_number: &str, start: Date) -> fangkong::observation::episodes::Episode {
+    let id = person(db, id_number, LEIYANG_GRID).await;
+    let new = NewEpisode { person_id: id, kind: Kind::Home, site_id: None, start_date: start };
+    episodes::start(db, &actor(), &Scope::of(&code("430481")), &new, TODAY).await.unwrap()
+}
+
 fn reading(temp: &str, slot: &str, key: Option<&str>) -> checkins::ValidCheckIn {
     let input = CheckInInput { slot: Some(slot.into()), temperature: temp.into(), symptoms: vec![], note: None, idempotency_key: key.map(str::to_string) };
     input.validate(9).unwrap()
@@ -148,7 +155,7 @@ async fn check_ins_are_idempotent_correctable_and_raise_alerts_once() {
         assert_eq!(history.iter().map(|c| (c.slot.as_str(), c.temperature_tenths)).collect::<Vec<_>>(), [("am", 381)]);
         let mut cough = CheckInInput { slot: Some("pm".into()), temperature: "36.6".into(), symptoms: vec!["cough".into(), "fatigue".into()], ..Default::default() }.validate(15).unwrap();
         cough.idempotency_key = None;
-        let red = checkins::record(&db, &episode, &cough, Source::Worker(&actor()), TODAY).await.unwrap();
+        let red = checkins::record(&db, &episode, &cough, Source::Worker(actor()), TODAY).await.unwrap();
         assert_eq!(red.alerts, ["red_flag"]);
         let alerts = today::open_alerts(&db, &scope, false, TODAY, 10).await.unwrap();
         assert_eq!(alerts.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(), ["fever", "red_flag"]);
@@ -241,48 +248,68 @@ async fn life_needs_go_from_open_to_assigned_to_done_and_turn_overdue() {
 }
 
 #[tokio::test]
-async fn a_batch_of_check_ins_settles_corrections_twins_rate_limits_and_raced_keys() {
-    use checkins::{Prepared, RateLimit};
+async fn a_batch_of_check_ins_settles_corrections_twins_rate_limits_and_dead_links() {
+    use checkins::{Submission, Target};
     for db in backends().await {
         seed_area(&db).await;
-        let scope = Scope::of(&code("430481"));
-        let id = person(&db, "43048119900101123X", LEIYANG_GRID).await;
-        let new = NewEpisode { person_id: id, kind: Kind::Home, site_id: None, start_date: TODAY - Duration::days(2) };
-        let episode = episodes::start(&db, &actor(), &scope, &new, TODAY).await.unwrap();
-        let rules = fangkong::observation::rules::by_id(&db, episode.rule_set_id).await.unwrap();
+        let episode = observed(&db, "43048119900101123X", TODAY - Duration::days(2)).await;
+        let other = observed(&db, "430422198502150022", TODAY).await;
         // Committed earlier under key k-old, on the evening row.
         checkins::record(&db, &episode, &reading("36.5", "pm", Some("k-old")), Source::Resident, TODAY).await.unwrap();
-        let limit = |n| Some(RateLimit { bucket: format!("report:{}", episode.id), limit: n, window: 3_600_000_000 });
-        let mut batch = Vec::new();
-        for (temp, slot, key, rate) in [("36.6", "am", "k-a", limit(3)), ("37.9", "am", "k-b", limit(3)), ("37.9", "am", "k-b", limit(9)), ("36.7", "am", "k-c", limit(3))] {
-            match checkins::prepare(&db, &episode, &rules, &reading(temp, slot, Some(key)), Source::Resident, TODAY, rate).await.unwrap() {
-                Prepared::Write(p) => batch.push(*p),
-                Prepared::Duplicate(_) => panic!("{key} is new"),
-            }
-        }
+        let by_link = |token: &str, temp: &str, slot: &str, key: &str, per_hour: i64| Submission {
+            target: Target::Link(token.to_string()), input: reading(temp, slot, Some(key)), source: Source::Resident, today: TODAY, per_hour: Some(per_hour),
+        };
+        let link = episode.report_token.as_str();
+        let batch = vec![
+            by_link(link, "36.6", "am", "k-a", 2),
+            by_link(link, "37.9", "am", "k-b", 2),
+            by_link(link, "37.9", "am", "k-b", 2),
+            by_link(link, "36.6", "am", "k-old", 2),
+            by_link(link, "36.7", "am", "k-c", 2),
+            by_link("no-such-link", "36.6", "am", "k-d", 2),
+            Submission { target: Target::Episode(Box::new(other.clone())), input: reading("36.8", "am", None), source: Source::Worker(actor()), today: TODAY, per_hour: None },
+        ];
         let results = checkins::write_batch(&db, batch).await;
-        let (a, b, twin) = (results[0].as_ref().unwrap(), results[1].as_ref().unwrap(), results[2].as_ref().unwrap());
-        assert_eq!((a.duplicate, b.duplicate, twin.duplicate), (false, false, true));
-        assert_eq!(a.check_in_id, b.check_in_id, "the later morning report corrects the earlier one");
-        assert_eq!(twin.check_in_id, b.check_in_id);
-        assert_eq!(b.alerts, ["fever"]);
-        assert!(matches!(results[3], Err(AppError::RateLimited)), "the fourth report on the link within the hour is refused");
+        let ok = |i: usize| results[i].as_ref().unwrap();
+        assert_eq!((ok(0).duplicate, ok(1).duplicate, ok(2).duplicate, ok(3).duplicate), (false, false, true, true));
+        assert_eq!(ok(0).check_in_id, ok(1).check_in_id, "the later morning report corrects the earlier one");
+        assert_eq!(ok(2).check_in_id, ok(1).check_in_id, "a twin in the same batch answers with the row");
+        assert_ne!(ok(3).check_in_id, ok(1).check_in_id, "a key already committed answers with its own row");
+        assert_eq!(ok(1).alerts, ["fever"]);
+        assert!(matches!(results[4], Err(AppError::RateLimited)), "the third new report on the link within the hour is refused (limit 2 here)");
+        assert!(matches!(results[5], Err(AppError::NotFound)));
+        assert!(!ok(6).duplicate);
         let history = checkins::history(&db, episode.id).await.unwrap();
         assert_eq!(history.iter().map(|c| (c.slot.as_str(), c.temperature_tenths)).collect::<Vec<_>>(), [("am", 379), ("pm", 365)]);
-        // A key committed on another row after the pre-check: the batch is retried one by one, that
-        // report is answered as a duplicate of the committed one, and the other report still lands.
-        let Prepared::Write(stale) = checkins::prepare(&db, &episode, &rules, &reading("36.6", "am", Some("k-race")), Source::Resident, TODAY, None).await.unwrap() else { panic!() };
-        let twin = checkins::record(&db, &episode, &reading("36.6", "pm", Some("k-race")), Source::Resident, TODAY).await.unwrap();
-        let other = person(&db, "430422198502150022", LEIYANG_GRID).await;
-        let new = NewEpisode { person_id: other, kind: Kind::Home, site_id: None, start_date: TODAY };
-        let other = episodes::start(&db, &actor(), &scope, &new, TODAY).await.unwrap();
-        let Prepared::Write(fine) = checkins::prepare(&db, &other, &rules, &reading("36.6", "am", Some("k-fine")), Source::Resident, TODAY, None).await.unwrap() else { panic!() };
-        let results = checkins::write_batch(&db, vec![*stale, *fine]).await;
-        let (stale, fine) = (results[0].as_ref().unwrap(), results[1].as_ref().unwrap());
-        assert_eq!((stale.duplicate, stale.check_in_id), (true, twin.check_in_id));
-        assert!(!fine.duplicate);
-        assert_eq!(checkins::history(&db, other.id).await.unwrap().len(), 1);
         let audit: i64 = fangkong::on_db!(&db, pool => sqlx::query_scalar::<DB, i64>("select count(*) from audit_log where action = 'checkin.create'").fetch_one(pool).await).unwrap();
-        assert_eq!(audit, 1 + 2 + 1 + 1, "one audit row per report written, none for twins and refusals");
+        assert_eq!(audit, 1 + 2 + 1, "one audit row per report written, none for twins, duplicates and refusals");
+        episodes::end(&db, &actor(), &Scope::everything(), other.id, Status::Lost, Some("联系不上"), TODAY).await.unwrap();
+        let late = by_link(&other.report_token, "36.6", "pm", "k-e", 4);
+        assert!(matches!(checkins::write_batch(&db, vec![late]).await.remove(0), Err(AppError::Gone(_))));
+    }
+}
+
+#[tokio::test]
+async fn the_same_report_sent_many_times_at_once_is_recorded_once() {
+    use checkins::{Submission, Target};
+    for db in backends().await {
+        seed_area(&db).await;
+        let episode = observed(&db, "43048119900101123X", TODAY).await;
+        let writer = fangkong::observation::writer::CheckInWriter::spawn(db.clone());
+        let sends = (0..24).map(|_| {
+            let (writer, token) = (writer.clone(), episode.report_token.clone());
+            tokio::spawn(async move {
+                let submission = Submission { target: Target::Link(token), input: reading("37.6", "am", Some("same-key")), source: Source::Resident, today: TODAY, per_hour: Some(100) };
+                writer.record(submission).await.unwrap()
+            })
+        });
+        let mut answers = Vec::new();
+        for send in sends.collect::<Vec<_>>() {
+            answers.push(send.await.unwrap());
+        }
+        assert_eq!(answers.iter().filter(|a| !a.duplicate).count(), 1, "one report recorded, the rest answered as duplicates");
+        assert!(answers.iter().all(|a| a.check_in_id == answers[0].check_in_id));
+        assert_eq!(checkins::history(&db, episode.id).await.unwrap().len(), 1);
+        assert_eq!(today::open_alerts(&db, &Scope::everything(), false, TODAY, 10).await.unwrap().len(), 1);
     }
 }

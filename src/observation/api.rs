@@ -1,6 +1,6 @@
 //! `/api/v1/observations`, check-ins, sites, alerts and the today list.
 
-use super::checkins::{self, CheckIn, CheckInInput, Recorded, Source};
+use super::checkins::{self, CheckIn, CheckInInput, Recorded, Source, Submission, Target};
 use super::episodes::{self, Episode, NewEpisode};
 use super::sites::{self, Site};
 use super::today::{self, AlertLine, Today};
@@ -137,7 +137,7 @@ pub async fn worker_check_in(state: &AppState, caller: &Caller, id: i64, input: 
         return Err(AppError::Conflict { message: "该医学观察已结束".into(), existing_id: None });
     }
     let valid = input.validate(clock::hour()).map_err(AppError::Invalid)?;
-    state.checkins.record(&episode, &valid, Source::Worker(&caller.actor()), clock::today(), None).await
+    state.checkins.record(Submission { target: Target::Episode(Box::new(episode)), input: valid, source: Source::Worker(caller.actor()), today: clock::today(), per_hour: None }).await
 }
 
 #[utoipa::path(post, path = "/api/v1/observations/{id}/check-ins", tag = "observation", params(("id" = i64, Path)), request_body = CheckInInput,

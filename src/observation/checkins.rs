@@ -114,109 +114,67 @@ pub struct Recorded {
 }
 
 /// Who submitted a check-in.
-pub enum Source<'a> {
-    Worker(&'a Actor),
+#[derive(Debug, Clone)]
+pub enum Source {
+    Worker(Actor),
     Resident,
 }
 
-/// A per-link limit on reports, counted in the check-in's own transaction so that every server
-/// sharing the database counts together and a refused report writes nothing.
+/// The episode a check-in is for: already loaded (a worker's form, checked active and in scope), or
+/// named by the resident's link token, looked up with the rest of its batch.
 #[derive(Debug, Clone)]
-pub struct RateLimit {
-    pub bucket: String,
-    pub limit: i64,
-    /// Microseconds.
-    pub window: i64,
+pub enum Target {
+    Episode(Box<Episode>),
+    Link(String),
 }
 
-/// A validated check-in with its alerts decided, ready to be written (alone or in a batch).
-#[derive(Debug)]
-pub struct Pending {
-    day: Date,
-    episode_id: i64,
-    person_id: i64,
-    org_code: String,
-    slot: Slot,
-    temperature_tenths: i64,
-    symptoms: String,
-    note: Option<String>,
-    idempotency_key: Option<String>,
-    source_name: &'static str,
-    actor: Actor,
-    alerts: Vec<(AlertKind, String)>,
-    rate_limit: Option<RateLimit>,
+/// One check-in to write.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub target: Target,
+    pub input: ValidCheckIn,
+    pub source: Source,
+    pub today: Date,
+    /// Reports allowed per link per hour, counted in the write's own transaction so that every
+    /// server sharing the database counts together and a refused report writes nothing.
+    pub per_hour: Option<i64>,
 }
 
-/// Either the report was already recorded under its idempotency key, or it is ready to write.
-pub enum Prepared {
-    Duplicate(Recorded),
-    Write(Box<Pending>),
-}
+const HOUR: i64 = 3_600_000_000;
 
-/// Decides what a check-in writes: nothing if its idempotency key is known, else the row and the
-/// alerts its temperature and symptoms raise under the episode's rule set.
-pub async fn prepare(db: &Db, episode: &Episode, rules: &rules::RuleSet, input: &ValidCheckIn, source: Source<'_>, today: Date, rate_limit: Option<RateLimit>) -> sqlx::Result<Prepared> {
-    if let Some(key) = &input.idempotency_key
-        && let Some(id) = by_idempotency_key(db, key).await?
-    {
-        return Ok(Prepared::Duplicate(Recorded { check_in_id: id, duplicate: true, alerts: Vec::new() }));
-    }
-    let mut alerts = Vec::new();
-    if input.temperature.is_fever(rules.fever_threshold()) {
-        alerts.push((AlertKind::Fever, format!("体温 {} ℃", input.temperature)));
-    }
-    let red: Vec<&str> = input.symptoms.iter().filter(|s| s.is_red_flag() && **s != Symptom::Fever).map(|s| s.zh()).collect();
-    if !red.is_empty() {
-        alerts.push((AlertKind::RedFlag, red.join("、")));
-    }
-    let (source_name, actor) = match source {
-        Source::Worker(a) => ("worker", a.clone()),
-        Source::Resident => ("resident", Actor { user_id: None, username: format!("resident:observation#{}", episode.id), org_code: episode.org_code.clone(), client_addr: None }),
-    };
-    Ok(Prepared::Write(Box::new(Pending {
-        day: today,
-        episode_id: episode.id,
-        person_id: episode.person_id,
-        org_code: episode.org_code.clone(),
-        slot: input.slot,
-        temperature_tenths: i64::from(input.temperature.tenths()),
-        symptoms: input.symptoms.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","),
-        note: input.note.clone(),
-        idempotency_key: input.idempotency_key.clone(),
-        source_name,
-        actor,
-        alerts,
-        rate_limit,
-    })))
+/// The answer for a link whose episode has ended: it says why, and nothing about the person.
+pub fn link_expired() -> AppError {
+    AppError::Gone("本次医学观察已结束,此上报链接已失效。如有发热、咳嗽等不适,请联系您的网格员或社区卫生服务中心。".into())
 }
 
 /// Records today's check-in for an active episode; a second report for the same half-day corrects
 /// the first. A fever at or above the rule set's threshold, or a red-flag symptom, raises an alert on
 /// the episode's unit in the same transaction. Busy servers go through [`super::writer`] instead,
 /// which writes the same way, many check-ins per transaction.
-pub async fn record(db: &Db, episode: &Episode, input: &ValidCheckIn, source: Source<'_>, today: Date) -> Result<Recorded, AppError> {
-    let rules = rules::by_id(db, episode.rule_set_id).await?;
-    match prepare(db, episode, &rules, input, source, today, None).await? {
-        Prepared::Duplicate(recorded) => Ok(recorded),
-        Prepared::Write(pending) => write_batch(db, vec![*pending]).await.pop().unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("empty batch")))),
-    }
+pub async fn record(db: &Db, episode: &Episode, input: &ValidCheckIn, source: Source, today: Date) -> Result<Recorded, AppError> {
+    let one = Submission { target: Target::Episode(Box::new(episode.clone())), input: input.clone(), source, today, per_hour: None };
+    write_batch(db, vec![one]).await.pop().unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("no result"))))
 }
 
-/// Writes check-ins in one transaction with a handful of statements whatever their number (the
-/// rows of each table go in one multi-row insert). Returns one result per check-in, in order; if
-/// the transaction fails, every check-in gets the error. Should an idempotency key collide with a
-/// report committed meanwhile, the batch is retried one check-in at a time, which answers that one
-/// as a duplicate.
-pub async fn write_batch(db: &Db, batch: Vec<Pending>) -> Vec<Result<Recorded, AppError>> {
+/// Writes check-ins in one transaction with a handful of statements whatever their number: links,
+/// rule sets, known idempotency keys and rate-limit counts are each read with one query, and the
+/// rows of each table go in one multi-row insert. Returns one result per check-in, in order; if the
+/// transaction fails, every check-in gets the error.
+///
+/// On PostgreSQL two writers can race to insert one idempotency key; the losing batch is then
+/// retried one check-in at a time, and the raced one is answered as a duplicate.
+pub async fn write_batch(db: &Db, batch: Vec<Submission>) -> Vec<Result<Recorded, AppError>> {
     let outcome = match write_together(db, &batch).await {
-        Err(e) if is_unique_violation(&e) && batch.len() > 1 => {
+        Err(e) if is_unique_violation(&e) => {
             let mut results = Vec::with_capacity(batch.len());
             for one in batch.chunks(1) {
-                results.push(write_one(db, one).await);
+                results.push(match write_together(db, one).await {
+                    Ok(mut r) => r.pop().unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("no result")))),
+                    Err(e) => Err(e.into()),
+                });
             }
             return results;
         }
-        Err(e) if is_unique_violation(&e) => return vec![write_one(db, &batch).await],
         other => other,
     };
     outcome.unwrap_or_else(|e| {
@@ -225,153 +183,208 @@ pub async fn write_batch(db: &Db, batch: Vec<Pending>) -> Vec<Result<Recorded, A
     })
 }
 
-async fn write_one(db: &Db, one: &[Pending]) -> Result<Recorded, AppError> {
-    match write_together(db, one).await {
-        Ok(mut results) => results.pop().unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("no result")))),
-        Err(e) if is_unique_violation(&e) => {
-            let key = one.first().and_then(|p| p.idempotency_key.as_deref()).unwrap_or_default();
-            let id = by_idempotency_key(db, key).await?.ok_or(AppError::Internal(e.into()))?;
-            Ok(Recorded { check_in_id: id, duplicate: true, alerts: Vec::new() })
+/// A check-in that passed every check, with what it writes.
+struct Accepted<'a> {
+    index: usize,
+    episode: &'a Episode,
+    submission: &'a Submission,
+    alerts: Vec<(AlertKind, String)>,
+    actor: Actor,
+}
+
+impl Accepted<'_> {
+    fn source_name(&self) -> &'static str {
+        match self.submission.source {
+            Source::Worker(_) => "worker",
+            Source::Resident => "resident",
         }
-        Err(e) => Err(e.into()),
+    }
+    fn slot_key(&self) -> (i64, String) {
+        (self.episode.id, self.submission.input.slot.as_str().to_string())
     }
 }
 
-/// What became of each check-in of a batch before the row ids are known.
-enum Fate {
-    Refused,
-    /// The row written for this half-day (this report, or a later one in the batch correcting it).
-    Row,
-    /// Same idempotency key as an earlier report in the batch.
-    DuplicateOf(usize),
+fn episode_of<'a>(submission: &'a Submission, linked: &'a HashMap<String, Episode>) -> Option<&'a Episode> {
+    match &submission.target {
+        Target::Episode(e) => Some(e.as_ref()),
+        Target::Link(token) => linked.get(token),
+    }
 }
 
-async fn write_together(db: &Db, batch: &[Pending]) -> sqlx::Result<Vec<Result<Recorded, AppError>>> {
+/// The alerts a reading raises under its rule set.
+fn alerts_for(input: &ValidCheckIn, rules: &rules::RuleSet) -> Vec<(AlertKind, String)> {
+    let mut alerts = Vec::new();
+    if input.temperature.is_fever(rules.fever_threshold()) {
+        alerts.push((AlertKind::Fever, format!("体温 {} ℃", input.temperature)));
+    }
+    let red: Vec<&str> = input.symptoms.iter().filter(|s| s.is_red_flag() && **s != Symptom::Fever).map(|s| s.zh()).collect();
+    if !red.is_empty() {
+        alerts.push((AlertKind::RedFlag, red.join("、")));
+    }
+    alerts
+}
+
+/// `select … where column in (…)` for a batch's keys.
+fn select_in<'q, DB: sqlx::Database, T>(head: &str, column: &str, keys: impl IntoIterator<Item = T>) -> sqlx::QueryBuilder<DB>
+where
+    T: 'q + sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut query = sqlx::QueryBuilder::<DB>::new(format!("{head} where {column} in ("));
+    let mut list = query.separated(", ");
+    for key in keys {
+        list.push_bind(key);
+    }
+    query.push(")");
+    query
+}
+
+async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Result<Recorded, AppError>>> {
     let now = now_micros();
-    let limited: Vec<&RateLimit> = batch.iter().filter_map(|p| p.rate_limit.as_ref()).collect();
+    let tokens: Vec<&str> = batch.iter().filter_map(|s| match &s.target { Target::Link(t) => Some(t.as_str()), Target::Episode(_) => None }).collect();
+    let keys: Vec<&str> = batch.iter().filter_map(|s| s.input.idempotency_key.as_deref()).collect();
+    // SQLite: take the write lock first, so that what is read below cannot change before the writes.
+    let begin = if matches!(db, Db::Sqlite(_)) { "begin immediate" } else { "begin" };
     on_db!(db, pool => {
-        let mut tx = pool.begin().await?;
-        // Reports already counted against each link in its window, old hits swept.
-        let mut counts: HashMap<&str, i64> = HashMap::new();
-        if !limited.is_empty() {
-            let window = limited.iter().map(|l| l.window).max().unwrap_or(0);
-            let mut sweep = sqlx::QueryBuilder::<DB>::new("delete from rate_limit_hits where at < ");
-            sweep.push_bind(now - window).push(" and bucket in (");
-            let mut buckets = sweep.separated(", ");
-            for limit in &limited {
-                buckets.push_bind(limit.bucket.as_str());
-            }
-            sweep.push(")");
+        let mut tx = pool.begin_with(begin).await?;
+        let linked: HashMap<String, Episode> = if tokens.is_empty() { HashMap::new() } else {
+            select_in::<DB, _>(&format!("select {} from observation_episodes", super::episodes::COLUMNS), "report_token", tokens.iter().copied())
+                .build_query_as::<Episode>().fetch_all(&mut *tx).await?.into_iter().map(|e| (e.report_token.clone(), e)).collect()
+        };
+        let rule_ids: Vec<i64> = batch.iter().filter_map(|s| episode_of(s, &linked)).map(|e| e.rule_set_id).collect();
+        let rule_sets: Vec<rules::RuleSet> = if rule_ids.is_empty() { Vec::new() } else {
+            select_in::<DB, i64>(&format!("select {} from rule_sets", rules::COLUMNS), "id", rule_ids.iter().copied())
+                .build_query_as().fetch_all(&mut *tx).await?
+        };
+        let known_keys: HashMap<String, i64> = if keys.is_empty() { HashMap::new() } else {
+            select_in::<DB, _>("select idempotency_key, id from check_ins", "idempotency_key", keys.iter().copied())
+                .build_query_as::<(String, i64)>().fetch_all(&mut *tx).await?.into_iter().collect()
+        };
+        let buckets: Vec<String> = batch.iter().filter(|s| s.per_hour.is_some()).filter_map(|s| episode_of(s, &linked)).map(|e| format!("report:{}", e.id)).collect();
+        let mut used: HashMap<String, i64> = HashMap::new();
+        if !buckets.is_empty() {
+            let mut sweep = select_in::<DB, _>("delete from rate_limit_hits", "bucket", buckets.iter().map(String::as_str));
+            sweep.push(" and at < ").push_bind(now - HOUR);
             sweep.build().execute(&mut *tx).await?;
-            let mut count = sqlx::QueryBuilder::<DB>::new("select bucket, count(*) from rate_limit_hits where bucket in (");
-            let mut buckets = count.separated(", ");
-            for limit in &limited {
-                buckets.push_bind(limit.bucket.as_str());
-            }
-            count.push(") group by bucket");
-            for (bucket, n) in count.build_query_as::<(String, i64)>().fetch_all(&mut *tx).await? {
-                if let Some(limit) = limited.iter().find(|l| l.bucket == bucket) {
-                    counts.insert(limit.bucket.as_str(), n);
-                }
-            }
+            let mut count = select_in::<DB, _>("select bucket, count(*) from rate_limit_hits", "bucket", buckets.iter().map(String::as_str));
+            count.push(" group by bucket");
+            used = count.build_query_as::<(String, i64)>().fetch_all(&mut *tx).await?.into_iter().collect();
         }
-        let mut fates = Vec::with_capacity(batch.len());
-        let mut hits = Vec::new();
-        let mut by_key: HashMap<&str, usize> = HashMap::new();
-        let mut by_slot: HashMap<(i64, Date, &str), usize> = HashMap::new();
-        for (i, p) in batch.iter().enumerate() {
-            if let Some(limit) = &p.rate_limit {
-                let used = counts.entry(limit.bucket.as_str()).or_insert(0);
-                if *used >= limit.limit {
-                    fates.push(Fate::Refused);
-                    continue;
-                }
-                *used += 1;
-                hits.push(limit.bucket.as_str());
-            }
-            if let Some(first) = p.idempotency_key.as_deref().and_then(|k| by_key.get(k)) {
-                fates.push(Fate::DuplicateOf(*first));
+
+        // Decide each report's fate in order; `results[i]` is final unless it is accepted.
+        let mut results: Vec<Option<Result<Recorded, AppError>>> = Vec::with_capacity(batch.len());
+        let mut accepted: Vec<Accepted> = Vec::new();
+        let mut hits: Vec<String> = Vec::new();
+        let mut twins: Vec<(usize, usize)> = Vec::new();
+        let mut first_with_key: HashMap<&str, usize> = HashMap::new();
+        for (index, submission) in batch.iter().enumerate() {
+            let Some(episode) = episode_of(submission, &linked) else {
+                results.push(Some(Err(AppError::NotFound)));
+                continue;
+            };
+            if !episode.is_active() {
+                results.push(Some(Err(link_expired())));
                 continue;
             }
-            if let Some(key) = p.idempotency_key.as_deref() {
-                by_key.insert(key, i);
+            let key = submission.input.idempotency_key.as_deref();
+            if let Some(id) = key.and_then(|k| known_keys.get(k)) {
+                results.push(Some(Ok(Recorded { check_in_id: *id, duplicate: true, alerts: Vec::new() })));
+                continue;
             }
-            // A later report for the same half-day corrects an earlier one: the later one is written.
-            by_slot.insert((p.episode_id, p.day, p.slot.as_str()), i);
-            fates.push(Fate::Row);
+            if let Some(first) = key.and_then(|k| first_with_key.get(k)) {
+                twins.push((index, *first));
+                results.push(None);
+                continue;
+            }
+            if let Some(per_hour) = submission.per_hour {
+                let bucket = format!("report:{}", episode.id);
+                let count = used.entry(bucket.clone()).or_insert(0);
+                if *count >= per_hour {
+                    results.push(Some(Err(AppError::RateLimited)));
+                    continue;
+                }
+                *count += 1;
+                hits.push(bucket);
+            }
+            if let Some(k) = key {
+                first_with_key.insert(k, index);
+            }
+            let Some(rules) = rule_sets.iter().find(|r| r.id == episode.rule_set_id) else {
+                results.push(Some(Err(AppError::Internal(anyhow::anyhow!("rule set {} missing", episode.rule_set_id)))));
+                continue;
+            };
+            let actor = match &submission.source {
+                Source::Worker(a) => a.clone(),
+                Source::Resident => Actor { user_id: None, username: format!("resident:observation#{}", episode.id), org_code: episode.org_code.clone(), client_addr: None },
+            };
+            accepted.push(Accepted { index, episode, submission, alerts: alerts_for(&submission.input, rules), actor });
+            results.push(None);
         }
+
         if !hits.is_empty() {
             let mut insert = sqlx::QueryBuilder::<DB>::new("insert into rate_limit_hits (bucket, at) ");
             insert.push_values(&hits, |mut row, bucket| {
-                row.push_bind(*bucket).push_bind(now);
+                row.push_bind(bucket.as_str()).push_bind(now);
             });
             insert.build().execute(&mut *tx).await?;
         }
-        let mut written: Vec<&Pending> = by_slot.values().map(|i| &batch[*i]).collect();
-        written.sort_by_key(|p| p.episode_id);
         let mut ids: HashMap<(i64, String), i64> = HashMap::new();
-        if !written.is_empty() {
+        if !accepted.is_empty() {
+            // A later report for the same half-day corrects an earlier one: only the last is written.
+            let mut last: HashMap<(i64, String), &Accepted> = HashMap::new();
+            for a in &accepted {
+                last.insert(a.slot_key(), a);
+            }
+            let mut rows: Vec<&&Accepted> = last.values().collect();
+            rows.sort_by_key(|a| a.index);
             let mut insert = sqlx::QueryBuilder::<DB>::new(
                 "insert into check_ins (day, episode_id, org_code, slot, temperature_tenths, symptoms, note, source, idempotency_key, reported_at, created_by) ");
-            insert.push_values(&written, |mut row, p| {
-                row.push_bind(p.day).push_bind(p.episode_id).push_bind(&p.org_code).push_bind(p.slot.as_str()).push_bind(p.temperature_tenths)
-                    .push_bind(&p.symptoms).push_bind(&p.note).push_bind(p.source_name).push_bind(&p.idempotency_key).push_bind(now).push_bind(p.actor.user_id);
+            insert.push_values(&rows, |mut row, a| {
+                let input = &a.submission.input;
+                row.push_bind(a.submission.today).push_bind(a.episode.id).push_bind(&a.episode.org_code).push_bind(input.slot.as_str())
+                    .push_bind(i64::from(input.temperature.tenths())).push_bind(input.symptoms.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","))
+                    .push_bind(&input.note).push_bind(a.source_name()).push_bind(&input.idempotency_key).push_bind(now).push_bind(a.actor.user_id);
             });
-            // A retry whose key already sits on this half-day's row changes nothing and returns no row.
             insert.push(" on conflict (day, episode_id, slot) do update set temperature_tenths = excluded.temperature_tenths, symptoms = excluded.symptoms, \
                 note = excluded.note, source = excluded.source, idempotency_key = excluded.idempotency_key, reported_at = excluded.reported_at, \
-                created_by = excluded.created_by \
-                where excluded.idempotency_key is null or check_ins.idempotency_key is distinct from excluded.idempotency_key returning id, episode_id, slot");
+                created_by = excluded.created_by returning id, episode_id, slot");
             for (id, episode_id, slot) in insert.build_query_as::<(i64, i64, String)>().fetch_all(&mut *tx).await? {
                 ids.insert((episode_id, slot), id);
             }
-            let alerts: Vec<(&Pending, &AlertKind, &String)> = written.iter().flat_map(|p| p.alerts.iter().map(move |(k, d)| (*p, k, d))).collect();
+            let alerts: Vec<(&Accepted, &(AlertKind, String))> = accepted.iter().flat_map(|a| a.alerts.iter().map(move |alert| (a, alert))).collect();
             if !alerts.is_empty() {
                 let mut insert = sqlx::QueryBuilder::<DB>::new("insert into alerts (org_code, person_id, episode_id, kind, day, detail, raised_at) ");
-                insert.push_values(&alerts, |mut row, (p, kind, detail)| {
-                    row.push_bind(&p.org_code).push_bind(p.person_id).push_bind(p.episode_id).push_bind(kind.as_str()).push_bind(p.day).push_bind(*detail).push_bind(now);
+                insert.push_values(&alerts, |mut row, (a, (kind, detail))| {
+                    row.push_bind(&a.episode.org_code).push_bind(a.episode.person_id).push_bind(a.episode.id).push_bind(kind.as_str())
+                        .push_bind(a.submission.today).push_bind(detail.as_str()).push_bind(now);
                 });
                 insert.push(" on conflict (episode_id, kind, day) do nothing");
                 insert.build().execute(&mut *tx).await?;
             }
             let mut audit = sqlx::QueryBuilder::<DB>::new("insert into audit_log (at, actor_id, actor, action, record_type, record_id, org_code, client_addr, detail) ");
-            let reports: Vec<&Pending> = batch.iter().zip(&fates).filter(|(_, f)| matches!(f, Fate::Row)).map(|(p, _)| p).collect();
-            audit.push_values(&reports, |mut row, p| {
-                row.push_bind(now).push_bind(p.actor.user_id).push_bind(&p.actor.username).push_bind("checkin.create").push_bind("observation")
-                    .push_bind(p.episode_id.to_string()).push_bind(&p.org_code).push_bind(p.actor.client_addr.as_deref())
-                    .push_bind(format!("source={} slot={}", p.source_name, p.slot.as_str()));
+            audit.push_values(&accepted, |mut row, a| {
+                row.push_bind(now).push_bind(a.actor.user_id).push_bind(&a.actor.username).push_bind("checkin.create").push_bind("observation")
+                    .push_bind(a.episode.id.to_string()).push_bind(&a.episode.org_code).push_bind(a.actor.client_addr.as_deref())
+                    .push_bind(format!("source={} slot={}", a.source_name(), a.submission.input.slot.as_str()));
             });
             audit.build().execute(&mut *tx).await?;
         }
-        // Retries that changed nothing: answer with the row their key already holds.
-        let mut known: HashMap<i64, i64> = HashMap::new();
-        for (i, p) in batch.iter().enumerate() {
-            if matches!(fates[i], Fate::Row) && p.idempotency_key.is_some() && !ids.contains_key(&(p.episode_id, p.slot.as_str().to_string())) {
-                let id = sqlx::query_scalar::<DB, i64>("select id from check_ins where idempotency_key = $1")
-                    .bind(&p.idempotency_key).fetch_one(&mut *tx).await?;
-                known.insert(i as i64, id);
-            }
-        }
         tx.commit().await?;
-        Ok(batch.iter().enumerate().map(|(i, p)| {
-            let row_of = |j: usize| ids.get(&(batch[j].episode_id, batch[j].slot.as_str().to_string())).copied();
-            match fates[i] {
-                Fate::Refused => Err(AppError::RateLimited),
-                Fate::Row => match (row_of(i), known.get(&(i as i64))) {
-                    (Some(id), _) => Ok(Recorded { check_in_id: id, duplicate: false, alerts: p.alerts.iter().map(|(k, _)| k.as_str().to_string()).collect() }),
-                    (None, Some(id)) => Ok(Recorded { check_in_id: *id, duplicate: true, alerts: Vec::new() }),
-                    (None, None) => Err(AppError::Internal(anyhow::anyhow!("check-in row missing"))),
-                },
-                Fate::DuplicateOf(first) => row_of(first).or_else(|| known.get(&(first as i64)).copied())
-                    .map(|id| Recorded { check_in_id: id, duplicate: true, alerts: Vec::new() })
-                    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("check-in row missing"))),
-            }
-        }).collect())
-    })
-}
 
-async fn by_idempotency_key(db: &Db, key: &str) -> sqlx::Result<Option<i64>> {
-    on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select id from check_ins where idempotency_key = $1").bind(key).fetch_optional(pool).await)
+        for a in &accepted {
+            let recorded = match ids.get(&a.slot_key()) {
+                Some(id) => Ok(Recorded { check_in_id: *id, duplicate: false, alerts: a.alerts.iter().map(|(k, _)| k.as_str().to_string()).collect() }),
+                None => Err(AppError::Internal(anyhow::anyhow!("check-in row missing"))),
+            };
+            results[a.index] = Some(recorded);
+        }
+        for (twin, first) in twins {
+            results[twin] = Some(match &results[first] {
+                Some(Ok(r)) => Ok(Recorded { check_in_id: r.check_in_id, duplicate: true, alerts: Vec::new() }),
+                _ => Err(AppError::Internal(anyhow::anyhow!("twin of a failed report"))),
+            });
+        }
+        Ok(results.into_iter().map(|r| r.unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("unsettled check-in"))))).collect())
+    })
 }
 
 /// An episode's check-ins, oldest first.

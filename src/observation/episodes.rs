@@ -52,7 +52,7 @@ impl Episode {
     }
 }
 
-const COLUMNS: &str = "id, person_id, org_code, kind, site_id, start_date, period_days, rule_set_id, status, report_token, end_date, end_note, created_at";
+pub(super) const COLUMNS: &str = "id, person_id, org_code, kind, site_id, start_date, period_days, rule_set_id, status, report_token, end_date, end_note, created_at";
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Episode>> {
     let (low, high) = scope.bounds();

@@ -2,7 +2,7 @@
 //! day of observation it is and takes today's report. It shows nothing beyond the masked name, stops
 //! working when the episode ends, and is rate-limited.
 
-use super::checkins::{self, CheckInInput, RateLimit, Recorded, Source};
+use super::checkins::{self, CheckInInput, Recorded, Source, Submission, Target};
 use super::episodes::{self, Episode};
 use super::needs::{self, NeedKind, Requester};
 use crate::auth::throttle;
@@ -23,7 +23,7 @@ use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Reports per link per hour, and failed look-ups per address per ten minutes.
+/// Reports (and, separately, needs requests) per link per hour; failed look-ups per address per ten minutes.
 const REPORTS_PER_HOUR: i64 = 20;
 const MISSES_PER_TEN_MINUTES: i64 = 30;
 
@@ -35,28 +35,31 @@ pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(link_status, submit_api)).routes(routes!(submit_need_api))
 }
 
-/// The active episode behind a link, counting misses per address so links cannot be guessed. The
-/// link of an ended episode answers 410 with a plain explanation and nothing about the person.
+/// A link that matched nothing: misses are counted per address so that links cannot be guessed.
+async fn miss(state: &AppState, addr: &str) -> AppError {
+    match throttle::allow(&state.db, &format!("report-miss:{addr}"), MISSES_PER_TEN_MINUTES, 600_000_000).await {
+        Ok(true) => AppError::NotFound,
+        Ok(false) => AppError::RateLimited,
+        Err(e) => e.into(),
+    }
+}
+
+/// The active episode behind a link. The link of an ended episode answers 410 with a plain
+/// explanation and nothing about the person.
 async fn episode_for(state: &AppState, token: &str, addr: &str) -> AppResult<Episode> {
-    if token.len() <= 64 && let Some(e) = episodes::by_report_token(&state.db, token).await? {
-        if e.is_active() {
-            return Ok(e);
-        }
-        return Err(AppError::Gone("本次医学观察已结束,此上报链接已失效。如有发热、咳嗽等不适,请联系您的网格员或社区卫生服务中心。".into()));
+    match episodes::by_report_token(&state.db, token).await? {
+        Some(e) if e.is_active() => Ok(e),
+        Some(_) => Err(checkins::link_expired()),
+        None => Err(miss(state, addr).await),
     }
-    if !throttle::allow(&state.db, &format!("report-miss:{addr}"), MISSES_PER_TEN_MINUTES, 600_000_000).await? {
-        return Err(AppError::RateLimited);
-    }
-    Err(AppError::NotFound)
 }
 
-fn link_limit(episode: &Episode) -> RateLimit {
-    RateLimit { bucket: format!("report:{}", episode.id), limit: REPORTS_PER_HOUR, window: 3_600_000_000 }
-}
-
-async fn submit(state: &AppState, episode: &Episode, input: &CheckInInput) -> AppResult<Recorded> {
+/// Validates and records a resident's report; the link's episode may be known already (the page)
+/// or looked up by the writer with the rest of its batch (the API, the busy path).
+async fn submit(state: &AppState, target: Target, input: &CheckInInput) -> AppResult<Recorded> {
     let valid = input.validate(clock::hour()).map_err(AppError::Invalid)?;
-    state.checkins.record(episode, &valid, Source::Resident, clock::today(), Some(link_limit(episode))).await
+    let submission = Submission { target, input: valid, source: Source::Resident, today: clock::today(), per_hour: Some(REPORTS_PER_HOUR) };
+    state.checkins.record(submission).await
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -92,8 +95,10 @@ async fn link_status(State(state): State<AppState>, Extension(addr): Extension<C
 #[utoipa::path(post, path = "/api/v1/self-report/{token}", tag = "self-report", params(("token" = String, Path)), request_body = CheckInInput, security(()),
     responses((status = 201, body = Recorded), (status = 200, body = Recorded, description = "already recorded under this idempotency key"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn submit_api(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>, ApiJson(input): ApiJson<CheckInInput>) -> AppResult<(StatusCode, Json<Recorded>)> {
-    let episode = episode_for(&state, &token, &addr.0).await?;
-    let recorded = submit(&state, &episode, &input).await?;
+    let recorded = match submit(&state, Target::Link(token), &input).await {
+        Err(AppError::NotFound) => return Err(miss(&state, &addr.0).await),
+        other => other?,
+    };
     Ok((if recorded.duplicate { StatusCode::OK } else { StatusCode::CREATED }, Json(recorded)))
 }
 
@@ -154,7 +159,7 @@ async fn submit_page(State(state): State<AppState>, Extension(addr): Extension<C
         note: field("note"),
         idempotency_key: field("idempotency_key"),
     };
-    let (status_code, errors, done) = match submit(&state, &episode, &input).await {
+    let (status_code, errors, done) = match submit(&state, Target::Episode(Box::new(episode.clone())), &input).await {
         Ok(r) => (StatusCode::OK, Vec::new(), Some((input.temperature.trim().to_string(), !r.alerts.is_empty()))),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
         Err(e) => return Err(e),
@@ -171,8 +176,7 @@ async fn submit_page(State(state): State<AppState>, Extension(addr): Extension<C
 }
 
 async fn submit_need(state: &AppState, episode: &Episode, input: &super::api::NeedInput) -> AppResult<i64> {
-    let limit = link_limit(episode);
-    if !throttle::allow(&state.db, &limit.bucket, limit.limit, limit.window).await? {
+    if !throttle::allow(&state.db, &format!("needs:{}", episode.id), REPORTS_PER_HOUR, 3_600_000_000).await? {
         return Err(AppError::RateLimited);
     }
     needs::request(&state.db, episode, input.kind()?, input.detail.as_deref(), Requester::Resident).await

@@ -4,31 +4,24 @@
 //! one transaction with [`checkins::write_batch`], and only then answers each request: a 201 is sent
 //! after the commit, never before.
 
-use super::checkins::{self, Prepared, RateLimit, Recorded, Source, ValidCheckIn};
-use super::episodes::Episode;
-use super::rules::{self, RuleSet};
+use super::checkins::{self, Recorded, Submission};
 use crate::db::Db;
 use crate::web::error::AppError;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use time::Date;
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// Reports written per transaction at most.
 pub const MAX_BATCH: usize = 256;
 
 struct Job {
-    pending: checkins::Pending,
+    submission: Submission,
     reply: oneshot::Sender<Result<Recorded, AppError>>,
 }
 
 /// A handle to the writer tasks; cheap to clone.
 #[derive(Clone)]
 pub struct CheckInWriter {
-    db: Db,
     jobs: mpsc::Sender<Job>,
-    /// Rule sets never change once stored (a new edition is a new row), so they are cached by id.
-    rules: Arc<Mutex<HashMap<i64, Arc<RuleSet>>>>,
 }
 
 impl CheckInWriter {
@@ -44,29 +37,15 @@ impl CheckInWriter {
         for _ in 0..writers {
             tokio::spawn(run(db.clone(), queue.clone()));
         }
-        CheckInWriter { db, jobs, rules: Arc::default() }
+        CheckInWriter { jobs }
     }
 
-    async fn rules(&self, id: i64) -> sqlx::Result<Arc<RuleSet>> {
-        if let Some(found) = self.rules.lock().expect("rules cache").get(&id) {
-            return Ok(found.clone());
-        }
-        let loaded = Arc::new(rules::by_id(&self.db, id).await?);
-        self.rules.lock().expect("rules cache").insert(id, loaded.clone());
-        Ok(loaded)
-    }
-
-    /// Records a check-in as [`checkins::record`] does, sharing a transaction with whatever other
-    /// reports are waiting. `rate_limit` is counted in that same transaction.
-    pub async fn record(&self, episode: &Episode, input: &ValidCheckIn, source: Source<'_>, today: Date, rate_limit: Option<RateLimit>) -> Result<Recorded, AppError> {
-        let rules = self.rules(episode.rule_set_id).await?;
-        let pending = match checkins::prepare(&self.db, episode, &rules, input, source, today, rate_limit).await? {
-            Prepared::Duplicate(recorded) => return Ok(recorded),
-            Prepared::Write(pending) => *pending,
-        };
+    /// Records a check-in as [`checkins::record`] does, in a transaction shared with whatever other
+    /// reports are waiting.
+    pub async fn record(&self, submission: Submission) -> Result<Recorded, AppError> {
         let (reply, answer) = oneshot::channel();
         let stopped = || AppError::Internal(anyhow::anyhow!("check-in writer stopped"));
-        self.jobs.send(Job { pending, reply }).await.map_err(|_| stopped())?;
+        self.jobs.send(Job { submission, reply }).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 }
@@ -78,7 +57,7 @@ async fn run(db: Db, queue: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>) {
         if received == 0 {
             return; // every handle dropped: the server is shutting down
         }
-        let (batch, replies): (Vec<_>, Vec<_>) = jobs.drain(..).map(|job| (job.pending, job.reply)).unzip();
+        let (batch, replies): (Vec<_>, Vec<_>) = jobs.drain(..).map(|job| (job.submission, job.reply)).unzip();
         for (reply, result) in replies.into_iter().zip(checkins::write_batch(&db, batch).await) {
             // The client may have gone; its report is committed all the same.
             let _ = reply.send(result);
