@@ -128,9 +128,7 @@ async fn a_new_exposure_restarts_the_clock() {
     for db in backends().await {
         seed_area(&db).await;
         let scope = Scope::of(&code("430481"));
-        let id = person(&db, "43048119900101123X", LEIYANG_GRID).await;
-        let new = NewEpisode { person_id: id, kind: Kind::Home, site_id: None, start_date: TODAY - Duration::days(10) };
-        let episode = episodes::start(&db, &actor(), &scope, &new, TODAY).await.unwrap();
+        let episode = observed(&db, "43048119900101123X", TODAY - Duration::days(10)).await;
         let restarted = episodes::restart(&db, &actor(), &scope, episode.id, TODAY - Duration::days(1), TODAY).await.unwrap();
         assert_eq!((restarted.day(TODAY), restarted.last_day()), (2, date!(2020 - 02 - 16)));
         assert!(episodes::restart(&db, &actor(), &scope, episode.id, TODAY - Duration::days(5), TODAY).await.is_err(), "not backwards");
@@ -142,9 +140,7 @@ async fn check_ins_are_idempotent_correctable_and_raise_alerts_once() {
     for db in backends().await {
         seed_area(&db).await;
         let scope = Scope::of(&code("430481"));
-        let id = person(&db, "43048119900101123X", LEIYANG_GRID).await;
-        let new = NewEpisode { person_id: id, kind: Kind::Home, site_id: None, start_date: TODAY - Duration::days(2) };
-        let episode = episodes::start(&db, &actor(), &scope, &new, TODAY).await.unwrap();
+        let episode = observed(&db, "43048119900101123X", TODAY - Duration::days(2)).await;
         let first = checkins::record(&db, &episode, &reading("37.8", "am", Some("k-1")), Source::Resident, TODAY).await.unwrap();
         assert_eq!((first.duplicate, first.alerts.clone()), (false, vec!["fever".to_string()]));
         let again = checkins::record(&db, &episode, &reading("37.8", "am", Some("k-1")), Source::Resident, TODAY).await.unwrap();
@@ -228,8 +224,7 @@ async fn life_needs_go_from_open_to_assigned_to_done_and_turn_overdue() {
     for db in backends().await {
         seed_area(&db).await;
         let scope = Scope::of(&code("430481"));
-        let id = person(&db, "43048119900101123X", LEIYANG_GRID).await;
-        let episode = episodes::start(&db, &actor(), &scope, &NewEpisode { person_id: id, kind: Kind::Home, site_id: None, start_date: TODAY }, TODAY).await.unwrap();
+        let episode = observed(&db, "43048119900101123X", TODAY).await;
         let food = needs::request(&db, &episode, NeedKind::Food, Some("大米 10 斤"), Requester::Resident).await.unwrap();
         let medicine = needs::request(&db, &episode, NeedKind::Medicine, Some("降压药"), Requester::Worker(&actor())).await.unwrap();
         let board = needs::board(&db, &scope, None, 10).await.unwrap();
