@@ -252,7 +252,7 @@ async fn a_batch_of_check_ins_settles_corrections_twins_rate_limits_and_dead_lin
         // Committed earlier under key k-old, on the evening row.
         checkins::record(&db, &episode, &reading("36.5", "pm", Some("k-old")), Source::Resident, TODAY).await.unwrap();
         let by_link = |token: &str, temp: &str, slot: &str, key: &str, per_hour: i64| Submission {
-            target: Target::Link(token.to_string()), input: reading(temp, slot, Some(key)), source: Source::Resident, today: TODAY, per_hour: Some(per_hour),
+            target: Target::Link { token: token.to_string(), per_hour }, input: reading(temp, slot, Some(key)), source: Source::Resident, today: TODAY,
         };
         let link = episode.report_token.as_str();
         let batch = vec![
@@ -262,7 +262,7 @@ async fn a_batch_of_check_ins_settles_corrections_twins_rate_limits_and_dead_lin
             by_link(link, "36.6", "am", "k-old", 2),
             by_link(link, "36.7", "am", "k-c", 2),
             by_link("no-such-link", "36.6", "am", "k-d", 2),
-            Submission { target: Target::Episode(Box::new(other.clone())), input: reading("36.8", "am", None), source: Source::Worker(actor()), today: TODAY, per_hour: None },
+            Submission { target: Target::Episode(Box::new(other.clone())), input: reading("36.8", "am", None), source: Source::Worker(actor()), today: TODAY },
         ];
         let results = checkins::write_batch(&db, batch).await;
         let ok = |i: usize| results[i].as_ref().unwrap();
@@ -278,6 +278,11 @@ async fn a_batch_of_check_ins_settles_corrections_twins_rate_limits_and_dead_lin
         assert_eq!(history.iter().map(|c| (c.slot.as_str(), c.temperature_tenths)).collect::<Vec<_>>(), [("am", 379), ("pm", 365)]);
         let audit: i64 = fangkong::on_db!(&db, pool => sqlx::query_scalar::<DB, i64>("select count(*) from audit_log where action = 'checkin.create'").fetch_one(pool).await).unwrap();
         assert_eq!(audit, 1 + 2 + 1, "one audit row per report written, none for twins, duplicates and refusals");
+        let next = checkins::write_batch(&db, vec![by_link(link, "36.6", "pm", "k-f", 2)]).await.remove(0);
+        assert!(matches!(next, Err(AppError::RateLimited)), "the link's window outlives the batch");
+        fangkong::on_db!(&db, pool => sqlx::query::<DB>("update observation_episodes set report_window_start = report_window_start - 3600000001").execute(pool).await.map(|_| ())).unwrap();
+        let next = checkins::write_batch(&db, vec![by_link(link, "36.6", "pm", "k-f", 2)]).await.remove(0);
+        assert!(next.is_ok(), "an hour later the link takes reports again");
         episodes::end(&db, &actor(), &Scope::everything(), other.id, Status::Lost, Some("联系不上"), TODAY).await.unwrap();
         let late = by_link(&other.report_token, "36.6", "pm", "k-e", 4);
         assert!(matches!(checkins::write_batch(&db, vec![late]).await.remove(0), Err(AppError::Gone(_))));
@@ -294,7 +299,7 @@ async fn the_same_report_sent_many_times_at_once_is_recorded_once() {
         let sends = (0..24).map(|_| {
             let (writer, token) = (writer.clone(), episode.report_token.clone());
             tokio::spawn(async move {
-                let submission = Submission { target: Target::Link(token), input: reading("37.6", "am", Some("same-key")), source: Source::Resident, today: TODAY, per_hour: Some(100) };
+                let submission = Submission { target: Target::Link { token, per_hour: 100 }, input: reading("37.6", "am", Some("same-key")), source: Source::Resident, today: TODAY };
                 writer.record(submission).await.unwrap()
             })
         });

@@ -137,7 +137,7 @@ pub async fn worker_check_in(state: &AppState, caller: &Caller, id: i64, input: 
         return Err(AppError::Conflict { message: "该医学观察已结束".into(), existing_id: None });
     }
     let valid = input.validate(clock::hour()).map_err(AppError::Invalid)?;
-    state.checkins.record(Submission { target: Target::Episode(Box::new(episode)), input: valid, source: Source::Worker(caller.actor()), today: clock::today(), per_hour: None }).await
+    state.checkins.record(Submission { target: Target::Episode(Box::new(episode)), input: valid, source: Source::Worker(caller.actor()), today: clock::today() }).await
 }
 
 #[utoipa::path(post, path = "/api/v1/observations/{id}/check-ins", tag = "observation", params(("id" = i64, Path)), request_body = CheckInInput,

@@ -121,11 +121,13 @@ pub enum Source {
 }
 
 /// The episode a check-in is for: already loaded (a worker's form, checked active and in scope), or
-/// named by the resident's link token, looked up with the rest of its batch.
+/// named by the resident's link token, looked up with the rest of its batch and limited to `per_hour`
+/// reports an hour. The limit is counted on the episode row in the write's own transaction, so every
+/// server sharing the database counts together and a refused report writes nothing.
 #[derive(Debug, Clone)]
 pub enum Target {
     Episode(Box<Episode>),
-    Link(String),
+    Link { token: String, per_hour: i64 },
 }
 
 /// One check-in to write.
@@ -135,9 +137,6 @@ pub struct Submission {
     pub input: ValidCheckIn,
     pub source: Source,
     pub today: Date,
-    /// Reports allowed per link per hour, counted in the write's own transaction so that every
-    /// server sharing the database counts together and a refused report writes nothing.
-    pub per_hour: Option<i64>,
 }
 
 const HOUR: i64 = 3_600_000_000;
@@ -152,12 +151,12 @@ pub fn link_expired() -> AppError {
 /// the episode's unit in the same transaction. Busy servers go through [`super::writer`] instead,
 /// which writes the same way, many check-ins per transaction.
 pub async fn record(db: &Db, episode: &Episode, input: &ValidCheckIn, source: Source, today: Date) -> Result<Recorded, AppError> {
-    let one = Submission { target: Target::Episode(Box::new(episode.clone())), input: input.clone(), source, today, per_hour: None };
+    let one = Submission { target: Target::Episode(Box::new(episode.clone())), input: input.clone(), source, today };
     write_batch(db, vec![one]).await.pop().unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("no result"))))
 }
 
 /// Writes check-ins in one transaction with a handful of statements whatever their number: links,
-/// rule sets, known idempotency keys and rate-limit counts are each read with one query, and the
+/// with their hourly windows, rule sets and known idempotency keys are each read with one query, and the
 /// rows of each table go in one multi-row insert. Returns one result per check-in, in order; if the
 /// transaction fails, every check-in gets the error.
 ///
@@ -204,10 +203,19 @@ impl Accepted<'_> {
     }
 }
 
-fn episode_of<'a>(submission: &'a Submission, linked: &'a HashMap<String, Episode>) -> Option<&'a Episode> {
+/// An episode found by its link, with the link's current hourly window.
+#[derive(sqlx::FromRow)]
+struct Linked {
+    #[sqlx(flatten)]
+    episode: Episode,
+    report_window_start: i64,
+    report_window_count: i64,
+}
+
+fn episode_of<'a>(submission: &'a Submission, linked: &'a HashMap<String, Linked>) -> Option<&'a Episode> {
     match &submission.target {
         Target::Episode(e) => Some(e.as_ref()),
-        Target::Link(token) => linked.get(token),
+        Target::Link { token, .. } => linked.get(token).map(|l| &l.episode),
     }
 }
 
@@ -240,40 +248,32 @@ where
 
 async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Result<Recorded, AppError>>> {
     let now = now_micros();
-    let tokens: Vec<&str> = batch.iter().filter_map(|s| match &s.target { Target::Link(t) => Some(t.as_str()), Target::Episode(_) => None }).collect();
+    let tokens: Vec<&str> = batch.iter().filter_map(|s| match &s.target { Target::Link { token, .. } => Some(token.as_str()), Target::Episode(_) => None }).collect();
     let keys: Vec<&str> = batch.iter().filter_map(|s| s.input.idempotency_key.as_deref()).collect();
     // SQLite: take the write lock first, so that what is read below cannot change before the writes.
     let begin = if matches!(db, Db::Sqlite(_)) { "begin immediate" } else { "begin" };
     on_db!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;
-        let linked: HashMap<String, Episode> = if tokens.is_empty() { HashMap::new() } else {
-            select_in::<DB, _>(&format!("select {} from observation_episodes", super::episodes::COLUMNS), "report_token", tokens.iter().copied())
-                .build_query_as::<Episode>().fetch_all(&mut *tx).await?.into_iter().map(|e| (e.report_token.clone(), e)).collect()
+        let linked: HashMap<String, Linked> = if tokens.is_empty() { HashMap::new() } else {
+            let head = format!("select {}, report_window_start, report_window_count from observation_episodes", super::episodes::COLUMNS);
+            select_in::<DB, _>(&head, "report_token", tokens.iter().copied())
+                .build_query_as::<Linked>().fetch_all(&mut *tx).await?.into_iter().map(|l| (l.episode.report_token.clone(), l)).collect()
         };
         let rule_ids: Vec<i64> = batch.iter().filter_map(|s| episode_of(s, &linked)).map(|e| e.rule_set_id).collect();
         let rule_sets: Vec<rules::RuleSet> = if rule_ids.is_empty() { Vec::new() } else {
             select_in::<DB, i64>(&format!("select {} from rule_sets", rules::COLUMNS), "id", rule_ids.iter().copied())
                 .build_query_as().fetch_all(&mut *tx).await?
         };
-        let known_keys: HashMap<String, i64> = if keys.is_empty() { HashMap::new() } else {
+        let mut known_keys: HashMap<String, i64> = if keys.is_empty() { HashMap::new() } else {
             select_in::<DB, _>("select idempotency_key, id from check_ins", "idempotency_key", keys.iter().copied())
                 .build_query_as::<(String, i64)>().fetch_all(&mut *tx).await?.into_iter().collect()
         };
-        let buckets: Vec<String> = batch.iter().filter(|s| s.per_hour.is_some()).filter_map(|s| episode_of(s, &linked)).map(|e| format!("report:{}", e.id)).collect();
-        let mut used: HashMap<String, i64> = HashMap::new();
-        if !buckets.is_empty() {
-            let mut sweep = select_in::<DB, _>("delete from rate_limit_hits", "bucket", buckets.iter().map(String::as_str));
-            sweep.push(" and at < ").push_bind(now - HOUR);
-            sweep.build().execute(&mut *tx).await?;
-            let mut count = select_in::<DB, _>("select bucket, count(*) from rate_limit_hits", "bucket", buckets.iter().map(String::as_str));
-            count.push(" group by bucket");
-            used = count.build_query_as::<(String, i64)>().fetch_all(&mut *tx).await?.into_iter().collect();
-        }
 
         // Decide each report's fate in order; `results[i]` is final unless it is accepted.
         let mut results: Vec<Option<Result<Recorded, AppError>>> = Vec::with_capacity(batch.len());
         let mut accepted: Vec<Accepted> = Vec::new();
-        let mut hits: Vec<String> = Vec::new();
+        // Each link's hourly window (start, reports counted) as this batch leaves it, by episode.
+        let mut windows: HashMap<i64, (i64, i64)> = HashMap::new();
         let mut twins: Vec<(usize, usize)> = Vec::new();
         let mut first_with_key: HashMap<&str, usize> = HashMap::new();
         for (index, submission) in batch.iter().enumerate() {
@@ -295,15 +295,16 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
                 results.push(None);
                 continue;
             }
-            if let Some(per_hour) = submission.per_hour {
-                let bucket = format!("report:{}", episode.id);
-                let count = used.entry(bucket.clone()).or_insert(0);
-                if *count >= per_hour {
+            if let Target::Link { token, per_hour } = &submission.target {
+                let link = &linked[token];
+                let window = windows.entry(episode.id).or_insert_with(|| {
+                    if now - link.report_window_start < HOUR { (link.report_window_start, link.report_window_count) } else { (now, 0) }
+                });
+                if window.1 >= *per_hour {
                     results.push(Some(Err(AppError::RateLimited)));
                     continue;
                 }
-                *count += 1;
-                hits.push(bucket);
+                window.1 += 1;
             }
             if let Some(k) = key {
                 first_with_key.insert(k, index);
@@ -320,12 +321,15 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
             results.push(None);
         }
 
-        if !hits.is_empty() {
-            let mut insert = sqlx::QueryBuilder::<DB>::new("insert into rate_limit_hits (bucket, at) ");
-            insert.push_values(&hits, |mut row, bucket| {
-                row.push_bind(bucket.as_str()).push_bind(now);
+        if !windows.is_empty() {
+            // `values` columns are named column1, column2… on both SQLite and PostgreSQL.
+            let mut update = sqlx::QueryBuilder::<DB>::new(
+                "update observation_episodes set report_window_start = v.column2, report_window_count = v.column3 from (");
+            update.push_values(&windows, |mut row, (id, (start, count))| {
+                row.push_bind(*id).push_bind(*start).push_bind(*count);
             });
-            insert.build().execute(&mut *tx).await?;
+            update.push(") as v where observation_episodes.id = v.column1");
+            update.build().execute(&mut *tx).await?;
         }
         let mut ids: HashMap<(i64, String), i64> = HashMap::new();
         if !accepted.is_empty() {
@@ -346,9 +350,19 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
             });
             insert.push(" on conflict (day, episode_id, slot) do update set temperature_tenths = excluded.temperature_tenths, symptoms = excluded.symptoms, \
                 note = excluded.note, source = excluded.source, idempotency_key = excluded.idempotency_key, reported_at = excluded.reported_at, \
-                created_by = excluded.created_by returning id, episode_id, slot");
+                created_by = excluded.created_by \
+                where check_ins.idempotency_key is null or excluded.idempotency_key is null or check_ins.idempotency_key <> excluded.idempotency_key \
+                returning id, episode_id, slot");
             for (id, episode_id, slot) in insert.build_query_as::<(i64, i64, String)>().fetch_all(&mut *tx).await? {
                 ids.insert((episode_id, slot), id);
+            }
+            // A row not returned holds this very key already: another writer committed the same report
+            // after this batch read the known keys (PostgreSQL only). It is answered as a duplicate.
+            let raced: Vec<&str> = accepted.iter().filter(|a| !ids.contains_key(&a.slot_key())).filter_map(|a| a.submission.input.idempotency_key.as_deref()).collect();
+            if !raced.is_empty() {
+                let found = select_in::<DB, _>("select idempotency_key, id from check_ins", "idempotency_key", raced.iter().copied())
+                    .build_query_as::<(String, i64)>().fetch_all(&mut *tx).await?;
+                known_keys.extend(found);
             }
             let alerts: Vec<(&Accepted, &(AlertKind, String))> = accepted.iter().flat_map(|a| a.alerts.iter().map(move |alert| (a, alert))).collect();
             if !alerts.is_empty() {
@@ -361,7 +375,7 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
                 insert.build().execute(&mut *tx).await?;
             }
             let mut audit = sqlx::QueryBuilder::<DB>::new("insert into audit_log (at, actor_id, actor, action, record_type, record_id, org_code, client_addr, detail) ");
-            audit.push_values(&accepted, |mut row, a| {
+            audit.push_values(accepted.iter().filter(|a| ids.contains_key(&a.slot_key())), |mut row, a| {
                 row.push_bind(now).push_bind(a.actor.user_id).push_bind(&a.actor.username).push_bind("checkin.create").push_bind("observation")
                     .push_bind(a.episode.id.to_string()).push_bind(&a.episode.org_code).push_bind(a.actor.client_addr.as_deref())
                     .push_bind(format!("source={} slot={}", a.source_name(), a.submission.input.slot.as_str()));
@@ -371,9 +385,11 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
         tx.commit().await?;
 
         for a in &accepted {
-            let recorded = match ids.get(&a.slot_key()) {
-                Some(id) => Ok(Recorded { check_in_id: *id, duplicate: false, alerts: a.alerts.iter().map(|(k, _)| k.as_str().to_string()).collect() }),
-                None => Err(AppError::Internal(anyhow::anyhow!("check-in row missing"))),
+            let raced = a.submission.input.idempotency_key.as_ref().and_then(|k| known_keys.get(k));
+            let recorded = match (ids.get(&a.slot_key()), raced) {
+                (Some(id), _) => Ok(Recorded { check_in_id: *id, duplicate: false, alerts: a.alerts.iter().map(|(k, _)| k.as_str().to_string()).collect() }),
+                (None, Some(id)) => Ok(Recorded { check_in_id: *id, duplicate: true, alerts: Vec::new() }),
+                (None, None) => Err(AppError::Internal(anyhow::anyhow!("check-in row missing"))),
             };
             results[a.index] = Some(recorded);
         }

@@ -54,11 +54,12 @@ async fn episode_for(state: &AppState, token: &str, addr: &str) -> AppResult<Epi
     }
 }
 
-/// Validates and records a resident's report; the link's episode may be known already (the page)
-/// or looked up by the writer with the rest of its batch (the API, the busy path).
-async fn submit(state: &AppState, target: Target, input: &CheckInInput) -> AppResult<Recorded> {
+/// Validates and records a resident's report through the link; the writer looks the link up with
+/// the rest of its batch and counts it against the link's hourly allowance.
+async fn submit(state: &AppState, token: &str, input: &CheckInInput) -> AppResult<Recorded> {
     let valid = input.validate(clock::hour()).map_err(AppError::Invalid)?;
-    let submission = Submission { target, input: valid, source: Source::Resident, today: clock::today(), per_hour: Some(REPORTS_PER_HOUR) };
+    let target = Target::Link { token: token.to_string(), per_hour: REPORTS_PER_HOUR };
+    let submission = Submission { target, input: valid, source: Source::Resident, today: clock::today() };
     state.checkins.record(submission).await
 }
 
@@ -95,7 +96,7 @@ async fn link_status(State(state): State<AppState>, Extension(addr): Extension<C
 #[utoipa::path(post, path = "/api/v1/self-report/{token}", tag = "self-report", params(("token" = String, Path)), request_body = CheckInInput, security(()),
     responses((status = 201, body = Recorded), (status = 200, body = Recorded, description = "already recorded under this idempotency key"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn submit_api(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>, ApiJson(input): ApiJson<CheckInInput>) -> AppResult<(StatusCode, Json<Recorded>)> {
-    let recorded = match submit(&state, Target::Link(token), &input).await {
+    let recorded = match submit(&state, &token, &input).await {
         Err(AppError::NotFound) => return Err(miss(&state, &addr.0).await),
         other => other?,
     };
@@ -159,7 +160,7 @@ async fn submit_page(State(state): State<AppState>, Extension(addr): Extension<C
         note: field("note"),
         idempotency_key: field("idempotency_key"),
     };
-    let (status_code, errors, done) = match submit(&state, Target::Episode(Box::new(episode.clone())), &input).await {
+    let (status_code, errors, done) = match submit(&state, &token, &input).await {
         Ok(r) => (StatusCode::OK, Vec::new(), Some((input.temperature.trim().to_string(), !r.alerts.is_empty()))),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
         Err(e) => return Err(e),
