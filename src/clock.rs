@@ -23,3 +23,9 @@ pub fn format_micros(micros: i64) -> String {
 pub fn hour() -> u8 {
     OffsetDateTime::now_utc().to_offset(CHINA).hour()
 }
+
+/// Epoch microseconds of the hour `hour` (0–24) of `day` in Beijing.
+pub fn micros_at(day: Date, hour: i64) -> i64 {
+    let midnight = day.midnight().assume_offset(CHINA).unix_timestamp();
+    (midnight + hour * 3600) * 1_000_000
+}

@@ -313,3 +313,50 @@ async fn the_same_report_sent_many_times_at_once_is_recorded_once() {
         assert_eq!(today::open_alerts(&db, &Scope::everything(), false, TODAY, 10).await.unwrap().len(), 1);
     }
 }
+
+#[tokio::test]
+async fn the_clock_raises_alerts_for_missed_reports_overdue_revisits_and_needs_once() {
+    use fangkong::clock::micros_at;
+    use fangkong::observation::needs::{self, NeedKind, NeedStatus, Requester};
+    use fangkong::observation::sweep::{self, Swept};
+    for db in backends().await {
+        let (household, _) = seed_area(&db).await;
+        let county = Scope::of(&code("430481"));
+        let day = fangkong::clock::today() + Duration::days(1);
+        let reporter = observed(&db, "43048119900101123X", TODAY).await;
+        let quiet = observed(&db, "430422198502150022", TODAY).await;
+        let medicine = needs::request(&db, &quiet, NeedKind::Medicine, Some("降压药"), Requester::Resident).await.unwrap();
+        ledger::record_visit(&db, &actor(), &county, household, day - Duration::days(3), VisitResult::NobodyHome, None).await.unwrap();
+        let now = micros_at(day, 11);
+        fangkong::on_db!(&db, pool => async {
+            sqlx::query::<DB>("update observation_episodes set created_at = $1").bind(micros_at(day, -48)).execute(pool).await?;
+            sqlx::query::<DB>("update life_needs set due_at = $1").bind(now - 1).execute(pool).await.map(|_| ())
+        }.await).unwrap();
+        checkins::record(&db, &reporter, &reading("36.5", "am", None), Source::Resident, day).await.unwrap();
+
+        let at_eleven = sweep::run(&db, day, 11, now).await.unwrap();
+        assert_eq!(at_eleven, Swept { missed_reports: 2, overdue_visits: 1, overdue_needs: 1 }, "before noon: last evening's reports (nobody sent one), the revisit, the request");
+        let at_one = sweep::run(&db, day, 13, now).await.unwrap();
+        assert_eq!(at_one, Swept { missed_reports: 1, overdue_visits: 0, overdue_needs: 0 }, "past the morning cut-off: the one who has not reported");
+        assert_eq!(sweep::run(&db, day, 22, now).await.unwrap().missed_reports, 2, "past the evening cut-off: both");
+        assert_eq!(sweep::run(&db, day, 22, now).await.unwrap(), Swept::default(), "sweeping again raises nothing");
+
+        let grid = Scope::of(&code(LEIYANG_GRID));
+        let open = today::open_alerts(&db, &grid, false, day, 50).await.unwrap();
+        let of = |kind: &str| open.iter().filter(|a| a.kind == kind).map(|a| a.episode_id.or(a.household_id).or(a.need_id)).collect::<Vec<_>>();
+        assert_eq!(of("missed_am"), [Some(quiet.id)]);
+        assert_eq!(of("missed_pm").len(), 4, "two evenings, two people");
+        assert_eq!(of("visit_overdue"), [Some(household)]);
+        assert_eq!(of("need_overdue"), [Some(medicine)]);
+        let revisit = open.iter().find(|a| a.kind == "visit_overdue").unwrap();
+        assert!(revisit.name.contains("路") && revisit.person_id.is_none(), "a household alert names the address: {}", revisit.name);
+
+        ledger::record_visit(&db, &actor(), &county, household, day, VisitResult::AllWell, None).await.unwrap();
+        needs::advance(&db, &actor(), &county, medicine, NeedStatus::Done, "已送药").await.unwrap();
+        let open = today::open_alerts(&db, &grid, false, day, 50).await.unwrap();
+        assert!(open.iter().all(|a| a.kind.starts_with("missed_")), "the revisit and the delivery closed their alerts");
+        assert!(ledger::households_to_visit(&db, &county, 10).await.unwrap().iter().all(|h| h.id != household));
+        let coverage = ledger::coverage(&db, &county, &code("430481")).await.unwrap();
+        assert_eq!((coverage.visited, coverage.revisit_due), (1, 0));
+    }
+}

@@ -22,7 +22,7 @@ pub struct City {
 }
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/city-v1")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/city-v2")
 }
 
 /// Opens the generated city, generating it first if it is missing, from another day, or asked for.
@@ -42,15 +42,16 @@ pub async fn open(regenerate: bool) -> City {
     City { db, dir }
 }
 
-/// Runs `insert` with the table's indexes dropped, then rebuilds them (the same definitions).
-async fn bulk(conn: &mut sqlx::SqliteConnection, table: &str, insert: &str) {
+/// Runs `statement` (a bulk insert or update) with the table's indexes dropped, then rebuilds them
+/// (the same definitions).
+async fn bulk(conn: &mut sqlx::SqliteConnection, table: &str, statement: &str) {
     let started = Instant::now();
     let indexes: Vec<(String, String)> = sqlx::query_as("select name, sql from sqlite_master where type = 'index' and tbl_name = $1 and sql is not null")
         .bind(table).fetch_all(&mut *conn).await.unwrap();
     for (name, _) in &indexes {
         sqlx::query(sqlx::AssertSqlSafe(format!("drop index {name}"))).execute(&mut *conn).await.unwrap();
     }
-    let rows = sqlx::query(sqlx::AssertSqlSafe(insert)).execute(&mut *conn).await.unwrap().rows_affected();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut *conn).await.unwrap().rows_affected();
     for (_, sql) in &indexes {
         sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).execute(&mut *conn).await.unwrap();
     }
@@ -111,6 +112,10 @@ async fn generate(db: &Db, dir: &std::path::Path) {
         "insert into household_visits (visit_date, household_id, org_code, result, created_at) \
          select date('{today}', '-' || (id % 20) || ' days'), id, org_code, case when id % 20 = 1 then 'nobody_home' else 'all_well' end, {now} \
          from households where id % 20 <> 0")).await;
+    // Each household keeps its latest visit, as `record_visit` does.
+    bulk(conn, "households", &format!(
+        "update households set last_visit_date = date('{today}', '-' || (id % 20) || ' days'), \
+                last_visit_result = case when id % 20 = 1 then 'nobody_home' else 'all_well' end where id % 20 <> 0")).await;
     // A fever alert for one in 50 under observation; one in ten of those not yet handled.
     bulk(conn, "alerts", &format!(
         "insert into alerts (org_code, person_id, episode_id, kind, day, detail, raised_at, handled_at, handling_note) \

@@ -1,6 +1,6 @@
 //! Home and centralized medical observation (居家/集中医学观察): episodes counted from the last
 //! exposure, twice-daily check-ins by the grid worker or the resident's own link, and the alerts they
-//! raise on the responsible grid worker's list.
+//! raise on the responsible grid worker's list, with those the clock raises (see [`sweep`]).
 
 pub mod api;
 pub mod chart;
@@ -12,6 +12,7 @@ pub mod rules;
 pub mod self_report;
 pub mod site_pages;
 pub mod sites;
+pub mod sweep;
 pub mod today;
 pub mod writer;
 
@@ -46,5 +47,9 @@ labelled_enum! {
     AlertKind {
         Fever = "fever", "发热";
         RedFlag = "red_flag", "可疑症状";
+        MissedMorning = "missed_am", "上午未报体温";
+        MissedEvening = "missed_pm", "下午未报体温";
+        VisitOverdue = "visit_overdue", "逾期未复访";
+        NeedOverdue = "need_overdue", "生活需求超时";
     }
 }

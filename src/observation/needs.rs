@@ -58,6 +58,9 @@ impl Need {
     pub fn kind_label(&self) -> &'static str {
         NeedKind::parse(&self.kind).map(NeedKind::zh).unwrap_or("")
     }
+    pub fn status_label(&self) -> &'static str {
+        NeedStatus::parse(&self.status).map(NeedStatus::zh).unwrap_or("")
+    }
     pub fn requested(&self) -> String {
         crate::clock::format_micros(self.requested_at)
     }
@@ -115,7 +118,8 @@ pub async fn board(db: &Db, scope: &Scope, status: Option<NeedStatus>, limit: i6
     }).collect())
 }
 
-/// Moves a request in scope forward: assign it to someone, or mark it done.
+/// Moves a request in scope forward: assign it to someone, or mark it done (which also closes its
+/// "overdue" alert).
 pub async fn advance(db: &Db, actor: &Actor, scope: &Scope, id: i64, to: NeedStatus, text: &str) -> AppResult<()> {
     let text = text.trim();
     if text.is_empty() || text.chars().count() > 200 {
@@ -139,6 +143,10 @@ pub async fn advance(db: &Db, actor: &Actor, scope: &Scope, id: i64, to: NeedSta
     on_db!(db, pool => {
         let mut tx = pool.begin().await?;
         sqlx::query::<DB>(sql).bind(text).bind(now).bind(id).execute(&mut *tx).await?;
+        if to == NeedStatus::Done {
+            sqlx::query::<DB>("update alerts set handled_at = $1, handled_by = $2, handling_note = '需求已办结' where need_id = $3 and handled_at is null")
+                .bind(now).bind(actor.user_id).bind(id).execute(&mut *tx).await?;
+        }
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: if to == NeedStatus::Assigned { "need.assign" } else { "need.done" }, record_type: "life_need",
             record_id: Some(id.to_string()), org_code: org.clone(), detail: None,

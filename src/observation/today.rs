@@ -15,9 +15,12 @@ use time::Date;
 pub struct AlertLine {
     pub id: i64,
     pub org_code: String,
-    pub person_id: i64,
+    /// Empty for an alert about a household (an overdue revisit).
+    pub person_id: Option<i64>,
     pub episode_id: Option<i64>,
-    /// `fever` or `red_flag`.
+    pub household_id: Option<i64>,
+    pub need_id: Option<i64>,
+    /// `fever`, `red_flag`, `missed_am`, `missed_pm`, `visit_overdue` or `need_overdue`.
     pub kind: String,
     #[schema(value_type = String, format = Date)]
     #[serde(serialize_with = "crate::web::json::as_str")]
@@ -26,7 +29,7 @@ pub struct AlertLine {
     pub raised_at: i64,
     pub handled_at: Option<i64>,
     pub handling_note: Option<String>,
-    /// Masked.
+    /// The person's name, masked; for a household, its address.
     pub name: String,
     /// Unhandled past the escalation limit: it is on the township's list too.
     #[sqlx(default)]
@@ -47,17 +50,33 @@ pub async fn open_alerts(db: &Db, scope: &Scope, escalated_only: bool, today: Da
     let rules = rules::in_force(db, today).await?;
     let cutoff = now_micros() - rules.escalation_minutes * 60_000_000;
     let (low, high) = scope.bounds();
-    let rows: Vec<AlertLine> = on_db!(db, pool => sqlx::query_as::<DB, AlertLine>(
-        "select a.id, a.org_code, a.person_id, a.episode_id, a.kind, a.day, a.detail, a.raised_at, a.handled_at, a.handling_note, p.name \
-         from alerts a join persons p on p.id = a.person_id \
+    let rows: Vec<AlertRow> = on_db!(db, pool => sqlx::query_as::<DB, AlertRow>(
+        "select a.id, a.org_code, a.person_id, a.episode_id, a.household_id, a.need_id, a.kind, a.day, a.detail, a.raised_at, a.handled_at, a.handling_note, \
+                coalesce(p.name, '') as name, h.address, h.building, h.unit, h.room \
+         from alerts a left join persons p on p.id = a.person_id left join households h on h.id = a.household_id \
          where a.org_code >= $1 and a.org_code < $2 and a.handled_at is null and ($3 = 0 or a.raised_at < $4) \
          order by a.raised_at limit $5")
         .bind(low).bind(high).bind(i64::from(escalated_only)).bind(cutoff).bind(limit).fetch_all(pool).await)?;
-    Ok(rows.into_iter().map(|mut a| {
+    Ok(rows.into_iter().map(|row| {
+        let mut a = row.line;
         a.escalated = a.raised_at < cutoff;
-        a.name = mask_name(&a.name);
+        a.name = match (row.address, a.household_id) {
+            (Some(address), Some(id)) => crate::org::Household { id, org_code: a.org_code.clone(), address, building: row.building, unit: row.unit, room: row.room }.label(),
+            _ => mask_name(&a.name),
+        };
         a
     }).collect())
+}
+
+/// An alert with its household's address parts, when it is about a household.
+#[derive(sqlx::FromRow)]
+struct AlertRow {
+    #[sqlx(flatten)]
+    line: AlertLine,
+    address: Option<String>,
+    building: Option<String>,
+    unit: Option<String>,
+    room: Option<String>,
 }
 
 /// Marks an alert in scope handled, with what was done.

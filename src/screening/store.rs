@@ -162,7 +162,9 @@ pub async fn ledger(db: &Db, scope: &Scope, filter: &LedgerFilter, today: Date, 
     }).collect())
 }
 
-/// Records a visit to a household in scope.
+/// Records a visit to a household in scope. The household keeps its latest visit (a visit dated
+/// earlier than the latest one changes nothing there), and an open "not revisited" alert on it is
+/// closed by the visit.
 pub async fn record_visit(db: &Db, actor: &Actor, scope: &Scope, household_id: i64, day: Date, result: VisitResult, note: Option<&str>) -> AppResult<i64> {
     let household = crate::org::store::get_household(db, scope, household_id).await?
         .ok_or_else(|| AppError::invalid("household_id", "household_unknown", "住户不存在或不在您的管辖范围内"))?;
@@ -173,6 +175,10 @@ pub async fn record_visit(db: &Db, actor: &Actor, scope: &Scope, household_id: i
              values ($1, $2, $3, $4, $5, $6, $7) returning id")
             .bind(day).bind(household_id).bind(&household.org_code).bind(actor.user_id).bind(result.as_str()).bind(note).bind(now_micros())
             .fetch_one(&mut *tx).await?;
+        sqlx::query::<DB>("update households set last_visit_date = $1, last_visit_result = $2 where id = $3 and (last_visit_date is null or last_visit_date <= $1)")
+            .bind(day).bind(result.as_str()).bind(household_id).execute(&mut *tx).await?;
+        sqlx::query::<DB>("update alerts set handled_at = $1, handled_by = $2, handling_note = '已复访' where household_id = $3 and kind = 'visit_overdue' and handled_at is null")
+            .bind(now_micros()).bind(actor.user_id).bind(household_id).execute(&mut *tx).await?;
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "visit.create", record_type: "household", record_id: Some(household_id.to_string()),
             org_code: household.org_code.clone(), detail: Some(format!("result={}", result.as_str())),
@@ -207,10 +213,9 @@ pub async fn coverage(db: &Db, scope: &Scope, unit: &OrgCode) -> sqlx::Result<Co
     }
     let (low, high) = Scope::of(unit).bounds();
     on_db!(db, pool => sqlx::query_as::<DB, Coverage>(
-        "select (select count(*) from households where org_code >= $1 and org_code < $2) as households, \
-                (select count(distinct household_id) from household_visits where org_code >= $1 and org_code < $2) as visited, \
-                (select count(*) from households h where h.org_code >= $1 and h.org_code < $2 and \
-                   (select v.result from household_visits v where v.household_id = h.id order by v.visit_date desc, v.id desc limit 1) = 'nobody_home') as revisit_due")
+        "select count(*) as households, count(last_visit_result) as visited, \
+                coalesce(sum(case when last_visit_result = 'nobody_home' then 1 else 0 end), 0) as revisit_due \
+         from households where org_code >= $1 and org_code < $2")
         .bind(low).bind(high).fetch_one(pool).await)
 }
 
@@ -218,9 +223,8 @@ pub async fn coverage(db: &Db, scope: &Scope, unit: &OrgCode) -> sqlx::Result<Co
 pub async fn households_to_visit(db: &Db, scope: &Scope, limit: i64) -> sqlx::Result<Vec<crate::org::Household>> {
     let (low, high) = scope.bounds();
     on_db!(db, pool => sqlx::query_as::<DB, crate::org::Household>(
-        "select h.id, h.org_code, h.address, h.building, h.unit, h.room from households h \
-         where h.org_code >= $1 and h.org_code < $2 and coalesce( \
-           (select v.result from household_visits v where v.household_id = h.id order by v.visit_date desc, v.id desc limit 1), 'none') \
-           in ('none', 'nobody_home') order by h.id limit $3")
+        "select id, org_code, address, building, unit, room from households \
+         where org_code >= $1 and org_code < $2 and (last_visit_result is null or last_visit_result = 'nobody_home') \
+         order by org_code, id limit $3")
         .bind(low).bind(high).bind(limit).fetch_all(pool).await)
 }

@@ -75,9 +75,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until Ctrl-C / SIGTERM.
+/// Serves until Ctrl-C / SIGTERM, raising the clock's alerts once a minute meanwhile.
 pub async fn serve(state: AppState, listen: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
+    crate::observation::sweep::spawn(state.db.clone());
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;

@@ -1,0 +1,49 @@
+-- Alerts the clock raises, not a reading: a check-in missing at the cut-off, a household not revisited
+-- in time, a life-needs request overdue. Such an alert may concern a household or a request rather
+-- than a person under observation, so alerts gain household_id and need_id and person_id may be empty.
+
+-- Each household's latest visit, kept with every visit, so that coverage counts and "to visit" lists
+-- read one row per household instead of searching its visits.
+alter table households add column last_visit_date text;
+alter table households add column last_visit_result text;
+update households set
+    last_visit_date = (select v.visit_date from household_visits v where v.household_id = households.id order by v.visit_date desc, v.id desc limit 1),
+    last_visit_result = (select v.result from household_visits v where v.household_id = households.id order by v.visit_date desc, v.id desc limit 1);
+create index households_visit_state on households(org_code, last_visit_result);
+create index households_to_visit on households(org_code, id) where last_visit_result is null or last_visit_result = 'nobody_home';
+create index households_revisit on households(last_visit_date) where last_visit_result = 'nobody_home';
+
+create table alerts_new (
+    id integer primary key,
+    org_code text not null,
+    person_id bigint references persons(id),
+    episode_id bigint references observation_episodes(id),
+    household_id bigint references households(id),
+    need_id bigint references life_needs(id),
+    kind text not null,
+    day text not null,
+    detail text not null,
+    raised_at bigint not null,
+    handled_at bigint,
+    handled_by bigint,
+    handling_note text
+);
+insert into alerts_new (id, org_code, person_id, episode_id, kind, day, detail, raised_at, handled_at, handled_by, handling_note)
+    select id, org_code, person_id, episode_id, kind, day, detail, raised_at, handled_at, handled_by, handling_note from alerts;
+drop table alerts;
+alter table alerts_new rename to alerts;
+create unique index alerts_once_a_day on alerts(episode_id, kind, day);
+create unique index alerts_need on alerts(need_id) where need_id is not null;
+create index alerts_household on alerts(household_id) where household_id is not null;
+create index alerts_open on alerts(org_code, handled_at);
+
+create index life_needs_due on life_needs(due_at) where status <> 'done';
+
+-- Sweeps that run once per day and job (missed morning / evening reports, overdue revisits),
+-- whichever server gets there first.
+create table alert_sweeps (
+    job text not null,
+    day text not null,
+    done_at bigint not null,
+    primary key (job, day)
+);
