@@ -166,3 +166,63 @@ async fn a_township_adds_a_centralized_site_and_sees_its_free_places() {
     let (_, _, grid_page) = app.send(get("/sites", &sign_in(&app, "grid_worker", false).await.0)).await;
     assert!(String::from_utf8(grid_page).unwrap().contains("蔡子池隔离点"), "the township's site serves its grids");
 }
+
+fn upload(cookie: &str, csrf: &str, org: &str, mode: &str, file: &str) -> Request<Body> {
+    let b = "fkboundary7";
+    let part = |name: &str, value: &str| format!("--{b}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n");
+    let body = format!("{}{}{}--{b}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"台账.csv\"\r\ncontent-type: text/csv\r\n\r\n{file}\r\n--{b}--\r\n",
+        part("_csrf", csrf), part("org", org), part("mode", mode));
+    Request::post("/imports").header("cookie", cookie).header("content-type", format!("multipart/form-data; boundary={b}")).body(Body::from(body)).unwrap()
+}
+
+#[tokio::test]
+async fn a_ledger_uploaded_on_the_page_imports_in_the_background_with_its_report() {
+    for db in backends().await {
+        let app = seeded_app(db).await;
+        let (session, csrf, _) = sign_in(&app, "grid_worker", false).await;
+        let file = format!("姓名,身份证号,联系电话\n张三,{},13800001111\n李四,430481199001011230,13800002222\n", resident_id("430481", 1));
+
+        let (status, _, body) = app.send(upload(&session, &csrf, "430481", "valid_rows", &file)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a unit code that is no village or grid is refused before any job starts");
+        assert!(String::from_utf8(body).unwrap().contains("请导入到您辖区内的村(社区)或网格"));
+
+        let (status, headers, _) = app.send(upload(&session, &csrf, LEIYANG_GRID, "valid_rows", &file)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let job_page = headers[header::LOCATION].to_str().unwrap().to_string();
+        assert!(job_page.starts_with("/imports/"), "{job_page}");
+        let mut html = String::new();
+        for _ in 0..100 {
+            let (status, _, body) = app.send(get(&job_page, &session)).await;
+            assert_eq!(status, StatusCode::OK);
+            html = String::from_utf8(body).unwrap();
+            if !html.contains("data-status=\"running\"") {
+                break;
+            }
+            assert!(html.contains("http-equiv=\"refresh\""), "a running job's page refreshes itself");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(html.contains("data-status=\"done\"") && html.contains("已导入") && !html.contains("http-equiv=\"refresh\""), "{html}");
+        assert!(html.contains("<td class=\"num\">3</td>") && html.contains("校验位"), "row 3's bad check digit is reported: {html}");
+
+        let (status, headers, body) = app.send(get(&format!("{job_page}/problems.xlsx"), &session)).await;
+        assert_eq!((status, headers["content-type"].to_str().unwrap()), (StatusCode::OK, fangkong::ledger_io::xlsx::CONTENT_TYPE));
+        assert!(body.starts_with(b"PK"), "a real .xlsx");
+
+        let id = job_page.rsplit('/').next().unwrap();
+        let token = app.token("grid_worker").await;
+        let (status, job) = app.json("GET", &format!("/api/v1/imports/{id}"), Some(&token), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!((job["status"].as_str(), job["rows_total"].as_u64(), job["report"]["created_persons"].as_u64()), (Some("done"), Some(2), Some(1)));
+        let other = app.token("grid_worker_hn").await;
+        assert_eq!(app.json("GET", &format!("/api/v1/imports/{id}"), Some(&other), None).await.0, StatusCode::NOT_FOUND, "another county's job is not found");
+
+        // A job left running by a server that stopped an hour ago wrote nothing (one transaction): it says so.
+        let stale: i64 = fangkong::on_db!(&app.db, pool => sqlx::query_scalar::<DB, i64>(
+            "insert into import_jobs (org_code, file_name, mode, status, created_at) values ($1, 'old.csv', 'valid_rows', 'running', 0) returning id")
+            .bind(LEIYANG_GRID).fetch_one(pool).await).unwrap();
+        let (_, job) = app.json("GET", &format!("/api/v1/imports/{stale}"), Some(&token), None).await;
+        assert_eq!(job["status"], "interrupted");
+        let (_, _, body) = app.send(get(&format!("/imports/{stale}"), &session)).await;
+        assert!(String::from_utf8(body).unwrap().contains("导入因服务重启而中断,数据库未作任何改动"));
+    }
+}

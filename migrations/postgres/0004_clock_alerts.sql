@@ -18,8 +18,15 @@ alter table alerts add column household_id bigint references households(id);
 alter table alerts add column need_id bigint references life_needs(id);
 create unique index alerts_need on alerts(need_id) where need_id is not null;
 create index alerts_household on alerts(household_id) where household_id is not null;
+-- Open alerts of an area, oldest first: the today lists read 50 of them from here.
+drop index alerts_open;
+create index alerts_open on alerts(org_code, raised_at) where handled_at is null;
 
+-- Open requests by due time (overdue sweep, needs boards); active episodes of an area in id order
+-- (who has not reported yet), so that the bounded lists stop at their limit.
 create index life_needs_due on life_needs(due_at) where status <> 'done';
+create index life_needs_undone on life_needs(org_code, due_at) where status <> 'done';
+create index observation_episodes_active on observation_episodes(status, org_code, id);
 
 -- Sweeps that run once per day and job (missed morning / evening reports, overdue revisits),
 -- whichever server gets there first.

@@ -35,9 +35,14 @@ alter table alerts_new rename to alerts;
 create unique index alerts_once_a_day on alerts(episode_id, kind, day);
 create unique index alerts_need on alerts(need_id) where need_id is not null;
 create index alerts_household on alerts(household_id) where household_id is not null;
-create index alerts_open on alerts(org_code, handled_at);
+-- Open alerts of an area, oldest first: the today lists read 50 of them from here.
+create index alerts_open on alerts(org_code, raised_at) where handled_at is null;
 
+-- Open requests by due time (overdue sweep, needs boards); active episodes of an area in id order
+-- (who has not reported yet), so that the bounded lists stop at their limit.
 create index life_needs_due on life_needs(due_at) where status <> 'done';
+create index life_needs_undone on life_needs(org_code, due_at) where status <> 'done';
+create index observation_episodes_active on observation_episodes(status, org_code, id);
 
 -- Sweeps that run once per day and job (missed morning / evening reports, overdue revisits),
 -- whichever server gets there first.

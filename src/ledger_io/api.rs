@@ -1,6 +1,7 @@
 //! `/api/v1/imports`, `/api/v1/imports/template`, `/api/v1/exports/ledger`, and the import page.
 
 use super::import::{self, Mode, Report};
+use super::jobs::{JobStatus, NewJob};
 use crate::auth::{Caller, Permission};
 use crate::clock;
 use crate::web::AppState;
@@ -10,9 +11,9 @@ use crate::web::pages::{Chrome, render};
 use askama::Template;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -23,13 +24,18 @@ pub const MAX_FILE: usize = 200 * 1024 * 1024;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(import_file))
+        .routes(routes!(import_job))
         .routes(routes!(template))
         .routes(routes!(export_ledger))
         .layer(DefaultBodyLimit::max(MAX_FILE))
 }
 
 pub fn page_router() -> axum::Router<AppState> {
-    axum::Router::new().route("/imports", axum::routing::get(import_page).post(import_upload)).layer(DefaultBodyLimit::max(MAX_FILE))
+    axum::Router::new()
+        .route("/imports", axum::routing::get(import_page).post(import_upload))
+        .route("/imports/{id}", axum::routing::get(job_page))
+        .route("/imports/{id}/problems.xlsx", axum::routing::get(job_problems))
+        .layer(DefaultBodyLimit::max(MAX_FILE))
 }
 
 fn xlsx(bytes: Vec<u8>, filename: &str) -> Response {
@@ -93,28 +99,38 @@ async fn export_ledger(State(state): State<AppState>, caller: Caller, Query(p): 
     Ok(xlsx(bytes, &format!("重点人员台账-{unit}.xlsx")))
 }
 
+#[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "ledger files", params(("id" = i64, Path)),
+    description = "An import started from the web page: its progress while it runs, its report when done.",
+    responses((status = 200, body = JobStatus), (status = 404, body = ErrorBody)))]
+async fn import_job(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<JobStatus>> {
+    caller.require(Permission::WriteLedger)?;
+    Ok(Json(state.imports.status(&state.db, &caller.scope, id).await?))
+}
+
 #[derive(Template)]
 #[template(path = "observation/import.html")]
 struct ImportPage {
     chrome: Chrome,
     org: String,
-    report: Option<Report>,
-    report_xlsx: Option<String>,
     error: Option<String>,
 }
 
 async fn import_page(State(state): State<AppState>, caller: Caller, lang: Lang) -> AppResult<Response> {
     caller.require(Permission::WriteLedger)?;
     let chrome = Chrome::for_caller(&state, &caller, lang, lang.pick("导入台账", "Import a ledger")).await?;
-    Ok(render(StatusCode::OK, &ImportPage { chrome, org: caller.org_code.to_string(), report: None, report_xlsx: None, error: None }))
+    Ok(render(StatusCode::OK, &ImportPage { chrome, org: caller.org_code.to_string(), error: None }))
 }
 
-/// The upload form: a multipart post with `_csrf`, `org`, `mode` and `file`.
+/// The upload form: a multipart post with `_csrf`, `org`, `mode` and `file`. The import runs in the
+/// background; the answer is its page.
 async fn import_upload(State(state): State<AppState>, caller: Caller, lang: Lang, mut multipart: Multipart) -> AppResult<Response> {
     caller.require(Permission::WriteLedger)?;
-    let (mut csrf, mut org, mut mode, mut file) = (String::new(), String::new(), String::new(), Vec::new());
+    let (mut csrf, mut org, mut mode, mut file, mut file_name) = (String::new(), String::new(), String::new(), Vec::new(), String::new());
     while let Some(field) = multipart.next_field().await.map_err(|_| AppError::TooLarge)? {
         let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            file_name = field.file_name().unwrap_or("").chars().take(200).collect();
+        }
         let data = field.bytes().await.map_err(|_| AppError::TooLarge)?;
         match name.as_str() {
             "_csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
@@ -127,20 +143,43 @@ async fn import_upload(State(state): State<AppState>, caller: Caller, lang: Lang
     if !crate::web::forms::tokens_match(&csrf, caller.csrf.as_deref().unwrap_or("")) {
         return Err(AppError::BadRequest { message: "页面已过期,请刷新后重新提交".into(), field: None });
     }
-    let chrome = Chrome::for_caller(&state, &caller, lang, lang.pick("导入台账", "Import a ledger")).await?;
-    let (status, report, error) = match run_import(&state, &caller, &org, mode_of(Some(mode.as_str())), &file).await {
-        Ok(r) => (StatusCode::OK, Some(r), None),
-        Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, None, Some(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(";"))),
-        Err(AppError::NotFound) => (StatusCode::UNPROCESSABLE_ENTITY, None, Some("单位不在您的辖区内".to_string())),
-        Err(AppError::BadRequest { message, .. }) => (StatusCode::UNPROCESSABLE_ENTITY, None, Some(message)),
+    let started = match crate::org::api::parse_code("org", &org) {
+        Ok(code) if file.is_empty() => Err(AppError::invalid("file", "file_missing", format!("请选择要导入到 {code} 的文件"))),
+        Ok(code) => {
+            let job = NewJob { actor: caller.actor(), scope: caller.scope.clone(), org: code, mode: mode_of(Some(mode.as_str())), file_name, bytes: file };
+            state.imports.start(&state.db, job).await
+        }
+        Err(e) => Err(e),
+    };
+    let error = match started {
+        Ok(id) => return Ok(Redirect::to(&format!("/imports/{id}")).into_response()),
+        Err(AppError::Invalid(errors)) => errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(";"),
+        Err(AppError::BadRequest { message, .. }) => message,
         Err(e) => return Err(e),
     };
-    let report_xlsx = match &report {
-        Some(r) if !r.errors.is_empty() => {
-            let bytes = super::xlsx::report(r).map_err(|e| AppError::Internal(e.into()))?;
-            Some(format!("data:{};base64,{}", super::xlsx::CONTENT_TYPE, base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes)))
-        }
-        _ => None,
-    };
-    Ok(render(status, &ImportPage { chrome, org, report, report_xlsx, error }))
+    let chrome = Chrome::for_caller(&state, &caller, lang, lang.pick("导入台账", "Import a ledger")).await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &ImportPage { chrome, org, error: Some(error) }))
+}
+
+#[derive(Template)]
+#[template(path = "observation/import_job.html")]
+struct JobPage {
+    chrome: Chrome,
+    job: JobStatus,
+    report_href: Option<String>,
+}
+
+async fn job_page(State(state): State<AppState>, caller: Caller, lang: Lang, Path(id): Path<i64>) -> AppResult<Response> {
+    caller.require(Permission::WriteLedger)?;
+    let job = state.imports.status(&state.db, &caller.scope, id).await?;
+    let report_href = job.report.as_ref().filter(|r| !r.errors.is_empty()).map(|_| format!("/imports/{id}/problems.xlsx"));
+    let chrome = Chrome::for_caller(&state, &caller, lang, lang.pick("导入台账", "Import a ledger")).await?;
+    Ok(render(StatusCode::OK, &JobPage { chrome, job, report_href }))
+}
+
+/// A finished job's report as a spreadsheet: every bad row with its reason.
+async fn job_problems(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Response> {
+    caller.require(Permission::WriteLedger)?;
+    let report = state.imports.status(&state.db, &caller.scope, id).await?.report.ok_or(AppError::NotFound)?;
+    Ok(xlsx(super::xlsx::report(&report).map_err(|e| AppError::Internal(e.into()))?, "导入报告.xlsx"))
 }

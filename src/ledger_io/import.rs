@@ -12,7 +12,7 @@ use crate::people::{PersonInput, ValidPerson};
 use crate::screening::input::{KeyPersonInput, ResponsibleInput, ValidKeyPerson};
 use crate::web::error::{AppError, AppResult};
 use fangkong_rules::{OrgCode, OrgLevel, Scope};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use time::Date;
 
@@ -24,7 +24,7 @@ pub enum Mode {
     ValidRows,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RowError {
     /// The row number as the spreadsheet shows it (the header is row 1).
     pub row: usize,
@@ -33,7 +33,7 @@ pub struct RowError {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Report {
     pub rows: usize,
     pub valid_rows: usize,
@@ -89,11 +89,18 @@ fn column_of(field: &str) -> String {
     canonical(f).to_string()
 }
 
-/// Validates every row and, as the mode allows, writes the valid ones.
-pub async fn import(db: &Db, actor: &Actor, scope: &Scope, org: &OrgCode, rows: &Rows, mode: Mode, today: Date, progress: &(dyn Fn(usize) + Sync)) -> AppResult<Report> {
+/// Refuses a target that is not a village/community or grid in scope.
+pub async fn check_target(db: &Db, scope: &Scope, org: &OrgCode) -> AppResult<()> {
     if org.level() < OrgLevel::Village || crate::org::store::get(db, scope, org).await?.is_none() {
         return Err(AppError::invalid("org", "org_invalid", "请导入到您辖区内的村(社区)或网格"));
     }
+    Ok(())
+}
+
+/// Validates every row and, as the mode allows, writes the valid ones; `progress` hears the number
+/// of rows checked.
+pub async fn import(db: &Db, actor: &Actor, scope: &Scope, org: &OrgCode, rows: &Rows, mode: Mode, today: Date, progress: &(dyn Fn(usize) + Sync)) -> AppResult<Report> {
+    check_target(db, scope, org).await?;
     let Some((header, body)) = rows.split_first() else {
         return Err(AppError::invalid("file", "empty", "文件是空的"));
     };

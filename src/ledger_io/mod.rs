@@ -1,10 +1,12 @@
 //! Ledger files (台账表格): import people's own `.xlsx` / `.csv` sheets (any column order, the usual
 //! Chinese headers, UTF-8 or GBK), with a per-row report; export an area's ledger to `.xlsx`, masked
-//! and formula-neutralised; a template to start from.
+//! and formula-neutralised; a template to start from. Imports from the web page run as background
+//! jobs ([`jobs`]).
 
 pub mod api;
 pub mod export;
 pub mod headers;
 pub mod import;
+pub mod jobs;
 pub mod read;
 pub mod xlsx;

@@ -164,7 +164,7 @@ pub async fn end(db: &Db, actor: &Actor, scope: &Scope, id: i64, outcome: Status
         if !period_complete(episode.start_date, episode.period_days, today) {
             return Err(AppError::invalid("outcome", "period_incomplete", format!("观察期未满:今天是第 {} 天,{} 之后方可解除", episode.day(today), episode.last_day())));
         }
-        let open: i64 = on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select count(*) from alerts where episode_id = $1 and handled_at is null")
+        let open: i64 = on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select count(*) from alerts where episode_id = $1 and kind in ('fever', 'red_flag') and handled_at is null")
             .bind(id).fetch_one(pool).await)?;
         if open > 0 {
             return Err(AppError::invalid("outcome", "fever_open", "还有未处置的发热或可疑症状预警,不能解除观察"));

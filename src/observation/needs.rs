@@ -105,11 +105,14 @@ pub async fn request(db: &Db, episode: &Episode, kind: NeedKind, detail: Option<
 pub async fn board(db: &Db, scope: &Scope, status: Option<NeedStatus>, limit: i64) -> sqlx::Result<Vec<Need>> {
     let (low, high) = scope.bounds();
     let now = now_micros();
-    let rows: Vec<Need> = on_db!(db, pool => sqlx::query_as::<DB, Need>(
+    // The page of requests is chosen on the index alone (undone ones have their own, with the due
+    // time in it), and only those are joined to their persons.
+    let wanted = if status.is_some() { "status = $3" } else { "status <> 'done' and $3 is null" };
+    let sql = format!(
         "select n.id, n.org_code, n.person_id, n.episode_id, n.kind, n.detail, n.status, n.requested_by, n.requested_at, n.due_at, \
          n.assignee, n.assigned_at, n.done_at, n.done_note, p.name from life_needs n join persons p on p.id = n.person_id \
-         where n.org_code >= $1 and n.org_code < $2 and (($3 is null and n.status <> 'done') or n.status = $3) \
-         order by n.due_at limit $4")
+         where n.id in (select id from life_needs where org_code >= $1 and org_code < $2 and {wanted} order by due_at limit $4) order by n.due_at");
+    let rows: Vec<Need> = on_db!(db, pool => sqlx::query_as::<DB, Need>(sqlx::AssertSqlSafe(&*sql))
         .bind(low).bind(high).bind(status.map(|s| s.as_str())).bind(limit).fetch_all(pool).await)?;
     Ok(rows.into_iter().map(|mut n| {
         n.overdue = n.status != "done" && n.due_at < now;

@@ -54,8 +54,9 @@ pub async fn open_alerts(db: &Db, scope: &Scope, escalated_only: bool, today: Da
         "select a.id, a.org_code, a.person_id, a.episode_id, a.household_id, a.need_id, a.kind, a.day, a.detail, a.raised_at, a.handled_at, a.handling_note, \
                 coalesce(p.name, '') as name, h.address, h.building, h.unit, h.room \
          from alerts a left join persons p on p.id = a.person_id left join households h on h.id = a.household_id \
-         where a.org_code >= $1 and a.org_code < $2 and a.handled_at is null and ($3 = 0 or a.raised_at < $4) \
-         order by a.raised_at limit $5")
+         where a.id in (select id from alerts where org_code >= $1 and org_code < $2 and handled_at is null and ($3 = 0 or raised_at < $4) \
+                        order by raised_at limit $5) \
+         order by a.raised_at")
         .bind(low).bind(high).bind(i64::from(escalated_only)).bind(cutoff).bind(limit).fetch_all(pool).await)?;
     Ok(rows.into_iter().map(|row| {
         let mut a = row.line;
@@ -121,7 +122,7 @@ pub async fn missing_reports(db: &Db, scope: &Scope, today: Date, slot: Slot, li
         "select e.id as episode_id, e.person_id, p.name, e.org_code, e.start_date from observation_episodes e join persons p on p.id = e.person_id \
          where e.org_code >= $1 and e.org_code < $2 and e.status = 'active' \
          and not exists (select 1 from check_ins c where c.day = $3 and c.episode_id = e.id and c.slot = $4) \
-         order by e.id limit $5")
+         order by e.org_code, e.id limit $5")
         .bind(low).bind(high).bind(today).bind(slot.as_str()).bind(limit).fetch_all(pool).await)?;
     Ok(rows.into_iter().map(|mut m| {
         m.name = mask_name(&m.name);

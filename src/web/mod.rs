@@ -47,13 +47,14 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub checkins: crate::observation::writer::CheckInWriter,
+    pub imports: crate::ledger_io::jobs::ImportJobs,
 }
 
 impl AppState {
     /// The state of one server process; starts the check-in writer on the current runtime.
     pub fn new(db: Db, settings: Settings) -> AppState {
         let checkins = crate::observation::writer::CheckInWriter::spawn(db.clone());
-        AppState { db, settings: Arc::new(settings), checkins }
+        AppState { db, settings: Arc::new(settings), checkins, imports: Default::default() }
     }
 }
 
