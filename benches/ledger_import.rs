@@ -18,9 +18,22 @@ use support::arg;
 mod support;
 
 const GRID: &str = "430481001001001";
+/// The responsible grid worker the product records for a row without one: the importing account.
+const RESPONSIBLE: &str = "cli:bench";
 
-/// A CSV as grid workers send them: ID numbers of Leiyang residents born 1940–2010, all distinct.
-fn generate(rows: usize) -> (Vec<u8>, Vec<(String, String)>) {
+/// One generated row as the product stores it: what the sheet says and what the ID number implies.
+struct Row {
+    name: String,
+    id: String,
+    phone: String,
+    sex: &'static str,
+    birth: time::Date,
+    train: String,
+}
+
+/// A CSV as grid workers send them: ID numbers of Leiyang residents born 1940–2010, all distinct;
+/// beside it, the same rows as the product writes them, for the raw insert.
+fn generate(rows: usize) -> (Vec<u8>, Vec<Row>) {
     let mut csv = String::from("姓名,身份证号,手机号,来源地,返回日期,交通方式,车次,人员类别\n");
     let digits = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
     let mut people = Vec::with_capacity(rows);
@@ -30,8 +43,10 @@ fn generate(rows: usize) -> (Vec<u8>, Vec<(String, String)>) {
         let first17 = format!("430481{:04}{:02}{:02}{:03}", birth.year(), birth.month() as u8, birth.day(), i % 1000);
         let id = format!("{first17}{}", check_char(first17.as_bytes()));
         let name = format!("测{}", i.to_string().chars().map(|c| digits[c as usize - '0' as usize]).collect::<String>());
-        csv.push_str(&format!("{name},{id},138{:08},武汉市,2020-01-22,火车,G{},武汉返乡人员\n", i % 100_000_000, 1000 + i % 9000));
-        people.push((name, id));
+        let (phone, train) = (format!("138{:08}", i % 100_000_000), format!("G{}", 1000 + i % 9000));
+        csv.push_str(&format!("{name},{id},{phone},武汉市,2020-01-22,火车,{train},武汉返乡人员\n"));
+        let sex = if (i % 1000) % 2 == 1 { "male" } else { "female" };
+        people.push(Row { name, id, phone, sex, birth, train });
     }
     (csv.into_bytes(), people)
 }
@@ -53,33 +68,43 @@ async fn fresh(url: Option<&str>, label: &str) -> Db {
     db
 }
 
-/// The ceiling: the same rows, already clean, written by batched inserts into the same tables.
-async fn raw_insert(db: &Db, people: &[(String, String)]) {
+/// The ceiling: the same rows, already clean (the same values the product writes, sex and birth date
+/// included), written by batched inserts into the same tables.
+async fn raw_insert(db: &Db, people: &[Row]) {
+    let arrival = time::macros::date!(2020 - 01 - 22);
     let now = now_micros();
     on_db!(db, pool => {
         let mut tx = pool.begin().await.unwrap();
         for chunk in people.chunks(500) {
-            let mut qb = sqlx::QueryBuilder::<DB>::new("insert into persons (org_code, name, id_type, id_number, id_key, id_legacy, phone, created_at, updated_at) ");
-            qb.push_values(chunk, |mut b, (name, id)| {
-                b.push_bind(GRID).push_bind(name.clone()).push_bind("resident_id").push_bind(id.clone()).push_bind(id.clone())
-                    .push_bind(false).push_bind("13800000000").push_bind(now).push_bind(now);
+            let mut qb = sqlx::QueryBuilder::<DB>::new("insert into persons (org_code, name, id_type, id_number, id_key, id_legacy, sex, birth_date, phone, created_at, updated_at) ");
+            qb.push_values(chunk, |mut b, r| {
+                b.push_bind(GRID).push_bind(r.name.as_str()).push_bind("resident_id").push_bind(r.id.as_str()).push_bind(r.id.as_str())
+                    .push_bind(false).push_bind(r.sex).push_bind(r.birth).push_bind(r.phone.as_str()).push_bind(now).push_bind(now);
             });
             qb.push(" returning id");
             let ids: Vec<(i64,)> = qb.build_query_as().fetch_all(&mut *tx).await.unwrap();
-            let mut qb = sqlx::QueryBuilder::<DB>::new("insert into key_persons (person_id, org_code, category, origin_place, transport, transport_no, created_at, updated_at) ");
-            qb.push_values(&ids, |mut b, (id,)| {
-                b.push_bind(*id).push_bind(GRID).push_bind("wuhan_returnee").push_bind("武汉市").push_bind("train").push_bind("G1000").push_bind(now).push_bind(now);
+            let mut qb = sqlx::QueryBuilder::<DB>::new("insert into key_persons (person_id, org_code, category, origin_place, arrival_date, transport, transport_no, created_at, updated_at) ");
+            qb.push_values(ids.iter().zip(chunk), |mut b, ((id,), r)| {
+                b.push_bind(*id).push_bind(GRID).push_bind("wuhan_returnee").push_bind("武汉市").push_bind(arrival).push_bind("train").push_bind(r.train.as_str()).push_bind(now).push_bind(now);
             });
             qb.push(" returning id");
             let kids: Vec<(i64,)> = qb.build_query_as().fetch_all(&mut *tx).await.unwrap();
             let mut qb = sqlx::QueryBuilder::<DB>::new("insert into responsibles (key_person_id, role, name, created_at) ");
             qb.push_values(&kids, |mut b, (id,)| {
-                b.push_bind(*id).push_bind("grid_worker").push_bind("bench").push_bind(now);
+                b.push_bind(*id).push_bind("grid_worker").push_bind(RESPONSIBLE).push_bind(now);
             });
             qb.build().execute(&mut *tx).await.unwrap();
         }
         tx.commit().await.unwrap();
     });
+}
+
+/// The first and last rows as stored, across the three tables.
+async fn sample(db: &Db) -> Vec<(String, String, String, String, String, String)> {
+    on_db!(db, pool => sqlx::query_as::<DB, (String, String, String, String, String, String)>(
+        "select p.name, p.sex, p.phone, k.category, k.transport_no, r.name from persons p join key_persons k on k.person_id = p.id \
+         join responsibles r on r.key_person_id = k.id where p.id in ((select min(id) from persons), (select max(id) from persons)) order by p.id")
+        .fetch_all(pool).await.unwrap())
 }
 
 fn main() {
@@ -95,6 +120,7 @@ fn main() {
         let t = Instant::now();
         raw_insert(&raw_db, &people).await;
         let raw = t.elapsed().as_secs_f64();
+        let raw_sample = sample(&raw_db).await;
         raw_db.close().await;
         if postgres.is_some() {
             // Same database for both runs on PostgreSQL: clear the raw rows first.
@@ -108,6 +134,7 @@ fn main() {
         let report = import::import(&db, &Actor::cli("bench"), &Scope::everything(), &OrgCode::parse(GRID).unwrap(), &parsed, Mode::AllOrNothing, fangkong::clock::today(), &|_| {}).await.unwrap();
         let product = t.elapsed().as_secs_f64();
         assert!(report.landed && report.created_persons == rows, "{} errors", report.errors.len());
+        assert_eq!(sample(&db).await, raw_sample, "the raw insert writes the same row content as the product");
 
         let t = Instant::now();
         let again = import::import(&db, &Actor::cli("bench"), &Scope::everything(), &OrgCode::parse(GRID).unwrap(), &parsed, Mode::AllOrNothing, fangkong::clock::today(), &|_| {}).await.unwrap();

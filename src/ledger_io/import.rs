@@ -14,6 +14,7 @@ use crate::web::error::{AppError, AppResult};
 use fangkong_rules::{OrgCode, OrgLevel, Scope};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use time::Date;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,14 +118,9 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, org: &OrgCode, rows: 
 
     let mut planned: Vec<Planned> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (i, row) in body.iter().enumerate() {
-        let row_no = i + 2;
-        if row.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
+    for (row_no, checked) in check_rows(org, &map, body, actor, today, progress) {
         report.rows += 1;
-        progress(i + 1);
-        match plan_row(org, &map, row, row_no, actor, today) {
+        match checked {
             Err(errors) => report.errors.extend(errors.into_iter().map(|(column, message)| RowError { row: row_no, column, message })),
             Ok(p) => {
                 if let Some(first) = seen.get(&p.person.id_key) {
@@ -146,6 +142,37 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, org: &OrgCode, rows: 
     write(db, actor, org, &planned, &mut report, today).await?;
     report.landed = true;
     Ok(report)
+}
+
+/// Checks every non-blank row, on every core (a row's checks do not depend on the others), and
+/// returns them in file order with their spreadsheet row numbers.
+fn check_rows(org: &OrgCode, map: &ColumnMap, body: &[Vec<String>], actor: &Actor, today: Date, progress: &(dyn Fn(usize) + Sync)) -> Vec<(usize, Result<Planned, Vec<(String, String)>>)> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let per_thread = body.len().div_ceil(threads).max(1);
+    let done = AtomicUsize::new(0);
+    let checked = std::thread::scope(|s| {
+        let workers: Vec<_> = body.chunks(per_thread).enumerate().map(|(part, rows)| {
+            let done = &done;
+            s.spawn(move || {
+                let mut out = Vec::with_capacity(rows.len());
+                for (i, row) in rows.iter().enumerate() {
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if n % 1024 == 0 {
+                        progress(n);
+                    }
+                    if row.iter().all(|c| c.trim().is_empty()) {
+                        continue;
+                    }
+                    let row_no = part * per_thread + i + 2;
+                    out.push((row_no, plan_row(org, map, row, row_no, actor, today)));
+                }
+                out
+            })
+        }).collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    progress(body.len());
+    checked
 }
 
 /// Checks one row; a row error is `(column, message)`.
@@ -224,29 +251,33 @@ const BATCH: usize = 500;
 /// Finds the persons already registered with each row's document, a batch at a time: in scope they are
 /// linked (the same document is the same person); in another area the row is refused.
 async fn link_registered(db: &Db, scope: &Scope, planned: Vec<Planned>, report: &mut Report) -> AppResult<Vec<Planned>> {
-    let mut found: HashMap<(String, String), (i64, String)> = HashMap::new();
+    // Registered persons by document key: (document type, id, unit).
+    let mut found: HashMap<String, Vec<(String, i64, String)>> = HashMap::new();
     for chunk in planned.chunks(BATCH) {
         let rows: Vec<(i64, String, String, String)> = on_db!(db, pool => {
             let mut qb = sqlx::QueryBuilder::<DB>::new("select id, org_code, id_key, id_type from persons where id_key in (");
             let mut keys = qb.separated(", ");
             for p in chunk {
-                keys.push_bind(p.person.id_key.clone());
+                keys.push_bind(p.person.id_key.as_str());
             }
             qb.push(")");
             qb.build_query_as::<(i64, String, String, String)>().fetch_all(pool).await
         })?;
-        found.extend(rows.into_iter().map(|(id, org, key, kind)| ((key, kind), (id, org))));
+        for (id, org, key, kind) in rows {
+            found.entry(key).or_default().push((kind, id, org));
+        }
     }
     let mut linked = Vec::with_capacity(planned.len());
     for mut p in planned {
-        match found.get(&(p.person.id_key.clone(), p.person.id_type.as_str().to_string())) {
-            Some((_, org)) if !scope.allows(org) => report.errors.push(RowError {
+        let registered = found.get(&p.person.id_key).and_then(|same_key| same_key.iter().find(|(kind, ..)| kind == p.person.id_type.as_str()));
+        match registered.map(|(_, id, org)| (*id, org.clone())) {
+            Some((_, org)) if !scope.allows(&org) => report.errors.push(RowError {
                 row: p.row,
                 column: canonical(Field::IdNumber).into(),
                 message: "该证件号码已在其他辖区登记,请联系上级单位核实".into(),
             }),
             existing => {
-                p.existing_person = existing.cloned();
+                p.existing_person = existing;
                 linked.push(p);
             }
         }
@@ -278,10 +309,10 @@ async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], repor
                      ethnicity, current_address, hukou_code, work_unit, created_by, created_at, updated_at) ");
                 qb.push_values(&new, |mut b, p| {
                     let v = &p.person;
-                    b.push_bind(v.org_code.to_string()).push_bind(v.name.clone()).push_bind(v.id_type.as_str()).push_bind(v.id_number.clone())
-                        .push_bind(v.id_key.clone()).push_bind(v.id_legacy).push_bind(v.sex.map(|s| s.as_str())).push_bind(v.birth_date)
-                        .push_bind(v.phone.clone()).push_bind(v.ethnicity).push_bind(v.current_address.clone()).push_bind(v.hukou_code.clone())
-                        .push_bind(v.work_unit.clone()).push_bind(actor.user_id).push_bind(now).push_bind(now);
+                    b.push_bind(v.org_code.as_str()).push_bind(v.name.as_str()).push_bind(v.id_type.as_str()).push_bind(v.id_number.as_str())
+                        .push_bind(v.id_key.as_str()).push_bind(v.id_legacy).push_bind(v.sex.map(|s| s.as_str())).push_bind(v.birth_date)
+                        .push_bind(v.phone.as_deref()).push_bind(v.ethnicity).push_bind(v.current_address.as_deref()).push_bind(v.hukou_code.as_deref())
+                        .push_bind(v.work_unit.as_deref()).push_bind(actor.user_id).push_bind(now).push_bind(now);
                 });
                 qb.push(" returning id, id_key, org_code");
                 let rows: Vec<(i64, String, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
@@ -299,12 +330,12 @@ async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], repor
                 "insert into key_persons (person_id, org_code, category, origin_code, origin_place, departure_date, arrival_date, transport, \
                  transport_no, companions, case_contact, symptoms, measures, note, created_by, created_at, updated_at) ");
             qb.push_values(chunk, |mut b, p| {
-                let (person_id, unit) = person_of[p.person.id_key.as_str()].clone();
+                let (person_id, unit) = &person_of[p.person.id_key.as_str()];
                 let k = &p.key_person;
-                b.push_bind(person_id).push_bind(unit).push_bind(k.category.as_str()).push_bind(k.origin_code.clone()).push_bind(k.origin_place.clone())
-                    .push_bind(k.departure_date).push_bind(k.arrival_date).push_bind(k.transport.map(|t| t.as_str())).push_bind(k.transport_no.clone())
-                    .push_bind(k.companions.clone()).push_bind(k.case_contact.clone()).push_bind(k.symptoms.clone()).push_bind(k.measures.clone())
-                    .push_bind(k.note.clone()).push_bind(actor.user_id).push_bind(now).push_bind(now);
+                b.push_bind(*person_id).push_bind(unit.as_str()).push_bind(k.category.as_str()).push_bind(k.origin_code.as_deref()).push_bind(k.origin_place.as_deref())
+                    .push_bind(k.departure_date).push_bind(k.arrival_date).push_bind(k.transport.map(|t| t.as_str())).push_bind(k.transport_no.as_deref())
+                    .push_bind(k.companions.as_deref()).push_bind(k.case_contact.as_deref()).push_bind(k.symptoms.as_deref()).push_bind(k.measures.as_deref())
+                    .push_bind(k.note.as_deref()).push_bind(actor.user_id).push_bind(now).push_bind(now);
             });
             qb.push(" on conflict (person_id) do nothing returning id, person_id");
             let entries: Vec<(i64, i64)> = qb.build_query_as().fetch_all(&mut *tx).await?;
@@ -317,7 +348,7 @@ async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], repor
             if !responsibles.is_empty() {
                 let mut qb = sqlx::QueryBuilder::<DB>::new("insert into responsibles (key_person_id, role, name, phone, created_at) ");
                 qb.push_values(&responsibles, |mut b, (kid, r)| {
-                    b.push_bind(*kid).push_bind(r.role.as_str()).push_bind(r.name.clone()).push_bind(r.phone.clone()).push_bind(now);
+                    b.push_bind(*kid).push_bind(r.role.as_str()).push_bind(r.name.as_str()).push_bind(r.phone.as_deref()).push_bind(now);
                 });
                 qb.build().execute(&mut *tx).await?;
             }
