@@ -2,6 +2,7 @@
 //! (resident ID numbers, phone numbers, org codes), masking for display, and small reference lists.
 //! No I/O and no heavy dependencies, so these compile and test in seconds.
 
+pub mod case_definition;
 pub mod ethnicity;
 pub mod mask;
 pub mod observation;
