@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod cli;
 pub mod clock;
 pub mod db;

@@ -146,7 +146,7 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, org: &OrgCode, rows: 
 
 /// Checks every non-blank row, on every core (a row's checks do not depend on the others), and
 /// returns them in file order with their spreadsheet row numbers.
-fn check_rows(org: &OrgCode, map: &ColumnMap, body: &[Vec<String>], actor: &Actor, today: Date, progress: &(dyn Fn(usize) + Sync)) -> Vec<(usize, Result<Planned, Vec<(String, String)>>)> {
+fn check_rows(org: &OrgCode, map: &ColumnMap, body: &[Vec<String>], actor: &Actor, today: Date, progress: &(dyn Fn(usize) + Sync)) -> Vec<(usize, Checked)> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     let per_thread = body.len().div_ceil(threads).max(1);
     let done = AtomicUsize::new(0);
@@ -157,7 +157,7 @@ fn check_rows(org: &OrgCode, map: &ColumnMap, body: &[Vec<String>], actor: &Acto
                 let mut out = Vec::with_capacity(rows.len());
                 for (i, row) in rows.iter().enumerate() {
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    if n % 1024 == 0 {
+                    if n.is_multiple_of(1024) {
                         progress(n);
                     }
                     if row.iter().all(|c| c.trim().is_empty()) {
@@ -175,8 +175,11 @@ fn check_rows(org: &OrgCode, map: &ColumnMap, body: &[Vec<String>], actor: &Acto
     checked
 }
 
+/// A row checked: ready to write, or its errors as `(column, message)`.
+type Checked = Result<Planned, Vec<(String, String)>>;
+
 /// Checks one row; a row error is `(column, message)`.
-fn plan_row(org: &OrgCode, map: &ColumnMap, row: &[String], row_no: usize, actor: &Actor, today: Date) -> Result<Planned, Vec<(String, String)>> {
+fn plan_row(org: &OrgCode, map: &ColumnMap, row: &[String], row_no: usize, actor: &Actor, today: Date) -> Checked {
     let get = |f: Field| map.get(row, f);
     let hukou = get(Field::Hukou);
     let (hukou_code, hukou_place) = match hukou {

@@ -66,9 +66,8 @@ pub async fn for_person(db: &Db, scope: &Scope, person_id: i64) -> sqlx::Result<
     on_db!(db, pool => sqlx::query_as::<DB, Episode>(sqlx::AssertSqlSafe(&*sql)).bind(person_id).bind(low).bind(high).fetch_all(pool).await)
 }
 
-/// The active episode behind a self-report link. The link is the only credential, so it is not scoped;
-/// an ended episode's link no longer works.
-/// The episode behind a self-report link, whatever its status (an ended one explains why the link died).
+/// The episode behind a self-report link, whatever its status (an ended one explains why the link
+/// died). The link is the only credential, so the look-up is not scoped.
 pub async fn by_report_token(db: &Db, token: &str) -> sqlx::Result<Option<Episode>> {
     let sql = format!("select {COLUMNS} from observation_episodes where report_token = $1");
     on_db!(db, pool => sqlx::query_as::<DB, Episode>(sqlx::AssertSqlSafe(&*sql)).bind(token).fetch_optional(pool).await)

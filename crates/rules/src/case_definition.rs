@@ -25,6 +25,17 @@ pub enum EpiItem {
 
 impl EpiItem {
     pub const ALL: [EpiItem; 4] = [EpiItem::AffectedAreaTravel, EpiItem::InfectedContact, EpiItem::FebrileContactFromArea, EpiItem::Cluster];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EpiItem::AffectedAreaTravel => "affected_area_travel",
+            EpiItem::InfectedContact => "infected_contact",
+            EpiItem::FebrileContactFromArea => "febrile_contact_from_area",
+            EpiItem::Cluster => "cluster",
+        }
+    }
+    pub fn parse(code: &str) -> Option<EpiItem> {
+        Self::ALL.into_iter().find(|i| i.as_str() == code)
+    }
     pub fn zh(self) -> &'static str {
         match self {
             EpiItem::AffectedAreaTravel => "发病前 14 天内有武汉市及周边地区,或其他有病例报告社区的旅行史或居住史",
@@ -49,6 +60,16 @@ pub enum ClinicalItem {
 
 impl ClinicalItem {
     pub const ALL: [ClinicalItem; 3] = [ClinicalItem::FeverOrRespiratory, ClinicalItem::ImagingFeatures, ClinicalItem::LowCellCounts];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClinicalItem::FeverOrRespiratory => "fever_or_respiratory",
+            ClinicalItem::ImagingFeatures => "imaging_features",
+            ClinicalItem::LowCellCounts => "low_cell_counts",
+        }
+    }
+    pub fn parse(code: &str) -> Option<ClinicalItem> {
+        Self::ALL.into_iter().find(|i| i.as_str() == code)
+    }
     pub fn zh(self) -> &'static str {
         match self {
             ClinicalItem::FeverOrRespiratory => "发热和/或呼吸道症状",
@@ -174,6 +195,8 @@ mod tests {
         let a = d.assess(&[EpiItem::AffectedAreaTravel, EpiItem::AffectedAreaTravel], &[ClinicalItem::FeverOrRespiratory]);
         assert!(!a.suspected && a.history.len() == 1, "{}", a.reason);
         assert!(a.reason.contains("不符合"));
+        assert!(EpiItem::ALL.into_iter().all(|i| EpiItem::parse(i.as_str()) == Some(i)));
+        assert!(ClinicalItem::ALL.into_iter().all(|i| ClinicalItem::parse(i.as_str()) == Some(i)));
     }
 
     #[test]

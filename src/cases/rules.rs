@@ -1,0 +1,39 @@
+//! The case-protocol edition in force on a date, turned into the pure rules of
+//! [`fangkong_rules::case_definition`].
+
+use crate::db::Db;
+use crate::on_db;
+use fangkong_rules::case_definition::{ExclusionRule, SuspectedDefinition};
+use time::Date;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CaseRuleSet {
+    pub id: i64,
+    pub name: String,
+    pub clinical_with_history: i64,
+    pub clinical_without_history: i64,
+    pub exclusion_min_hours: i64,
+    pub exclusion_antibody_days: Option<i64>,
+    pub report_hours: i64,
+    pub lab_hours: i64,
+    pub investigation_hours: i64,
+}
+
+impl CaseRuleSet {
+    pub fn suspected(&self) -> SuspectedDefinition {
+        SuspectedDefinition { clinical_with_history: self.clinical_with_history as usize, clinical_without_history: self.clinical_without_history as usize }
+    }
+    pub fn exclusion(&self) -> ExclusionRule {
+        ExclusionRule { min_hours_between_negatives: self.exclusion_min_hours, antibody_days_after_onset: self.exclusion_antibody_days }
+    }
+}
+
+const COLUMNS: &str = "id, name, clinical_with_history, clinical_without_history, exclusion_min_hours, exclusion_antibody_days, report_hours, lab_hours, investigation_hours";
+
+/// The newest edition effective on `day`; before the first, the first.
+pub async fn in_force(db: &Db, day: Date) -> sqlx::Result<CaseRuleSet> {
+    let sql = format!(
+        "select {COLUMNS} from case_rule_sets order by case when effective_from <= $1 then 0 else 1 end, \
+         case when effective_from <= $1 then effective_from end desc, effective_from, id desc limit 1");
+    on_db!(db, pool => sqlx::query_as::<DB, CaseRuleSet>(sqlx::AssertSqlSafe(&*sql)).bind(day).fetch_one(pool).await)
+}

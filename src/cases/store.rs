@@ -1,0 +1,240 @@
+//! Cases, their state changes, samples and results. A transition is guarded by the edition in force
+//! on the day it is made (no exclusion without two qualifying negatives, no confirmation without a
+//! positive), and kept with who, when, why and that edition.
+
+use super::rules::{self, CaseRuleSet};
+use super::{CaseStatus, LabOutcome, LabTest, SampleKind};
+use crate::audit::{Actor, AuditEvent};
+use crate::db::{Db, is_unique_violation, now_micros};
+use crate::on_db;
+use crate::web::error::{AppError, AppResult};
+use fangkong_rules::Scope;
+use fangkong_rules::case_definition::{Antibodies, ClinicalItem, EpiItem, NucleicAcid};
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Case {
+    pub id: i64,
+    pub person_id: i64,
+    pub org_code: String,
+    /// `suspected`, `confirmed`, `asymptomatic` or `excluded`.
+    pub status: String,
+    #[schema(value_type = Option<String>, format = Date)]
+    #[serde(serialize_with = "crate::web::json::opt_date")]
+    pub onset_date: Option<Date>,
+    /// Epidemiological-history item codes found at triage, comma-separated.
+    pub history: String,
+    /// Clinical item codes found at triage, comma-separated.
+    pub clinical: String,
+    pub rule_set_id: i64,
+    pub diagnosed_at: i64,
+}
+
+const COLUMNS: &str = "id, person_id, org_code, status, onset_date, history, clinical, rule_set_id, diagnosed_at";
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Transition {
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub at: i64,
+    pub actor: String,
+    pub reason: String,
+    /// The protocol edition the decision was made under.
+    pub rule_set_id: i64,
+}
+
+/// What triage found for a person.
+pub struct Triage {
+    pub person_id: i64,
+    pub onset_date: Option<Date>,
+    pub history: Vec<EpiItem>,
+    pub clinical: Vec<ClinicalItem>,
+}
+
+fn codes<T: Copy>(items: &[T], code: fn(T) -> &'static str) -> String {
+    items.iter().map(|i| code(*i)).collect::<Vec<_>>().join(",")
+}
+
+/// Writes a case's change of state inside an `on_db!` transaction (whose `DB` is in scope).
+macro_rules! insert_transition {
+    ($tx:expr, $actor:expr, $case_id:expr, $from:expr, $to:expr, $reason:expr, $rule_set_id:expr, $at:expr) => {
+        sqlx::query::<DB>("insert into case_transitions (case_id, from_status, to_status, at, actor_id, actor, reason, rule_set_id) values ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind($case_id).bind($from.map(CaseStatus::as_str)).bind($to.as_str()).bind($at).bind($actor.user_id).bind(&$actor.username)
+            .bind($reason).bind($rule_set_id).execute($tx).await
+    };
+}
+
+/// Opens a suspected case when the triage findings meet the definition of the edition in force;
+/// otherwise says which way they fall short, and writes nothing.
+pub async fn open_suspected(db: &Db, actor: &Actor, scope: &Scope, triage: &Triage, today: Date) -> AppResult<Case> {
+    let person = crate::people::store::get(db, scope, triage.person_id).await?
+        .ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?;
+    if triage.onset_date.is_some_and(|d| d > today) {
+        return Err(AppError::invalid("onset_date", "date_future", "发病日期不能晚于今天"));
+    }
+    let rules = rules::in_force(db, today).await?;
+    let assessment = rules.suspected().assess(&triage.history, &triage.clinical);
+    if !assessment.suspected {
+        return Err(AppError::invalid("clinical", "not_suspected", assessment.reason));
+    }
+    let now = now_micros();
+    let opened: sqlx::Result<i64> = on_db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let id = sqlx::query_scalar::<DB, i64>(
+            "insert into cases (person_id, org_code, status, onset_date, history, clinical, rule_set_id, diagnosed_at, created_by, created_at, updated_at) \
+             values ($1, $2, 'suspected', $3, $4, $5, $6, $7, $8, $7, $7) returning id")
+            .bind(person.id).bind(&person.org_code).bind(triage.onset_date).bind(codes(&assessment.history, EpiItem::as_str))
+            .bind(codes(&assessment.clinical, ClinicalItem::as_str)).bind(rules.id).bind(now).bind(actor.user_id)
+            .fetch_one(&mut *tx).await?;
+        insert_transition!(&mut *tx, actor, id, None::<CaseStatus>, CaseStatus::Suspected, &assessment.reason, rules.id, now)?;
+        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            action: "case.suspected", record_type: "case", record_id: Some(id.to_string()), org_code: person.org_code.clone(), detail: Some(format!("rules={}", rules.id)),
+        })?;
+        tx.commit().await?;
+        Ok(id)
+    }.await);
+    match opened {
+        Ok(id) => get(db, scope, id).await?.ok_or(AppError::NotFound),
+        Err(e) if is_unique_violation(&e) => Err(AppError::Conflict { message: "此人已有未结案的病例".into(), existing_id: None }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Case>> {
+    let (low, high) = scope.bounds();
+    let sql = format!("select {COLUMNS} from cases where id = $1 and org_code >= $2 and org_code < $3");
+    on_db!(db, pool => sqlx::query_as::<DB, Case>(sqlx::AssertSqlSafe(&*sql)).bind(id).bind(low).bind(high).fetch_optional(pool).await)
+}
+
+/// A case's changes of state, oldest first.
+pub async fn transitions(db: &Db, case_id: i64) -> sqlx::Result<Vec<Transition>> {
+    on_db!(db, pool => sqlx::query_as::<DB, Transition>(
+        "select from_status, to_status, at, actor, reason, rule_set_id from case_transitions where case_id = $1 order by id")
+        .bind(case_id).fetch_all(pool).await)
+}
+
+/// A sample taken from a case; times in epoch µs.
+pub struct NewSample<'a> {
+    pub case_id: i64,
+    pub kind: SampleKind,
+    pub taken_at: i64,
+    pub received_at: Option<i64>,
+    pub lab: Option<&'a str>,
+}
+
+/// Records a sample taken from a case in scope.
+pub async fn add_sample(db: &Db, actor: &Actor, scope: &Scope, sample: &NewSample<'_>) -> AppResult<i64> {
+    let case = get(db, scope, sample.case_id).await?.ok_or(AppError::NotFound)?;
+    if sample.received_at.is_some_and(|r| r < sample.taken_at) {
+        return Err(AppError::invalid("received_at", "received_before_taken", "送达实验室的时间不能早于采样时间"));
+    }
+    let id = on_db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let id = sqlx::query_scalar::<DB, i64>("insert into samples (case_id, kind, taken_at, received_at, lab, created_at) values ($1, $2, $3, $4, $5, $6) returning id")
+            .bind(case.id).bind(sample.kind.as_str()).bind(sample.taken_at).bind(sample.received_at).bind(sample.lab).bind(now_micros()).fetch_one(&mut *tx).await?;
+        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            action: "case.sample", record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(), detail: Some(format!("sample={id}")),
+        })?;
+        tx.commit().await?;
+        Ok::<i64, sqlx::Error>(id)
+    }.await)?;
+    Ok(id)
+}
+
+/// Records a laboratory result for a sample of a case in scope.
+pub async fn add_result(db: &Db, actor: &Actor, scope: &Scope, sample_id: i64, test: LabTest, outcome: LabOutcome, resulted_at: i64) -> AppResult<i64> {
+    let (low, high) = scope.bounds();
+    let found: Option<(i64, String, i64)> = on_db!(db, pool => sqlx::query_as::<DB, (i64, String, i64)>(
+        "select c.id, c.org_code, s.taken_at from samples s join cases c on c.id = s.case_id where s.id = $1 and c.org_code >= $2 and c.org_code < $3")
+        .bind(sample_id).bind(low).bind(high).fetch_optional(pool).await)?;
+    let (case_id, org_code, taken_at) = found.ok_or(AppError::NotFound)?;
+    if resulted_at < taken_at {
+        return Err(AppError::invalid("resulted_at", "result_before_sample", "检测结果时间不能早于采样时间"));
+    }
+    let id = on_db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let id = sqlx::query_scalar::<DB, i64>(
+            "insert into lab_results (sample_id, case_id, test, result, resulted_at, created_by, created_at) values ($1, $2, $3, $4, $5, $6, $7) returning id")
+            .bind(sample_id).bind(case_id).bind(test.as_str()).bind(outcome.as_str()).bind(resulted_at).bind(actor.user_id).bind(now_micros())
+            .fetch_one(&mut *tx).await?;
+        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            action: "case.result", record_type: "case", record_id: Some(case_id.to_string()), org_code,
+            detail: Some(format!("test={} result={}", test.as_str(), outcome.as_str())),
+        })?;
+        tx.commit().await?;
+        Ok::<i64, sqlx::Error>(id)
+    }.await)?;
+    Ok(id)
+}
+
+/// A case's results with their samples' times: (taken_at µs, test, outcome).
+async fn results(db: &Db, case_id: i64) -> sqlx::Result<Vec<(i64, String, String)>> {
+    on_db!(db, pool => sqlx::query_as::<DB, (i64, String, String)>(
+        "select s.taken_at, r.test, r.result from lab_results r join samples s on s.id = r.sample_id where r.case_id = $1")
+        .bind(case_id).fetch_all(pool).await)
+}
+
+fn instant(micros: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH).to_offset(crate::clock::CHINA)
+}
+
+/// Why a suspected case may leave that state, or why not, under `rules`.
+fn decide(case: &Case, to: CaseStatus, rules: &CaseRuleSet, found: &[(i64, String, String)]) -> Result<String, String> {
+    let is = |test: LabTest, outcome: LabOutcome| move |r: &&(i64, String, String)| r.1 == test.as_str() && r.2 == outcome.as_str();
+    match to {
+        CaseStatus::Excluded => {
+            let nucleic: Vec<NucleicAcid> = found.iter().filter(|r| r.1 == LabTest::NucleicAcid.as_str() && r.2 != LabOutcome::Inconclusive.as_str())
+                .map(|r| NucleicAcid { sampled_at: instant(r.0), negative: r.2 == LabOutcome::Negative.as_str() }).collect();
+            let mut antibodies: Vec<Antibodies> = Vec::new();
+            for igm in found.iter().filter(is(LabTest::IgM, LabOutcome::Negative)) {
+                if found.iter().filter(is(LabTest::IgG, LabOutcome::Negative)).any(|igg| igg.0 == igm.0) {
+                    antibodies.push(Antibodies { sampled_on: instant(igm.0).date(), igm_negative: true, igg_negative: true });
+                }
+            }
+            rules.exclusion().check(&nucleic, &antibodies, case.onset_date)?;
+            Ok(format!("连续两次核酸阴性(采样间隔 ≥ {} 小时),依据:{}", rules.exclusion_min_hours, rules.name))
+        }
+        CaseStatus::Confirmed => {
+            let nucleic = found.iter().any(|r| is(LabTest::NucleicAcid, LabOutcome::Positive)(&r));
+            let serology = found.iter().any(|r| is(LabTest::IgM, LabOutcome::Positive)(&r)) && found.iter().any(|r| is(LabTest::IgG, LabOutcome::Positive)(&r));
+            match (nucleic, serology) {
+                (true, _) => Ok(format!("核酸检测阳性,依据:{}", rules.name)),
+                (false, true) => Ok(format!("特异性抗体 IgM 和 IgG 均阳性,依据:{}", rules.name)),
+                _ => Err("确诊须有核酸检测阳性,或特异性抗体 IgM 和 IgG 均阳性的结果".into()),
+            }
+        }
+        CaseStatus::Suspected | CaseStatus::Asymptomatic => Err("疑似病例只能确诊或排除".into()),
+    }
+}
+
+/// Confirms or excludes a suspected case in scope, if the results allow it under the edition in
+/// force today; otherwise says why and changes nothing.
+pub async fn decide_suspected(db: &Db, actor: &Actor, scope: &Scope, case_id: i64, to: CaseStatus, today: Date) -> AppResult<Case> {
+    let case = get(db, scope, case_id).await?.ok_or(AppError::NotFound)?;
+    if case.status != CaseStatus::Suspected.as_str() {
+        return Err(AppError::Conflict { message: format!("该病例当前为{},不是疑似病例", CaseStatus::parse(&case.status).map(CaseStatus::zh).unwrap_or("")), existing_id: None });
+    }
+    let rules = rules::in_force(db, today).await?;
+    let reason = decide(&case, to, &rules, &results(db, case.id).await?).map_err(|why| AppError::invalid("status", "transition_refused", why))?;
+    let now = now_micros();
+    let changed = on_db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let changed = sqlx::query::<DB>("update cases set status = $1, updated_at = $2 where id = $3 and status = 'suspected'")
+            .bind(to.as_str()).bind(now).bind(case.id).execute(&mut *tx).await?.rows_affected() == 1;
+        if changed {
+            insert_transition!(&mut *tx, actor, case.id, Some(CaseStatus::Suspected), to, &reason, rules.id, now)?;
+            crate::audit_insert!(&mut *tx, actor, AuditEvent {
+                action: if to == CaseStatus::Excluded { "case.excluded" } else { "case.confirmed" }, record_type: "case",
+                record_id: Some(case.id.to_string()), org_code: case.org_code.clone(), detail: Some(format!("rules={}", rules.id)),
+            })?;
+            tx.commit().await?;
+        }
+        Ok::<bool, sqlx::Error>(changed)
+    }.await)?;
+    if !changed {
+        return Err(AppError::Conflict { message: "该病例已被他人更新,请刷新后再试".into(), existing_id: None });
+    }
+    get(db, scope, case.id).await?.ok_or(AppError::NotFound)
+}
