@@ -1,7 +1,7 @@
 //! China runs on one fixed offset, UTC+8, with no daylight saving: "today" for every rule is the
 //! calendar date there.
 
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 pub const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
     Ok(o) => o,
@@ -28,4 +28,12 @@ pub fn hour() -> u8 {
 pub fn micros_at(day: Date, hour: i64) -> i64 {
     let midnight = day.midnight().assume_offset(CHINA).unix_timestamp();
     (midnight + hour * 3600) * 1_000_000
+}
+
+/// Parses a Beijing time as people type it, `2020-02-04 14:30` (or with `T`), into epoch microseconds.
+pub fn parse_local(s: &str) -> Option<i64> {
+    let s = s.trim().replace('T', " ");
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    let at = PrimitiveDateTime::parse(&s, format).ok()?.assume_offset(CHINA);
+    i64::try_from(at.unix_timestamp_nanos() / 1000).ok()
 }

@@ -69,6 +69,7 @@ async fn a_grid_worker_registers_finds_and_opens_a_person() {
         browser.goto(&format!("{base}/persons")).await?;
         browser.fill("input[name=q]", "43048119900101123X").await?;
         browser.click("form.search button").await?;
+        browser.wait_for_url("q=43048119900101123X").await?;
         let row = browser.text("#persons tbody tr").await?;
         check(row.contains("张**") && row.contains("430481********123X") && row.contains("138****1111"), &format!("a masked row, got {row:?}"))?;
         browser.screenshot("person-list").await?;

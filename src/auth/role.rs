@@ -30,6 +30,8 @@ pub enum Permission {
     ReadAudit,
     /// Keep the screening ledger, observation episodes and check-ins; handle alerts.
     WriteLedger,
+    /// Triage, open and decide cases, record samples and results (fever clinics, CDC, command).
+    ManageCases,
 }
 
 impl Role {
@@ -104,6 +106,7 @@ impl Role {
             ManageHouseholds => matches!(self, Admin | TownshipOfficer | GridWorker),
             ReadAudit => matches!(self, Admin | CityCommander | CountyCommander),
             WriteLedger => matches!(self, Admin | CityCommander | CountyCommander | TownshipOfficer | GridWorker),
+            ManageCases => matches!(self, Admin | CityCommander | CountyCommander | HospitalStaff),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! excluded. Every change of state is kept with who, when, why and the edition it was made under
 //! (RULES §1, §8).
 
+pub mod api;
 pub mod rules;
 pub mod store;
 

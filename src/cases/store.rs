@@ -169,6 +169,45 @@ pub async fn add_result(db: &Db, actor: &Actor, scope: &Scope, sample_id: i64, t
     Ok(id)
 }
 
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct SampleLine {
+    pub id: i64,
+    pub kind: String,
+    pub taken_at: i64,
+    pub received_at: Option<i64>,
+    pub lab: Option<String>,
+    #[sqlx(skip)]
+    pub results: Vec<ResultLine>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ResultLine {
+    pub id: i64,
+    pub sample_id: i64,
+    /// `nucleic_acid`, `igm` or `igg`.
+    pub test: String,
+    /// `positive`, `negative` or `inconclusive`.
+    pub result: String,
+    pub resulted_at: i64,
+}
+
+/// A case's samples with their results, oldest first.
+pub async fn samples(db: &Db, case_id: i64) -> sqlx::Result<Vec<SampleLine>> {
+    let (mut samples, results) = on_db!(db, pool => async {
+        let samples = sqlx::query_as::<DB, SampleLine>("select id, kind, taken_at, received_at, lab from samples where case_id = $1 order by taken_at, id")
+            .bind(case_id).fetch_all(pool).await?;
+        let results = sqlx::query_as::<DB, ResultLine>("select id, sample_id, test, result, resulted_at from lab_results where case_id = $1 order by id")
+            .bind(case_id).fetch_all(pool).await?;
+        Ok::<_, sqlx::Error>((samples, results))
+    }.await)?;
+    for r in results {
+        if let Some(s) = samples.iter_mut().find(|s| s.id == r.sample_id) {
+            s.results.push(r);
+        }
+    }
+    Ok(samples)
+}
+
 /// A case's results with their samples' times: (taken_at µs, test, outcome).
 async fn results(db: &Db, case_id: i64) -> sqlx::Result<Vec<(i64, String, String)>> {
     on_db!(db, pool => sqlx::query_as::<DB, (i64, String, String)>(

@@ -33,6 +33,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::screening::api::router())
         .merge(crate::observation::api::router())
         .merge(crate::ledger_io::api::router())
+        .merge(crate::cases::api::router())
 }
 
 pub fn document() -> &'static utoipa::openapi::OpenApi {

@@ -85,25 +85,45 @@ impl Browser {
         Ok(!v.as_array().map(Vec::is_empty).unwrap_or(true))
     }
 
+    /// Runs `suffix` on the element `css` finds. If a navigation replaced that element between the
+    /// look-up and the command (the page a click loads landing), it is found again on the new page.
+    async fn on_element(&self, css: &str, method: reqwest::Method, suffix: &str, body: Option<Value>) -> Step<Value> {
+        for _ in 0..20 {
+            let el = self.find(css).await?;
+            match self.command(method.clone(), &format!("/element/{el}{suffix}"), body.clone()).await {
+                Err(e) if e.contains("stale element") => tokio::time::sleep(Duration::from_millis(100)).await,
+                other => return other,
+            }
+        }
+        Err(format!("{css}: replaced by every page load for 2 s"))
+    }
+
     pub async fn fill(&self, css: &str, text: &str) -> Step<()> {
-        let el = self.find(css).await?;
-        self.command(reqwest::Method::POST, &format!("/element/{el}/clear"), Some(json!({}))).await?;
-        self.command(reqwest::Method::POST, &format!("/element/{el}/value"), Some(json!({"text": text}))).await.map(|_| ())
+        self.on_element(css, reqwest::Method::POST, "/clear", Some(json!({}))).await?;
+        self.on_element(css, reqwest::Method::POST, "/value", Some(json!({"text": text}))).await.map(|_| ())
     }
 
     pub async fn click(&self, css: &str) -> Step<()> {
-        let el = self.find(css).await?;
-        self.command(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({}))).await.map(|_| ())
+        self.on_element(css, reqwest::Method::POST, "/click", Some(json!({}))).await.map(|_| ())
     }
 
     pub async fn text(&self, css: &str) -> Step<String> {
-        let el = self.find(css).await?;
-        Ok(self.command(reqwest::Method::GET, &format!("/element/{el}/text"), None).await?.as_str().unwrap_or_default().to_string())
+        Ok(self.on_element(css, reqwest::Method::GET, "/text", None).await?.as_str().unwrap_or_default().to_string())
     }
 
     pub async fn value(&self, css: &str) -> Step<String> {
-        let el = self.find(css).await?;
-        Ok(self.command(reqwest::Method::GET, &format!("/element/{el}/property/value"), None).await?.as_str().unwrap_or_default().to_string())
+        Ok(self.on_element(css, reqwest::Method::GET, "/property/value", None).await?.as_str().unwrap_or_default().to_string())
+    }
+
+    /// Waits (up to 5 s) until the address contains `part`: a submitted form's page has loaded.
+    pub async fn wait_for_url(&self, part: &str) -> Step<()> {
+        for _ in 0..50 {
+            if self.url().await?.contains(part) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(format!("the address never contained {part:?}: {}", self.url().await?))
     }
 
     /// Sets an input's value as a date picker would (typing into a date input depends on the locale).
@@ -114,8 +134,7 @@ impl Browser {
     }
 
     pub async fn attribute(&self, css: &str, name: &str) -> Step<String> {
-        let el = self.find(css).await?;
-        Ok(self.command(reqwest::Method::GET, &format!("/element/{el}/attribute/{name}"), None).await?.as_str().unwrap_or_default().to_string())
+        Ok(self.on_element(css, reqwest::Method::GET, &format!("/attribute/{name}"), None).await?.as_str().unwrap_or_default().to_string())
     }
 
     /// Saves a PNG of the current page under `test-artifacts/`.

@@ -1,0 +1,201 @@
+//! `/api/v1/triage/assess`, `/api/v1/cases`, samples, results and decisions.
+
+use super::rules;
+use super::store::{self, Case, NewSample, SampleLine, Transition, Triage};
+use super::{CaseStatus, LabOutcome, LabTest, SampleKind};
+use crate::auth::{Caller, Permission};
+use crate::clock;
+use crate::screening::api::Created;
+use crate::web::AppState;
+use crate::web::error::{AppError, AppResult, ErrorBody, FieldError};
+use crate::web::json::ApiJson;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use fangkong_rules::case_definition::{ClinicalItem, EpiItem};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(assess))
+        .routes(routes!(open_case))
+        .routes(routes!(get_case))
+        .routes(routes!(add_sample))
+        .routes(routes!(add_result))
+        .routes(routes!(decide))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Findings {
+    /// Epidemiological history: `affected_area_travel`, `infected_contact`, `febrile_contact_from_area`, `cluster`.
+    #[serde(default)]
+    pub history: Vec<String>,
+    /// Clinical items: `fever_or_respiratory`, `imaging_features`, `low_cell_counts`.
+    #[serde(default)]
+    pub clinical: Vec<String>,
+}
+
+/// The items named by their codes; an unknown code is a field error.
+fn parse_items(history: &[String], clinical: &[String]) -> AppResult<(Vec<EpiItem>, Vec<ClinicalItem>)> {
+    let mut errors = Vec::new();
+    let history = history.iter().filter_map(|c| EpiItem::parse(c).or_else(|| {
+        errors.push(FieldError::new("history", "item_unknown", format!("未知的流行病学史条目:{c}")));
+        None
+    })).collect();
+    let clinical = clinical.iter().filter_map(|c| ClinicalItem::parse(c).or_else(|| {
+        errors.push(FieldError::new("clinical", "item_unknown", format!("未知的临床表现条目:{c}")));
+        None
+    })).collect();
+    if errors.is_empty() { Ok((history, clinical)) } else { Err(AppError::Invalid(errors)) }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AssessmentView {
+    pub suspected: bool,
+    /// `[code, label]` of each history item found.
+    pub history: Vec<(String, String)>,
+    /// `[code, label]` of each clinical item found.
+    pub clinical: Vec<(String, String)>,
+    pub reason: String,
+    /// The protocol edition in force today, by which this was assessed.
+    pub edition: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/triage/assess", tag = "cases", request_body = Findings,
+    description = "Evaluates the suspected-case definition of the edition in force, item by item; records nothing.",
+    responses((status = 200, body = AssessmentView), (status = 422, body = ErrorBody)))]
+async fn assess(State(state): State<AppState>, caller: Caller, ApiJson(input): ApiJson<Findings>) -> AppResult<Json<AssessmentView>> {
+    caller.require(Permission::ManageCases)?;
+    let (history, clinical) = parse_items(&input.history, &input.clinical)?;
+    let rules = rules::in_force(&state.db, clock::today()).await?;
+    let a = rules.suspected().assess(&history, &clinical);
+    Ok(Json(AssessmentView {
+        suspected: a.suspected,
+        history: a.history.iter().map(|i| (i.as_str().into(), i.zh().into())).collect(),
+        clinical: a.clinical.iter().map(|i| (i.as_str().into(), i.zh().into())).collect(),
+        reason: a.reason,
+        edition: rules.name,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenInput {
+    pub person_id: i64,
+    /// `YYYY-MM-DD`.
+    pub onset_date: Option<String>,
+    /// As in [`Findings`].
+    #[serde(default)]
+    pub history: Vec<String>,
+    #[serde(default)]
+    pub clinical: Vec<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub case: Case,
+    pub transitions: Vec<Transition>,
+    pub samples: Vec<SampleLine>,
+}
+
+async fn detail(state: &AppState, case: Case) -> AppResult<CaseDetail> {
+    let transitions = store::transitions(&state.db, case.id).await?;
+    let samples = store::samples(&state.db, case.id).await?;
+    Ok(CaseDetail { case, transitions, samples })
+}
+
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = OpenInput,
+    description = "Opens a suspected case when the triage findings meet the definition of the edition in force; otherwise 422 says why.",
+    responses((status = 201, body = CaseDetail), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn open_case(State(state): State<AppState>, caller: Caller, ApiJson(input): ApiJson<OpenInput>) -> AppResult<(StatusCode, Json<CaseDetail>)> {
+    caller.require(Permission::ManageCases)?;
+    let (history, clinical) = parse_items(&input.history, &input.clinical)?;
+    let onset_date = match input.onset_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(crate::people::input::parse_date(s).ok_or_else(|| AppError::invalid("onset_date", "date_invalid", "发病日期格式应为 YYYY-MM-DD"))?),
+    };
+    let triage = Triage { person_id: input.person_id, onset_date, history, clinical };
+    let case = store::open_suspected(&state.db, &caller.actor(), &caller.scope, &triage, clock::today()).await?;
+    Ok((StatusCode::CREATED, Json(detail(&state, case).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, body = CaseDetail), (status = 404, body = ErrorBody)))]
+async fn get_case(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<CaseDetail>> {
+    caller.require(Permission::ManageCases)?;
+    let case = store::get(&state.db, &caller.scope, id).await?.ok_or(AppError::NotFound)?;
+    Ok(Json(detail(&state, case).await?))
+}
+
+fn local_time(field: &str, value: &str) -> AppResult<i64> {
+    clock::parse_local(value).ok_or_else(|| AppError::invalid(field, "time_invalid", "时间格式应为 YYYY-MM-DD HH:MM(北京时间)"))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SampleInput {
+    /// `throat_swab`, `nasal_swab`, `sputum`, `blood` or `other`.
+    pub kind: String,
+    /// Beijing time, `YYYY-MM-DD HH:MM`.
+    pub taken_at: String,
+    /// When the laboratory received it (starts the lab clock).
+    pub received_at: Option<String>,
+    pub lab: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/samples", tag = "cases", params(("id" = i64, Path)), request_body = SampleInput,
+    responses((status = 201, body = Created), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_sample(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<SampleInput>) -> AppResult<(StatusCode, Json<Created>)> {
+    caller.require(Permission::ManageCases)?;
+    let kind = SampleKind::parse(&input.kind).ok_or_else(|| AppError::invalid("kind", "kind_unknown", "请选择标本类型"))?;
+    let received_at = input.received_at.as_deref().filter(|s| !s.trim().is_empty()).map(|s| local_time("received_at", s)).transpose()?;
+    let lab = input.lab.as_deref().map(str::trim).filter(|l| !l.is_empty());
+    let sample = NewSample { case_id: id, kind, taken_at: local_time("taken_at", &input.taken_at)?, received_at, lab };
+    let id = store::add_sample(&state.db, &caller.actor(), &caller.scope, &sample).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultInput {
+    /// `nucleic_acid`, `igm` or `igg`.
+    pub test: String,
+    /// `positive`, `negative` or `inconclusive`.
+    pub result: String,
+    /// Beijing time, `YYYY-MM-DD HH:MM`.
+    pub resulted_at: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/samples/{id}/results", tag = "cases", params(("id" = i64, Path)), request_body = ResultInput,
+    responses((status = 201, body = Created), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_result(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<ResultInput>) -> AppResult<(StatusCode, Json<Created>)> {
+    caller.require(Permission::ManageCases)?;
+    let test = LabTest::parse(&input.test).ok_or_else(|| AppError::invalid("test", "test_unknown", "请选择检测项目"))?;
+    let outcome = LabOutcome::parse(&input.result).ok_or_else(|| AppError::invalid("result", "result_unknown", "检测结果应为阳性、阴性或不确定"))?;
+    let id = store::add_result(&state.db, &caller.actor(), &caller.scope, id, test, outcome, local_time("resulted_at", &input.resulted_at)?).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    /// `confirmed` or `excluded`.
+    pub to: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/decision", tag = "cases", params(("id" = i64, Path)), request_body = DecisionInput,
+    description = "Confirms or excludes a suspected case when its results allow it under the edition in force; otherwise 422 says why and nothing changes.",
+    responses((status = 200, body = CaseDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn decide(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<DecisionInput>) -> AppResult<Json<CaseDetail>> {
+    caller.require(Permission::ManageCases)?;
+    let to = match CaseStatus::parse(&input.to) {
+        Some(to @ (CaseStatus::Confirmed | CaseStatus::Excluded)) => to,
+        _ => return Err(AppError::invalid("to", "decision_unknown", "疑似病例只能确诊或排除")),
+    };
+    let case = store::decide_suspected(&state.db, &caller.actor(), &caller.scope, id, to, clock::today()).await?;
+    Ok(Json(detail(&state, case).await?))
+}
