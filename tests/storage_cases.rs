@@ -108,3 +108,35 @@ async fn a_positive_confirms_and_the_seventh_edition_wants_antibodies_to_exclude
         assert!(matches!(refused, Err(AppError::Invalid(ref f)) if f[0].message.contains("IgM 和 IgG")), "{refused:?}");
     }
 }
+
+#[tokio::test]
+async fn clocks_run_from_diagnosis_and_receipt_and_stop_when_done() {
+    use fangkong::cases::{clocks, rules};
+    for db in backends().await {
+        seed_area(&db).await;
+        let county = Scope::of(&code("430481"));
+        let case = store::open_suspected(&db, &actor(), &county, &triage(person(&db, "43048119900101123X").await), TODAY).await.unwrap();
+        let received = case.diagnosed_at - HOUR;
+        let new = NewSample { case_id: case.id, kind: SampleKind::ThroatSwab, taken_at: received - HOUR, received_at: Some(received), lab: None };
+        let sample = store::add_sample(&db, &actor(), &county, &new).await.unwrap();
+        let rules = rules::by_id(&db, case.rule_set_id).await.unwrap();
+        let at = |hours: i64| case.diagnosed_at + hours * HOUR;
+        let overdue = |c: &[clocks::Clock]| c.iter().filter(|c| c.overdue).map(|c| c.kind.clone()).collect::<Vec<_>>();
+
+        let samples = store::samples(&db, case.id).await.unwrap();
+        assert!(overdue(&clocks::of_case(&case, &rules, &samples, at(1))).is_empty(), "an hour after diagnosis nothing is late");
+        assert_eq!(overdue(&clocks::of_case(&case, &rules, &samples, at(3))), ["report"], "the 2-hour report clock ran out");
+        assert_eq!(overdue(&clocks::of_case(&case, &rules, &samples, at(25))), ["report", "investigation", "lab_result"]);
+
+        let reported = store::record_milestone(&db, &actor(), &county, case.id, store::Milestone::Reported, at(0) + 90 * 60_000_000).await;
+        assert!(reported.is_err(), "a time in the future is refused");
+        let reported = store::record_milestone(&db, &actor(), &county, case.id, store::Milestone::Reported, case.diagnosed_at).await.unwrap();
+        store::add_result(&db, &actor(), &county, sample, LabTest::NucleicAcid, LabOutcome::Negative, received + 13 * HOUR).await.unwrap();
+        let samples = store::samples(&db, case.id).await.unwrap();
+        assert_eq!(overdue(&clocks::of_case(&reported, &rules, &samples, at(25))), ["investigation", "lab_result"], "reported in time; the result came an hour late");
+        let again = store::record_milestone(&db, &actor(), &county, case.id, store::Milestone::Reported, case.diagnosed_at).await;
+        assert!(matches!(again, Err(AppError::Conflict { .. })));
+        let early = store::record_milestone(&db, &actor(), &county, case.id, store::Milestone::Investigated, case.diagnosed_at - 61_000_000).await;
+        assert!(matches!(early, Err(AppError::Invalid(ref f)) if f[0].code == "before_diagnosis"));
+    }
+}

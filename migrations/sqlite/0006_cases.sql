@@ -35,6 +35,9 @@ create table cases (
     clinical text not null,
     rule_set_id bigint not null references case_rule_sets(id),
     diagnosed_at bigint not null,
+    -- The online direct report (网络直报) and the completed epidemiological investigation (流调).
+    reported_at bigint,
+    investigated_at bigint,
     created_by bigint,
     created_at bigint not null,
     updated_at bigint not null

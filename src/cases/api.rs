@@ -1,7 +1,8 @@
 //! `/api/v1/triage/assess`, `/api/v1/cases`, samples, results and decisions.
 
+use super::clocks::{self, Clock};
 use super::rules;
-use super::store::{self, Case, NewSample, SampleLine, Transition, Triage};
+use super::store::{self, Case, Milestone, NewSample, SampleLine, Transition, Triage};
 use super::{CaseStatus, LabOutcome, LabTest, SampleKind};
 use crate::auth::{Caller, Permission};
 use crate::clock;
@@ -25,6 +26,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_sample))
         .routes(routes!(add_result))
         .routes(routes!(decide))
+        .routes(routes!(reported))
+        .routes(routes!(investigated))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -100,12 +103,16 @@ pub struct CaseDetail {
     pub case: Case,
     pub transitions: Vec<Transition>,
     pub samples: Vec<SampleLine>,
+    /// Report, investigation and lab clocks, due and done, under the case's edition.
+    pub clocks: Vec<Clock>,
 }
 
 async fn detail(state: &AppState, case: Case) -> AppResult<CaseDetail> {
     let transitions = store::transitions(&state.db, case.id).await?;
     let samples = store::samples(&state.db, case.id).await?;
-    Ok(CaseDetail { case, transitions, samples })
+    let rules = rules::by_id(&state.db, case.rule_set_id).await?;
+    let clocks = clocks::of_case(&case, &rules, &samples, crate::db::now_micros());
+    Ok(CaseDetail { case, transitions, samples, clocks })
 }
 
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = OpenInput,
@@ -198,4 +205,31 @@ async fn decide(State(state): State<AppState>, caller: Caller, Path(id): Path<i6
     };
     let case = store::decide_suspected(&state.db, &caller.actor(), &caller.scope, id, to, clock::today()).await?;
     Ok(Json(detail(&state, case).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhenInput {
+    /// Beijing time, `YYYY-MM-DD HH:MM`.
+    pub at: String,
+}
+
+async fn milestone(state: &AppState, caller: &Caller, id: i64, milestone: Milestone, input: &WhenInput) -> AppResult<Json<CaseDetail>> {
+    caller.require(Permission::ManageCases)?;
+    let case = store::record_milestone(&state.db, &caller.actor(), &caller.scope, id, milestone, local_time("at", &input.at)?).await?;
+    Ok(Json(detail(state, case).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/report", tag = "cases", params(("id" = i64, Path)), request_body = WhenInput,
+    description = "Records when the online direct report (网络直报) was made; stops the report clock.",
+    responses((status = 200, body = CaseDetail), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn reported(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<WhenInput>) -> AppResult<Json<CaseDetail>> {
+    milestone(&state, &caller, id, Milestone::Reported, &input).await
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/investigation", tag = "cases", params(("id" = i64, Path)), request_body = WhenInput,
+    description = "Records when the epidemiological investigation was completed; stops its clock.",
+    responses((status = 200, body = CaseDetail), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn investigated(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<WhenInput>) -> AppResult<Json<CaseDetail>> {
+    milestone(&state, &caller, id, Milestone::Investigated, &input).await
 }

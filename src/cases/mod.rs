@@ -4,6 +4,7 @@
 //! (RULES §1, §8).
 
 pub mod api;
+pub mod clocks;
 pub mod rules;
 pub mod store;
 

@@ -30,6 +30,12 @@ impl CaseRuleSet {
 
 const COLUMNS: &str = "id, name, clinical_with_history, clinical_without_history, exclusion_min_hours, exclusion_antibody_days, report_hours, lab_hours, investigation_hours";
 
+/// The edition a case was opened under.
+pub async fn by_id(db: &Db, id: i64) -> sqlx::Result<CaseRuleSet> {
+    let sql = format!("select {COLUMNS} from case_rule_sets where id = $1");
+    on_db!(db, pool => sqlx::query_as::<DB, CaseRuleSet>(sqlx::AssertSqlSafe(&*sql)).bind(id).fetch_one(pool).await)
+}
+
 /// The newest edition effective on `day`; before the first, the first.
 pub async fn in_force(db: &Db, day: Date) -> sqlx::Result<CaseRuleSet> {
     let sql = format!(

@@ -29,9 +29,13 @@ pub struct Case {
     pub clinical: String,
     pub rule_set_id: i64,
     pub diagnosed_at: i64,
+    /// The online direct report (网络直报), when made.
+    pub reported_at: Option<i64>,
+    /// The epidemiological investigation, when completed.
+    pub investigated_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, person_id, org_code, status, onset_date, history, clinical, rule_set_id, diagnosed_at";
+const COLUMNS: &str = "id, person_id, org_code, status, onset_date, history, clinical, rule_set_id, diagnosed_at, reported_at, investigated_at";
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Transition {
@@ -113,6 +117,46 @@ pub async fn transitions(db: &Db, case_id: i64) -> sqlx::Result<Vec<Transition>>
     on_db!(db, pool => sqlx::query_as::<DB, Transition>(
         "select from_status, to_status, at, actor, reason, rule_set_id from case_transitions where case_id = $1 order by id")
         .bind(case_id).fetch_all(pool).await)
+}
+
+/// A step of the case's clocks that is done once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Milestone {
+    /// The online direct report (网络直报).
+    Reported,
+    /// The epidemiological investigation.
+    Investigated,
+}
+
+/// Records when a milestone of a case in scope was reached (not before the diagnosis, once).
+pub async fn record_milestone(db: &Db, actor: &Actor, scope: &Scope, case_id: i64, milestone: Milestone, at: i64) -> AppResult<Case> {
+    let case = get(db, scope, case_id).await?.ok_or(AppError::NotFound)?;
+    // Times are typed to the minute: the minute of the diagnosis itself counts.
+    if at < case.diagnosed_at - case.diagnosed_at.rem_euclid(60_000_000) {
+        return Err(AppError::invalid("at", "before_diagnosis", "时间不能早于诊断(登记疑似)时间"));
+    }
+    if at > now_micros() {
+        return Err(AppError::invalid("at", "in_future", "时间不能晚于现在"));
+    }
+    let (sql, action) = match milestone {
+        Milestone::Reported => ("update cases set reported_at = $1, updated_at = $2 where id = $3 and reported_at is null", "case.reported"),
+        Milestone::Investigated => ("update cases set investigated_at = $1, updated_at = $2 where id = $3 and investigated_at is null", "case.investigated"),
+    };
+    let changed = on_db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let changed = sqlx::query::<DB>(sql).bind(at).bind(now_micros()).bind(case.id).execute(&mut *tx).await?.rows_affected() == 1;
+        if changed {
+            crate::audit_insert!(&mut *tx, actor, AuditEvent {
+                action, record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(), detail: None,
+            })?;
+            tx.commit().await?;
+        }
+        Ok::<bool, sqlx::Error>(changed)
+    }.await)?;
+    if !changed {
+        return Err(AppError::Conflict { message: "该时间已登记过".into(), existing_id: None });
+    }
+    get(db, scope, case.id).await?.ok_or(AppError::NotFound)
 }
 
 /// A sample taken from a case; times in epoch µs.

@@ -1,0 +1,52 @@
+//! The clocks a case keeps (RULES §1.8): the online direct report within `report_hours` of diagnosis,
+//! the epidemiological investigation within `investigation_hours`, and each sample's result within
+//! `lab_hours` of the laboratory receiving it. Computed from the record, never stored, so a clock
+//! cannot drift from what happened.
+
+use super::rules::CaseRuleSet;
+use super::store::{Case, SampleLine};
+use crate::labels::labelled_enum;
+use serde::Serialize;
+
+labelled_enum! {
+    ClockKind {
+        Report = "report", "网络直报";
+        Investigation = "investigation", "流行病学调查";
+        LabResult = "lab_result", "实验室检测结果";
+    }
+}
+
+const HOUR: i64 = 3_600_000_000;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Clock {
+    /// `report`, `investigation` or `lab_result`.
+    pub kind: String,
+    pub label: String,
+    /// For a lab result, the sample it waits on.
+    pub sample_id: Option<i64>,
+    pub due_at: i64,
+    pub done_at: Option<i64>,
+    /// Done late, or still open past its due time.
+    pub overdue: bool,
+}
+
+fn clock(kind: ClockKind, sample_id: Option<i64>, due_at: i64, done_at: Option<i64>, now: i64) -> Clock {
+    let overdue = done_at.map_or(now > due_at, |done| done > due_at);
+    Clock { kind: kind.as_str().into(), label: kind.zh().into(), sample_id, due_at, done_at, overdue }
+}
+
+/// Every clock of a case at `now` (epoch µs).
+pub fn of_case(case: &Case, rules: &CaseRuleSet, samples: &[SampleLine], now: i64) -> Vec<Clock> {
+    let mut clocks = vec![
+        clock(ClockKind::Report, None, case.diagnosed_at + rules.report_hours * HOUR, case.reported_at, now),
+        clock(ClockKind::Investigation, None, case.diagnosed_at + rules.investigation_hours * HOUR, case.investigated_at, now),
+    ];
+    for s in samples {
+        if let Some(received) = s.received_at {
+            let first_result = s.results.iter().map(|r| r.resulted_at).min();
+            clocks.push(clock(ClockKind::LabResult, Some(s.id), received + rules.lab_hours * HOUR, first_result, now));
+        }
+    }
+    clocks
+}
