@@ -64,7 +64,16 @@ async fn triage_to_suspected_to_two_negatives_to_excluded() {
         assert_eq!(status, StatusCode::OK, "{r}");
         assert!(r["reported_at"].is_i64() && !r["clocks"][0]["overdue"].as_bool().unwrap(), "reported at once: {}", r["clocks"][0]);
 
+        let (status, list) = app.json("GET", "/api/v1/cases", Some(&doctor), None).await;
+        assert_eq!(status, StatusCode::OK);
+        let list = list.as_array().unwrap();
+        assert_eq!((list.len(), list[0]["name"].as_str(), list[0]["status"].as_str()), (1, Some("周*"), Some("excluded")), "masked on the list: {list:?}");
+        assert_eq!((list[0]["overdue"].as_bool(), list[0]["clocks"][0]["done_at"].is_i64()), (Some(false), true));
+        assert!(app.json("GET", "/api/v1/cases?status=suspected", Some(&doctor), None).await.1.as_array().unwrap().is_empty());
+        assert_eq!(app.json("GET", "/api/v1/cases?status=cured", Some(&doctor), None).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+
         let other = app.token("hospital_staff_hn").await;
+        assert!(app.json("GET", "/api/v1/cases", Some(&other), None).await.1.as_array().unwrap().is_empty(), "another county lists none of them");
         assert_eq!(app.json("GET", &format!("/api/v1/cases/{id}"), Some(&other), None).await.0, StatusCode::NOT_FOUND, "another county's case does not exist for it");
         let (status, e) = app.json("POST", &format!("/api/v1/cases/{id}/samples"), Some(&doctor), Some(json!({"kind": "throat_swab", "taken_at": "明天"}))).await;
         assert_eq!((status, e["error"]["fields"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("taken_at")));

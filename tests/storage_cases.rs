@@ -128,6 +128,9 @@ async fn clocks_run_from_diagnosis_and_receipt_and_stop_when_done() {
         assert_eq!(overdue(&clocks::of_case(&case, &rules, &samples, at(3))), ["report"], "the 2-hour report clock ran out");
         assert_eq!(overdue(&clocks::of_case(&case, &rules, &samples, at(25))), ["report", "investigation", "lab_result"]);
 
+        let listed = store::list(&db, &county, Some(CaseStatus::Suspected), None, 10).await.unwrap();
+        assert_eq!((listed.len(), listed[0].waiting_since, listed[0].name.as_str()), (1, Some(received), "孙*"));
+        assert_eq!(overdue(&clocks::of_line(&listed[0], &rules, at(13))), ["report", "lab_result"], "the list shows the waiting sample's clock too");
         let reported = store::record_milestone(&db, &actor(), &county, case.id, store::Milestone::Reported, at(0) + 90 * 60_000_000).await;
         assert!(reported.is_err(), "a time in the future is refused");
         let reported = store::record_milestone(&db, &actor(), &county, case.id, store::Milestone::Reported, case.diagnosed_at).await.unwrap();

@@ -2,7 +2,7 @@
 
 use super::clocks::{self, Clock};
 use super::rules;
-use super::store::{self, Case, Milestone, NewSample, SampleLine, Transition, Triage};
+use super::store::{self, Case, CaseLine, Milestone, NewSample, SampleLine, Transition, Triage};
 use super::{CaseStatus, LabOutcome, LabTest, SampleKind};
 use crate::auth::{Caller, Permission};
 use crate::clock;
@@ -11,7 +11,7 @@ use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, ErrorBody, FieldError};
 use crate::web::json::ApiJson;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use fangkong_rules::case_definition::{ClinicalItem, EpiItem};
 use serde::{Deserialize, Serialize};
@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(assess))
-        .routes(routes!(open_case))
+        .routes(routes!(list_cases, open_case))
         .routes(routes!(get_case))
         .routes(routes!(add_sample))
         .routes(routes!(add_result))
@@ -128,6 +128,45 @@ async fn open_case(State(state): State<AppState>, caller: Caller, ApiJson(input)
     let triage = Triage { person_id: input.person_id, onset_date, history, clinical };
     let case = store::open_suspected(&state.db, &caller.actor(), &caller.scope, &triage, clock::today()).await?;
     Ok((StatusCode::CREATED, Json(detail(&state, case).await?)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ListParams {
+    /// `suspected`, `confirmed`, `asymptomatic` or `excluded`; all when absent.
+    pub status: Option<String>,
+    /// Cases with ids below this one (paging).
+    pub before: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CaseItem {
+    #[serde(flatten)]
+    pub line: CaseLine,
+    pub clocks: Vec<Clock>,
+    /// Some clock is overdue.
+    pub overdue: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(ListParams),
+    description = "Cases in scope, newest first, each with its clocks.",
+    responses((status = 200, body = Vec<CaseItem>), (status = 422, body = ErrorBody)))]
+async fn list_cases(State(state): State<AppState>, caller: Caller, Query(p): Query<ListParams>) -> AppResult<Json<Vec<CaseItem>>> {
+    caller.require(Permission::ManageCases)?;
+    let status = match p.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(CaseStatus::parse(s).ok_or_else(|| AppError::invalid("status", "status_unknown", "未知的病例状态"))?),
+    };
+    let lines = store::list(&state.db, &caller.scope, status, p.before, crate::people::api::clamp_page(p.limit)).await?;
+    let editions = rules::all(&state.db).await?;
+    let now = crate::db::now_micros();
+    let mut items = Vec::with_capacity(lines.len());
+    for line in lines {
+        let rules = editions.iter().find(|r| r.id == line.case.rule_set_id).ok_or_else(|| AppError::Internal(anyhow::anyhow!("edition {} missing", line.case.rule_set_id)))?;
+        let clocks = clocks::of_line(&line, rules, now);
+        items.push(CaseItem { overdue: clocks.iter().any(|c| c.overdue), clocks, line });
+    }
+    Ok(Json(items))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)),

@@ -4,7 +4,7 @@
 //! cannot drift from what happened.
 
 use super::rules::CaseRuleSet;
-use super::store::{Case, SampleLine};
+use super::store::{Case, CaseLine, SampleLine};
 use crate::labels::labelled_enum;
 use serde::Serialize;
 
@@ -47,6 +47,16 @@ pub fn of_case(case: &Case, rules: &CaseRuleSet, samples: &[SampleLine], now: i6
             let first_result = s.results.iter().map(|r| r.resulted_at).min();
             clocks.push(clock(ClockKind::LabResult, Some(s.id), received + rules.lab_hours * HOUR, first_result, now));
         }
+    }
+    clocks
+}
+
+/// The clocks of a case on a list: report, investigation, and the oldest sample still waiting for
+/// its result.
+pub fn of_line(line: &CaseLine, rules: &CaseRuleSet, now: i64) -> Vec<Clock> {
+    let mut clocks = of_case(&line.case, rules, &[], now);
+    if let Some(received) = line.waiting_since {
+        clocks.push(clock(ClockKind::LabResult, None, received + rules.lab_hours * HOUR, None, now));
     }
     clocks
 }

@@ -30,6 +30,12 @@ impl CaseRuleSet {
 
 const COLUMNS: &str = "id, name, clinical_with_history, clinical_without_history, exclusion_min_hours, exclusion_antibody_days, report_hours, lab_hours, investigation_hours";
 
+/// Every edition, for lists of cases opened under different ones.
+pub async fn all(db: &Db) -> sqlx::Result<Vec<CaseRuleSet>> {
+    let sql = format!("select {COLUMNS} from case_rule_sets order by id");
+    on_db!(db, pool => sqlx::query_as::<DB, CaseRuleSet>(sqlx::AssertSqlSafe(&*sql)).fetch_all(pool).await)
+}
+
 /// The edition a case was opened under.
 pub async fn by_id(db: &Db, id: i64) -> sqlx::Result<CaseRuleSet> {
     let sql = format!("select {COLUMNS} from case_rule_sets where id = $1");

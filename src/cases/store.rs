@@ -321,3 +321,35 @@ pub async fn decide_suspected(db: &Db, actor: &Actor, scope: &Scope, case_id: i6
     }
     get(db, scope, case.id).await?.ok_or(AppError::NotFound)
 }
+
+/// A case on a list: the person's masked name, and since when its oldest received sample has waited
+/// for a result.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct CaseLine {
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub case: Case,
+    /// Masked.
+    pub name: String,
+    pub waiting_since: Option<i64>,
+}
+
+/// Cases in scope, newest first, optionally of one status; `before` pages by id.
+pub async fn list(db: &Db, scope: &Scope, status: Option<CaseStatus>, before: Option<i64>, limit: i64) -> sqlx::Result<Vec<CaseLine>> {
+    let (low, high) = scope.bounds();
+    let columns = COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ");
+    // The page is chosen on the index, then joined to persons and samples.
+    let sql = format!(
+        "select {columns}, p.name, \
+           (select min(s.received_at) from samples s where s.case_id = c.id and s.received_at is not null \
+              and not exists (select 1 from lab_results r where r.sample_id = s.id)) as waiting_since \
+         from cases c join persons p on p.id = c.person_id \
+         where c.id in (select id from cases where org_code >= $1 and org_code < $2 and ($3 is null or status = $3) and id < $4 order by id desc limit $5) \
+         order by c.id desc");
+    let rows: Vec<CaseLine> = on_db!(db, pool => sqlx::query_as::<DB, CaseLine>(sqlx::AssertSqlSafe(&*sql))
+        .bind(low).bind(high).bind(status.map(CaseStatus::as_str)).bind(before.unwrap_or(i64::MAX)).bind(limit).fetch_all(pool).await)?;
+    Ok(rows.into_iter().map(|mut line| {
+        line.name = fangkong_rules::mask::mask_name(&line.name);
+        line
+    }).collect())
+}
