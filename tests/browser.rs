@@ -1,5 +1,7 @@
-//! The main person flows in a real headless Chromium: sign in, register a person (after fixing a
-//! field error), find them by ID number, open the detail page; another county sees "not found".
+//! The main flows in a real headless Chromium: sign in, register a person (after fixing a field
+//! error), find them by ID number, open the detail page; another county sees "not found"; a resident's
+//! fever reaches the grid worker and, unhandled, the township; triage → suspected → two negatives →
+//! excluded.
 //! A screenshot is kept in `test-artifacts/` when a flow fails.
 
 mod common;
@@ -154,6 +156,67 @@ async fn a_fever_reported_by_the_resident_lands_on_the_grid_workers_today_page()
         browser.goto(&format!("{base}/today")).await?;
         let escalated = browser.text("#alerts").await?;
         check(escalated.contains("发热") && escalated.contains("已超时"), &format!("escalated to the township: {escalated:?}"))?;
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn triage_makes_a_suspected_case_that_two_negatives_a_day_apart_exclude() {
+    let (base, db) = start_app_with_db().await;
+    let input = fangkong::people::PersonInput { name: "吴发热".into(), id_number: "43048119900101123X".into(), org_code: LEIYANG_GRID.into(), ..Default::default() };
+    let valid = input.validate(fangkong::clock::today()).unwrap();
+    let person = fangkong::people::store::create(&db, &actor(), &fangkong_rules::Scope::everything(), &valid).await.unwrap().id;
+    let browser = Browser::start().await;
+    run("triage-exclude", &browser, async {
+        sign_in(&browser, &base, "hospital_staff").await?;
+        browser.goto(&format!("{base}/cases/new?person_id={person}")).await?;
+        browser.fill("input[name=onset_date]", "2020-02-02").await?;
+        browser.click("input[name=history][value=affected_area_travel]").await?;
+        browser.click("input[name=clinical][value=fever_or_respiratory]").await?;
+        browser.click("#triage-form button.primary").await?;
+        let refusal = browser.text("#triage-error").await?;
+        check(refusal.contains("不符合疑似病例定义"), &format!("one clinical item is not enough: {refusal:?}"))?;
+        browser.click("input[name=clinical][value=low_cell_counts]").await?;
+        browser.click("#triage-form button.primary").await?;
+        check(browser.text("#case-status").await? == "疑似病例", "a suspected case")?;
+
+        let add_sample = async |taken: &str| -> Step<()> {
+            browser.fill("#sample-form input[name=taken_at]", taken).await?;
+            browser.fill("#sample-form input[name=received_at]", taken).await?;
+            browser.click("#sample-form button").await?;
+            browser.wait_for_url("/cases/").await?;
+            browser.find(&format!("#samples li[data-sample] [data-taken='{taken}']")).await.map(|_| ())
+        };
+        // The `nth`-th result of the sample: the page has come back with it.
+        let add_negative = async |sample: &str, nth: usize, test: &str, at: &str| -> Step<()> {
+            browser.set_value("#result-form select[name=sample_id]", sample).await?;
+            browser.set_value("#result-form select[name=test]", test).await?;
+            browser.set_value("#result-form select[name=result]", "negative").await?;
+            browser.fill("#result-form input[name=resulted_at]", at).await?;
+            browser.click("#result-form button").await?;
+            browser.find(&format!("#samples li[data-sample='{sample}'] li.result:nth-child({nth})")).await.map(|_| ())
+        };
+        add_sample("2020-02-10 09:00").await?;
+        let first = browser.attribute("#samples li[data-sample]", "data-sample").await?;
+        add_negative(&first, 1, "nucleic_acid", "2020-02-10 15:00").await?;
+        check(browser.text("#samples").await?.contains("阴性"), "the result is on the page")?;
+        browser.click("#decision button[value=excluded]").await?;
+        let refusal = browser.text("#case-error").await?;
+        check(refusal.contains("只有一次核酸阴性结果"), &format!("one negative cannot exclude: {refusal:?}"))?;
+        check(browser.text("#case-status").await? == "疑似病例", "still suspected")?;
+
+        add_sample("2020-02-11 09:30").await?;
+        let second = browser.attribute("#samples > ul > li:nth-child(2)", "data-sample").await?;
+        for (nth, test) in ["nucleic_acid", "igm", "igg"].into_iter().enumerate() {
+            add_negative(&second, nth + 1, test, "2020-02-11 16:00").await?;
+        }
+        browser.click("#decision button[value=excluded]").await?;
+        check(browser.text("#case-status").await? == "已排除", "excluded after two negatives a day apart (and negative antibodies, 7th edition)")?;
+        check(browser.text("#timeline").await?.contains("连续两次核酸阴性"), "the timeline says why")?;
+        browser.screenshot("case-excluded").await?;
+        browser.goto(&format!("{base}/cases")).await?;
+        check(browser.text("#cases").await?.contains("已排除"), "on the case list")?;
         Ok(())
     })
     .await;

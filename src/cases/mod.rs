@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod clocks;
+pub mod pages;
 pub mod rules;
 pub mod store;
 

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::org::pages::router())
         .merge(crate::audit::pages::router())
         .merge(crate::observation::pages::router())
+        .merge(crate::cases::pages::router())
         .merge(crate::ledger_io::api::page_router())
         .layer(axum::middleware::from_fn(html_errors))
 }
@@ -55,6 +56,9 @@ impl Chrome {
             nav.push(("/today", lang.pick("今日", "Today")));
             nav.push(("/ledger", lang.pick("台账", "Ledger")));
             nav.push(("/persons", lang.pick("人员", "Persons")));
+        }
+        if caller.may(Permission::ManageCases) {
+            nav.push(("/cases", lang.pick("病例", "Cases")));
         }
         nav.push(("/orgs", lang.pick("辖区", "Area")));
         if caller.may(Permission::ManageUsers) {

@@ -1,0 +1,236 @@
+//! Case pages: the list with clocks (`/cases`), the triage form (`/cases/new`), and the case page
+//! (`/cases/{id}`) with its timeline, clocks, samples and results, and the confirm / exclude decision.
+
+use super::clocks::{self, Clock};
+use super::rules;
+use super::store::{self, Case, NewSample, SampleLine, Transition, Triage};
+use super::{CaseStatus, LabOutcome, LabTest, SampleKind};
+use crate::auth::{Caller, Permission};
+use crate::clock;
+use crate::web::AppState;
+use crate::web::error::{AppError, AppResult, FieldError};
+use crate::web::forms::{CsrfForm, field_message};
+use crate::web::i18n::Lang;
+use crate::web::pages::{Chrome, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use fangkong_rules::case_definition::{ClinicalItem, EpiItem};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/cases", get(list_page).post(open_case))
+        .route("/cases/new", get(triage_page))
+        .route("/cases/{id}", get(case_page))
+        .route("/cases/{id}/samples", post(add_sample))
+        .route("/cases/{id}/results", post(add_result))
+        .route("/cases/{id}/decision", post(decide))
+}
+
+/// A form posted as `(name, value)` pairs; check boxes repeat their name.
+type Fields = Vec<(String, String)>;
+
+fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("")
+}
+
+#[derive(Template)]
+#[template(path = "cases/list.html")]
+struct ListPage {
+    chrome: Chrome,
+    items: Vec<(store::CaseLine, Vec<Clock>)>,
+}
+
+impl ListPage {
+    fn status_label(&self, status: &str) -> &'static str {
+        CaseStatus::parse(status).map(CaseStatus::zh).unwrap_or("")
+    }
+}
+
+async fn list_page(State(state): State<AppState>, caller: Caller, lang: Lang) -> AppResult<Response> {
+    caller.require(Permission::ManageCases)?;
+    let editions = rules::all(&state.db).await?;
+    let now = crate::db::now_micros();
+    let items = store::list(&state.db, &caller.scope, None, None, 100).await?.into_iter().map(|line| {
+        let clocks = editions.iter().find(|r| r.id == line.case.rule_set_id).map(|r| clocks::of_line(&line, r, now)).unwrap_or_default();
+        (line, clocks)
+    }).collect();
+    let chrome = Chrome::for_caller(&state, &caller, lang, lang.pick("病例", "Cases")).await?;
+    Ok(render(StatusCode::OK, &ListPage { chrome, items }))
+}
+
+#[derive(Template)]
+#[template(path = "cases/triage.html")]
+struct TriagePage {
+    chrome: Chrome,
+    person_id: String,
+    onset_date: String,
+    history: Vec<(&'static str, &'static str, bool)>,
+    clinical: Vec<(&'static str, &'static str, bool)>,
+    errors: Vec<FieldError>,
+}
+
+impl TriagePage {
+    fn error(&self, field: &str) -> Option<&str> {
+        field_message(&self.errors, field)
+    }
+    async fn show(state: &AppState, caller: &Caller, lang: Lang, fields: &Fields, errors: Vec<FieldError>) -> AppResult<Response> {
+        let checked = |name: &str, code: &str| fields.iter().any(|(k, v)| k == name && v == code);
+        let page = TriagePage {
+            chrome: Chrome::for_caller(state, caller, lang, lang.pick("预检分诊", "Triage")).await?,
+            person_id: field(fields, "person_id").to_string(),
+            onset_date: field(fields, "onset_date").to_string(),
+            history: EpiItem::ALL.iter().map(|i| (i.as_str(), i.zh(), checked("history", i.as_str()))).collect(),
+            clinical: ClinicalItem::ALL.iter().map(|i| (i.as_str(), i.zh(), checked("clinical", i.as_str()))).collect(),
+            errors: errors.clone(),
+        };
+        Ok(render(if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }, &page))
+    }
+}
+
+#[derive(Deserialize)]
+struct TriageQuery {
+    person_id: Option<i64>,
+}
+
+async fn triage_page(State(state): State<AppState>, caller: Caller, lang: Lang, Query(q): Query<TriageQuery>) -> AppResult<Response> {
+    caller.require(Permission::ManageCases)?;
+    let fields = q.person_id.map(|id| vec![("person_id".to_string(), id.to_string())]).unwrap_or_default();
+    TriagePage::show(&state, &caller, lang, &fields, Vec::new()).await
+}
+
+async fn open_case(State(state): State<AppState>, lang: Lang, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
+    caller.require(Permission::ManageCases)?;
+    let opened = async {
+        let person_id = field(&form, "person_id").parse::<i64>().map_err(|_| AppError::invalid("person_id", "person_unknown", "请填写人员编号"))?;
+        let onset_date = match field(&form, "onset_date") {
+            "" => None,
+            s => Some(crate::people::input::parse_date(s).ok_or_else(|| AppError::invalid("onset_date", "date_invalid", "发病日期格式应为 YYYY-MM-DD"))?),
+        };
+        let picked = |name: &str| form.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect::<Vec<_>>();
+        let history = picked("history").into_iter().filter_map(EpiItem::parse).collect();
+        let clinical = picked("clinical").into_iter().filter_map(ClinicalItem::parse).collect();
+        store::open_suspected(&state.db, &caller.actor(), &caller.scope, &Triage { person_id, onset_date, history, clinical }, clock::today()).await
+    }
+    .await;
+    match opened {
+        Ok(case) => Ok(Redirect::to(&format!("/cases/{}", case.id)).into_response()),
+        Err(AppError::Invalid(errors)) => TriagePage::show(&state, &caller, lang, &form, errors).await,
+        Err(AppError::Conflict { message, .. }) => TriagePage::show(&state, &caller, lang, &form, vec![FieldError::new("person_id", "case_open", message)]).await,
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases/case.html")]
+struct CasePage {
+    chrome: Chrome,
+    case: Case,
+    name: String,
+    edition: String,
+    transitions: Vec<Transition>,
+    clocks: Vec<Clock>,
+    samples: Vec<SampleLine>,
+    sample_kinds: Vec<(&'static str, &'static str)>,
+    tests: Vec<(&'static str, &'static str)>,
+    outcomes: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+}
+
+impl CasePage {
+    fn status_label(&self, status: &str) -> &'static str {
+        CaseStatus::parse(status).map(CaseStatus::zh).unwrap_or("")
+    }
+    fn time(&self, micros: &i64) -> String {
+        clock::format_micros(*micros)
+    }
+    fn label(&self, code: &str) -> &'static str {
+        SampleKind::parse(code).map(SampleKind::zh).or_else(|| LabTest::parse(code).map(LabTest::zh)).or_else(|| LabOutcome::parse(code).map(LabOutcome::zh)).unwrap_or("")
+    }
+    fn is_suspected(&self) -> bool {
+        self.case.status == CaseStatus::Suspected.as_str()
+    }
+}
+
+async fn show_case(state: &AppState, caller: &Caller, lang: Lang, id: i64, error: Option<String>) -> AppResult<Response> {
+    caller.require(Permission::ManageCases)?;
+    let case = store::get(&state.db, &caller.scope, id).await?.ok_or(AppError::NotFound)?;
+    let person = crate::people::store::get(&state.db, &caller.scope, case.person_id).await?.ok_or(AppError::NotFound)?;
+    let rules = rules::by_id(&state.db, case.rule_set_id).await?;
+    let samples = store::samples(&state.db, case.id).await?;
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = CasePage {
+        chrome: Chrome::for_caller(state, caller, lang, lang.pick("病例", "Case")).await?,
+        name: fangkong_rules::mask::mask_name(&person.name),
+        edition: rules.name.clone(),
+        transitions: store::transitions(&state.db, case.id).await?,
+        clocks: clocks::of_case(&case, &rules, &samples, crate::db::now_micros()),
+        samples,
+        case,
+        sample_kinds: SampleKind::options(),
+        tests: LabTest::options(),
+        outcomes: LabOutcome::options(),
+        error,
+    };
+    Ok(render(status, &page))
+}
+
+async fn case_page(State(state): State<AppState>, caller: Caller, lang: Lang, Path(id): Path<i64>) -> AppResult<Response> {
+    show_case(&state, &caller, lang, id, None).await
+}
+
+/// After a form on the case page: back to it, or the page again with what went wrong.
+async fn after(state: &AppState, caller: &Caller, lang: Lang, id: i64, outcome: AppResult<()>) -> AppResult<Response> {
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(AppError::Invalid(errors)) => show_case(state, caller, lang, id, Some(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(";"))).await,
+        Err(AppError::Conflict { message, .. }) => show_case(state, caller, lang, id, Some(message)).await,
+        Err(e) => Err(e),
+    }
+}
+
+fn local_time(fields: &Fields, name: &str) -> AppResult<Option<i64>> {
+    match field(fields, name) {
+        "" => Ok(None),
+        s => clock::parse_local(s).map(Some).ok_or_else(|| AppError::invalid(name, "time_invalid", "时间格式应为 YYYY-MM-DD HH:MM")),
+    }
+}
+
+async fn add_sample(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
+    caller.require(Permission::ManageCases)?;
+    let outcome = async {
+        let kind = SampleKind::parse(field(&form, "kind")).ok_or_else(|| AppError::invalid("kind", "kind_unknown", "请选择标本类型"))?;
+        let taken_at = local_time(&form, "taken_at")?.ok_or_else(|| AppError::invalid("taken_at", "required", "请填写采样时间"))?;
+        let lab = Some(field(&form, "lab")).filter(|l| !l.is_empty());
+        let sample = NewSample { case_id: id, kind, taken_at, received_at: local_time(&form, "received_at")?, lab };
+        store::add_sample(&state.db, &caller.actor(), &caller.scope, &sample).await.map(|_| ())
+    }
+    .await;
+    after(&state, &caller, lang, id, outcome).await
+}
+
+async fn add_result(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
+    caller.require(Permission::ManageCases)?;
+    let outcome = async {
+        let sample_id = field(&form, "sample_id").parse::<i64>().map_err(|_| AppError::invalid("sample_id", "sample_unknown", "请选择标本"))?;
+        let test = LabTest::parse(field(&form, "test")).ok_or_else(|| AppError::invalid("test", "test_unknown", "请选择检测项目"))?;
+        let result = LabOutcome::parse(field(&form, "result")).ok_or_else(|| AppError::invalid("result", "result_unknown", "请选择检测结果"))?;
+        let at = local_time(&form, "resulted_at")?.ok_or_else(|| AppError::invalid("resulted_at", "required", "请填写出结果时间"))?;
+        store::add_result(&state.db, &caller.actor(), &caller.scope, sample_id, test, result, at).await.map(|_| ())
+    }
+    .await;
+    after(&state, &caller, lang, id, outcome).await
+}
+
+async fn decide(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
+    caller.require(Permission::ManageCases)?;
+    let outcome = match CaseStatus::parse(field(&form, "to")) {
+        Some(to @ (CaseStatus::Confirmed | CaseStatus::Excluded)) => store::decide_suspected(&state.db, &caller.actor(), &caller.scope, id, to, clock::today()).await.map(|_| ()),
+        _ => Err(AppError::invalid("to", "decision_unknown", "疑似病例只能确诊或排除")),
+    };
+    after(&state, &caller, lang, id, outcome).await
+}
