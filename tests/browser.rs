@@ -170,7 +170,9 @@ async fn triage_makes_a_suspected_case_that_two_negatives_a_day_apart_exclude() 
     let browser = Browser::start().await;
     run("triage-exclude", &browser, async {
         sign_in(&browser, &base, "hospital_staff").await?;
-        browser.goto(&format!("{base}/cases/new?person_id={person}")).await?;
+        browser.goto(&format!("{base}/persons/{person}")).await?;
+        browser.click("#triage-link").await?;
+        check(browser.value("input[name=person_id]").await? == person.to_string(), "the person comes with the link")?;
         browser.fill("input[name=onset_date]", "2020-02-02").await?;
         browser.click("input[name=history][value=affected_area_travel]").await?;
         browser.click("input[name=clinical][value=fever_or_respiratory]").await?;

@@ -262,6 +262,8 @@ struct DetailPage {
     household: Option<String>,
     created_at: String,
     can_write: bool,
+    /// Fever clinics and command centres may triage the person from here.
+    can_triage: bool,
 }
 
 async fn detail_page(State(state): State<AppState>, caller: Caller, lang: Lang, Path(id): Path<i64>) -> AppResult<Response> {
@@ -283,6 +285,7 @@ async fn detail_page(State(state): State<AppState>, caller: Caller, lang: Lang, 
         chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("人员详情", "Person")).await?,
         created_at: clock::format_micros(p.created_at),
         can_write: caller.may(Permission::WritePersons),
+        can_triage: caller.may(Permission::ManageCases),
         p,
         warnings,
         unit_path,
