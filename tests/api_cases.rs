@@ -72,6 +72,9 @@ async fn triage_to_suspected_to_two_negatives_to_excluded() {
         assert!(app.json("GET", "/api/v1/cases?status=suspected", Some(&doctor), None).await.1.as_array().unwrap().is_empty());
         assert_eq!(app.json("GET", "/api/v1/cases?status=cured", Some(&doctor), None).await.0, StatusCode::UNPROCESSABLE_ENTITY);
 
+        let (status, e) = app.json("POST", &format!("/api/v1/cases/{id}/severity"), Some(&doctor), Some(json!({"severity": "mild", "at": now}))).await;
+        assert_eq!((status, e["error"]["fields"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("not_confirmed")), "an excluded case has no classification");
+
         let other = app.token("hospital_staff_hn").await;
         assert!(app.json("GET", "/api/v1/cases", Some(&other), None).await.1.as_array().unwrap().is_empty(), "another county lists none of them");
         assert_eq!(app.json("GET", &format!("/api/v1/cases/{id}"), Some(&other), None).await.0, StatusCode::NOT_FOUND, "another county's case does not exist for it");

@@ -226,3 +226,34 @@ async fn a_ledger_uploaded_on_the_page_imports_in_the_background_with_its_report
         assert!(String::from_utf8(body).unwrap().contains("导入因服务重启而中断,数据库未作任何改动"));
     }
 }
+
+#[tokio::test]
+async fn a_confirmed_case_page_records_its_clinical_classification() {
+    use fangkong::cases::store::{self, NewSample, Triage};
+    use fangkong::cases::{CaseStatus, LabOutcome, LabTest, SampleKind};
+    use fangkong_rules::case_definition::{ClinicalItem, EpiItem};
+    let db = backends().await.remove(0);
+    let app = seeded_app(db.clone()).await;
+    let county = fangkong_rules::Scope::of(&code("430481"));
+    let input = fangkong::people::PersonInput { name: "郑九".into(), id_number: "43048119900101123X".into(), org_code: LEIYANG_GRID.into(), ..Default::default() };
+    let person = fangkong::people::store::create(&db, &actor(), &county, &input.validate(fangkong::clock::today()).unwrap()).await.unwrap().id;
+    let triage = Triage { person_id: person, onset_date: None, history: vec![EpiItem::InfectedContact], clinical: vec![ClinicalItem::FeverOrRespiratory, ClinicalItem::ImagingFeatures] };
+    let case = store::open_suspected(&db, &actor(), &county, &triage, fangkong::clock::today()).await.unwrap();
+    let at = fangkong::db::now_micros();
+    let sample = store::add_sample(&db, &actor(), &county, &NewSample { case_id: case.id, kind: SampleKind::ThroatSwab, taken_at: at, received_at: None, lab: None }).await.unwrap();
+    store::add_result(&db, &actor(), &county, sample, LabTest::NucleicAcid, LabOutcome::Positive, at).await.unwrap();
+    store::decide_suspected(&db, &actor(), &county, case.id, CaseStatus::Confirmed, fangkong::clock::today()).await.unwrap();
+
+    let (session, csrf, _) = sign_in(&app, "hospital_staff", false).await;
+    let page = format!("/cases/{}", case.id);
+    let (status, _, body) = app.send(get(&page, &session)).await;
+    let html = String::from_utf8(body).unwrap();
+    assert!(status == StatusCode::OK && html.contains("确诊病例") && html.contains("action=\"/cases/") && html.contains("/severity\""), "{html}");
+    let (status, headers, _) = app.send(form(&format!("{page}/severity"), &session, &format!("_csrf={csrf}&severity=severe&at="))).await;
+    assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, page.as_str()));
+    let (_, _, body) = app.send(get(&page, &session)).await;
+    assert!(String::from_utf8(body).unwrap().contains("<strong>重型</strong>"), "the classification is on the page");
+    let (status, _, body) = app.send(form(&format!("{page}/severity"), &session, &format!("_csrf={csrf}&severity=worse"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(String::from_utf8(body).unwrap().contains("请选择临床分型"));
+}

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use fangkong::cases::store::{self, NewSample, Triage};
-use fangkong::cases::{CaseStatus, LabOutcome, LabTest, SampleKind};
+use fangkong::cases::{CaseStatus, LabOutcome, LabTest, SampleKind, Severity};
 use fangkong::db::Db;
 use fangkong::people::PersonInput;
 use fangkong::web::error::AppError;
@@ -95,6 +95,13 @@ async fn a_positive_confirms_and_the_seventh_edition_wants_antibodies_to_exclude
         store::add_result(&db, &actor(), &county, s, LabTest::NucleicAcid, LabOutcome::Positive, at + 6 * HOUR).await.unwrap();
         let confirmed = store::decide_suspected(&db, &actor(), &county, case.id, CaseStatus::Confirmed, TODAY).await.unwrap();
         assert_eq!(confirmed.status, "confirmed");
+        let now = fangkong::db::now_micros();
+        store::assess_severity(&db, &actor(), &county, case.id, Severity::Common, now).await.unwrap();
+        store::assess_severity(&db, &actor(), &county, case.id, Severity::Severe, now + 1).await.unwrap();
+        let history = store::severities(&db, case.id).await.unwrap();
+        assert_eq!(history.iter().map(|s| s.severity.as_str()).collect::<Vec<_>>(), ["common", "severe"], "the classification's history is kept");
+        let future = store::assess_severity(&db, &actor(), &county, case.id, Severity::Critical, now + 3_600_000_000).await;
+        assert!(matches!(future, Err(AppError::Invalid(ref f)) if f[0].code == "time_out_of_range"));
 
         let march = date!(2020 - 03 - 10);
         let other = person(&db, "430422198502150022").await;
@@ -104,6 +111,8 @@ async fn a_positive_confirms_and_the_seventh_edition_wants_antibodies_to_exclude
             let s = store::add_sample(&db, &actor(), &county, &NewSample { case_id: case.id, kind: SampleKind::ThroatSwab, taken_at: at, received_at: None, lab: None }).await.unwrap();
             store::add_result(&db, &actor(), &county, s, LabTest::NucleicAcid, LabOutcome::Negative, at + HOUR).await.unwrap();
         }
+        let suspected = store::assess_severity(&db, &actor(), &county, case.id, Severity::Mild, fangkong::db::now_micros()).await;
+        assert!(matches!(suspected, Err(AppError::Invalid(ref f)) if f[0].code == "not_confirmed"), "only a confirmed case is classified");
         let refused = store::decide_suspected(&db, &actor(), &county, case.id, CaseStatus::Excluded, march + time::Duration::days(2)).await;
         assert!(matches!(refused, Err(AppError::Invalid(ref f)) if f[0].message.contains("IgM 和 IgG")), "{refused:?}");
     }

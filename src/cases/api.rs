@@ -2,8 +2,8 @@
 
 use super::clocks::{self, Clock};
 use super::rules;
-use super::store::{self, Case, CaseLine, Milestone, NewSample, SampleLine, Transition, Triage};
-use super::{CaseStatus, LabOutcome, LabTest, SampleKind};
+use super::store::{self, Case, CaseLine, Milestone, NewSample, SampleLine, SeverityLine, Transition, Triage};
+use super::{CaseStatus, LabOutcome, LabTest, SampleKind, Severity};
 use crate::auth::{Caller, Permission};
 use crate::clock;
 use crate::screening::api::Created;
@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(decide))
         .routes(routes!(reported))
         .routes(routes!(investigated))
+        .routes(routes!(assess_severity))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -105,6 +106,8 @@ pub struct CaseDetail {
     pub samples: Vec<SampleLine>,
     /// Report, investigation and lab clocks, due and done, under the case's edition.
     pub clocks: Vec<Clock>,
+    /// Clinical classifications of a confirmed case, oldest first.
+    pub severities: Vec<SeverityLine>,
 }
 
 async fn detail(state: &AppState, case: Case) -> AppResult<CaseDetail> {
@@ -112,7 +115,8 @@ async fn detail(state: &AppState, case: Case) -> AppResult<CaseDetail> {
     let samples = store::samples(&state.db, case.id).await?;
     let rules = rules::by_id(&state.db, case.rule_set_id).await?;
     let clocks = clocks::of_case(&case, &rules, &samples, crate::db::now_micros());
-    Ok(CaseDetail { case, transitions, samples, clocks })
+    let severities = store::severities(&state.db, case.id).await?;
+    Ok(CaseDetail { case, transitions, samples, clocks, severities })
 }
 
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = OpenInput,
@@ -271,4 +275,24 @@ async fn reported(State(state): State<AppState>, caller: Caller, Path(id): Path<
     responses((status = 200, body = CaseDetail), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn investigated(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<WhenInput>) -> AppResult<Json<CaseDetail>> {
     milestone(&state, &caller, id, Milestone::Investigated, &input).await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityInput {
+    /// `mild`, `common`, `severe` or `critical`.
+    pub severity: String,
+    /// Beijing time, `YYYY-MM-DD HH:MM`.
+    pub at: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/severity", tag = "cases", params(("id" = i64, Path)), request_body = SeverityInput,
+    description = "Records a clinical classification of a confirmed case; the history is kept.",
+    responses((status = 200, body = CaseDetail), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn assess_severity(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<SeverityInput>) -> AppResult<Json<CaseDetail>> {
+    caller.require(Permission::ManageCases)?;
+    let severity = Severity::parse(&input.severity).ok_or_else(|| AppError::invalid("severity", "severity_unknown", "临床分型应为轻型、普通型、重型或危重型"))?;
+    store::assess_severity(&state.db, &caller.actor(), &caller.scope, id, severity, local_time("at", &input.at)?).await?;
+    let case = store::get(&state.db, &caller.scope, id).await?.ok_or(AppError::NotFound)?;
+    Ok(Json(detail(&state, case).await?))
 }

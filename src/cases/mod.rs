@@ -21,6 +21,16 @@ labelled_enum! {
 }
 
 labelled_enum! {
+    /// Clinical classification of a confirmed case.
+    Severity {
+        Mild = "mild", "轻型";
+        Common = "common", "普通型";
+        Severe = "severe", "重型";
+        Critical = "critical", "危重型";
+    }
+}
+
+labelled_enum! {
     SampleKind {
         ThroatSwab = "throat_swab", "咽拭子";
         NasalSwab = "nasal_swab", "鼻拭子";

@@ -3,8 +3,8 @@
 
 use super::clocks::{self, Clock};
 use super::rules;
-use super::store::{self, Case, NewSample, SampleLine, Transition, Triage};
-use super::{CaseStatus, LabOutcome, LabTest, SampleKind};
+use super::store::{self, Case, NewSample, SampleLine, SeverityLine, Transition, Triage};
+use super::{CaseStatus, LabOutcome, LabTest, SampleKind, Severity};
 use crate::auth::{Caller, Permission};
 use crate::clock;
 use crate::web::AppState;
@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/samples", post(add_sample))
         .route("/cases/{id}/results", post(add_result))
         .route("/cases/{id}/decision", post(decide))
+        .route("/cases/{id}/severity", post(assess_severity))
 }
 
 /// A form posted as `(name, value)` pairs; check boxes repeat their name.
@@ -138,6 +139,8 @@ struct CasePage {
     sample_kinds: Vec<(&'static str, &'static str)>,
     tests: Vec<(&'static str, &'static str)>,
     outcomes: Vec<(&'static str, &'static str)>,
+    severities: Vec<SeverityLine>,
+    severity_options: Vec<(&'static str, &'static str)>,
     error: Option<String>,
 }
 
@@ -149,10 +152,14 @@ impl CasePage {
         clock::format_micros(*micros)
     }
     fn label(&self, code: &str) -> &'static str {
-        SampleKind::parse(code).map(SampleKind::zh).or_else(|| LabTest::parse(code).map(LabTest::zh)).or_else(|| LabOutcome::parse(code).map(LabOutcome::zh)).unwrap_or("")
+        SampleKind::parse(code).map(SampleKind::zh).or_else(|| LabTest::parse(code).map(LabTest::zh)).or_else(|| LabOutcome::parse(code).map(LabOutcome::zh))
+            .or_else(|| Severity::parse(code).map(Severity::zh)).unwrap_or("")
     }
     fn is_suspected(&self) -> bool {
         self.case.status == CaseStatus::Suspected.as_str()
+    }
+    fn is_confirmed(&self) -> bool {
+        self.case.status == CaseStatus::Confirmed.as_str()
     }
 }
 
@@ -162,6 +169,7 @@ async fn show_case(state: &AppState, caller: &Caller, lang: Lang, id: i64, error
     let person = crate::people::store::get(&state.db, &caller.scope, case.person_id).await?.ok_or(AppError::NotFound)?;
     let rules = rules::by_id(&state.db, case.rule_set_id).await?;
     let samples = store::samples(&state.db, case.id).await?;
+    let case_id = case.id;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = CasePage {
         chrome: Chrome::for_caller(state, caller, lang, lang.pick("病例", "Case")).await?,
@@ -174,6 +182,8 @@ async fn show_case(state: &AppState, caller: &Caller, lang: Lang, id: i64, error
         sample_kinds: SampleKind::options(),
         tests: LabTest::options(),
         outcomes: LabOutcome::options(),
+        severities: store::severities(&state.db, case_id).await?,
+        severity_options: Severity::options(),
         error,
     };
     Ok(render(status, &page))
@@ -232,5 +242,16 @@ async fn decide(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, 
         Some(to @ (CaseStatus::Confirmed | CaseStatus::Excluded)) => store::decide_suspected(&state.db, &caller.actor(), &caller.scope, id, to, clock::today()).await.map(|_| ()),
         _ => Err(AppError::invalid("to", "decision_unknown", "疑似病例只能确诊或排除")),
     };
+    after(&state, &caller, lang, id, outcome).await
+}
+
+async fn assess_severity(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
+    caller.require(Permission::ManageCases)?;
+    let outcome = async {
+        let severity = Severity::parse(field(&form, "severity")).ok_or_else(|| AppError::invalid("severity", "severity_unknown", "请选择临床分型"))?;
+        let at = local_time(&form, "at")?.unwrap_or_else(crate::db::now_micros);
+        store::assess_severity(&state.db, &caller.actor(), &caller.scope, id, severity, at).await
+    }
+    .await;
     after(&state, &caller, lang, id, outcome).await
 }

@@ -3,7 +3,7 @@
 //! positive), and kept with who, when, why and that edition.
 
 use super::rules::{self, CaseRuleSet};
-use super::{CaseStatus, LabOutcome, LabTest, SampleKind};
+use super::{CaseStatus, LabOutcome, LabTest, SampleKind, Severity};
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, is_unique_violation, now_micros};
 use crate::on_db;
@@ -352,4 +352,41 @@ pub async fn list(db: &Db, scope: &Scope, status: Option<CaseStatus>, before: Op
         line.name = fangkong_rules::mask::mask_name(&line.name);
         line
     }).collect())
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct SeverityLine {
+    /// `mild`, `common`, `severe` or `critical`.
+    pub severity: String,
+    pub assessed_at: i64,
+    pub actor: String,
+}
+
+/// Records a clinical classification of a confirmed case in scope, as assessed at `at`.
+pub async fn assess_severity(db: &Db, actor: &Actor, scope: &Scope, case_id: i64, severity: Severity, at: i64) -> AppResult<()> {
+    let case = get(db, scope, case_id).await?.ok_or(AppError::NotFound)?;
+    if case.status != CaseStatus::Confirmed.as_str() {
+        return Err(AppError::invalid("severity", "not_confirmed", "临床分型只适用于确诊病例"));
+    }
+    if at > now_micros() || at < case.diagnosed_at - case.diagnosed_at.rem_euclid(60_000_000) {
+        return Err(AppError::invalid("at", "time_out_of_range", "评估时间应在诊断之后、现在之前"));
+    }
+    on_db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        sqlx::query::<DB>("insert into case_severities (case_id, severity, assessed_at, actor_id, actor, created_at) values ($1, $2, $3, $4, $5, $6)")
+            .bind(case.id).bind(severity.as_str()).bind(at).bind(actor.user_id).bind(&actor.username).bind(now_micros()).execute(&mut *tx).await?;
+        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            action: "case.severity", record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(),
+            detail: Some(format!("severity={}", severity.as_str())),
+        })?;
+        tx.commit().await
+    }.await)?;
+    Ok(())
+}
+
+/// A case's classifications, in the order they were assessed; the last is the current one.
+pub async fn severities(db: &Db, case_id: i64) -> sqlx::Result<Vec<SeverityLine>> {
+    on_db!(db, pool => sqlx::query_as::<DB, SeverityLine>(
+        "select severity, assessed_at, actor from case_severities where case_id = $1 order by assessed_at, id")
+        .bind(case_id).fetch_all(pool).await)
 }
