@@ -214,7 +214,7 @@ async fn triage_makes_a_suspected_case_that_two_negatives_a_day_apart_exclude() 
             add_negative(&second, nth + 1, test, "2020-02-11 16:00").await?;
         }
         browser.click("#decision button[value=excluded]").await?;
-        check(browser.text("#case-status").await? == "已排除", "excluded after two negatives a day apart (and negative antibodies, 7th edition)")?;
+        browser.wait_for_text("#case-status", "已排除").await.map_err(|e| format!("excluded after two negatives a day apart (and negative antibodies, 7th edition): {e}"))?;
         check(browser.text("#timeline").await?.contains("连续两次核酸阴性"), "the timeline says why")?;
         browser.screenshot("case-excluded").await?;
         browser.goto(&format!("{base}/cases")).await?;

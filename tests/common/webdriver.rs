@@ -115,6 +115,20 @@ impl Browser {
         Ok(self.on_element(css, reqwest::Method::GET, "/property/value", None).await?.as_str().unwrap_or_default().to_string())
     }
 
+    /// Waits (up to 5 s) until the element's text contains `part`: a form that comes back to the same
+    /// address has loaded its answer.
+    pub async fn wait_for_text(&self, css: &str, part: &str) -> Step<String> {
+        let mut text = String::new();
+        for _ in 0..50 {
+            text = self.text(css).await?;
+            if text.contains(part) {
+                return Ok(text);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(format!("{css} never said {part:?}; it says {text:?}"))
+    }
+
     /// Waits (up to 5 s) until the address contains `part`: a submitted form's page has loaded.
     pub async fn wait_for_url(&self, part: &str) -> Step<()> {
         for _ in 0..50 {
