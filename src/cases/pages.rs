@@ -206,7 +206,7 @@ async fn after(state: &AppState, caller: &Caller, lang: Lang, id: i64, outcome: 
 fn local_time(fields: &Fields, name: &str) -> AppResult<Option<i64>> {
     match field(fields, name) {
         "" => Ok(None),
-        s => clock::parse_local(s).map(Some).ok_or_else(|| AppError::invalid(name, "time_invalid", "时间格式应为 YYYY-MM-DD HH:MM")),
+        s => super::api::local_time(name, s).map(Some),
     }
 }
 
