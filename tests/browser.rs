@@ -1,7 +1,7 @@
 //! The main flows in a real headless Chromium: sign in, register a person (after fixing a field
 //! error), find them by ID number, open the detail page; another county sees "not found"; a resident's
 //! fever reaches the grid worker and, unhandled, the township; triage → suspected → two negatives →
-//! excluded.
+//! excluded; confirmed → transfer → discharge → follow-ups on the home grid.
 //! A screenshot is kept in `test-artifacts/` when a flow fails.
 
 mod common;
@@ -219,6 +219,80 @@ async fn triage_makes_a_suspected_case_that_two_negatives_a_day_apart_exclude() 
         browser.screenshot("case-excluded").await?;
         browser.goto(&format!("{base}/cases")).await?;
         check(browser.text("#cases").await?.contains("已排除"), "on the case list")?;
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmed_case_is_transferred_discharged_and_followed_up_on_its_home_grid() {
+    use fangkong::cases::{CaseStatus, LabOutcome, LabTest, SampleKind, hospitals, store};
+    let (base, db) = start_app_with_db().await;
+    add_user(&db, "city_hospital", fangkong::auth::Role::HospitalStaff, "430400").await;
+    let everywhere = fangkong_rules::Scope::everything();
+    let today = fangkong::clock::today();
+    let input = fangkong::people::PersonInput { name: "钱确诊".into(), id_number: "43048119900101123X".into(), org_code: LEIYANG_GRID.into(), ..Default::default() };
+    let person = fangkong::people::store::create(&db, &actor(), &everywhere, &input.validate(today).unwrap()).await.unwrap().id;
+    let triage = store::Triage { person_id: person, onset_date: None, history: vec![fangkong_rules::case_definition::EpiItem::AffectedAreaTravel],
+        clinical: vec![fangkong_rules::case_definition::ClinicalItem::FeverOrRespiratory, fangkong_rules::case_definition::ClinicalItem::ImagingFeatures] };
+    let case = store::open_suspected(&db, &actor(), &everywhere, &triage, today).await.unwrap().id;
+    // Tested positive, then (after treatment) negative twice a day apart.
+    let day0 = fangkong::clock::micros_at(today - time::Duration::days(3), 9);
+    for (at, outcome) in [(day0, LabOutcome::Positive), (day0 + 24 * 3_600_000_000, LabOutcome::Negative), (day0 + 48 * 3_600_000_000, LabOutcome::Negative)] {
+        let sample = store::NewSample { case_id: case, kind: SampleKind::ThroatSwab, taken_at: at, received_at: None, lab: None };
+        let sample = store::add_sample(&db, &actor(), &everywhere, &sample).await.unwrap();
+        store::add_result(&db, &actor(), &everywhere, sample, LabTest::NucleicAcid, outcome, at).await.unwrap();
+        if outcome == LabOutcome::Positive {
+            store::decide_suspected(&db, &actor(), &everywhere, case, CaseStatus::Confirmed, today).await.unwrap();
+        }
+    }
+    let new = hospitals::NewHospital { org_code: code("430400"), name: "衡阳市第三人民医院".into(), general_beds: 20, isolation_beds: 8, icu_beds: 2 };
+    let hospital = hospitals::create(&db, &actor(), &everywhere, &new).await.unwrap();
+    let browser = Browser::start().await;
+    run("transfer-discharge-follow-up", &browser, async {
+        sign_in(&browser, &base, "city_hospital").await?;
+        browser.goto(&format!("{base}/cases/{case}")).await?;
+        check(browser.text("#case-status").await? == "确诊病例", "a confirmed case")?;
+        browser.set_value("#transfer-form select[name=hospital_id]", &hospital.to_string()).await?;
+        browser.click("#transfer-form button").await?;
+        browser.wait_for_text("#transfers .transfer-status", "已申请").await?;
+
+        browser.goto(&format!("{base}/hospitals")).await?;
+        check(browser.text(&format!("#beds tr[data-hospital='{hospital}'] .beds-isolation")).await?.contains("8 / 8"), "8 isolation beds free")?;
+        browser.click(&format!("#beds tr[data-hospital='{hospital}'] a")).await?;
+        browser.click("#patients form button").await?;
+        browser.wait_for_text("#patients", "已接收").await?;
+        browser.click("#patients form button").await?;
+        browser.wait_for_text("#patients", "已入院").await?;
+        check(browser.text(".free-isolation").await? == "7", "one isolation bed taken")?;
+
+        browser.goto(&format!("{base}/cases/{case}")).await?;
+        browser.click("#discharge-form input[name=afebrile]").await?;
+        browser.click("#discharge-form button").await?;
+        let refusal = browser.text("#case-error").await?;
+        check(refusal.contains("呼吸道症状明显好转") && refusal.contains("肺部影像学"), &format!("the criteria not ticked are named: {refusal:?}"))?;
+        check(browser.text("#case-status").await? == "确诊病例", "still confirmed")?;
+        for name in ["afebrile", "respiratory_improved", "imaging_improved"] {
+            browser.click(&format!("#discharge-form input[name={name}]")).await?;
+        }
+        browser.click("#discharge-form button").await?;
+        browser.wait_for_text("#case-status", "治愈出院").await?;
+        check(browser.text("#transfers").await?.contains("已出院/结束"), "the stay ended")?;
+        let due = [today + time::Duration::days(14), today + time::Duration::days(28)];
+        let follow_ups = browser.text("#case-follow-ups").await?;
+        check(due.iter().all(|d| follow_ups.contains(&d.to_string())), &format!("follow-ups due on day 14 and 28: {follow_ups:?}"))?;
+
+        // The Leiyang grid worker finds them on the today list.
+        sign_in(&browser, &base, "grid_worker").await?;
+        browser.goto(&format!("{base}/today")).await?;
+        let rows = browser.text("#today-follow-ups").await?;
+        check(rows.contains("钱*") && due.iter().all(|d| rows.contains(&d.to_string())), &format!("on the grid worker's list: {rows:?}"))?;
+        browser.fill("#today-follow-ups input[name=note]", "体温正常,情绪稳定").await?;
+        browser.click("#today-follow-ups button").await?;
+        browser.wait_for_url("/today").await?;
+        let rows = browser.text("#today-follow-ups").await?;
+        check(!rows.contains(&due[0].to_string()) && rows.contains(&due[1].to_string()), &format!("week 2 done, week 4 left: {rows:?}"))?;
+        browser.screenshot("follow-ups").await?;
         Ok(())
     })
     .await;

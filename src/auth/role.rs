@@ -32,6 +32,8 @@ pub enum Permission {
     WriteLedger,
     /// Triage, open and decide cases, record samples and results (fever clinics, CDC, command).
     ManageCases,
+    /// Designate hospitals and set their beds (city command).
+    ManageHospitals,
 }
 
 impl Role {
@@ -107,6 +109,7 @@ impl Role {
             ReadAudit => matches!(self, Admin | CityCommander | CountyCommander),
             WriteLedger => matches!(self, Admin | CityCommander | CountyCommander | TownshipOfficer | GridWorker),
             ManageCases => matches!(self, Admin | CityCommander | CountyCommander | HospitalStaff),
+            ManageHospitals => matches!(self, Admin | CityCommander),
         }
     }
 }

@@ -108,15 +108,24 @@ pub struct CaseDetail {
     pub clocks: Vec<Clock>,
     /// Clinical classifications of a confirmed case, oldest first.
     pub severities: Vec<SeverityLine>,
+    /// Transfers to designated hospitals, oldest first.
+    pub transfers: Vec<super::hospitals::Transfer>,
+    /// Close contacts, names masked.
+    pub contacts: Vec<super::contacts::ContactLine>,
+    /// Follow-ups after discharge.
+    pub follow_ups: Vec<super::follow_ups::FollowUp>,
 }
 
-async fn detail(state: &AppState, case: Case) -> AppResult<CaseDetail> {
+pub(super) async fn detail(state: &AppState, case: Case) -> AppResult<CaseDetail> {
     let transitions = store::transitions(&state.db, case.id).await?;
     let samples = store::samples(&state.db, case.id).await?;
     let rules = rules::by_id(&state.db, case.rule_set_id).await?;
     let clocks = clocks::of_case(&case, &rules, &samples, crate::db::now_micros());
     let severities = store::severities(&state.db, case.id).await?;
-    Ok(CaseDetail { case, transitions, samples, clocks, severities })
+    let transfers = super::hospitals::for_case(&state.db, case.id).await?;
+    let contacts = super::contacts::of_case(&state.db, case.id).await?;
+    let follow_ups = super::follow_ups::for_case(&state.db, case.id, clock::today()).await?;
+    Ok(CaseDetail { case, transitions, samples, clocks, severities, transfers, contacts, follow_ups })
 }
 
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = OpenInput,

@@ -3,8 +3,57 @@
 //! excluded. Every change of state is kept with who, when, why and the edition it was made under
 //! (RULES §1, §8).
 
+/// Writes a case's change of state inside an `on_db!` transaction (whose `DB` is in scope).
+macro_rules! insert_transition {
+    ($tx:expr, $actor:expr, $case_id:expr, $from:expr, $to:expr, $reason:expr, $rule_set_id:expr, $at:expr) => {
+        sqlx::query::<DB>("insert into case_transitions (case_id, from_status, to_status, at, actor_id, actor, reason, rule_set_id) values ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind($case_id).bind($from.map($crate::cases::CaseStatus::as_str)).bind($to.as_str()).bind($at).bind($actor.user_id).bind(&$actor.username)
+            .bind($reason).bind($rule_set_id).execute($tx).await
+    };
+}
+
+/// Inside an `on_db!` transaction: moves `$case` from `$from` to `$to` if nobody changed it since it
+/// was read, keeping the transition and an audit record. Evaluates to whether it moved.
+macro_rules! change_status {
+    ($tx:expr, $actor:expr, $case:expr, $from:expr, $to:expr, $reason:expr, $rule_set_id:expr, $at:expr, $action:expr) => {
+        async {
+            let moved = sqlx::query::<DB>("update cases set status = $1, updated_at = $2 where id = $3 and status = $4")
+                .bind($to.as_str()).bind($crate::db::now_micros()).bind($case.id).bind($from.as_str()).execute(&mut *$tx).await?.rows_affected() == 1;
+            if moved {
+                insert_transition!(&mut *$tx, $actor, $case.id, Some($from), $to, $reason, $rule_set_id, $at)?;
+                $crate::audit_insert!(&mut *$tx, $actor, $crate::audit::AuditEvent {
+                    action: $action, record_type: "case", record_id: Some($case.id.to_string()), org_code: $case.org_code.clone(),
+                    detail: Some(format!("rules={}", $rule_set_id)),
+                })?;
+            }
+            Ok::<bool, sqlx::Error>(moved)
+        }
+    };
+}
+
+/// The conflict when a case changed under the user's feet.
+fn changed_meanwhile() -> crate::web::error::AppError {
+    crate::web::error::AppError::Conflict { message: "该病例已被他人更新,请刷新后再试".into(), existing_id: None }
+}
+
+/// A conflict unless the case is in one of `allowed`; `doing` names the refused action.
+fn require_status(case: &store::Case, allowed: &[CaseStatus], doing: &str) -> crate::web::error::AppResult<()> {
+    if allowed.iter().any(|s| s.as_str() == case.status) {
+        return Ok(());
+    }
+    let now = CaseStatus::parse(&case.status).map(CaseStatus::zh).unwrap_or("");
+    Err(crate::web::error::AppError::Conflict { message: format!("该病例当前为{now},不能{doing}"), existing_id: None })
+}
+
 pub mod api;
+pub mod asymptomatic;
+pub mod care_api;
+pub mod care_pages;
 pub mod clocks;
+pub mod contacts;
+pub mod discharge;
+pub mod follow_ups;
+pub mod hospitals;
 pub mod pages;
 pub mod rules;
 pub mod store;
@@ -17,6 +66,8 @@ labelled_enum! {
         Confirmed = "confirmed", "确诊病例";
         Asymptomatic = "asymptomatic", "无症状感染者";
         Excluded = "excluded", "已排除";
+        Discharged = "discharged", "治愈出院";
+        Deceased = "deceased", "死亡";
     }
 }
 
@@ -53,5 +104,43 @@ labelled_enum! {
         Positive = "positive", "阳性";
         Negative = "negative", "阴性";
         Inconclusive = "inconclusive", "不确定";
+    }
+}
+
+labelled_enum! {
+    /// The kinds of bed a designated hospital counts.
+    BedKind {
+        General = "general", "普通病床";
+        Isolation = "isolation", "隔离病床";
+        Icu = "icu", "重症监护病床";
+    }
+}
+
+labelled_enum! {
+    TransferStatus {
+        Requested = "requested", "已申请";
+        Accepted = "accepted", "已接收(留床)";
+        Admitted = "admitted", "已入院";
+        Ended = "ended", "已出院/结束";
+        Cancelled = "cancelled", "已取消";
+    }
+}
+
+labelled_enum! {
+    /// How a close contact was exposed (RULES §1.7).
+    Exposure {
+        Household = "household", "共同居住";
+        Work = "work", "共同工作或学习";
+        Medical = "medical", "诊疗、护理、探视";
+        Transport = "transport", "同乘交通工具";
+        Social = "social", "聚餐、聚会等近距离接触";
+        Other = "other", "其他(现场调查判定)";
+    }
+}
+
+labelled_enum! {
+    ContactStatus {
+        Observing = "observing", "医学观察中";
+        Released = "released", "已解除(指示病例排除)";
     }
 }

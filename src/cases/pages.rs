@@ -33,9 +33,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A form posted as `(name, value)` pairs; check boxes repeat their name.
-type Fields = Vec<(String, String)>;
+pub(super) type Fields = Vec<(String, String)>;
 
-fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
+pub(super) fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("")
 }
 
@@ -141,6 +141,7 @@ struct CasePage {
     outcomes: Vec<(&'static str, &'static str)>,
     severities: Vec<SeverityLine>,
     severity_options: Vec<(&'static str, &'static str)>,
+    care: super::care_pages::Care,
     error: Option<String>,
 }
 
@@ -161,6 +162,16 @@ impl CasePage {
     fn is_confirmed(&self) -> bool {
         self.case.status == CaseStatus::Confirmed.as_str()
     }
+    fn is_asymptomatic(&self) -> bool {
+        self.case.status == CaseStatus::Asymptomatic.as_str()
+    }
+    fn is_excluded(&self) -> bool {
+        self.case.status == CaseStatus::Excluded.as_str()
+    }
+    /// Open: contacts may be registered and the patient moved.
+    fn is_open(&self) -> bool {
+        self.is_suspected() || self.is_confirmed() || self.is_asymptomatic()
+    }
 }
 
 async fn show_case(state: &AppState, caller: &Caller, lang: Lang, id: i64, error: Option<String>) -> AppResult<Response> {
@@ -170,6 +181,7 @@ async fn show_case(state: &AppState, caller: &Caller, lang: Lang, id: i64, error
     let rules = rules::by_id(&state.db, case.rule_set_id).await?;
     let samples = store::samples(&state.db, case.id).await?;
     let case_id = case.id;
+    let care = super::care_pages::Care::load(state, &case).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = CasePage {
         chrome: Chrome::for_caller(state, caller, lang, lang.pick("病例", "Case")).await?,
@@ -184,6 +196,7 @@ async fn show_case(state: &AppState, caller: &Caller, lang: Lang, id: i64, error
         outcomes: LabOutcome::options(),
         severities: store::severities(&state.db, case_id).await?,
         severity_options: Severity::options(),
+        care,
         error,
     };
     Ok(render(status, &page))
@@ -193,17 +206,22 @@ async fn case_page(State(state): State<AppState>, caller: Caller, lang: Lang, Pa
     show_case(&state, &caller, lang, id, None).await
 }
 
+/// Field errors as one line for a page's error banner.
+pub(super) fn joined(errors: Vec<FieldError>) -> String {
+    errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(";")
+}
+
 /// After a form on the case page: back to it, or the page again with what went wrong.
-async fn after(state: &AppState, caller: &Caller, lang: Lang, id: i64, outcome: AppResult<()>) -> AppResult<Response> {
+pub(super) async fn after(state: &AppState, caller: &Caller, lang: Lang, id: i64, outcome: AppResult<()>) -> AppResult<Response> {
     match outcome {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(AppError::Invalid(errors)) => show_case(state, caller, lang, id, Some(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(";"))).await,
+        Err(AppError::Invalid(errors)) => show_case(state, caller, lang, id, Some(joined(errors))).await,
         Err(AppError::Conflict { message, .. }) => show_case(state, caller, lang, id, Some(message)).await,
         Err(e) => Err(e),
     }
 }
 
-fn local_time(fields: &Fields, name: &str) -> AppResult<Option<i64>> {
+pub(super) fn local_time(fields: &Fields, name: &str) -> AppResult<Option<i64>> {
     match field(fields, name) {
         "" => Ok(None),
         s => super::api::local_time(name, s).map(Some),

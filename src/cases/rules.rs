@@ -17,6 +17,12 @@ pub struct CaseRuleSet {
     pub report_hours: i64,
     pub lab_hours: i64,
     pub investigation_hours: i64,
+    /// Discharge: days of normal temperature required.
+    pub discharge_afebrile_days: i64,
+    /// Observation after discharge, in days.
+    pub post_discharge_days: i64,
+    /// Days after discharge the follow-up visits fall due, comma-separated ("14,28": weeks 2 and 4).
+    pub follow_up_days: String,
 }
 
 impl CaseRuleSet {
@@ -26,9 +32,17 @@ impl CaseRuleSet {
     pub fn exclusion(&self) -> ExclusionRule {
         ExclusionRule { min_hours_between_negatives: self.exclusion_min_hours, antibody_days_after_onset: self.exclusion_antibody_days }
     }
+    /// The discharge criterion on nucleic acid: two consecutive negatives as far apart as for exclusion.
+    pub fn discharge_negatives(&self) -> ExclusionRule {
+        ExclusionRule { min_hours_between_negatives: self.exclusion_min_hours, antibody_days_after_onset: None }
+    }
+    /// The days after discharge the follow-ups fall due.
+    pub fn follow_up_days(&self) -> Vec<i64> {
+        self.follow_up_days.split(',').filter_map(|d| d.trim().parse().ok()).collect()
+    }
 }
 
-const COLUMNS: &str = "id, name, clinical_with_history, clinical_without_history, exclusion_min_hours, exclusion_antibody_days, report_hours, lab_hours, investigation_hours";
+const COLUMNS: &str = "id, name, clinical_with_history, clinical_without_history, exclusion_min_hours, exclusion_antibody_days, report_hours, lab_hours, investigation_hours, discharge_afebrile_days, post_discharge_days, follow_up_days";
 
 /// Every edition, for lists of cases opened under different ones.
 pub async fn all(db: &Db) -> sqlx::Result<Vec<CaseRuleSet>> {

@@ -35,6 +35,19 @@ pub struct Case {
     pub investigated_at: Option<i64>,
 }
 
+impl Case {
+    /// Whether a typed time (to the minute) lies between the diagnosis and now: the minute of the
+    /// diagnosis itself counts.
+    pub fn since_diagnosis(&self, at: i64) -> bool {
+        within_minutes(self.diagnosed_at, at)
+    }
+}
+
+/// Whether `at`, typed to the minute, lies between the minute of `from` and now.
+pub(super) fn within_minutes(from: i64, at: i64) -> bool {
+    at >= from - from.rem_euclid(60_000_000) && at <= now_micros()
+}
+
 const COLUMNS: &str = "id, person_id, org_code, status, onset_date, history, clinical, rule_set_id, diagnosed_at, reported_at, investigated_at";
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -58,15 +71,6 @@ pub struct Triage {
 
 fn codes<T: Copy>(items: &[T], code: fn(T) -> &'static str) -> String {
     items.iter().map(|i| code(*i)).collect::<Vec<_>>().join(",")
-}
-
-/// Writes a case's change of state inside an `on_db!` transaction (whose `DB` is in scope).
-macro_rules! insert_transition {
-    ($tx:expr, $actor:expr, $case_id:expr, $from:expr, $to:expr, $reason:expr, $rule_set_id:expr, $at:expr) => {
-        sqlx::query::<DB>("insert into case_transitions (case_id, from_status, to_status, at, actor_id, actor, reason, rule_set_id) values ($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind($case_id).bind($from.map(CaseStatus::as_str)).bind($to.as_str()).bind($at).bind($actor.user_id).bind(&$actor.username)
-            .bind($reason).bind($rule_set_id).execute($tx).await
-    };
 }
 
 /// Opens a suspected case when the triage findings meet the definition of the edition in force;
@@ -131,12 +135,11 @@ pub enum Milestone {
 /// Records when a milestone of a case in scope was reached (not before the diagnosis, once).
 pub async fn record_milestone(db: &Db, actor: &Actor, scope: &Scope, case_id: i64, milestone: Milestone, at: i64) -> AppResult<Case> {
     let case = get(db, scope, case_id).await?.ok_or(AppError::NotFound)?;
-    // Times are typed to the minute: the minute of the diagnosis itself counts.
-    if at < case.diagnosed_at - case.diagnosed_at.rem_euclid(60_000_000) {
-        return Err(AppError::invalid("at", "before_diagnosis", "时间不能早于诊断(登记疑似)时间"));
-    }
     if at > now_micros() {
         return Err(AppError::invalid("at", "in_future", "时间不能晚于现在"));
+    }
+    if !case.since_diagnosis(at) {
+        return Err(AppError::invalid("at", "before_diagnosis", "时间不能早于诊断(登记疑似)时间"));
     }
     let (sql, action) = match milestone {
         Milestone::Reported => ("update cases set reported_at = $1, updated_at = $2 where id = $3 and reported_at is null", "case.reported"),
@@ -253,13 +256,13 @@ pub async fn samples(db: &Db, case_id: i64) -> sqlx::Result<Vec<SampleLine>> {
 }
 
 /// A case's results with their samples' times: (taken_at µs, test, outcome).
-async fn results(db: &Db, case_id: i64) -> sqlx::Result<Vec<(i64, String, String)>> {
+pub(super) async fn results(db: &Db, case_id: i64) -> sqlx::Result<Vec<(i64, String, String)>> {
     on_db!(db, pool => sqlx::query_as::<DB, (i64, String, String)>(
         "select s.taken_at, r.test, r.result from lab_results r join samples s on s.id = r.sample_id where r.case_id = $1")
         .bind(case_id).fetch_all(pool).await)
 }
 
-fn instant(micros: i64) -> OffsetDateTime {
+pub(super) fn instant(micros: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH).to_offset(crate::clock::CHINA)
 }
 
@@ -288,7 +291,7 @@ fn decide(case: &Case, to: CaseStatus, rules: &CaseRuleSet, found: &[(i64, Strin
                 _ => Err("确诊须有核酸检测阳性,或特异性抗体 IgM 和 IgG 均阳性的结果".into()),
             }
         }
-        CaseStatus::Suspected | CaseStatus::Asymptomatic => Err("疑似病例只能确诊或排除".into()),
+        _ => Err("疑似病例只能确诊或排除".into()),
     }
 }
 
@@ -296,28 +299,18 @@ fn decide(case: &Case, to: CaseStatus, rules: &CaseRuleSet, found: &[(i64, Strin
 /// force today; otherwise says why and changes nothing.
 pub async fn decide_suspected(db: &Db, actor: &Actor, scope: &Scope, case_id: i64, to: CaseStatus, today: Date) -> AppResult<Case> {
     let case = get(db, scope, case_id).await?.ok_or(AppError::NotFound)?;
-    if case.status != CaseStatus::Suspected.as_str() {
-        return Err(AppError::Conflict { message: format!("该病例当前为{},不是疑似病例", CaseStatus::parse(&case.status).map(CaseStatus::zh).unwrap_or("")), existing_id: None });
-    }
+    super::require_status(&case, &[CaseStatus::Suspected], "确诊或排除(仅适用于疑似病例)")?;
     let rules = rules::in_force(db, today).await?;
     let reason = decide(&case, to, &rules, &results(db, case.id).await?).map_err(|why| AppError::invalid("status", "transition_refused", why))?;
-    let now = now_micros();
-    let changed = on_db!(db, pool => async {
+    let action = if to == CaseStatus::Excluded { "case.excluded" } else { "case.confirmed" };
+    let moved = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
-        let changed = sqlx::query::<DB>("update cases set status = $1, updated_at = $2 where id = $3 and status = 'suspected'")
-            .bind(to.as_str()).bind(now).bind(case.id).execute(&mut *tx).await?.rows_affected() == 1;
-        if changed {
-            insert_transition!(&mut *tx, actor, case.id, Some(CaseStatus::Suspected), to, &reason, rules.id, now)?;
-            crate::audit_insert!(&mut *tx, actor, AuditEvent {
-                action: if to == CaseStatus::Excluded { "case.excluded" } else { "case.confirmed" }, record_type: "case",
-                record_id: Some(case.id.to_string()), org_code: case.org_code.clone(), detail: Some(format!("rules={}", rules.id)),
-            })?;
-            tx.commit().await?;
-        }
-        Ok::<bool, sqlx::Error>(changed)
+        let moved = change_status!(tx, actor, case, CaseStatus::Suspected, to, &reason, rules.id, now_micros(), action).await?;
+        tx.commit().await?;
+        Ok::<bool, sqlx::Error>(moved)
     }.await)?;
-    if !changed {
-        return Err(AppError::Conflict { message: "该病例已被他人更新,请刷新后再试".into(), existing_id: None });
+    if !moved {
+        return Err(super::changed_meanwhile());
     }
     get(db, scope, case.id).await?.ok_or(AppError::NotFound)
 }
@@ -368,7 +361,7 @@ pub async fn assess_severity(db: &Db, actor: &Actor, scope: &Scope, case_id: i64
     if case.status != CaseStatus::Confirmed.as_str() {
         return Err(AppError::invalid("severity", "not_confirmed", "临床分型只适用于确诊病例"));
     }
-    if at > now_micros() || at < case.diagnosed_at - case.diagnosed_at.rem_euclid(60_000_000) {
+    if !case.since_diagnosis(at) {
         return Err(AppError::invalid("at", "time_out_of_range", "评估时间应在诊断之后、现在之前"));
     }
     on_db!(db, pool => async {

@@ -156,7 +156,8 @@ pub async fn restart(db: &Db, actor: &Actor, scope: &Scope, id: i64, new_start: 
 /// red-flag alert left open.
 pub async fn end(db: &Db, actor: &Actor, scope: &Scope, id: i64, outcome: Status, note: Option<&str>, today: Date) -> AppResult<Episode> {
     let episode = active(db, scope, id).await?;
-    if outcome == Status::Active {
+    // Early release belongs to the index case's exclusion (contacts::release), not to this form.
+    if matches!(outcome, Status::Active | Status::Released) {
         return Err(AppError::invalid("outcome", "outcome_invalid", "请选择结束方式"));
     }
     if outcome == Status::EndedHealthy {

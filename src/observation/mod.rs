@@ -32,6 +32,7 @@ labelled_enum! {
         EndedHealthy = "ended_healthy", "期满解除";
         Transferred = "transferred", "转发热门诊/病例";
         Lost = "lost", "失访";
+        Released = "released", "提前解除(指示病例已排除)";
     }
 }
 

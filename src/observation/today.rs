@@ -147,6 +147,8 @@ pub struct Today {
     pub households_to_visit: Vec<crate::org::Household>,
     /// Life-needs requests not yet done, overdue first.
     pub needs: Vec<super::needs::Need>,
+    /// Post-discharge follow-ups not yet done, earliest due first.
+    pub follow_ups: Vec<crate::cases::follow_ups::FollowUp>,
 }
 
 /// The caller's worklist. Below township level it holds every open alert of the area; at township
@@ -164,5 +166,6 @@ pub async fn today(db: &Db, scope: &Scope, level: fangkong_rules::OrgLevel, toda
         not_reported: missing_reports(db, scope, today, slot, SECTION_LIMIT).await?,
         households_to_visit: crate::screening::store::households_to_visit(db, scope, SECTION_LIMIT).await?,
         needs: super::needs::board(db, scope, None, SECTION_LIMIT).await?,
+        follow_ups: crate::cases::follow_ups::open(db, scope, today, SECTION_LIMIT).await?,
     })
 }

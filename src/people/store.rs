@@ -14,8 +14,9 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<PersonR
     on_db!(db, pool => sqlx::query_as::<DB, PersonRow>(sqlx::AssertSqlSafe(&*sql)).bind(id).bind(low).bind(high).fetch_optional(pool).await)
 }
 
-/// The person holding this document, if any, whatever the scope (used only to tell a conflict).
-async fn id_by_document(db: &Db, id_type: &str, id_key: &str) -> sqlx::Result<Option<(i64, String)>> {
+/// The person holding this document, if any, whatever the scope: to tell a conflict, or to link a
+/// close contact registered from another county without disclosing the record.
+pub(crate) async fn id_by_document(db: &Db, id_type: &str, id_key: &str) -> sqlx::Result<Option<(i64, String)>> {
     on_db!(db, pool => sqlx::query_as::<DB, (i64, String)>("select id, org_code from persons where id_type = $1 and id_key = $2")
         .bind(id_type).bind(id_key).fetch_optional(pool).await)
 }

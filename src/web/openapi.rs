@@ -34,6 +34,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::observation::api::router())
         .merge(crate::ledger_io::api::router())
         .merge(crate::cases::api::router())
+        .merge(crate::cases::care_api::router())
 }
 
 pub fn document() -> &'static utoipa::openapi::OpenApi {

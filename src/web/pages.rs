@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::audit::pages::router())
         .merge(crate::observation::pages::router())
         .merge(crate::cases::pages::router())
+        .merge(crate::cases::care_pages::router())
         .merge(crate::ledger_io::api::page_router())
         .layer(axum::middleware::from_fn(html_errors))
 }
@@ -59,6 +60,8 @@ impl Chrome {
         }
         if caller.may(Permission::ManageCases) {
             nav.push(("/cases", lang.pick("病例", "Cases")));
+            nav.push(("/contacts", lang.pick("密接", "Contacts")));
+            nav.push(("/hospitals", lang.pick("床位", "Beds")));
         }
         nav.push(("/orgs", lang.pick("辖区", "Area")));
         if caller.may(Permission::ManageUsers) {
