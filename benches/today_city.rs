@@ -12,22 +12,12 @@
 //!
 //! `cargo bench --bench today_city -- [--requests 2000] [--regenerate]`
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use fangkong::auth::sessions::{self, SessionKind};
 use fangkong::observation::today;
 use fangkong_rules::Scope;
 use std::time::Instant;
-use support::{arg, percentiles};
-use tower::ServiceExt;
+use support::timing::{CityBench, get_times, line, times, token_for};
 
 mod support;
-
-fn line(label: &str, mut micros: Vec<u32>) {
-    micros.sort_unstable();
-    let (p50, p99, max) = percentiles(&micros);
-    println!("  {label:<58} p50 {p50:>7.2} ms   p99 {p99:>7.2} ms   max {max:>7.2} ms");
-}
 
 /// The clock's alert sweep at city scale, on a copy of the city (it writes alerts): at 23:00 every
 /// episode is due its evening report and none has sent one — the worst case.
@@ -54,50 +44,18 @@ async fn sweep_on_a_copy(city: support::city::City) {
 }
 
 fn main() {
-    let requests: usize = arg("--requests").and_then(|s| s.parse().ok()).unwrap_or(2000);
-    let regenerate = std::env::args().any(|a| a == "--regenerate");
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    runtime.block_on(async {
-        let city = support::city::open(regenerate).await;
+    support::timing::on_city(2000, "today page at city scale", |CityBench { city, state, app, requests }| async move {
         let db = city.db.clone();
-        let state = fangkong::web::AppState::new(db.clone(), fangkong::web::Settings::new().unwrap());
-        let app = fangkong::web::router(state.clone());
-        let lifetimes = &state.settings.lifetimes;
-        println!("today page at city scale, SQLite, {requests} sequential requests per line");
-        let timed = |uri: &str, token: &str| {
-            let (app, uri, token) = (app.clone(), uri.to_string(), token.to_string());
-            async move {
-                let mut micros = Vec::with_capacity(requests);
-                for _ in 0..requests {
-                    let request = Request::get(&uri).header("authorization", format!("Bearer {token}")).body(Body::empty()).unwrap();
-                    let started = Instant::now();
-                    let response = app.clone().oneshot(request).await.unwrap();
-                    let status = response.status();
-                    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-                    micros.push(started.elapsed().as_micros() as u32);
-                    assert_eq!(status, StatusCode::OK, "{uri}: {}", String::from_utf8_lossy(&body));
-                }
-                micros
-            }
-        };
-        line("GET /healthz (router floor)", timed("/healthz", "").await);
         for (account, what) in [("grid", "grid worker"), ("caiziqi", "township officer"), ("leiyang", "county commander")] {
-            let user = fangkong::auth::store::find_for_login(&db, account).await.unwrap().expect("demo account").0;
-            let token = sessions::create(&db, user.id, SessionKind::Api, lifetimes).await.unwrap().token;
-            let home = user.org_code.clone();
+            let (token, home) = token_for(&state, account).await;
             let (scope, level) = (Scope::of(&home), home.level());
             let sample = today::today(&db, &scope, level, fangkong::clock::today(), fangkong::clock::hour()).await.unwrap();
-            println!("{what} ({account}, {}): {} alerts, {} not reported, {} households to visit, {} open needs shown",
-                user.org_code, sample.alerts.len(), sample.not_reported.len(), sample.households_to_visit.len(), sample.needs.len());
-            let mut raw = Vec::with_capacity(requests);
-            for _ in 0..requests {
-                let started = Instant::now();
-                today::today(&db, &scope, level, fangkong::clock::today(), fangkong::clock::hour()).await.unwrap();
-                raw.push(started.elapsed().as_micros() as u32);
-            }
+            println!("{what} ({account}, {home}): {} alerts, {} not reported, {} households to visit, {} open needs shown",
+                sample.alerts.len(), sample.not_reported.len(), sample.households_to_visit.len(), sample.needs.len());
+            let raw = times(requests, || async { today::today(&db, &scope, level, fangkong::clock::today(), fangkong::clock::hour()).await.unwrap(); }).await;
             line("  storage function today::today (queries only)", raw);
-            line("  GET /api/v1/today (JSON)", timed("/api/v1/today", &token).await);
-            line("  GET /today (page)", timed("/today", &token).await);
+            line("  GET /api/v1/today (JSON)", get_times(&app, "/api/v1/today", &token, requests).await);
+            line("  GET /today (page)", get_times(&app, "/today", &token, requests).await);
         }
         sweep_on_a_copy(city).await;
     });

@@ -70,6 +70,19 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Check or repair the roll-up counts behind the boards.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Recompute every roll-up count from the records and list any that differ (exit code 1).
+    Verify,
+    /// Replace every roll-up count with its recomputation from the records.
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -170,6 +183,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let (bytes, rows) = crate::ledger_io::export::ledger(&db, &Actor::cli("export ledger"), &Scope::everything(), &unit).await?.context("no such unit")?;
             std::fs::write(&output, bytes).with_context(|| format!("writing {}", output.display()))?;
             println!("已导出 {rows} 名重点人员到 {}(已脱敏)", output.display());
+        }
+        Command::Report { command: ReportCommand::Verify } => {
+            let started = std::time::Instant::now();
+            let drift = crate::counts::verify(&db).await?;
+            for d in &drift {
+                println!("{} {} {} 记录为 {},应为 {}", d.org_code, d.metric, if d.day.is_empty() { "-" } else { &d.day }, d.stored, d.expected);
+            }
+            println!("核对完成,{} 处不一致,用时 {:.1} 秒 / {} drifted counts", drift.len(), started.elapsed().as_secs_f64(), drift.len());
+            if !drift.is_empty() {
+                db.close().await;
+                std::process::exit(1);
+            }
+        }
+        Command::Report { command: ReportCommand::Rebuild } => {
+            let rows = crate::counts::rebuild(&db).await?;
+            println!("已按记录重建 {rows} 个汇总计数 / counts rebuilt");
         }
         Command::User { command: UserCommand::Add { username, role, org, name } } => {
             let role = Role::parse(&role).with_context(|| format!("unknown role {role}"))?;

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cases;
 pub mod cli;
 pub mod clock;
+pub mod counts;
 pub mod db;
 mod labels;
 pub mod ledger_io;

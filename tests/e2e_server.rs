@@ -222,3 +222,21 @@ async fn the_cli_imports_a_gbk_csv_all_or_nothing_and_exports_it_masked() {
     let rows = fangkong::ledger_io::read::read(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!((rows.len(), rows[1][1].as_str(), rows[1][3].as_str()), (2, "张*", "430481********123X"));
 }
+
+#[tokio::test]
+async fn report_verify_finds_an_injected_drift_and_rebuild_repairs_it() {
+    let dir = temp_dir("fk_cli_report");
+    let url = fresh_sqlite_url();
+    let base = storage_args(&dir, &url);
+    fangkong(&[base.clone(), vec!["migrate".into()]].concat(), None);
+    let db = fangkong::db::connect(&url).await.unwrap();
+    let fangkong::db::Db::Sqlite(pool) = &db else { unreachable!() };
+    sqlx::query("insert into unit_counts (org_code, metric, day, n) values ('430481', 'case.confirmed', '', 3)").execute(pool).await.unwrap();
+    let verify = Command::new(BIN).args([base.clone(), vec!["report".into(), "verify".into()]].concat()).output().unwrap();
+    let said = String::from_utf8_lossy(&verify.stdout);
+    assert!(!verify.status.success() && said.contains("430481 case.confirmed - 记录为 3,应为 0") && said.contains("1 处不一致"), "{said}");
+    let rebuilt = fangkong(&[base.clone(), vec!["report".into(), "rebuild".into()]].concat(), None);
+    assert!(String::from_utf8_lossy(&rebuilt.stdout).contains("已按记录重建"));
+    let verify = fangkong(&[base, vec!["report".into(), "verify".into()]].concat(), None);
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("0 处不一致"));
+}

@@ -257,3 +257,76 @@ async fn a_confirmed_case_page_records_its_clinical_classification() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(String::from_utf8(body).unwrap().contains("请选择临床分型"));
 }
+
+#[tokio::test]
+async fn an_asymptomatic_infection_is_registered_corrected_and_counted_on_the_board() {
+    let db = backends().await.remove(0);
+    let app = seeded_app(db.clone()).await;
+    let input = fangkong::people::PersonInput { name: "冯十一".into(), id_number: "43048119900101123X".into(), org_code: LEIYANG_GRID.into(), ..Default::default() };
+    let person = fangkong::people::store::create(&db, &actor(), &fangkong_rules::Scope::everything(), &input.validate(fangkong::clock::today()).unwrap()).await.unwrap().id;
+    let (session, csrf, _) = sign_in(&app, "county_commander", false).await;
+    let register = |taken: &str, resulted: &str| format!("_csrf={csrf}&person_id={person}&kind=throat_swab&taken_at={taken}&received_at=&lab=&resulted_at={resulted}");
+    let (status, _, body) = app.send(form("/cases/asymptomatic", &session, &register("2020-02-05+10%3A00", "2020-02-05+09%3A00"))).await;
+    let html = String::from_utf8(body).unwrap();
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && html.contains("时间顺序应为采样、送达实验室、出结果") && html.contains("value=\"2020-02-05 10:00\""), "{html}");
+    let (status, headers, _) = app.send(form("/cases/asymptomatic", &session, &register("2020-02-05+09%3A00", "2020-02-05+15%3A00"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let page = headers[header::LOCATION].to_str().unwrap().to_string();
+    let (_, _, body) = app.send(get(&page, &session)).await;
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("无症状感染者") && html.contains("/correction\"") && html.contains("解除隔离"), "{html}");
+    let today = fangkong::clock::today();
+    let (status, _, _) = app.send(form(&format!("{page}/correction"), &session, &format!("_csrf={csrf}&onset_date={today}&findings=%E5%8F%91%E7%83%AD"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, body) = app.send(get(&page, &session)).await;
+    assert!(String::from_utf8(body).unwrap().contains("订正为确诊病例:发热"), "the correction is on the timeline");
+
+    let (status, _, body) = app.send(get("/cases/board", &session)).await;
+    let html = String::from_utf8(body).unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<li data-status=\"confirmed\"><strong>1</strong>"), "{html}");
+    for path in ["/cases/chains", "/hospitals", "/contacts", "/follow-ups", "/cases/board?org=430481001"] {
+        assert_eq!(app.send(get(path, &session)).await.0, StatusCode::OK, "{path}");
+    }
+    assert_eq!(app.send(get("/cases/board?org=430422", &session)).await.0, StatusCode::NOT_FOUND, "another county's board");
+    let (status, _, body) = app.send(form("/hospitals", &session, &format!("_csrf={csrf}&org_code=430481&name=x&general_beds=1&isolation_beds=1&icu_beds=1"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{}", String::from_utf8_lossy(&body));
+
+    let (city, city_csrf, _) = sign_in(&app, "city_commander", false).await;
+    let (status, _, body) = app.send(form("/hospitals", &city, &format!("_csrf={city_csrf}&org_code=430400&name=%E5%B8%82%E4%B8%80%E9%99%A2&general_beds=10&isolation_beds=-1&icu_beds=2"))).await;
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(body).unwrap().contains("床位数应为 0 至 100000 的整数"));
+    let (status, _, _) = app.send(form("/hospitals", &city, &format!("_csrf={city_csrf}&org_code=430400&name=%E5%B8%82%E4%B8%80%E9%99%A2&general_beds=10&isolation_beds=5&icu_beds=2"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, body) = app.send(get("/hospitals", &city)).await;
+    assert!(String::from_utf8(body).unwrap().contains("<strong>5</strong> / 5"), "five isolation beds free");
+    let (grid, _, _) = sign_in(&app, "grid_worker", false).await;
+    assert_eq!(app.send(get("/cases/board", &grid)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.send(get("/follow-ups", &grid)).await.0, StatusCode::OK, "grid workers keep follow-ups");
+}
+
+#[tokio::test]
+async fn a_duplicate_is_merged_from_the_person_page_and_the_merge_undone() {
+    let db = backends().await.remove(0);
+    let app = seeded_app(db.clone()).await;
+    let everywhere = fangkong_rules::Scope::everything();
+    let mut ids = Vec::new();
+    for (name, seq) in [("王小明", 1), ("王晓明", 2)] {
+        let input = fangkong::people::PersonInput { name: name.into(), id_number: resident_id("430481", seq), org_code: LEIYANG_GRID.into(), ..Default::default() };
+        ids.push(fangkong::people::store::create(&db, &actor(), &everywhere, &input.validate(fangkong::clock::today()).unwrap()).await.unwrap().id);
+    }
+    let (kept, duplicate) = (ids[0], ids[1]);
+    let (session, csrf, _) = sign_in(&app, "grid_worker", false).await;
+    let (status, _, body) = app.send(form(&format!("/persons/{kept}/merge"), &session, &format!("_csrf={csrf}&duplicate_id={kept}"))).await;
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(body).unwrap().contains("不能与自己合并"));
+    let (status, headers, _) = app.send(form(&format!("/persons/{kept}/merge"), &session, &format!("_csrf={csrf}&duplicate_id={duplicate}"))).await;
+    assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, format!("/persons/{kept}").as_str()));
+    let (_, _, body) = app.send(get(&format!("/persons/{duplicate}"), &session)).await;
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("已合并至") && html.contains(&format!("/persons/{duplicate}/unmerge")), "{html}");
+    let (_, _, body) = app.send(get("/persons", &session)).await;
+    assert!(!String::from_utf8(body).unwrap().contains(&format!("/persons/{duplicate}\"")), "the duplicate leaves the list");
+    let (status, _, _) = app.send(form(&format!("/persons/{duplicate}/unmerge"), &session, &format!("_csrf={csrf}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, body) = app.send(get(&format!("/persons/{duplicate}"), &session)).await;
+    assert!(!String::from_utf8(body).unwrap().contains("已合并至"));
+}

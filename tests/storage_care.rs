@@ -166,6 +166,7 @@ async fn an_asymptomatic_infection_is_released_on_negatives_or_corrected_to_conf
         let day = date!(2020 - 02 - 18);
         discharge::discharge(&db, &actor(), &leiyang(), Discharge { case_id: case.id, checklist: Checklist::default(), counselling: false, day }, day).await.unwrap();
         assert_eq!(store::get(&db, &leiyang(), case.id).await.unwrap().unwrap().status, "discharged");
+        assert_eq!(fangkong::counts::verify(&db).await.unwrap(), [], "the roll-up counts follow every change of status");
     }
 }
 
@@ -208,5 +209,83 @@ async fn contacts_are_observed_in_their_own_county_and_released_when_the_index_c
         let released = fangkong::observation::episodes::get(&db, &hengnan, episode.id).await.unwrap().unwrap();
         assert_eq!((released.status.as_str(), released.end_date), ("released", Some(date!(2020 - 02 - 06))));
         assert_eq!(contacts::in_scope(&db, &hengnan, None, None, 50).await.unwrap()[0].status, "released");
+        assert_eq!(fangkong::counts::verify(&db).await.unwrap(), [], "the roll-up counts follow the contacts");
+    }
+}
+
+#[tokio::test]
+async fn overdue_clocks_show_on_the_county_board_and_roll_up_to_the_city() {
+    use fangkong::cases::board::board;
+    for db in backends().await {
+        seed_area(&db).await;
+        let case_id = confirmed_case(&db, "43048119900101123X").await;
+        let waiting = NewSample { case_id, kind: SampleKind::Sputum, taken_at: fangkong::clock::micros_at(DIAGNOSED, 14), received_at: Some(fangkong::clock::micros_at(DIAGNOSED, 15)), lab: None };
+        store::add_sample(&db, &actor(), &leiyang(), &waiting).await.unwrap();
+        let three_hours_on = fangkong::db::now_micros() + 3 * HOUR;
+
+        let county = board(&db, &code("430481"), DIAGNOSED, three_hours_on).await.unwrap();
+        let kinds: Vec<&str> = county.overdue.iter().map(|c| c.kind.as_str()).collect();
+        assert_eq!(kinds, ["lab_result", "report"], "the sample waits since Feb 4th; the report is 3 h after diagnosis, past its 2 h");
+        assert_eq!((county.overdue_total, county.overdue[1].name.as_str()), (2, "孙*"));
+        assert_eq!(county.cases.iter().find(|c| c.code == "confirmed").unwrap().count, 1);
+        let city = board(&db, &code("430400"), DIAGNOSED, three_hours_on).await.unwrap();
+        let line = |code: &str| city.units.iter().find(|u| u.org_code == code).cloned().unwrap();
+        assert_eq!((line("430481").confirmed, line("430481").overdue, line("430422").overdue), (1, 2, 0), "escalated to the city by county");
+        assert_eq!(board(&db, &code("430422"), DIAGNOSED, three_hours_on).await.unwrap().overdue_total, 0);
+
+        store::record_milestone(&db, &actor(), &leiyang(), case_id, store::Milestone::Reported, fangkong::db::now_micros()).await.unwrap();
+        let after = board(&db, &code("430481"), DIAGNOSED, three_hours_on).await.unwrap();
+        assert_eq!(after.overdue.iter().map(|c| c.kind.as_str()).collect::<Vec<_>>(), ["lab_result"], "a recorded report stops its clock");
+        let next_day = board(&db, &code("430481"), DIAGNOSED, fangkong::db::now_micros() + 25 * HOUR).await.unwrap();
+        assert_eq!(next_day.overdue_total, 2, "the investigation is overdue after 24 h");
+
+        // The roll-up counts agree with the cases; a drift injected is found and repaired.
+        assert_eq!(fangkong::counts::verify(&db).await.unwrap(), []);
+        let on_db = |sql: &'static str| { let db = db.clone(); async move { match &db {
+            Db::Sqlite(p) => { sqlx::query(sql).execute(p).await.unwrap(); }
+            Db::Postgres(p) => { sqlx::query(sql).execute(p).await.unwrap(); }
+        } } };
+        on_db("update unit_counts set n = n + 5 where org_code = '430481' and metric = 'case.confirmed'").await;
+        let drift = fangkong::counts::verify(&db).await.unwrap();
+        assert_eq!(drift.iter().map(|d| (d.org_code.as_str(), d.metric.as_str(), d.stored, d.expected)).collect::<Vec<_>>(), [("430481", "case.confirmed", 6, 1)]);
+        assert_eq!(board(&db, &code("430481"), DIAGNOSED, three_hours_on).await.unwrap().cases.iter().find(|c| c.code == "confirmed").unwrap().count, 6);
+        fangkong::counts::rebuild(&db).await.unwrap();
+        assert_eq!(fangkong::counts::verify(&db).await.unwrap(), []);
+        assert_eq!(city.cases.iter().find(|c| c.code == "confirmed").unwrap().count, 1);
+    }
+}
+
+#[tokio::test]
+async fn contacts_who_become_cases_make_a_chain_seen_within_each_jurisdiction() {
+    use fangkong::cases::chain::chains;
+    for db in backends().await {
+        seed_area(&db).await;
+        let a = confirmed_case(&db, "43048119900101123X").await;
+        let suspect = |person: i64| Triage { person_id: person, onset_date: None, history: vec![EpiItem::InfectedContact], clinical: vec![ClinicalItem::FeverOrRespiratory, ClinicalItem::ImagingFeatures] };
+        let contact = async |case_id: i64, person: i64| {
+            let new = NewContact { case_id, who: Who::Existing(person), exposure: Exposure::Household, last_exposure: DIAGNOSED };
+            contacts::register(&db, &actor(), &Scope::everything(), new, DIAGNOSED).await.unwrap();
+        };
+        let wife = person_in(&db, "孙妻", &resident_id("430481", 11), LEIYANG_GRID).await;
+        contact(a, wife).await;
+        contact(a, person_in(&db, "孙邻", &resident_id("430481", 12), LEIYANG_GRID).await).await;
+        let b = store::open_suspected(&db, &actor(), &leiyang(), &suspect(wife), DIAGNOSED).await.unwrap().id;
+        let colleague = person_in(&db, "郑同事", &resident_id("430422", 13), HENGNAN_GRID).await;
+        contact(b, colleague).await;
+        let c = store::open_suspected(&db, &actor(), &Scope::of(&code("430422")), &suspect(colleague), DIAGNOSED).await.unwrap().id;
+
+        let city = chains(&db, &Scope::of(&code("430400"))).await.unwrap();
+        assert_eq!((city.clusters.len(), city.single_cases), (1, 0));
+        let cluster = &city.clusters[0];
+        let generations: Vec<(Option<i64>, usize)> = cluster.nodes.iter().map(|n| (n.case_id, n.generation)).collect();
+        assert_eq!(generations, [(Some(a), 0), (Some(b), 1), (Some(c), 2)]);
+        assert_eq!((cluster.nodes[0].contacts, cluster.nodes[0].name.as_str()), (2, "孙*"));
+        assert_eq!(cluster.edges, [(0, 1), (1, 2)]);
+
+        let hengnan = chains(&db, &Scope::of(&code("430422"))).await.unwrap();
+        let nodes = &hengnan.clusters[0].nodes;
+        assert_eq!(nodes.iter().map(|n| (n.case_id, n.name.as_str())).collect::<Vec<_>>(), [(None, ""), (Some(c), "郑**")], "the Leiyang source is shown without detail");
+        let leiyang_view = chains(&db, &leiyang()).await.unwrap();
+        assert_eq!(leiyang_view.clusters[0].nodes.len(), 2, "A → B; the Hengnan case is not Leiyang's");
     }
 }

@@ -127,10 +127,13 @@ async fn clocks_run_from_diagnosis_and_receipt_and_stop_when_done() {
         let case = store::open_suspected(&db, &actor(), &county, &triage(person(&db, "43048119900101123X").await), TODAY).await.unwrap();
         let received = case.diagnosed_at - HOUR;
         let new = NewSample { case_id: case.id, kind: SampleKind::ThroatSwab, taken_at: received - HOUR, received_at: Some(received), lab: None };
-        let sample = store::add_sample(&db, &actor(), &county, &new).await.unwrap();
         let rules = rules::by_id(&db, case.rule_set_id).await.unwrap();
         let at = |hours: i64| case.diagnosed_at + hours * HOUR;
         let overdue = |c: &[clocks::Clock]| c.iter().filter(|c| c.overdue).map(|c| c.kind.clone()).collect::<Vec<_>>();
+        assert_eq!(overdue(&clocks::of_case(&case, &rules, &[], at(7)))[0], "sampling", "not sampled 6 h after suspicion: late");
+        let sample = store::add_sample(&db, &actor(), &county, &new).await.unwrap();
+        let case = store::get(&db, &county, case.id).await.unwrap().unwrap();
+        assert_eq!(case.first_sample_at, Some(received - HOUR));
 
         let samples = store::samples(&db, case.id).await.unwrap();
         assert!(overdue(&clocks::of_case(&case, &rules, &samples, at(1))).is_empty(), "an hour after diagnosis nothing is late");

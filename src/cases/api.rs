@@ -22,6 +22,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(assess))
         .routes(routes!(list_cases, open_case))
+        .routes(routes!(case_board))
+        .routes(routes!(super::chain_page::chains_api))
         .routes(routes!(get_case))
         .routes(routes!(add_sample))
         .routes(routes!(add_result))
@@ -305,4 +307,27 @@ async fn assess_severity(State(state): State<AppState>, caller: Caller, Path(id)
     store::assess_severity(&state.db, &caller.actor(), &caller.scope, id, severity, local_time("at", &input.at)?).await?;
     let case = store::get(&state.db, &caller.scope, id).await?.ok_or(AppError::NotFound)?;
     Ok(Json(detail(&state, case).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct BoardParams {
+    /// A unit in the caller's jurisdiction; the caller's own unit when absent.
+    pub org: Option<String>,
+}
+
+/// The unit a board is asked for: the caller's own, or one below it.
+pub(super) fn board_unit(caller: &Caller, org: Option<&str>) -> AppResult<fangkong_rules::OrgCode> {
+    match org.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(caller.org_code.clone()),
+        Some(code) => fangkong_rules::OrgCode::parse(code).ok().filter(|c| caller.scope.allows(c.as_str())).ok_or(AppError::NotFound),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/board", tag = "cases", params(BoardParams),
+    description = "The case board of a unit: cases by status, patients in hospital by classification, contacts in their period, follow-ups due, free beds, overdue clocks (oldest listed) and the breakdown by child unit.",
+    responses((status = 200, body = super::board::Board), (status = 404, body = ErrorBody)))]
+async fn case_board(State(state): State<AppState>, caller: Caller, Query(p): Query<BoardParams>) -> AppResult<Json<super::board::Board>> {
+    caller.require(Permission::ManageCases)?;
+    let unit = board_unit(&caller, p.org.as_deref())?;
+    Ok(Json(super::board::board(&state.db, &unit, clock::today(), crate::db::now_micros()).await?))
 }

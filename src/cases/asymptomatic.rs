@@ -34,15 +34,17 @@ pub async fn register(db: &Db, actor: &Actor, scope: &Scope, test: &PositiveTest
     let opened: sqlx::Result<i64> = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
         let id = sqlx::query_scalar::<DB, i64>(
-            "insert into cases (person_id, org_code, status, history, clinical, rule_set_id, diagnosed_at, created_by, created_at, updated_at) \
-             values ($1, $2, 'asymptomatic', '', '', $3, $4, $5, $4, $4) returning id")
-            .bind(person.id).bind(&person.org_code).bind(rules.id).bind(now).bind(actor.user_id).fetch_one(&mut *tx).await?;
+            "insert into cases (person_id, org_code, status, history, clinical, rule_set_id, diagnosed_at, first_sample_at, created_by, created_at, updated_at) \
+             values ($1, $2, 'asymptomatic', '', '', $3, $4, $5, $6, $4, $4) returning id")
+            .bind(person.id).bind(&person.org_code).bind(rules.id).bind(now).bind(test.taken_at).bind(actor.user_id).fetch_one(&mut *tx).await?;
         let sample = sqlx::query_scalar::<DB, i64>("insert into samples (case_id, kind, taken_at, received_at, lab, created_at) values ($1, $2, $3, $4, $5, $6) returning id")
             .bind(id).bind(test.kind.as_str()).bind(test.taken_at).bind(test.received_at).bind(test.lab).bind(now).fetch_one(&mut *tx).await?;
         sqlx::query::<DB>("insert into lab_results (sample_id, case_id, test, result, resulted_at, created_by, created_at) values ($1, $2, $3, $4, $5, $6, $7)")
             .bind(sample).bind(id).bind(LabTest::NucleicAcid.as_str()).bind(LabOutcome::Positive.as_str()).bind(test.resulted_at).bind(actor.user_id).bind(now)
             .execute(&mut *tx).await?;
+        first_result!(tx, sample, test.resulted_at).await?;
         insert_transition!(&mut *tx, actor, id, None::<CaseStatus>, CaseStatus::Asymptomatic, &reason, rules.id, now)?;
+        crate::count_add!(tx, &person.org_code, crate::counts::case_metric("asymptomatic"), "", 1).await?;
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "case.asymptomatic", record_type: "case", record_id: Some(id.to_string()), org_code: person.org_code.clone(), detail: Some(format!("rules={}", rules.id)),
         })?;

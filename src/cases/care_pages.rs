@@ -42,6 +42,8 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/contacts/release", post(release_contacts))
         .route("/cases/asymptomatic", get(asymptomatic_page).post(register_asymptomatic))
         .route("/contacts", get(contacts_page))
+        .route("/cases/board", get(board_page))
+        .route("/cases/chains", get(super::chain_page::chains_page))
         .route("/follow-ups", get(follow_ups_page))
         .route("/follow-ups/{id}/done", post(complete_follow_up))
 }
@@ -393,4 +395,38 @@ async fn complete_follow_up(State(state): State<AppState>, lang: Lang, Path(id):
         Err(AppError::Conflict { message, .. }) => show_follow_ups(&state, &caller, lang, Some(message)).await,
         Err(e) => Err(e),
     }
+}
+
+#[derive(Template)]
+#[template(path = "cases/board.html")]
+struct BoardPage {
+    chrome: Chrome,
+    unit: crate::org::OrgUnit,
+    parent: Option<String>,
+    board: super::board::Board,
+}
+
+impl BoardPage {
+    fn time(&self, micros: &i64) -> String {
+        clock::format_micros(*micros)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct BoardQuery {
+    org: Option<String>,
+}
+
+async fn board_page(State(state): State<AppState>, caller: Caller, lang: Lang, axum::extract::Query(q): axum::extract::Query<BoardQuery>) -> AppResult<Response> {
+    caller.require(Permission::ManageCases)?;
+    let code = super::api::board_unit(&caller, q.org.as_deref())?;
+    let unit = crate::org::store::get(&state.db, &caller.scope, &code).await?.ok_or(AppError::NotFound)?;
+    let parent = code.parent().filter(|p| caller.scope.allows(p.as_str()) && *p != code).map(|p| p.to_string());
+    let page = BoardPage {
+        chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("病例看板", "Case board")).await?,
+        board: super::board::board(&state.db, &code, clock::today(), crate::db::now_micros()).await?,
+        unit,
+        parent,
+    };
+    Ok(render(StatusCode::OK, &page))
 }

@@ -1,4 +1,5 @@
-//! The clocks a case keeps (RULES §1.8): the online direct report within `report_hours` of diagnosis,
+//! The clocks a case keeps (RULES §1.8): the first sample within the edition's `sampling_hours` of
+//! suspicion ("tested in the shortest time"), the online direct report within `report_hours` of diagnosis,
 //! the epidemiological investigation within `investigation_hours`, and each sample's result within
 //! `lab_hours` of the laboratory receiving it. Computed from the record, never stored, so a clock
 //! cannot drift from what happened.
@@ -13,6 +14,7 @@ labelled_enum! {
         Report = "report", "网络直报";
         Investigation = "investigation", "流行病学调查";
         LabResult = "lab_result", "实验室检测结果";
+        Sampling = "sampling", "采样送检";
     }
 }
 
@@ -39,6 +41,7 @@ fn clock(kind: ClockKind, sample_id: Option<i64>, due_at: i64, done_at: Option<i
 /// Every clock of a case at `now` (epoch µs).
 pub fn of_case(case: &Case, rules: &CaseRuleSet, samples: &[SampleLine], now: i64) -> Vec<Clock> {
     let mut clocks = vec![
+        clock(ClockKind::Sampling, None, case.diagnosed_at + rules.sampling_hours * HOUR, case.first_sample_at, now),
         clock(ClockKind::Report, None, case.diagnosed_at + rules.report_hours * HOUR, case.reported_at, now),
         clock(ClockKind::Investigation, None, case.diagnosed_at + rules.investigation_hours * HOUR, case.investigated_at, now),
     ];

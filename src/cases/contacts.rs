@@ -63,6 +63,7 @@ pub async fn register(db: &Db, actor: &Actor, scope: &Scope, new: NewContact, to
              values ($1, $2, $3, $4, $5, $6, $7, 'observing', $8, $9) returning id")
             .bind(case.id).bind(person_id).bind(&episode.org_code).bind(new.exposure.as_str()).bind(new.last_exposure)
             .bind(episode.id).bind(i64::from(started)).bind(actor.user_id).bind(now_micros()).fetch_one(&mut *tx).await?;
+        crate::count_add!(tx, &episode.org_code, crate::counts::CONTACTS_OBSERVING, new.last_exposure.to_string(), 1).await?;
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "contact.register", record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(),
             detail: Some(format!("contact={id} unit={}", episode.org_code)),
@@ -183,8 +184,14 @@ pub async fn release(db: &Db, actor: &Actor, scope: &Scope, case_id: i64, today:
              and not exists (select 1 from contacts o join cases oc on oc.id = o.case_id \
                              where o.episode_id = observation_episodes.id and o.case_id <> $3 and o.status = 'observing' and oc.status <> 'excluded')")
             .bind(today).bind(now).bind(case.id).execute(&mut *tx).await?;
+        let leaving = sqlx::query_as::<DB, (String, Date, i64)>(
+            "select org_code, last_exposure_date, count(*) from contacts where case_id = $1 and status = 'observing' group by org_code, last_exposure_date")
+            .bind(case.id).fetch_all(&mut *tx).await?;
         let released = sqlx::query::<DB>("update contacts set status = 'released', released_at = $1 where case_id = $2 and status = 'observing'")
             .bind(now).bind(case.id).execute(&mut *tx).await?.rows_affected();
+        for (org_code, day, n) in &leaving {
+            crate::count_add!(tx, org_code, crate::counts::CONTACTS_OBSERVING, day.to_string(), -n).await?;
+        }
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "contact.release", record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(),
             detail: Some(format!("released={released}")),

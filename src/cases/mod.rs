@@ -13,7 +13,8 @@ macro_rules! insert_transition {
 }
 
 /// Inside an `on_db!` transaction: moves `$case` from `$from` to `$to` if nobody changed it since it
-/// was read, keeping the transition and an audit record. Evaluates to whether it moved.
+/// was read, keeping the transition, the counts by status and an audit record. Evaluates to whether
+/// it moved.
 macro_rules! change_status {
     ($tx:expr, $actor:expr, $case:expr, $from:expr, $to:expr, $reason:expr, $rule_set_id:expr, $at:expr, $action:expr) => {
         async {
@@ -21,6 +22,8 @@ macro_rules! change_status {
                 .bind($to.as_str()).bind($crate::db::now_micros()).bind($case.id).bind($from.as_str()).execute(&mut *$tx).await?.rows_affected() == 1;
             if moved {
                 insert_transition!(&mut *$tx, $actor, $case.id, Some($from), $to, $reason, $rule_set_id, $at)?;
+                $crate::count_add!($tx, &$case.org_code, $crate::counts::case_metric($from.as_str()), "", -1).await?;
+                $crate::count_add!($tx, &$case.org_code, $crate::counts::case_metric($to.as_str()), "", 1).await?;
                 $crate::audit_insert!(&mut *$tx, $actor, $crate::audit::AuditEvent {
                     action: $action, record_type: "case", record_id: Some($case.id.to_string()), org_code: $case.org_code.clone(),
                     detail: Some(format!("rules={}", $rule_set_id)),
@@ -28,6 +31,15 @@ macro_rules! change_status {
             }
             Ok::<bool, sqlx::Error>(moved)
         }
+    };
+}
+
+/// Inside an `on_db!` transaction: keeps a sample's earliest result time with the sample (the lab
+/// clock stops at the first result).
+macro_rules! first_result {
+    ($tx:expr, $sample_id:expr, $at:expr) => {
+        sqlx::query::<DB>("update samples set first_result_at = $1 where id = $2 and (first_result_at is null or first_result_at > $1)")
+            .bind($at).bind($sample_id).execute(&mut *$tx)
     };
 }
 
@@ -47,8 +59,11 @@ fn require_status(case: &store::Case, allowed: &[CaseStatus], doing: &str) -> cr
 
 pub mod api;
 pub mod asymptomatic;
+pub mod board;
 pub mod care_api;
 pub mod care_pages;
+pub mod chain;
+pub mod chain_page;
 pub mod clocks;
 pub mod contacts;
 pub mod discharge;

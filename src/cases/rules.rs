@@ -17,6 +17,8 @@ pub struct CaseRuleSet {
     pub report_hours: i64,
     pub lab_hours: i64,
     pub investigation_hours: i64,
+    /// A suspected case is sampled for testing within this many hours ("in the shortest time").
+    pub sampling_hours: i64,
     /// Discharge: days of normal temperature required.
     pub discharge_afebrile_days: i64,
     /// Observation after discharge, in days.
@@ -42,7 +44,7 @@ impl CaseRuleSet {
     }
 }
 
-const COLUMNS: &str = "id, name, clinical_with_history, clinical_without_history, exclusion_min_hours, exclusion_antibody_days, report_hours, lab_hours, investigation_hours, discharge_afebrile_days, post_discharge_days, follow_up_days";
+const COLUMNS: &str = "id, name, clinical_with_history, clinical_without_history, exclusion_min_hours, exclusion_antibody_days, report_hours, lab_hours, investigation_hours, sampling_hours, discharge_afebrile_days, post_discharge_days, follow_up_days";
 
 /// Every edition, for lists of cases opened under different ones.
 pub async fn all(db: &Db) -> sqlx::Result<Vec<CaseRuleSet>> {

@@ -33,6 +33,8 @@ pub struct Case {
     pub reported_at: Option<i64>,
     /// The epidemiological investigation, when completed.
     pub investigated_at: Option<i64>,
+    /// The first sample taken, when it was.
+    pub first_sample_at: Option<i64>,
 }
 
 impl Case {
@@ -48,7 +50,7 @@ pub(super) fn within_minutes(from: i64, at: i64) -> bool {
     at >= from - from.rem_euclid(60_000_000) && at <= now_micros()
 }
 
-const COLUMNS: &str = "id, person_id, org_code, status, onset_date, history, clinical, rule_set_id, diagnosed_at, reported_at, investigated_at";
+const COLUMNS: &str = "id, person_id, org_code, status, onset_date, history, clinical, rule_set_id, diagnosed_at, reported_at, investigated_at, first_sample_at";
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Transition {
@@ -96,6 +98,7 @@ pub async fn open_suspected(db: &Db, actor: &Actor, scope: &Scope, triage: &Tria
             .bind(codes(&assessment.clinical, ClinicalItem::as_str)).bind(rules.id).bind(now).bind(actor.user_id)
             .fetch_one(&mut *tx).await?;
         insert_transition!(&mut *tx, actor, id, None::<CaseStatus>, CaseStatus::Suspected, &assessment.reason, rules.id, now)?;
+        crate::count_add!(tx, &person.org_code, crate::counts::case_metric("suspected"), "", 1).await?;
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "case.suspected", record_type: "case", record_id: Some(id.to_string()), org_code: person.org_code.clone(), detail: Some(format!("rules={}", rules.id)),
         })?;
@@ -181,6 +184,8 @@ pub async fn add_sample(db: &Db, actor: &Actor, scope: &Scope, sample: &NewSampl
         let mut tx = pool.begin().await?;
         let id = sqlx::query_scalar::<DB, i64>("insert into samples (case_id, kind, taken_at, received_at, lab, created_at) values ($1, $2, $3, $4, $5, $6) returning id")
             .bind(case.id).bind(sample.kind.as_str()).bind(sample.taken_at).bind(sample.received_at).bind(sample.lab).bind(now_micros()).fetch_one(&mut *tx).await?;
+        sqlx::query::<DB>("update cases set first_sample_at = $1 where id = $2 and (first_sample_at is null or first_sample_at > $1)")
+            .bind(sample.taken_at).bind(case.id).execute(&mut *tx).await?;
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "case.sample", record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(), detail: Some(format!("sample={id}")),
         })?;
@@ -206,6 +211,7 @@ pub async fn add_result(db: &Db, actor: &Actor, scope: &Scope, sample_id: i64, t
             "insert into lab_results (sample_id, case_id, test, result, resulted_at, created_by, created_at) values ($1, $2, $3, $4, $5, $6, $7) returning id")
             .bind(sample_id).bind(case_id).bind(test.as_str()).bind(outcome.as_str()).bind(resulted_at).bind(actor.user_id).bind(now_micros())
             .fetch_one(&mut *tx).await?;
+        first_result!(tx, sample_id, resulted_at).await?;
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "case.result", record_type: "case", record_id: Some(case_id.to_string()), org_code,
             detail: Some(format!("test={} result={}", test.as_str(), outcome.as_str())),
@@ -334,8 +340,7 @@ pub async fn list(db: &Db, scope: &Scope, status: Option<CaseStatus>, before: Op
     // The page is chosen on the index, then joined to persons and samples.
     let sql = format!(
         "select {columns}, p.name, \
-           (select min(s.received_at) from samples s where s.case_id = c.id and s.received_at is not null \
-              and not exists (select 1 from lab_results r where r.sample_id = s.id)) as waiting_since \
+           (select min(s.received_at) from samples s where s.case_id = c.id and s.received_at is not null and s.first_result_at is null) as waiting_since \
          from cases c join persons p on p.id = c.person_id \
          where c.id in (select id from cases where org_code >= $1 and org_code < $2 and ($3 is null or status = $3) and id < $4 order by id desc limit $5) \
          order by c.id desc");
@@ -368,6 +373,9 @@ pub async fn assess_severity(db: &Db, actor: &Actor, scope: &Scope, case_id: i64
         let mut tx = pool.begin().await?;
         sqlx::query::<DB>("insert into case_severities (case_id, severity, assessed_at, actor_id, actor, created_at) values ($1, $2, $3, $4, $5, $6)")
             .bind(case.id).bind(severity.as_str()).bind(at).bind(actor.user_id).bind(&actor.username).bind(now_micros()).execute(&mut *tx).await?;
+        // The case keeps the latest assessment (by assessment time) as its current classification.
+        sqlx::query::<DB>("update cases set severity = (select s.severity from case_severities s where s.case_id = $1 order by s.assessed_at desc, s.id desc limit 1) where id = $1")
+            .bind(case.id).execute(&mut *tx).await?;
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "case.severity", record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(),
             detail: Some(format!("severity={}", severity.as_str())),

@@ -65,6 +65,11 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
 }
 
 /// Microseconds since the Unix epoch, the one timestamp representation in storage.
+/// `$1, $2, … $count`: the placeholders of an `in (…)` list bound one value each.
+pub fn placeholders(count: usize) -> String {
+    (1..=count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
 pub fn now_micros() -> i64 {
     let now = time::OffsetDateTime::now_utc();
     (now.unix_timestamp_nanos() / 1000) as i64

@@ -37,6 +37,14 @@ pub async fn has_accounts(db: &Db) -> sqlx::Result<bool> {
 
 /// Loads the demo city in one transaction (all or nothing) and writes the generated passwords to
 /// `demo-accounts.txt` in the data directory, readable by its owner only.
+/// The city's designated hospitals (定点医院) with general, isolation and ICU beds.
+const DESIGNATED_HOSPITALS: [(&str, i64, i64, i64); 4] = [
+    ("衡阳市第三人民医院(传染病院区)", 120, 300, 20),
+    ("南华大学附属第一医院", 200, 120, 30),
+    ("南华大学附属第二医院", 180, 100, 24),
+    ("衡阳市中心医院", 150, 80, 16),
+];
+
 pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     println!("正在生成演示城市(衡阳市,{people} 人)… / generating the demo city");
@@ -71,6 +79,9 @@ pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow:
                 ]
             }),
         ),
+        Table::new("hospitals", &["org_code", "name", "general_beds", "isolation_beds", "icu_beds", "created_at", "updated_at"], DESIGNATED_HOSPITALS.iter().map(|(name, general, isolation, icu)| {
+            vec![Cell::text("430400"), Cell::text(name), Cell::Int(Some(*general)), Cell::Int(Some(*isolation)), Cell::Int(Some(*icu)), Cell::Int(Some(now)), Cell::Int(Some(now))]
+        })),
         Table::new("users", &["username", "display_name", "password_hash", "role", "org_code", "active", "created_at"], ACCOUNTS.iter().zip(&hashes).map(|((user, role, org, name), hash)| {
             vec![Cell::text(user), Cell::text(name), Cell::text(hash), Cell::text(role.as_str()), Cell::text(org), Cell::Bool(true), Cell::Int(Some(now))]
         })),

@@ -19,6 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_persons, create_person))
         .routes(routes!(get_person, update_person))
         .routes(routes!(duplicate_candidates))
+        .merge(super::merge_web::api_router())
 }
 
 /// Page sizes are clamped to this range.

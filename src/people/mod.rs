@@ -2,6 +2,8 @@
 
 pub mod api;
 pub mod input;
+pub mod merge;
+pub mod merge_web;
 pub mod pages;
 pub mod store;
 pub mod view;

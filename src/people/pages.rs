@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/persons/new", get(new_page))
         .route("/persons/{id}", get(detail_page).post(update))
         .route("/persons/{id}/edit", get(edit_page))
+        .merge(super::merge_web::page_router())
 }
 
 #[derive(Template)]
@@ -264,10 +265,18 @@ struct DetailPage {
     can_write: bool,
     /// Fever clinics and command centres may triage the person from here.
     can_triage: bool,
+    /// Why a merge or its undoing was refused.
+    merge_error: Option<String>,
+    status: StatusCode,
 }
 
 async fn detail_page(State(state): State<AppState>, caller: Caller, lang: Lang, Path(id): Path<i64>) -> AppResult<Response> {
-    let p = show(&state, &caller, id).await?;
+    detail(&state, &caller, lang, id, None).await
+}
+
+/// The person's page, with why a merge was refused when it was.
+pub(super) async fn detail(state: &AppState, caller: &Caller, lang: Lang, id: i64, merge_error: Option<String>) -> AppResult<Response> {
+    let p = show(state, caller, id).await?;
     // Re-validating the stored record brings back its warnings (legacy ID, unknown area code).
     let warnings = if p.masked {
         Vec::new()
@@ -282,7 +291,7 @@ async fn detail_page(State(state): State<AppState>, caller: Caller, lang: Lang, 
         _ => None,
     };
     let page = DetailPage {
-        chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("人员详情", "Person")).await?,
+        chrome: Chrome::for_caller(state, caller, lang, lang.pick("人员详情", "Person")).await?,
         created_at: clock::format_micros(p.created_at),
         can_write: caller.may(Permission::WritePersons),
         can_triage: caller.may(Permission::ManageCases),
@@ -290,8 +299,10 @@ async fn detail_page(State(state): State<AppState>, caller: Caller, lang: Lang, 
         warnings,
         unit_path,
         household,
+        status: if merge_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK },
+        merge_error,
     };
-    Ok(render(StatusCode::OK, &page))
+    Ok(render(page.status, &page))
 }
 
 async fn edit_page(State(state): State<AppState>, caller: Caller, lang: Lang, Path(id): Path<i64>) -> AppResult<Response> {

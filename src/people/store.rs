@@ -167,7 +167,7 @@ pub async fn search(db: &Db, scope: &Scope, query: &Query, before: Option<i64>, 
         Query::Phone(_) => "and phone = $5",
         Query::NameOrDocument(_) => "and ((name >= $5 and name < $6) or id_key = $7)",
     };
-    let sql = format!("select {COLUMNS} from persons where org_code >= $1 and org_code < $2 and id < $3 {filter} order by id desc limit $4");
+    let sql = format!("select {COLUMNS} from persons where org_code >= $1 and org_code < $2 and id < $3 and merged_into is null {filter} order by id desc limit $4");
     on_db!(db, pool => {
         let q = sqlx::query_as::<DB, PersonRow>(sqlx::AssertSqlSafe(&*sql)).bind(&low).bind(&high).bind(before).bind(limit);
         let q = match query {
@@ -191,7 +191,7 @@ pub async fn duplicate_candidates(
 ) -> sqlx::Result<Vec<PersonRow>> {
     let (low, high) = scope.bounds();
     let sql = format!(
-        "select {COLUMNS} from persons where org_code >= $1 and org_code < $2 and id <> $3 \
+        "select {COLUMNS} from persons where org_code >= $1 and org_code < $2 and id <> $3 and merged_into is null \
          and ((name = $4 and birth_date = $5) or phone = $6) order by id desc limit 10"
     );
     on_db!(db, pool => sqlx::query_as::<DB, PersonRow>(sqlx::AssertSqlSafe(&*sql))

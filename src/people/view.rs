@@ -24,10 +24,12 @@ pub struct PersonRow {
     pub work_unit: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Set when this record was merged into another (the kept record's id).
+    pub merged_into: Option<i64>,
 }
 
 pub const COLUMNS: &str = "id, org_code, household_id, name, id_type, id_number, id_legacy, sex, birth_date, phone, \
-     ethnicity, current_address, hukou_code, work_unit, created_at, updated_at";
+     ethnicity, current_address, hukou_code, work_unit, created_at, updated_at, merged_into";
 
 /// A person as the API and pages show it. When `masked`, name, ID and phone are masked and the birth
 /// date and address are left out (the ID mask hides the birth date on purpose).
@@ -54,6 +56,8 @@ pub struct PersonView {
     /// Epoch microseconds.
     pub created_at: i64,
     pub updated_at: i64,
+    /// The record this duplicate was merged into.
+    pub merged_into: Option<i64>,
 }
 
 impl PersonRow {
@@ -76,6 +80,7 @@ impl PersonRow {
             work_unit: self.work_unit,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            merged_into: self.merged_into,
         }
     }
 

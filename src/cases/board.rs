@@ -1,0 +1,178 @@
+//! The case board (病例看板) of a county or the city: cases by status, patients in hospital by
+//! clinical classification, contacts in their observation period, follow-ups due, free beds, and
+//! the clocks that are overdue — each overdue clock shows on its county's board and rolls up to the
+//! city's, with a breakdown by child unit. Every figure comes from an index range of the caller's
+//! jurisdiction; the overdue list is bounded.
+
+use super::clocks::ClockKind;
+use super::{BedKind, CaseStatus, Severity};
+use crate::db::Db;
+use crate::on_db;
+use crate::org::OrgUnit;
+use fangkong_rules::mask::mask_name;
+use fangkong_rules::{OrgCode, Scope};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use time::{Date, Duration};
+
+const HOUR: i64 = 3_600_000_000;
+/// Overdue clocks listed by name; the rest are counted.
+pub const OVERDUE_LISTED: usize = 50;
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Count {
+    pub code: String,
+    pub label: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct OverdueClock {
+    pub case_id: i64,
+    pub org_code: String,
+    /// `report`, `investigation` or `lab_result`.
+    pub kind: String,
+    pub due_at: i64,
+    /// The case's person, masked (filled for the listed ones only).
+    #[sqlx(default)]
+    pub name: String,
+}
+
+impl OverdueClock {
+    pub fn label(&self) -> &'static str {
+        ClockKind::parse(&self.kind).map(ClockKind::zh).unwrap_or("")
+    }
+}
+
+/// A child unit's line.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UnitLine {
+    pub org_code: String,
+    pub name: String,
+    pub suspected: i64,
+    pub confirmed: i64,
+    pub asymptomatic: i64,
+    pub overdue: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Board {
+    /// Cases by status (every status, zero included).
+    pub cases: Vec<Count>,
+    /// Patients holding a bed (reserved or admitted) by their latest classification;
+    /// `unassessed` when none was recorded.
+    pub in_hospital: Vec<Count>,
+    /// Close contacts living in scope whose 14 days from the last exposure are not over.
+    pub contacts_in_period: i64,
+    pub follow_ups_due: i64,
+    pub follow_ups_overdue: i64,
+    /// Free beds by kind over every designated hospital.
+    pub free_beds: Vec<Count>,
+    pub overdue_total: i64,
+    /// The oldest overdue clocks, at most [`OVERDUE_LISTED`].
+    pub overdue: Vec<OverdueClock>,
+    pub units: Vec<UnitLine>,
+}
+
+/// The board of the unit `home` (the caller's jurisdiction) as of `now` (epoch µs) on `today`.
+pub async fn board(db: &Db, home: &OrgCode, today: Date, now: i64) -> sqlx::Result<Board> {
+    let scope = Scope::of(home);
+    let (low, high) = scope.bounds();
+    let here = crate::counts::gauges(db, home.as_str()).await?;
+    let mut overdue = overdue_clocks(db, &low, &high, now).await?;
+    overdue.sort_by_key(|c| (c.due_at, c.case_id));
+    let in_hospital: Vec<(String, i64)> = on_db!(db, pool => sqlx::query_as::<DB, (String, i64)>(
+        "select coalesce(c.severity, 'unassessed') as severity, count(*) from transfers t join cases c on c.id = t.case_id \
+         where t.status in ('accepted', 'admitted') and c.org_code >= $1 and c.org_code < $2 group by c.severity")
+        .bind(&low).bind(&high).fetch_all(pool).await)?;
+    let period_start = (today - Duration::days(13)).to_string();
+    let contacts_in_period = crate::counts::sum_since(db, home.as_str(), crate::counts::CONTACTS_OBSERVING, &period_start).await?;
+    let (follow_ups_due, follow_ups_overdue): (i64, i64) = on_db!(db, pool => sqlx::query_as::<DB, (i64, i64)>(
+        "select (select count(*) from follow_ups where org_code >= $1 and org_code < $2 and done_at is null and due_date <= $3), \
+                (select count(*) from follow_ups where org_code >= $1 and org_code < $2 and done_at is null and due_date < $3)")
+        .bind(&low).bind(&high).bind(today).fetch_one(pool).await)?;
+    let beds = super::hospitals::board(db).await?;
+    let names = masked_names(db, &overdue[..overdue.len().min(OVERDUE_LISTED)]).await?;
+    let units = crate::org::store::children(db, &scope, home).await?;
+    let below = crate::counts::gauges_of(db, &units.iter().map(|u| u.code.clone()).collect::<Vec<_>>()).await?;
+    Ok(Board {
+        cases: CaseStatus::ALL.iter().map(|s| count(s.as_str(), s.zh(), here.get(&crate::counts::case_metric(s.as_str())).copied().unwrap_or(0))).collect(),
+        in_hospital: Severity::ALL.iter().map(|s| (s.as_str(), s.zh())).chain([("unassessed", "未分型")])
+            .map(|(code, zh)| count(code, zh, in_hospital.iter().find(|r| r.0 == code).map_or(0, |r| r.1))).collect(),
+        contacts_in_period,
+        follow_ups_due,
+        follow_ups_overdue,
+        free_beds: BedKind::ALL.iter().map(|k| count(k.as_str(), k.zh(), beds.iter().map(|h| h.free(*k)).sum())).collect(),
+        overdue_total: overdue.len() as i64,
+        units: unit_lines(units, &below, &overdue),
+        overdue: overdue.into_iter().take(OVERDUE_LISTED).map(|mut c| {
+            c.name = names.get(&c.case_id).cloned().unwrap_or_default();
+            c
+        }).collect(),
+    })
+}
+
+fn count(code: &str, label: &str, count: i64) -> Count {
+    Count { code: code.into(), label: label.into(), count }
+}
+
+/// Every clock of the cases in `[low, high)` that is open past its due time: no sample taken yet,
+/// the online report and the investigation not yet recorded, and samples received that still wait
+/// for a result. Open
+/// clocks are few, so each part is driven from its partial index (`org_code || ''` keeps SQLite
+/// from scanning the jurisdiction's cases instead).
+async fn overdue_clocks(db: &Db, low: &str, high: &str, now: i64) -> sqlx::Result<Vec<OverdueClock>> {
+    on_db!(db, pool => sqlx::query_as::<DB, OverdueClock>(
+        "select c.id as case_id, c.org_code, 'sampling' as kind, c.diagnosed_at + r.sampling_hours * $4 as due_at \
+           from cases c join case_rule_sets r on r.id = c.rule_set_id \
+          where c.first_sample_at is null and (c.org_code || '') >= $1 and (c.org_code || '') < $2 and c.diagnosed_at + r.sampling_hours * $4 < $3 \
+         union all \
+         select c.id, c.org_code, 'report', c.diagnosed_at + r.report_hours * $4 \
+           from cases c join case_rule_sets r on r.id = c.rule_set_id \
+          where c.reported_at is null and (c.org_code || '') >= $1 and (c.org_code || '') < $2 and c.diagnosed_at + r.report_hours * $4 < $3 \
+         union all \
+         select c.id, c.org_code, 'investigation', c.diagnosed_at + r.investigation_hours * $4 \
+           from cases c join case_rule_sets r on r.id = c.rule_set_id \
+          where c.investigated_at is null and (c.org_code || '') >= $1 and (c.org_code || '') < $2 and c.diagnosed_at + r.investigation_hours * $4 < $3 \
+         union all \
+         select c.id, c.org_code, 'lab_result', s.received_at + r.lab_hours * $4 \
+           from samples s join cases c on c.id = s.case_id join case_rule_sets r on r.id = c.rule_set_id \
+          where s.first_result_at is null and s.received_at is not null and (c.org_code || '') >= $1 and (c.org_code || '') < $2 and s.received_at + r.lab_hours * $4 < $3")
+        .bind(low).bind(high).bind(now).bind(HOUR).fetch_all(pool).await)
+}
+
+/// The masked names of the listed clocks' cases, by case id.
+async fn masked_names(db: &Db, listed: &[OverdueClock]) -> sqlx::Result<BTreeMap<i64, String>> {
+    let mut ids: Vec<i64> = listed.iter().map(|c| c.case_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let places = crate::db::placeholders(ids.len());
+    let sql = format!("select c.id, p.name from cases c join persons p on p.id = c.person_id where c.id in ({places})");
+    let rows: Vec<(i64, String)> = on_db!(db, pool => {
+        let mut q = sqlx::query_as::<DB, (i64, String)>(sqlx::AssertSqlSafe(&*sql));
+        for id in &ids {
+            q = q.bind(id);
+        }
+        q.fetch_all(pool).await
+    })?;
+    Ok(rows.into_iter().map(|(id, name)| (id, mask_name(&name))).collect())
+}
+
+fn unit_lines(units: Vec<OrgUnit>, below: &BTreeMap<String, BTreeMap<String, i64>>, overdue: &[OverdueClock]) -> Vec<UnitLine> {
+    units.into_iter().map(|u| {
+        let prefix = OrgCode::parse(&u.code).map(|c| c.prefix().to_string()).unwrap_or_else(|_| u.code.clone());
+        let gauges = below.get(&u.code);
+        let of = |status: CaseStatus| gauges.and_then(|g| g.get(&crate::counts::case_metric(status.as_str()))).copied().unwrap_or(0);
+        UnitLine {
+            suspected: of(CaseStatus::Suspected),
+            confirmed: of(CaseStatus::Confirmed),
+            asymptomatic: of(CaseStatus::Asymptomatic),
+            overdue: overdue.iter().filter(|c| c.org_code.starts_with(&prefix)).count() as i64,
+            org_code: u.code,
+            name: u.name,
+        }
+    }).collect()
+}

@@ -1,0 +1,78 @@
+//! Merging duplicate person records, on SQLite and PostgreSQL: everything recorded against the
+//! duplicate moves to the kept record, the duplicate leaves searches, and undoing the merge moves
+//! exactly those rows back. Merges that would give one person two running observations or two open
+//! cases are refused.
+
+mod common;
+
+use common::*;
+use fangkong::cases::store::{self as cases, Triage};
+use fangkong::db::Db;
+use fangkong::observation::episodes::{self, NewEpisode};
+use fangkong::people::merge;
+use fangkong::people::store::{self, Query};
+use fangkong::people::PersonInput;
+use fangkong::web::error::AppError;
+use fangkong_rules::Scope;
+use fangkong_rules::case_definition::{ClinicalItem, EpiItem};
+use time::macros::date;
+use time::Date;
+
+const TODAY: Date = date!(2020 - 02 - 04);
+
+async fn person(db: &Db, name: &str, seq: u32) -> i64 {
+    let input = PersonInput { name: name.into(), id_number: resident_id("430481", seq), org_code: LEIYANG_GRID.into(), ..Default::default() };
+    store::create(db, &actor(), &Scope::everything(), &input.validate(TODAY).unwrap()).await.unwrap().id
+}
+
+async fn observe(db: &Db, person_id: i64) -> i64 {
+    let new = NewEpisode { person_id, kind: fangkong::observation::Kind::Home, site_id: None, start_date: TODAY };
+    episodes::start(db, &actor(), &Scope::everything(), &new, TODAY).await.unwrap().id
+}
+
+#[tokio::test]
+async fn a_duplicate_is_merged_with_its_records_and_the_merge_can_be_undone() {
+    for db in backends().await {
+        seed_area(&db).await;
+        let county = Scope::of(&code("430481"));
+        let kept = person(&db, "王小明", 1).await;
+        let duplicate = person(&db, "王晓明", 2).await;
+        let episode = observe(&db, duplicate).await;
+        let triage = Triage { person_id: duplicate, onset_date: None, history: vec![EpiItem::AffectedAreaTravel], clinical: vec![ClinicalItem::FeverOrRespiratory, ClinicalItem::LowCellCounts] };
+        let case = cases::open_suspected(&db, &actor(), &county, &triage, TODAY).await.unwrap();
+
+        let done = merge::merge(&db, &actor(), &county, kept, duplicate).await.unwrap();
+        assert!(done.moved.contains(&format!("\"observation_episodes\":[{episode}]")) && done.moved.contains(&format!("\"cases\":[{}]", case.id)), "{}", done.moved);
+        assert_eq!(episodes::get(&db, &county, episode).await.unwrap().unwrap().person_id, kept);
+        assert_eq!(cases::get(&db, &county, case.id).await.unwrap().unwrap().person_id, kept);
+        let found = store::search(&db, &county, &Query::All, None, 50).await.unwrap();
+        assert_eq!(found.iter().map(|p| p.id).collect::<Vec<_>>(), [kept], "the duplicate leaves searches");
+        assert_eq!(store::get(&db, &county, duplicate).await.unwrap().unwrap().merged_into, Some(kept));
+        let again = merge::merge(&db, &actor(), &county, kept, duplicate).await;
+        assert!(matches!(again, Err(AppError::Invalid(ref f)) if f[0].code == "already_merged"), "{again:?}");
+
+        merge::undo(&db, &actor(), &county, duplicate).await.unwrap();
+        assert_eq!(episodes::get(&db, &county, episode).await.unwrap().unwrap().person_id, duplicate);
+        assert_eq!(cases::get(&db, &county, case.id).await.unwrap().unwrap().person_id, duplicate);
+        assert_eq!(store::search(&db, &county, &Query::All, None, 50).await.unwrap().len(), 2);
+        assert!(matches!(merge::undo(&db, &actor(), &county, duplicate).await, Err(AppError::Conflict { .. })), "undone once");
+        let trail = fangkong::audit::store::list(&db, &Scope::everything(), None, None, 50).await.unwrap();
+        assert!(trail.iter().any(|e| e.action == "person.merge") && trail.iter().any(|e| e.action == "person.unmerge"));
+    }
+}
+
+#[tokio::test]
+async fn a_merge_that_would_leave_two_running_observations_is_refused() {
+    for db in backends().await {
+        seed_area(&db).await;
+        let county = Scope::of(&code("430481"));
+        let (kept, duplicate) = (person(&db, "王小明", 1).await, person(&db, "王晓明", 2).await);
+        observe(&db, kept).await;
+        let episode = observe(&db, duplicate).await;
+        let refused = merge::merge(&db, &actor(), &county, kept, duplicate).await;
+        assert!(matches!(refused, Err(AppError::Conflict { ref message, .. }) if message == "两人都在医学观察中,请先结束其中一个观察"), "{refused:?}");
+        assert_eq!(episodes::get(&db, &county, episode).await.unwrap().unwrap().person_id, duplicate, "nothing moved");
+        let hengnan = Scope::of(&code("430422"));
+        assert!(matches!(merge::merge(&db, &actor(), &hengnan, kept, duplicate).await, Err(AppError::Invalid(_))), "out of scope");
+    }
+}
