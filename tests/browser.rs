@@ -282,6 +282,10 @@ async fn a_confirmed_case_is_transferred_discharged_and_followed_up_on_its_home_
         let follow_ups = browser.text("#case-follow-ups").await?;
         check(due.iter().all(|d| follow_ups.contains(&d.to_string())), &format!("follow-ups due on day 14 and 28: {follow_ups:?}"))?;
 
+        browser.goto(&format!("{base}/cases/board")).await?;
+        check(browser.text("#board-cases li[data-status=discharged] strong").await? == "1", "the city's board counts the discharge")?;
+        browser.screenshot("case-board").await?;
+
         // The Leiyang grid worker finds them on the today list.
         sign_in(&browser, &base, "grid_worker").await?;
         browser.goto(&format!("{base}/today")).await?;

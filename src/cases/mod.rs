@@ -68,6 +68,7 @@ pub mod clocks;
 pub mod contacts;
 pub mod discharge;
 pub mod follow_ups;
+pub mod hospital_pages;
 pub mod hospitals;
 pub mod pages;
 pub mod rules;
