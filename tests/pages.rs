@@ -330,3 +330,24 @@ async fn a_duplicate_is_merged_from_the_person_page_and_the_merge_undone() {
     let (_, _, body) = app.send(get(&format!("/persons/{duplicate}"), &session)).await;
     assert!(!String::from_utf8(body).unwrap().contains("已合并至"));
 }
+
+#[tokio::test]
+async fn a_county_chooses_where_its_discharged_patients_are_observed() {
+    let db = backends().await.remove(0);
+    let app = seeded_app(db.clone()).await;
+    let site = fangkong::observation::sites::create(&db, &actor(), &fangkong_rules::Scope::everything(), &code("430481"), "耒阳市康复观察点", None, 20).await.unwrap();
+    let (session, csrf, _) = sign_in(&app, "county_commander", false).await;
+    let (_, _, body) = app.send(get("/sites", &session)).await;
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("出院患者康复观察") && html.contains("<option value=\"\">居家医学观察</option>"), "{html}");
+    let (status, _, _) = app.send(form("/sites/post-discharge", &session, &format!("_csrf={csrf}&site_id={site}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, body) = app.send(get("/sites", &session)).await;
+    assert!(String::from_utf8(body).unwrap().contains(&format!("<option value=\"{site}\" selected>")), "the choice is kept");
+    assert_eq!(fangkong::observation::sites::post_discharge_site(&db, "430481").await.unwrap(), Some(site));
+    let (grid, grid_csrf, _) = sign_in(&app, "grid_worker", false).await;
+    let (_, _, body) = app.send(get("/sites", &grid)).await;
+    assert!(!String::from_utf8(body).unwrap().contains("出院患者康复观察"), "only the county's command sets it");
+    let (status, _, _) = app.send(form("/sites/post-discharge", &grid, &format!("_csrf={grid_csrf}&site_id="))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -289,3 +289,25 @@ async fn contacts_who_become_cases_make_a_chain_seen_within_each_jurisdiction() 
         assert_eq!(leiyang_view.clusters[0].nodes.len(), 2, "A → B; the Hengnan case is not Leiyang's");
     }
 }
+
+#[tokio::test]
+async fn a_county_that_observes_discharged_patients_centrally_gets_them_at_its_site() {
+    use fangkong::observation::sites;
+    for db in backends().await {
+        seed_area(&db).await;
+        let case_id = confirmed_case(&db, "43048119900101123X").await;
+        let site = sites::create(&db, &actor(), &leiyang(), &code("430481"), "耒阳市出院患者康复观察点", None, 10).await.unwrap();
+        let township = Scope::of(&code("430481001"));
+        let refused = sites::set_post_discharge_site(&db, &actor(), &township, &code("430481001"), Some(site)).await;
+        assert!(matches!(refused, Err(AppError::Invalid(ref f)) if f[0].code == "not_a_county"), "{refused:?}");
+        sites::set_post_discharge_site(&db, &actor(), &leiyang(), &code("430481"), Some(site)).await.unwrap();
+        let t = fangkong::clock::micros_at(date!(2020 - 02 - 17), 9);
+        tested(&db, case_id, t, LabOutcome::Negative).await;
+        tested(&db, case_id, t + 25 * HOUR, LabOutcome::Negative).await;
+        let day = date!(2020 - 02 - 20);
+        let all = Checklist { afebrile: true, respiratory_improved: true, imaging_improved: true };
+        let handover = discharge::discharge(&db, &actor(), &leiyang(), Discharge { case_id, checklist: all, counselling: false, day }, day).await.unwrap();
+        let episode = fangkong::observation::episodes::get(&db, &leiyang(), handover.episode_id).await.unwrap().unwrap();
+        assert_eq!((episode.kind.as_str(), episode.site_id, episode.org_code.as_str()), ("centralized", Some(site), LEIYANG_GRID));
+    }
+}

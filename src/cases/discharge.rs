@@ -1,6 +1,6 @@
 //! The end of treatment: discharge (出院) checked against the edition's criteria, which hands the
 //! person back to the county and community of their address — a post-discharge observation episode
-//! in the home grid, follow-up visits due in weeks 2 and 4, open care requests carried over — and
+//! in the home grid (at home, or at the site the county set), follow-up visits due in weeks 2 and 4, open care requests carried over — and
 //! death. Both end the hospital stay in the same transaction (RULES §1.9, §8).
 
 use super::rules::{self, CaseRuleSet};
@@ -139,10 +139,16 @@ fn week_of(day: i64) -> i64 {
     (day + 6) / 7
 }
 
-/// The person's post-discharge home observation from `day`, or the one already running.
+/// The person's post-discharge observation from `day` — at home, or at the site their county set
+/// for discharged patients — or the one already running.
 async fn home_episode(db: &Db, actor: &Actor, person_id: i64, day: Date, today: Date) -> AppResult<episodes::Episode> {
     let everywhere = Scope::everything();
-    let new = NewEpisode { person_id, kind: crate::observation::Kind::Home, site_id: None, start_date: day };
+    let person = crate::people::store::get(db, &everywhere, person_id).await?.ok_or(AppError::NotFound)?;
+    let county = person.org_code.get(..6).unwrap_or_default();
+    let new = match crate::observation::sites::post_discharge_site(db, county).await? {
+        Some(site) => NewEpisode { person_id, kind: crate::observation::Kind::Centralized, site_id: Some(site), start_date: day },
+        None => NewEpisode { person_id, kind: crate::observation::Kind::Home, site_id: None, start_date: day },
+    };
     match episodes::start(db, actor, &everywhere, &new, today).await {
         Err(AppError::Conflict { existing_id: Some(id), .. }) => episodes::get(db, &everywhere, id).await?.ok_or(AppError::NotFound),
         other => other,

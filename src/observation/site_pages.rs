@@ -13,11 +13,11 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/sites", get(sites_page).post(add_site))
+    Router::new().route("/sites", get(sites_page).post(add_site)).route("/sites/post-discharge", post(set_post_discharge))
 }
 
 #[derive(Deserialize, Default)]
@@ -38,6 +38,8 @@ struct SitesPage {
     chrome: Chrome,
     sites: Vec<Site>,
     can_write: bool,
+    /// For a county's command: where its discharged patients are observed (`None`: at home).
+    post_discharge: Option<Option<i64>>,
     form: SiteForm,
     errors: Vec<FieldError>,
 }
@@ -45,6 +47,9 @@ struct SitesPage {
 impl SitesPage {
     fn error(&self, field: &str) -> Option<&str> {
         field_message(&self.errors, field)
+    }
+    fn is_post_discharge(&self, site: &i64) -> bool {
+        self.post_discharge == Some(Some(*site))
     }
 }
 
@@ -54,6 +59,11 @@ async fn show(state: &AppState, caller: &Caller, lang: Lang, form: SiteForm, err
         chrome: Chrome::for_caller(state, caller, lang, lang.pick("集中隔离点", "Observation sites")).await?,
         sites: sites::list(&state.db, &caller.scope).await?,
         can_write: caller.may(Permission::WriteLedger),
+        post_discharge: if caller.org_code.level() == fangkong_rules::OrgLevel::County && caller.may(Permission::WriteLedger) {
+            Some(sites::post_discharge_site(&state.db, caller.org_code.as_str()).await?)
+        } else {
+            None
+        },
         form,
         errors,
     };
@@ -77,6 +87,30 @@ async fn add_site(State(state): State<AppState>, lang: Lang, CsrfForm { caller, 
     match result {
         Ok(_) => Ok(Redirect::to("/sites").into_response()),
         Err(AppError::Invalid(errors)) => show(&state, &caller, lang, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct PostDischargeForm {
+    /// A site id, or empty for home observation.
+    #[serde(default)]
+    site_id: String,
+}
+
+async fn set_post_discharge(State(state): State<AppState>, lang: Lang, CsrfForm { caller, form }: CsrfForm<PostDischargeForm>) -> AppResult<Response> {
+    caller.require(Permission::WriteLedger)?;
+    let result = async {
+        let site = match form.site_id.trim() {
+            "" => None,
+            s => Some(s.parse::<i64>().map_err(|_| AppError::invalid("site_id", "site_unknown", "请选择隔离点"))?),
+        };
+        sites::set_post_discharge_site(&state.db, &caller.actor(), &caller.scope, &caller.org_code, site).await
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(Redirect::to("/sites").into_response()),
+        Err(AppError::Invalid(errors)) => show(&state, &caller, lang, SiteForm::default(), errors, StatusCode::UNPROCESSABLE_ENTITY).await,
         Err(e) => Err(e),
     }
 }

@@ -64,3 +64,34 @@ pub async fn check_room(db: &Db, scope: &Scope, id: i64) -> AppResult<()> {
     }
     Ok(())
 }
+
+/// The site where a county observes its discharged patients; none means at home.
+pub async fn post_discharge_site(db: &Db, county: &str) -> sqlx::Result<Option<i64>> {
+    let site: Option<Option<i64>> = on_db!(db, pool => sqlx::query_scalar::<DB, Option<i64>>(
+        "select post_discharge_site_id from county_settings where org_code = $1").bind(county).fetch_optional(pool).await)?;
+    Ok(site.flatten())
+}
+
+/// Sets where the county `county` (the caller's own, at county level) observes its discharged
+/// patients: a site serving it, or `None` for home observation.
+pub async fn set_post_discharge_site(db: &Db, actor: &Actor, scope: &Scope, county: &OrgCode, site: Option<i64>) -> AppResult<()> {
+    if county.level() != fangkong_rules::OrgLevel::County || !scope.allows(county.as_str()) {
+        return Err(AppError::invalid("site_id", "not_a_county", "出院患者康复观察方式由县(市、区)指挥部设置"));
+    }
+    if let Some(id) = site {
+        get(db, id).await?.filter(|s| county.as_str().starts_with(&s.org_code) || s.org_code.starts_with(county.as_str()))
+            .ok_or_else(|| AppError::invalid("site_id", "site_unknown", "隔离点不存在或不服务本县"))?;
+    }
+    on_db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        sqlx::query::<DB>("insert into county_settings (org_code, post_discharge_site_id, updated_at, updated_by) values ($1, $2, $3, $4) \
+                           on conflict (org_code) do update set post_discharge_site_id = excluded.post_discharge_site_id, updated_at = excluded.updated_at, updated_by = excluded.updated_by")
+            .bind(county.as_str()).bind(site).bind(now_micros()).bind(actor.user_id).execute(&mut *tx).await?;
+        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            action: "county.post_discharge_site", record_type: "org_unit", record_id: Some(county.to_string()), org_code: county.to_string(),
+            detail: Some(format!("site={}", site.map_or("home".to_string(), |s| s.to_string()))),
+        })?;
+        tx.commit().await
+    }.await)?;
+    Ok(())
+}
