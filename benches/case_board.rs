@@ -9,6 +9,7 @@
 //! `cargo bench --bench case_board -- [--requests 1000] [--regenerate]`
 
 use fangkong::cases::board;
+use fangkong_rules::Scope;
 use support::timing::{CityBench, get_times, line, times, token_for};
 
 mod support;
@@ -18,11 +19,11 @@ fn main() {
         let db = city.db.clone();
         for (account, what) in [("city", "city commander"), ("leiyang", "county commander")] {
             let (token, home) = token_for(&state, account).await;
-            let sample = board::board(&db, &home, fangkong::clock::today(), fangkong::db::now_micros()).await.unwrap();
+            let sample = board::board(&db, &Scope::of(&home), &home, fangkong::clock::today(), fangkong::db::now_micros()).await.unwrap().unwrap();
             let cases: i64 = sample.cases.iter().map(|c| c.count).sum();
             println!("{what} ({account}, {home}): {cases} cases, {} contacts in their period, {} overdue clocks, {} child units",
                 sample.contacts_in_period, sample.overdue_total, sample.units.len());
-            let raw = times(requests, || async { board::board(&db, &home, fangkong::clock::today(), fangkong::db::now_micros()).await.unwrap(); }).await;
+            let raw = times(requests, || async { board::board(&db, &Scope::of(&home), &home, fangkong::clock::today(), fangkong::db::now_micros()).await.unwrap().unwrap(); }).await;
             line("  storage function board::board (queries only)", raw);
             line("  GET /api/v1/cases/board (JSON)", get_times(&app, "/api/v1/cases/board", &token, requests).await);
             line("  GET /cases/board (page)", get_times(&app, "/cases/board", &token, requests).await);

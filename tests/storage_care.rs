@@ -223,20 +223,21 @@ async fn overdue_clocks_show_on_the_county_board_and_roll_up_to_the_city() {
         store::add_sample(&db, &actor(), &leiyang(), &waiting).await.unwrap();
         let three_hours_on = fangkong::db::now_micros() + 3 * HOUR;
 
-        let county = board(&db, &code("430481"), DIAGNOSED, three_hours_on).await.unwrap();
+        let county = board(&db, &Scope::of(&code("430481")), &code("430481"), DIAGNOSED, three_hours_on).await.unwrap().unwrap();
         let kinds: Vec<&str> = county.overdue.iter().map(|c| c.kind.as_str()).collect();
         assert_eq!(kinds, ["lab_result", "report"], "the sample waits since Feb 4th; the report is 3 h after diagnosis, past its 2 h");
         assert_eq!((county.overdue_total, county.overdue[1].name.as_str()), (2, "孙*"));
         assert_eq!(county.cases.iter().find(|c| c.code == "confirmed").unwrap().count, 1);
-        let city = board(&db, &code("430400"), DIAGNOSED, three_hours_on).await.unwrap();
+        let city = board(&db, &Scope::of(&code("430400")), &code("430400"), DIAGNOSED, three_hours_on).await.unwrap().unwrap();
         let line = |code: &str| city.units.iter().find(|u| u.org_code == code).cloned().unwrap();
         assert_eq!((line("430481").confirmed, line("430481").overdue, line("430422").overdue), (1, 2, 0), "escalated to the city by county");
-        assert_eq!(board(&db, &code("430422"), DIAGNOSED, three_hours_on).await.unwrap().overdue_total, 0);
+        assert_eq!(board(&db, &Scope::of(&code("430422")), &code("430422"), DIAGNOSED, three_hours_on).await.unwrap().unwrap().overdue_total, 0);
+        assert!(board(&db, &leiyang(), &code("430422"), DIAGNOSED, three_hours_on).await.unwrap().is_none(), "another county's board is out of Leiyang's jurisdiction");
 
         store::record_milestone(&db, &actor(), &leiyang(), case_id, store::Milestone::Reported, fangkong::db::now_micros()).await.unwrap();
-        let after = board(&db, &code("430481"), DIAGNOSED, three_hours_on).await.unwrap();
+        let after = board(&db, &Scope::of(&code("430481")), &code("430481"), DIAGNOSED, three_hours_on).await.unwrap().unwrap();
         assert_eq!(after.overdue.iter().map(|c| c.kind.as_str()).collect::<Vec<_>>(), ["lab_result"], "a recorded report stops its clock");
-        let next_day = board(&db, &code("430481"), DIAGNOSED, fangkong::db::now_micros() + 25 * HOUR).await.unwrap();
+        let next_day = board(&db, &Scope::of(&code("430481")), &code("430481"), DIAGNOSED, fangkong::db::now_micros() + 25 * HOUR).await.unwrap().unwrap();
         assert_eq!(next_day.overdue_total, 2, "the investigation is overdue after 24 h");
 
         // The roll-up counts agree with the cases; a drift injected is found and repaired.
@@ -248,7 +249,7 @@ async fn overdue_clocks_show_on_the_county_board_and_roll_up_to_the_city() {
         on_db("update unit_counts set n = n + 5 where org_code = '430481' and metric = 'case.confirmed'").await;
         let drift = fangkong::counts::verify(&db).await.unwrap();
         assert_eq!(drift.iter().map(|d| (d.org_code.as_str(), d.metric.as_str(), d.stored, d.expected)).collect::<Vec<_>>(), [("430481", "case.confirmed", 6, 1)]);
-        assert_eq!(board(&db, &code("430481"), DIAGNOSED, three_hours_on).await.unwrap().cases.iter().find(|c| c.code == "confirmed").unwrap().count, 6);
+        assert_eq!(board(&db, &Scope::of(&code("430481")), &code("430481"), DIAGNOSED, three_hours_on).await.unwrap().unwrap().cases.iter().find(|c| c.code == "confirmed").unwrap().count, 6);
         fangkong::counts::rebuild(&db).await.unwrap();
         assert_eq!(fangkong::counts::verify(&db).await.unwrap(), []);
         assert_eq!(city.cases.iter().find(|c| c.code == "confirmed").unwrap().count, 1);

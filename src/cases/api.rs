@@ -315,11 +315,11 @@ pub struct BoardParams {
     pub org: Option<String>,
 }
 
-/// The unit a board is asked for: the caller's own, or one below it.
+/// The unit a board is asked for: the caller's own when none is named.
 pub(super) fn board_unit(caller: &Caller, org: Option<&str>) -> AppResult<fangkong_rules::OrgCode> {
     match org.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(caller.org_code.clone()),
-        Some(code) => fangkong_rules::OrgCode::parse(code).ok().filter(|c| caller.scope.allows(c.as_str())).ok_or(AppError::NotFound),
+        Some(code) => fangkong_rules::OrgCode::parse(code).map_err(|_| AppError::NotFound),
     }
 }
 
@@ -329,5 +329,6 @@ pub(super) fn board_unit(caller: &Caller, org: Option<&str>) -> AppResult<fangko
 async fn case_board(State(state): State<AppState>, caller: Caller, Query(p): Query<BoardParams>) -> AppResult<Json<super::board::Board>> {
     caller.require(Permission::ManageCases)?;
     let unit = board_unit(&caller, p.org.as_deref())?;
-    Ok(Json(super::board::board(&state.db, &unit, clock::today(), crate::db::now_micros()).await?))
+    let board = super::board::board(&state.db, &caller.scope, &unit, clock::today(), crate::db::now_micros()).await?;
+    Ok(Json(board.ok_or(AppError::NotFound)?))
 }

@@ -74,8 +74,12 @@ pub struct Board {
     pub units: Vec<UnitLine>,
 }
 
-/// The board of the unit `home` (the caller's jurisdiction) as of `now` (epoch µs) on `today`.
-pub async fn board(db: &Db, home: &OrgCode, today: Date, now: i64) -> sqlx::Result<Board> {
+/// The board of `home` — the caller's own unit or one below it in `jurisdiction` — as of `now`
+/// (epoch µs) on `today`; `None` for a unit outside the jurisdiction.
+pub async fn board(db: &Db, jurisdiction: &Scope, home: &OrgCode, today: Date, now: i64) -> sqlx::Result<Option<Board>> {
+    if !jurisdiction.allows(home.as_str()) {
+        return Ok(None);
+    }
     let scope = Scope::of(home);
     let (low, high) = scope.bounds();
     let here = crate::counts::gauges(db, home.as_str()).await?;
@@ -95,7 +99,7 @@ pub async fn board(db: &Db, home: &OrgCode, today: Date, now: i64) -> sqlx::Resu
     let names = masked_names(db, &overdue[..overdue.len().min(OVERDUE_LISTED)]).await?;
     let units = crate::org::store::children(db, &scope, home).await?;
     let below = crate::counts::gauges_of(db, &units.iter().map(|u| u.code.clone()).collect::<Vec<_>>()).await?;
-    Ok(Board {
+    Ok(Some(Board {
         cases: CaseStatus::ALL.iter().map(|s| count(s.as_str(), s.zh(), here.get(&crate::counts::case_metric(s.as_str())).copied().unwrap_or(0))).collect(),
         in_hospital: Severity::ALL.iter().map(|s| (s.as_str(), s.zh())).chain([("unassessed", "未分型")])
             .map(|(code, zh)| count(code, zh, in_hospital.iter().find(|r| r.0 == code).map_or(0, |r| r.1))).collect(),
@@ -109,7 +113,7 @@ pub async fn board(db: &Db, home: &OrgCode, today: Date, now: i64) -> sqlx::Resu
             c.name = names.get(&c.case_id).cloned().unwrap_or_default();
             c
         }).collect(),
-    })
+    }))
 }
 
 fn count(code: &str, label: &str, count: i64) -> Count {

@@ -289,7 +289,7 @@ async fn board_page(State(state): State<AppState>, caller: Caller, lang: Lang, a
     let parent = code.parent().filter(|p| caller.scope.allows(p.as_str()) && *p != code).map(|p| p.to_string());
     let page = BoardPage {
         chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("病例看板", "Case board")).await?,
-        board: super::board::board(&state.db, &code, clock::today(), crate::db::now_micros()).await?,
+        board: super::board::board(&state.db, &caller.scope, &code, clock::today(), crate::db::now_micros()).await?.ok_or(AppError::NotFound)?,
         unit,
         parent,
     };
