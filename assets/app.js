@@ -4,6 +4,9 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const a of document.querySelectorAll("a[data-lang]")) {
     a.href = a.getAttribute("href") + "?back=" + encodeURIComponent(location.pathname + location.search);
   }
+  for (const button of document.querySelectorAll("[data-print]")) {
+    button.addEventListener("click", () => window.print());
+  }
   // Chinese input methods type full-width digits and letters; fold them as the server would.
   for (const input of document.querySelectorAll('input[name="id_number"], input[name="phone"], input[name="org_code"]')) {
     input.addEventListener("blur", () => {

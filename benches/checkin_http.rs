@@ -112,7 +112,7 @@ fn main() {
     let measure = Duration::from_secs(seconds);
     let body = |c: usize, n: usize| {
         let temperature = if n % 100 == 7 { "37.8" } else { "36.6" };
-        let slot = if n % 2 == 0 { "am" } else { "pm" };
+        let slot = if n.is_multiple_of(2) { "am" } else { "pm" };
         format!(r#"{{"temperature":"{temperature}","slot":"{slot}","idempotency_key":"c{c}-{n}"}}"#)
     };
     let generator = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

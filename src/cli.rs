@@ -70,7 +70,7 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Check or repair the roll-up counts behind the boards.
+    /// Daily reports, and checking or repairing the roll-up counts behind them.
     Report {
         #[command(subcommand)]
         command: ReportCommand,
@@ -83,6 +83,26 @@ enum ReportCommand {
     Verify,
     /// Replace every roll-up count with its recomputation from the records.
     Rebuild,
+    /// The daily report (日报) of a unit, as JSON on standard output or as an .xlsx file.
+    Daily {
+        /// The unit's code, e.g. 430481.
+        #[arg(long)]
+        org: String,
+        /// YYYY-MM-DD (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: ReportFormat,
+        /// Where to write the .xlsx (default: ORG-DATE.xlsx).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Json,
+    Xlsx,
 }
 
 #[derive(Subcommand)]
@@ -194,6 +214,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if !drift.is_empty() {
                 db.close().await;
                 std::process::exit(1);
+            }
+        }
+        Command::Report { command: ReportCommand::Daily { org, date, format, output } } => {
+            let unit = OrgCode::parse(&org).map_err(|m| anyhow::anyhow!("{m}"))?;
+            let date = match date {
+                Some(d) => crate::people::input::parse_date(&d).with_context(|| format!("日期格式应为 YYYY-MM-DD: {d}"))?,
+                None => crate::clock::today(),
+            };
+            let report = crate::reports::daily::report(&db, &Scope::everything(), &unit, date).await?.with_context(|| format!("没有单位 {org}"))?;
+            match format {
+                ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                ReportFormat::Xlsx => {
+                    let output = output.unwrap_or_else(|| PathBuf::from(format!("{org}-{date}.xlsx")));
+                    std::fs::write(&output, crate::reports::xlsx::daily(&report)?).with_context(|| format!("writing {}", output.display()))?;
+                    println!("已写出 {} 日报 {date} 到 {}", report.org_name, output.display());
+                }
             }
         }
         Command::Report { command: ReportCommand::Rebuild } => {

@@ -37,3 +37,8 @@ pub fn parse_local(s: &str) -> Option<i64> {
     let at = PrimitiveDateTime::parse(&s, format).ok()?.assume_offset(CHINA);
     i64::try_from(at.unix_timestamp_nanos() / 1000).ok()
 }
+
+/// The Beijing date of an instant in epoch microseconds (the day a count files it under).
+pub fn day_of_micros(micros: i64) -> Date {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).map_or(Date::MIN, |t| t.to_offset(CHINA).date())
+}

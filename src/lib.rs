@@ -14,5 +14,6 @@ pub mod demo;
 pub mod org;
 pub mod observation;
 pub mod people;
+pub mod reports;
 pub mod screening;
 pub mod web;

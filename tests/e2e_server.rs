@@ -237,6 +237,23 @@ async fn report_verify_finds_an_injected_drift_and_rebuild_repairs_it() {
     assert!(!verify.status.success() && said.contains("430481 case.confirmed - 记录为 3,应为 0") && said.contains("1 处不一致"), "{said}");
     let rebuilt = fangkong(&[base.clone(), vec!["report".into(), "rebuild".into()]].concat(), None);
     assert!(String::from_utf8_lossy(&rebuilt.stdout).contains("已按记录重建"));
-    let verify = fangkong(&[base, vec!["report".into(), "verify".into()]].concat(), None);
+    let verify = fangkong(&[base.clone(), vec!["report".into(), "verify".into()]].concat(), None);
     assert!(String::from_utf8_lossy(&verify.stdout).contains("0 处不一致"));
+
+    // The daily report from the command line, as JSON and as a workbook; a bad date changes nothing.
+    sqlx::query("insert into unit_counts (org_code, metric, day, n) values ('430481', 'kp.new', '2020-02-03', 7), ('430481', 'kp.new', '2020-02-04', 2)").execute(pool).await.unwrap();
+    let daily = |extra: &[&str]| [base.clone(), ["report", "daily", "--org", "430481", "--date", "2020-02-04"].iter().chain(extra).map(|s| s.to_string()).collect()].concat();
+    let json: Value = serde_json::from_slice(&fangkong(&daily(&[]), None).stdout).unwrap();
+    let figure = |code: &str| json["sections"].as_array().unwrap().iter().flat_map(|s| s["figures"].as_array().unwrap()).find(|f| f["code"] == code).unwrap().clone();
+    assert_eq!((json["org_name"].as_str(), figure("key_persons_new")["value"].as_i64(), figure("key_persons_total")["value"].as_i64()), (Some("耒阳市"), Some(2), Some(9)));
+    let file = dir.join("leiyang.xlsx");
+    fangkong(&daily(&["--format", "xlsx", "-o", &file.display().to_string()]), None);
+    let mut book = calamine::open_workbook_auto(&file).unwrap();
+    use calamine::Reader;
+    let sheet = book.worksheet_range("日报").unwrap();
+    let row = sheet.rows().find(|r| r.get(1).is_some_and(|c| *c == "重点人员累计")).unwrap();
+    assert_eq!(row[2].to_string(), "9");
+    assert_eq!(sheet.rows().nth(2).unwrap()[1].to_string(), "指标");
+    let bad = Command::new(BIN).args([base, ["report", "daily", "--org", "430481", "--date", "2020-02-30"].iter().map(|s| s.to_string()).collect()].concat()).output().unwrap();
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("日期格式应为 YYYY-MM-DD"));
 }

@@ -53,7 +53,7 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_refuses_a_forged_form() {
     // A sign-in post without the form's cookie (as from another site) is refused.
     let (status, _, _) = app.send(form("/login", "", &format!("_csrf=x&username=grid_worker&password={PASSWORD}"))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _, body) = app.send(form("/login", "fk_login_csrf=abc", &format!("_csrf=abc&username=grid_worker&password=wrong-one"))).await;
+    let (status, _, body) = app.send(form("/login", "fk_login_csrf=abc", &"_csrf=abc&username=grid_worker&password=wrong-one".to_string())).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(String::from_utf8(body).unwrap().contains("用户名或密码错误"));
 }
@@ -350,4 +350,25 @@ async fn a_county_chooses_where_its_discharged_patients_are_observed() {
     assert!(!String::from_utf8(body).unwrap().contains("出院患者康复观察"), "only the county's command sets it");
     let (status, _, _) = app.send(form("/sites/post-discharge", &grid, &format!("_csrf={grid_csrf}&site_id="))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn the_daily_report_page_drills_down_prints_and_says_what_is_wrong_with_a_date() {
+    let db = backends().await.remove(0);
+    let app = seeded_app(db.clone()).await;
+    let (session, _, _) = sign_in(&app, "county_commander", false).await;
+    let (status, _, body) = app.send(get("/reports/daily", &session)).await;
+    let html = String::from_utf8(body).unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("耒阳市 · 疫情防控日报") && html.contains("data-figure=\"households\"") && html.contains("data-print"), "{html}");
+    assert!(html.contains("<td>住户数(当前)</td><td class=\"num total\">1</td>"), "the Leiyang household counted: {html}");
+    assert!(html.contains("href=\"/reports/daily?org=430481001&amp;date="), "each township drills down");
+    let (status, _, body) = app.send(get("/reports/daily?org=430481001", &session)).await;
+    let html = String::from_utf8(body).unwrap();
+    assert!(status == StatusCode::OK && html.contains("id=\"report-up\" href=\"/reports/daily?org=430481&amp;"), "a township's report goes back up");
+    let (status, _, body) = app.send(get("/reports/daily?date=2020-13-01", &session)).await;
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(body).unwrap().contains("日期格式应为 YYYY-MM-DD"));
+    assert_eq!(app.send(get("/reports/daily?org=430422", &session)).await.0, StatusCode::NOT_FOUND);
+    let (status, headers, _) = app.send(get("/reports/daily.xlsx?org=430481001", &session)).await;
+    assert!(status == StatusCode::OK && headers[header::CONTENT_TYPE].to_str().unwrap().contains("spreadsheetml"));
 }

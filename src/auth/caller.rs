@@ -43,6 +43,15 @@ impl Caller {
         self.role.may(permission)
     }
 
+    /// The unit a board or report is asked for: the caller's own when none is named. Whether it
+    /// is in the caller's jurisdiction is the storage function's to say.
+    pub fn unit_asked(&self, org: Option<&str>) -> AppResult<OrgCode> {
+        match org.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(self.org_code.clone()),
+            Some(code) => OrgCode::parse(code).map_err(|_| AppError::NotFound),
+        }
+    }
+
     /// An audit event about the caller's own unit (searches, lists, exports).
     pub fn event(&self, action: &'static str, record_type: &'static str, detail: String) -> AuditEvent {
         AuditEvent { action, record_type, record_id: None, org_code: self.org_code.to_string(), detail: Some(detail) }

@@ -34,6 +34,8 @@ pub enum Permission {
     ManageCases,
     /// Designate hospitals and set their beds (city command).
     ManageHospitals,
+    /// Read the daily report and the dashboard of one's unit and the units below (figures only).
+    ReadReports,
 }
 
 impl Role {
@@ -110,6 +112,7 @@ impl Role {
             WriteLedger => matches!(self, Admin | CityCommander | CountyCommander | TownshipOfficer | GridWorker),
             ManageCases => matches!(self, Admin | CityCommander | CountyCommander | HospitalStaff),
             ManageHospitals => matches!(self, Admin | CityCommander),
+            ReadReports => matches!(self, Admin | CityCommander | CountyCommander | TownshipOfficer | GridWorker),
         }
     }
 }

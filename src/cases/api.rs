@@ -315,20 +315,13 @@ pub struct BoardParams {
     pub org: Option<String>,
 }
 
-/// The unit a board is asked for: the caller's own when none is named.
-pub(super) fn board_unit(caller: &Caller, org: Option<&str>) -> AppResult<fangkong_rules::OrgCode> {
-    match org.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(caller.org_code.clone()),
-        Some(code) => fangkong_rules::OrgCode::parse(code).map_err(|_| AppError::NotFound),
-    }
-}
 
 #[utoipa::path(get, path = "/api/v1/cases/board", tag = "cases", params(BoardParams),
     description = "The case board of a unit: cases by status, patients in hospital by classification, contacts in their period, follow-ups due, free beds, overdue clocks (oldest listed) and the breakdown by child unit.",
     responses((status = 200, body = super::board::Board), (status = 404, body = ErrorBody)))]
 async fn case_board(State(state): State<AppState>, caller: Caller, Query(p): Query<BoardParams>) -> AppResult<Json<super::board::Board>> {
     caller.require(Permission::ManageCases)?;
-    let unit = board_unit(&caller, p.org.as_deref())?;
+    let unit = caller.unit_asked(p.org.as_deref())?;
     let board = super::board::board(&state.db, &caller.scope, &unit, clock::today(), crate::db::now_micros()).await?;
     Ok(Json(board.ok_or(AppError::NotFound)?))
 }

@@ -43,8 +43,7 @@ pub async fn register(db: &Db, actor: &Actor, scope: &Scope, test: &PositiveTest
             .bind(sample).bind(id).bind(LabTest::NucleicAcid.as_str()).bind(LabOutcome::Positive.as_str()).bind(test.resulted_at).bind(actor.user_id).bind(now)
             .execute(&mut *tx).await?;
         first_result!(tx, sample, test.resulted_at).await?;
-        insert_transition!(&mut *tx, actor, id, None::<CaseStatus>, CaseStatus::Asymptomatic, &reason, rules.id, now)?;
-        crate::count_add!(tx, &person.org_code, crate::counts::case_metric("asymptomatic"), "", 1).await?;
+        insert_transition!(tx, actor, id, &person.org_code, None, CaseStatus::Asymptomatic, &reason, rules.id, now).await?;
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "case.asymptomatic", record_type: "case", record_id: Some(id.to_string()), org_code: person.org_code.clone(), detail: Some(format!("rules={}", rules.id)),
         })?;

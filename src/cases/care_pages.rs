@@ -284,7 +284,7 @@ struct BoardQuery {
 
 async fn board_page(State(state): State<AppState>, caller: Caller, lang: Lang, axum::extract::Query(q): axum::extract::Query<BoardQuery>) -> AppResult<Response> {
     caller.require(Permission::ManageCases)?;
-    let code = super::api::board_unit(&caller, q.org.as_deref())?;
+    let code = caller.unit_asked(q.org.as_deref())?;
     let unit = crate::org::store::get(&state.db, &caller.scope, &code).await?.ok_or(AppError::NotFound)?;
     let parent = code.parent().filter(|p| caller.scope.allows(p.as_str()) && *p != code).map(|p| p.to_string());
     let page = BoardPage {

@@ -56,14 +56,18 @@ pub async fn register(db: &Db, actor: &Actor, scope: &Scope, new: NewContact, to
         return Err(AppError::Conflict { message: "此人已登记为该病例的密切接触者".into(), existing_id: Some(id) });
     }
     let (episode, started) = observe(db, actor, person_id, new.last_exposure, today).await?;
+    let now = now_micros();
     let inserted: sqlx::Result<i64> = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
         let id = sqlx::query_scalar::<DB, i64>(
             "insert into contacts (case_id, person_id, org_code, exposure, last_exposure_date, episode_id, started_episode, status, created_by, created_at) \
              values ($1, $2, $3, $4, $5, $6, $7, 'observing', $8, $9) returning id")
             .bind(case.id).bind(person_id).bind(&episode.org_code).bind(new.exposure.as_str()).bind(new.last_exposure)
-            .bind(episode.id).bind(i64::from(started)).bind(actor.user_id).bind(now_micros()).fetch_one(&mut *tx).await?;
-        crate::count_add!(tx, &episode.org_code, crate::counts::CONTACTS_OBSERVING, new.last_exposure.to_string(), 1).await?;
+            .bind(episode.id).bind(i64::from(started)).bind(actor.user_id).bind(now).fetch_one(&mut *tx).await?;
+        let mut tally = crate::counts::Tally::default();
+        tally.add(&episode.org_code, crate::counts::CONTACTS_OBSERVING, &new.last_exposure.to_string(), 1);
+        tally.add(&episode.org_code, crate::counts::CONTACTS_NEW, &crate::clock::day_of_micros(now).to_string(), 1);
+        crate::tally_write!(tx, tally).await?;
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "contact.register", record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(),
             detail: Some(format!("contact={id} unit={}", episode.org_code)),
@@ -178,20 +182,26 @@ pub async fn release(db: &Db, actor: &Actor, scope: &Scope, case_id: i64, today:
     let now = now_micros();
     let released = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
-        sqlx::query::<DB>(
+        let ended: Vec<String> = sqlx::query_scalar::<DB, String>(
             "update observation_episodes set status = 'released', end_date = $1, end_note = '指示病例已排除', updated_at = $2 \
              where status = 'active' and id in (select k.episode_id from contacts k where k.case_id = $3 and k.status = 'observing' and k.started_episode = 1) \
              and not exists (select 1 from contacts o join cases oc on oc.id = o.case_id \
-                             where o.episode_id = observation_episodes.id and o.case_id <> $3 and o.status = 'observing' and oc.status <> 'excluded')")
-            .bind(today).bind(now).bind(case.id).execute(&mut *tx).await?;
+                             where o.episode_id = observation_episodes.id and o.case_id <> $3 and o.status = 'observing' and oc.status <> 'excluded') \
+             returning org_code")
+            .bind(today).bind(now).bind(case.id).fetch_all(&mut *tx).await?;
+        let mut tally = crate::counts::Tally::default();
+        for org_code in &ended {
+            tally.add(org_code, crate::counts::OBSERVATION_ENDED, &today.to_string(), 1);
+        }
         let leaving = sqlx::query_as::<DB, (String, Date, i64)>(
             "select org_code, last_exposure_date, count(*) from contacts where case_id = $1 and status = 'observing' group by org_code, last_exposure_date")
             .bind(case.id).fetch_all(&mut *tx).await?;
         let released = sqlx::query::<DB>("update contacts set status = 'released', released_at = $1 where case_id = $2 and status = 'observing'")
             .bind(now).bind(case.id).execute(&mut *tx).await?.rows_affected();
         for (org_code, day, n) in &leaving {
-            crate::count_add!(tx, org_code, crate::counts::CONTACTS_OBSERVING, day.to_string(), -n).await?;
+            tally.add(org_code, crate::counts::CONTACTS_OBSERVING, &day.to_string(), -n);
         }
+        crate::tally_write!(tx, tally).await?;
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "contact.release", record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(),
             detail: Some(format!("released={released}")),

@@ -110,13 +110,22 @@ pub async fn discharge(db: &Db, actor: &Actor, scope: &Scope, asked: Discharge, 
             end_stay!(tx, case.id, at).await?;
             sqlx::query::<DB>("insert into discharges (case_id, discharged_at, criteria, episode_id, created_by, created_at) values ($1, $2, $3, $4, $5, $2)")
                 .bind(case.id).bind(at).bind(criteria).bind(episode.id).bind(actor.user_id).execute(&mut *tx).await?;
+            let mut tally = crate::counts::Tally::default();
             for (week, due_date) in &due {
                 sqlx::query::<DB>("insert into follow_ups (case_id, person_id, org_code, week, due_date, created_at) values ($1, $2, $3, $4, $5, $6)")
                     .bind(case.id).bind(case.person_id).bind(&episode.org_code).bind(*week).bind(*due_date).bind(at).execute(&mut *tx).await?;
+                tally.add(&episode.org_code, crate::counts::FOLLOW_UPS_DUE, &due_date.to_string(), 1);
             }
-            // Care requests still open follow the person to the home episode.
+            // Care requests still open follow the person to the home episode (and their counts with them).
+            let carried: Vec<String> = sqlx::query_scalar::<DB, String>("select org_code from life_needs where person_id = $1 and status <> 'done'")
+                .bind(case.person_id).fetch_all(&mut *tx).await?;
+            for from in &carried {
+                tally.add(from, crate::counts::NEEDS_OPEN, "", -1);
+                tally.add(&episode.org_code, crate::counts::NEEDS_OPEN, "", 1);
+            }
             sqlx::query::<DB>("update life_needs set episode_id = $1, org_code = $2 where person_id = $3 and status <> 'done'")
                 .bind(episode.id).bind(&episode.org_code).bind(case.person_id).execute(&mut *tx).await?;
+            crate::tally_write!(tx, tally).await?;
             tx.commit().await?;
         }
         Ok::<bool, sqlx::Error>(moved)

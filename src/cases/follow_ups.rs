@@ -64,14 +64,15 @@ pub async fn complete(db: &Db, actor: &Actor, scope: &Scope, id: i64, note: &str
         return Err(AppError::invalid("note", "note_required", "请填写随访情况(不超过 500 字)"));
     }
     let (low, high) = scope.bounds();
-    let org: Option<String> = on_db!(db, pool => sqlx::query_scalar::<DB, String>("select org_code from follow_ups where id = $1 and org_code >= $2 and org_code < $3")
+    let found: Option<(String, Date)> = on_db!(db, pool => sqlx::query_as::<DB, (String, Date)>("select org_code, due_date from follow_ups where id = $1 and org_code >= $2 and org_code < $3")
         .bind(id).bind(low).bind(high).fetch_optional(pool).await)?;
-    let org = org.ok_or(AppError::NotFound)?;
+    let (org, due_date) = found.ok_or(AppError::NotFound)?;
     let done = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
         let done = sqlx::query::<DB>("update follow_ups set done_at = $1, done_by = $2, note = $3 where id = $4 and done_at is null")
             .bind(now_micros()).bind(actor.user_id).bind(note).bind(id).execute(&mut *tx).await?.rows_affected() == 1;
         if done {
+            crate::count_add!(tx, &org, crate::counts::FOLLOW_UPS_DONE, due_date.to_string(), 1).await?;
             crate::audit_insert!(&mut *tx, actor, AuditEvent {
                 action: "follow_up.done", record_type: "follow_up", record_id: Some(id.to_string()), org_code: org.clone(), detail: None,
             })?;

@@ -3,12 +3,24 @@
 //! excluded. Every change of state is kept with who, when, why and the edition it was made under
 //! (RULES §1, §8).
 
-/// Writes a case's change of state inside an `on_db!` transaction (whose `DB` is in scope).
+/// Writes a case's change of state inside an `on_db!` transaction (whose `DB` is in scope), with
+/// the counts it moves: the case leaves its old status and enters the new one (gauges), and the
+/// day's new cases of that status (dated by `$at`) gain one.
 macro_rules! insert_transition {
-    ($tx:expr, $actor:expr, $case_id:expr, $from:expr, $to:expr, $reason:expr, $rule_set_id:expr, $at:expr) => {
-        sqlx::query::<DB>("insert into case_transitions (case_id, from_status, to_status, at, actor_id, actor, reason, rule_set_id) values ($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind($case_id).bind($from.map($crate::cases::CaseStatus::as_str)).bind($to.as_str()).bind($at).bind($actor.user_id).bind(&$actor.username)
-            .bind($reason).bind($rule_set_id).execute($tx).await
+    ($tx:expr, $actor:expr, $case_id:expr, $org_code:expr, $from:expr, $to:expr, $reason:expr, $rule_set_id:expr, $at:expr) => {
+        async {
+            let from: Option<$crate::cases::CaseStatus> = $from;
+            sqlx::query::<DB>("insert into case_transitions (case_id, from_status, to_status, at, actor_id, actor, reason, rule_set_id) values ($1, $2, $3, $4, $5, $6, $7, $8)")
+                .bind($case_id).bind(from.map($crate::cases::CaseStatus::as_str)).bind($to.as_str()).bind($at).bind($actor.user_id).bind(&$actor.username)
+                .bind($reason).bind($rule_set_id).execute(&mut *$tx).await?;
+            let mut tally = $crate::counts::Tally::default();
+            if let Some(from) = from {
+                tally.add($org_code, &$crate::counts::case_metric(from.as_str()), "", -1);
+            }
+            tally.add($org_code, &$crate::counts::case_metric($to.as_str()), "", 1);
+            tally.add($org_code, &$crate::counts::case_new_metric($to.as_str()), &$crate::clock::day_of_micros($at).to_string(), 1);
+            $crate::tally_write!($tx, tally).await
+        }
     };
 }
 
@@ -21,9 +33,7 @@ macro_rules! change_status {
             let moved = sqlx::query::<DB>("update cases set status = $1, updated_at = $2 where id = $3 and status = $4")
                 .bind($to.as_str()).bind($crate::db::now_micros()).bind($case.id).bind($from.as_str()).execute(&mut *$tx).await?.rows_affected() == 1;
             if moved {
-                insert_transition!(&mut *$tx, $actor, $case.id, Some($from), $to, $reason, $rule_set_id, $at)?;
-                $crate::count_add!($tx, &$case.org_code, $crate::counts::case_metric($from.as_str()), "", -1).await?;
-                $crate::count_add!($tx, &$case.org_code, $crate::counts::case_metric($to.as_str()), "", 1).await?;
+                insert_transition!($tx, $actor, $case.id, &$case.org_code, Some($from), $to, $reason, $rule_set_id, $at).await?;
                 $crate::audit_insert!(&mut *$tx, $actor, $crate::audit::AuditEvent {
                     action: $action, record_type: "case", record_id: Some($case.id.to_string()), org_code: $case.org_code.clone(),
                     detail: Some(format!("rules={}", $rule_set_id)),

@@ -97,8 +97,7 @@ pub async fn open_suspected(db: &Db, actor: &Actor, scope: &Scope, triage: &Tria
             .bind(person.id).bind(&person.org_code).bind(triage.onset_date).bind(codes(&assessment.history, EpiItem::as_str))
             .bind(codes(&assessment.clinical, ClinicalItem::as_str)).bind(rules.id).bind(now).bind(actor.user_id)
             .fetch_one(&mut *tx).await?;
-        insert_transition!(&mut *tx, actor, id, None::<CaseStatus>, CaseStatus::Suspected, &assessment.reason, rules.id, now)?;
-        crate::count_add!(tx, &person.org_code, crate::counts::case_metric("suspected"), "", 1).await?;
+        insert_transition!(tx, actor, id, &person.org_code, None, CaseStatus::Suspected, &assessment.reason, rules.id, now).await?;
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "case.suspected", record_type: "case", record_id: Some(id.to_string()), org_code: person.org_code.clone(), detail: Some(format!("rules={}", rules.id)),
         })?;

@@ -64,12 +64,12 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
-/// Microseconds since the Unix epoch, the one timestamp representation in storage.
 /// `$1, $2, … $count`: the placeholders of an `in (…)` list bound one value each.
 pub fn placeholders(count: usize) -> String {
     (1..=count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
+/// Microseconds since the Unix epoch, the one timestamp representation in storage.
 pub fn now_micros() -> i64 {
     let now = time::OffsetDateTime::now_utc();
     (now.unix_timestamp_nanos() / 1000) as i64

@@ -95,6 +95,8 @@ pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow:
         println!("演示城市已存在,未重复加载 / the demo city is already loaded");
         return Ok(());
     }
+    // The households were written in bulk: their roll-up counts are taken from the records.
+    crate::counts::rebuild(db).await?;
     let file = write_accounts(data_dir, &passwords)?;
     println!(
         "演示城市已加载:{} 个村/社区/网格,{} 户,{} 人,用时 {:.1} 秒 / demo city loaded",

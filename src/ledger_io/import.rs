@@ -301,6 +301,8 @@ async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], repor
     }
     let counts: (usize, usize, usize, usize, usize) = on_db!(db, pool => {
         let mut tx = pool.begin().await?;
+        let mut tally = crate::counts::Tally::default();
+        let registered_day = crate::clock::day_of_micros(now).to_string();
         let (mut created, mut existing, mut key_created, mut on_ledger, mut started) = (0, 0, 0, 0, 0);
         for chunk in planned.chunks(BATCH) {
             // New persons, then every row's person id and unit.
@@ -340,13 +342,16 @@ async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], repor
                     .push_bind(k.companions.as_deref()).push_bind(k.case_contact.as_deref()).push_bind(k.symptoms.as_deref()).push_bind(k.measures.as_deref())
                     .push_bind(k.note.as_deref()).push_bind(actor.user_id).push_bind(now).push_bind(now);
             });
-            qb.push(" on conflict (person_id) do nothing returning id, person_id");
-            let entries: Vec<(i64, i64)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+            qb.push(" on conflict (person_id) do nothing returning id, person_id, org_code");
+            let entries: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+            for (_, _, unit) in &entries {
+                tally.add(unit, crate::counts::KEY_PERSONS_NEW, &registered_day, 1);
+            }
             key_created += entries.len();
             on_ledger += chunk.len() - entries.len();
             let by_person: HashMap<i64, &Planned> = chunk.iter().map(|p| (person_of[p.person.id_key.as_str()].0, p)).collect();
             let responsibles: Vec<(i64, &crate::screening::input::ValidResponsible)> = entries.iter()
-                .flat_map(|(kid, pid)| by_person[pid].key_person.responsibles.iter().map(move |r| (*kid, r)))
+                .flat_map(|(kid, pid, _)| by_person[pid].key_person.responsibles.iter().map(move |r| (*kid, r)))
                 .collect();
             if !responsibles.is_empty() {
                 let mut qb = sqlx::QueryBuilder::<DB>::new("insert into responsibles (key_person_id, role, name, phone, created_at) ");
@@ -370,13 +375,17 @@ async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], repor
                      (select 1 from observation_episodes where person_id = $1 and status = 'active')")
                     .bind(person_id).bind(unit).bind(start).bind(rules.observation_days).bind(rules.id).bind(&token).bind(actor.user_id).bind(now)
                     .execute(&mut *tx).await?;
-                started += inserted.rows_affected() as usize;
+                if inserted.rows_affected() > 0 {
+                    started += 1;
+                    tally.add(unit, crate::counts::OBSERVATION_STARTED, &start.to_string(), 1);
+                }
             }
         }
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "ledger.import", record_type: "org_unit", record_id: Some(org.to_string()), org_code: org.to_string(),
             detail: Some(format!("rows={} persons_created={created} key_persons_created={key_created} observations_started={started}", planned.len())),
         })?;
+        crate::tally_write!(tx, tally).await?;
         tx.commit().await?;
         Ok::<_, sqlx::Error>((created, existing, key_created, on_ledger, started))
     })?;

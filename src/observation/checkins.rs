@@ -9,7 +9,7 @@ use crate::on_db;
 use crate::web::error::{AppError, FieldError};
 use fangkong_rules::observation::{Symptom, Temperature};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use time::Date;
 
 /// A check-in as submitted by a worker's form, the resident's link or the API.
@@ -246,12 +246,51 @@ where
     query
 }
 
+/// Counts the people reporting for the first time on a day in this batch. On PostgreSQL the
+/// episodes are locked first, so two batches at once cannot both count the same person's day.
+async fn reported_days<DB>(tx: &mut sqlx::Transaction<'_, DB>, rows: &[&&Accepted<'_>], lock_episodes: bool) -> sqlx::Result<crate::counts::Tally>
+where
+    DB: sqlx::Database,
+    for<'a> DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB>,
+    Date: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB>,
+    (i64, Date): for<'r> sqlx::FromRow<'r, DB::Row>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    let episodes: Vec<i64> = rows.iter().map(|a| a.episode.id).collect();
+    if lock_episodes {
+        let mut lock = select_in::<DB, i64>("select id from observation_episodes", "id", episodes.iter().copied());
+        lock.push(" order by id for update");
+        lock.build().execute(&mut **tx).await?;
+    }
+    let mut days: Vec<Date> = rows.iter().map(|a| a.submission.today).collect();
+    days.sort();
+    days.dedup();
+    let mut query = select_in::<DB, i64>("select distinct episode_id, day from check_ins", "episode_id", episodes.iter().copied());
+    query.push(" and day in (");
+    let mut list = query.separated(", ");
+    for day in &days {
+        list.push_bind(*day);
+    }
+    query.push(")");
+    let mut reported: HashSet<(i64, Date)> = query.build_query_as::<(i64, Date)>().fetch_all(&mut **tx).await?.into_iter().collect();
+    let mut tally = crate::counts::Tally::default();
+    for a in rows {
+        if reported.insert((a.episode.id, a.submission.today)) {
+            tally.add(&a.episode.org_code, crate::counts::CHECKIN_REPORTED, &a.submission.today.to_string(), 1);
+        }
+    }
+    Ok(tally)
+}
+
 async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Result<Recorded, AppError>>> {
     let now = now_micros();
     let tokens: Vec<&str> = batch.iter().filter_map(|s| match &s.target { Target::Link { token, .. } => Some(token.as_str()), Target::Episode(_) => None }).collect();
     let keys: Vec<&str> = batch.iter().filter_map(|s| s.input.idempotency_key.as_deref()).collect();
     // SQLite: take the write lock first, so that what is read below cannot change before the writes.
     let begin = if matches!(db, Db::Sqlite(_)) { "begin immediate" } else { "begin" };
+    let lock_episodes = matches!(db, Db::Postgres(_));
     on_db!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;
         let linked: HashMap<String, Linked> = if tokens.is_empty() { HashMap::new() } else {
@@ -340,6 +379,7 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
             }
             let mut rows: Vec<&&Accepted> = last.values().collect();
             rows.sort_by_key(|a| a.index);
+            let mut tally = reported_days(&mut tx, &rows, lock_episodes).await?;
             let mut insert = sqlx::QueryBuilder::<DB>::new(
                 "insert into check_ins (day, episode_id, org_code, slot, temperature_tenths, symptoms, note, source, idempotency_key, reported_at, created_by) ");
             insert.push_values(&rows, |mut row, a| {
@@ -371,9 +411,15 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
                     row.push_bind(&a.episode.org_code).push_bind(a.episode.person_id).push_bind(a.episode.id).push_bind(kind.as_str())
                         .push_bind(a.submission.today).push_bind(detail.as_str()).push_bind(now);
                 });
-                insert.push(" on conflict (episode_id, kind, day) do nothing");
-                insert.build().execute(&mut *tx).await?;
+                insert.push(" on conflict (episode_id, kind, day) do nothing returning org_code, kind, day");
+                // Only the alerts raised now come back: a second fever the same day is not a new one.
+                for (org_code, kind, day) in insert.build_query_as::<(String, String, Date)>().fetch_all(&mut *tx).await? {
+                    if kind == AlertKind::Fever.as_str() {
+                        tally.add(&org_code, crate::counts::FEVERS, &day.to_string(), 1);
+                    }
+                }
             }
+            crate::tally_write!(tx, tally).await?;
             let mut audit = sqlx::QueryBuilder::<DB>::new("insert into audit_log (at, actor_id, actor, action, record_type, record_id, org_code, client_addr, detail) ");
             audit.push_values(accepted.iter().filter(|a| ids.contains_key(&a.slot_key())), |mut row, a| {
                 row.push_bind(now).push_bind(a.actor.user_id).push_bind(&a.actor.username).push_bind("checkin.create").push_bind("observation")

@@ -91,6 +91,7 @@ pub async fn request(db: &Db, episode: &Episode, kind: NeedKind, detail: Option<
              values ($1, $2, $3, $4, $5, 'open', $6, $7, $8) returning id")
             .bind(&episode.org_code).bind(episode.person_id).bind(episode.id).bind(kind.as_str()).bind(detail).bind(who)
             .bind(now).bind(now + rules.request_overdue_hours * 3_600_000_000).fetch_one(&mut *tx).await?;
+        crate::count_add!(tx, &episode.org_code, crate::counts::NEEDS_OPEN, "", 1).await?;
         crate::audit_insert!(&mut *tx, &actor, AuditEvent {
             action: "need.create", record_type: "life_need", record_id: Some(id.to_string()), org_code: episode.org_code.clone(),
             detail: Some(format!("kind={} by={who}", kind.as_str())),
@@ -139,14 +140,15 @@ pub async fn advance(db: &Db, actor: &Actor, scope: &Scope, id: i64, to: NeedSta
     }
     let now = now_micros();
     let sql = if to == NeedStatus::Assigned {
-        "update life_needs set status = 'assigned', assignee = $1, assigned_at = $2 where id = $3"
+        "update life_needs set status = 'assigned', assignee = $1, assigned_at = $2 where id = $3 and status <> 'done'"
     } else {
-        "update life_needs set status = 'done', done_note = $1, done_at = $2 where id = $3"
+        "update life_needs set status = 'done', done_note = $1, done_at = $2 where id = $3 and status <> 'done'"
     };
     on_db!(db, pool => {
         let mut tx = pool.begin().await?;
-        sqlx::query::<DB>(sql).bind(text).bind(now).bind(id).execute(&mut *tx).await?;
-        if to == NeedStatus::Done {
+        let changed = sqlx::query::<DB>(sql).bind(text).bind(now).bind(id).execute(&mut *tx).await?.rows_affected();
+        if to == NeedStatus::Done && changed == 1 {
+            crate::count_add!(tx, &org, crate::counts::NEEDS_OPEN, "", -1).await?;
             sqlx::query::<DB>("update alerts set handled_at = $1, handled_by = $2, handling_note = '需求已办结' where need_id = $3 and handled_at is null")
                 .bind(now).bind(actor.user_id).bind(id).execute(&mut *tx).await?;
         }

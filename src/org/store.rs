@@ -176,6 +176,7 @@ pub async fn create_household(db: &Db, actor: &Actor, scope: &Scope, new: NewHou
             "insert into households (org_code, address, building, unit, room, created_at) values ($1, $2, $3, $4, $5, $6) returning id")
             .bind(new.org_code.as_str()).bind(&address).bind(&building).bind(&unit).bind(&room).bind(now_micros())
             .fetch_one(&mut *tx).await?;
+        crate::count_add!(tx, new.org_code.as_str(), crate::counts::HOUSEHOLDS, "", 1).await?;
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "household.create", record_type: "household", record_id: Some(id.to_string()), org_code: new.org_code.to_string(), detail: None,
         })?;

@@ -60,6 +60,7 @@ pub async fn create(db: &Db, actor: &Actor, scope: &Scope, kp: &ValidKeyPerson) 
             .bind(&kp.companions).bind(&kp.case_contact).bind(&kp.symptoms).bind(&kp.measures).bind(&kp.note)
             .bind(actor.user_id).bind(now)
             .fetch_one(&mut *tx).await?;
+        crate::count_add!(tx, &person.org_code, crate::counts::KEY_PERSONS_NEW, crate::clock::day_of_micros(now).to_string(), 1).await?;
         for r in &kp.responsibles {
             sqlx::query::<DB>("insert into responsibles (key_person_id, role, name, phone, created_at) values ($1, $2, $3, $4, $5)")
                 .bind(id).bind(r.role.as_str()).bind(&r.name).bind(&r.phone).bind(now).execute(&mut *tx).await?;
@@ -170,6 +171,15 @@ pub async fn record_visit(db: &Db, actor: &Actor, scope: &Scope, household_id: i
         .ok_or_else(|| AppError::invalid("household_id", "household_unknown", "住户不存在或不在您的管辖范围内"))?;
     let id = on_db!(db, pool => {
         let mut tx = pool.begin().await?;
+        // The household counts as covered from its earliest visit, which a late-typed visit may move.
+        let first: Option<Date> = sqlx::query_scalar::<DB, Option<Date>>("select min(visit_date) from household_visits where household_id = $1")
+            .bind(household_id).fetch_one(&mut *tx).await?;
+        if first.is_none_or(|first| day < first) {
+            if let Some(first) = first {
+                crate::count_add!(tx, &household.org_code, crate::counts::HOUSEHOLDS_VISITED, first.to_string(), -1).await?;
+            }
+            crate::count_add!(tx, &household.org_code, crate::counts::HOUSEHOLDS_VISITED, day.to_string(), 1).await?;
+        }
         let id = sqlx::query_scalar::<DB, i64>(
             "insert into household_visits (visit_date, household_id, org_code, visitor_id, result, note, created_at) \
              values ($1, $2, $3, $4, $5, $6, $7) returning id")

@@ -35,6 +35,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::ledger_io::api::router())
         .merge(crate::cases::api::router())
         .merge(crate::cases::care_api::router())
+        .merge(crate::reports::api::router())
 }
 
 pub fn document() -> &'static utoipa::openapi::OpenApi {

@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::observation::pages::router())
         .merge(crate::cases::pages::router())
         .merge(crate::cases::care_pages::router())
+        .merge(crate::reports::pages::router())
         .merge(crate::ledger_io::api::page_router())
         .layer(axum::middleware::from_fn(html_errors))
 }
@@ -62,6 +63,9 @@ impl Chrome {
             nav.push(("/cases", lang.pick("病例", "Cases")));
             nav.push(("/contacts", lang.pick("密接", "Contacts")));
             nav.push(("/hospitals", lang.pick("床位", "Beds")));
+        }
+        if caller.may(Permission::ReadReports) {
+            nav.push(("/reports/daily", lang.pick("日报", "Daily report")));
         }
         nav.push(("/orgs", lang.pick("辖区", "Area")));
         if caller.may(Permission::ManageUsers) {

@@ -1,0 +1,174 @@
+//! Roll-up counts (汇总计数): per unit, metric and day, kept in the same transaction as the fact
+//! they count, at the fact's unit and every unit above it up to the city — so a board or a daily
+//! report reads a handful of rows for its unit instead of counting a city's records.
+//!
+//! Two kinds of metric. A *gauge* (cases by status now, households, open life-needs requests) has
+//! the empty day. A *dated* metric counts events by the day they happened (Beijing time): a figure
+//! "on day D" is that day's row, a cumulative or "now" figure is the sum of the rows up to D (under
+//! observation = started − ended). Only facts are counted, so [`verify`](recompute::verify)
+//! recomputes every count from them and [`rebuild`](recompute::rebuild) repairs any drift.
+
+pub mod recompute;
+
+pub use recompute::{Drift, rebuild, verify};
+
+use crate::db::Db;
+use crate::on_db;
+use fangkong_rules::{OrgCode, OrgLevel};
+use std::collections::BTreeMap;
+
+/// Cases by status now: `case.suspected`, `case.confirmed`, … (a gauge).
+pub fn case_metric(status: &str) -> String {
+    format!("case.{status}")
+}
+
+/// Cases entering `status` on a day (new suspected, confirmed, excluded, discharged…), dated.
+pub fn case_new_metric(status: &str) -> String {
+    format!("case.new.{status}")
+}
+
+/// Close contacts still observed, by day of last exposure.
+pub const CONTACTS_OBSERVING: &str = "contacts.observing";
+/// Close contacts registered, by day of registration.
+pub const CONTACTS_NEW: &str = "contacts.new";
+/// Key persons registered, by day of registration.
+pub const KEY_PERSONS_NEW: &str = "kp.new";
+/// Households known (a gauge).
+pub const HOUSEHOLDS: &str = "households";
+/// Households visited for the first time, by the day of their first visit.
+pub const HOUSEHOLDS_VISITED: &str = "hh.visited";
+/// Observation episodes by start day, and by end day.
+pub const OBSERVATION_STARTED: &str = "obs.started";
+pub const OBSERVATION_ENDED: &str = "obs.ended";
+/// People under observation who reported at least once, by day.
+pub const CHECKIN_REPORTED: &str = "checkin.reported";
+/// People with a fever alert, by day.
+pub const FEVERS: &str = "fever";
+/// Life-needs requests not yet done (a gauge).
+pub const NEEDS_OPEN: &str = "needs.open";
+/// Post-discharge follow-ups by due day, and those of them done.
+pub const FOLLOW_UPS_DUE: &str = "fu.due";
+pub const FOLLOW_UPS_DONE: &str = "fu.done";
+
+/// The unit and every unit above it, up to the city.
+pub fn units_up(code: &str) -> Vec<String> {
+    let mut units = Vec::with_capacity(5);
+    let mut at = OrgCode::parse(code).ok();
+    while let Some(unit) = at {
+        let level = unit.level();
+        units.push(unit.to_string());
+        at = if level <= OrgLevel::City { None } else { unit.parent() };
+    }
+    if units.is_empty() {
+        units.push(code.to_string());
+    }
+    units
+}
+
+type Key = (String, String, String);
+
+/// Count changes gathered in a transaction, written as one upsert per count touched (in key
+/// order, so two writers on PostgreSQL take their row locks in the same order).
+#[derive(Debug, Default)]
+pub struct Tally(BTreeMap<Key, i64>);
+
+impl Tally {
+    /// Adds `delta` to `metric` on `day` ("" for a gauge) at `org_code` and every unit above it.
+    pub fn add(&mut self, org_code: &str, metric: &str, day: &str, delta: i64) {
+        for unit in units_up(org_code) {
+            *self.0.entry((unit, metric.to_string(), day.to_string())).or_default() += delta;
+        }
+    }
+
+    /// The changes to write (those that did not cancel out).
+    pub fn changes(&self) -> Vec<(&Key, i64)> {
+        self.0.iter().filter(|(_, n)| **n != 0).map(|(k, n)| (k, *n)).collect()
+    }
+}
+
+/// Inside an `on_db!` transaction: writes a [`Tally`].
+#[macro_export]
+macro_rules! tally_write {
+    ($tx:expr, $tally:expr) => {
+        async {
+            for chunk in $tally.changes().chunks(500) {
+                let mut upsert = sqlx::QueryBuilder::<DB>::new("insert into unit_counts (org_code, metric, day, n) ");
+                upsert.push_values(chunk, |mut row, (key, n)| {
+                    row.push_bind(key.0.clone()).push_bind(key.1.clone()).push_bind(key.2.clone()).push_bind(*n);
+                });
+                upsert.push(" on conflict (org_code, metric, day) do update set n = unit_counts.n + excluded.n");
+                upsert.build().execute(&mut *$tx).await?;
+            }
+            Ok::<(), sqlx::Error>(())
+        }
+    };
+}
+
+/// Inside an `on_db!` transaction: adds `$delta` to `$metric` on `$day` ("" for a gauge) at
+/// `$org_code` and every unit above it.
+#[macro_export]
+macro_rules! count_add {
+    ($tx:expr, $org_code:expr, $metric:expr, $day:expr, $delta:expr) => {
+        async {
+            let mut tally = $crate::counts::Tally::default();
+            tally.add($org_code, &$metric, &$day, $delta as i64);
+            $crate::tally_write!($tx, tally).await
+        }
+    };
+}
+
+/// The gauges of a unit (metrics with the empty day).
+pub async fn gauges(db: &Db, org_code: &str) -> sqlx::Result<BTreeMap<String, i64>> {
+    let rows: Vec<(String, i64)> = on_db!(db, pool => sqlx::query_as::<DB, (String, i64)>(
+        "select metric, n from unit_counts where org_code = $1 and day = ''").bind(org_code).fetch_all(pool).await)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The gauges of several units, by unit.
+pub async fn gauges_of(db: &Db, org_codes: &[String]) -> sqlx::Result<BTreeMap<String, BTreeMap<String, i64>>> {
+    let mut by_unit: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    if org_codes.is_empty() {
+        return Ok(by_unit);
+    }
+    let places = crate::db::placeholders(org_codes.len());
+    let sql = format!("select org_code, metric, n from unit_counts where day = '' and org_code in ({places})");
+    let rows: Vec<(String, String, i64)> = on_db!(db, pool => {
+        let mut q = sqlx::query_as::<DB, (String, String, i64)>(sqlx::AssertSqlSafe(&*sql));
+        for code in org_codes {
+            q = q.bind(code);
+        }
+        q.fetch_all(pool).await
+    })?;
+    for (unit, metric, n) in rows {
+        by_unit.entry(unit).or_default().insert(metric, n);
+    }
+    Ok(by_unit)
+}
+
+/// A dated metric of a unit summed from `from_day` (`YYYY-MM-DD`) on.
+pub async fn sum_since(db: &Db, org_code: &str, metric: &str, from_day: &str) -> sqlx::Result<i64> {
+    on_db!(db, pool => sqlx::query_scalar::<DB, i64>(
+        "select cast(coalesce(sum(n), 0) as bigint) from unit_counts where org_code = $1 and metric = $2 and day >= $3 and day <> ''")
+        .bind(org_code).bind(metric).bind(from_day).fetch_one(pool).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_grid_counts_at_every_level_up_to_the_city() {
+        assert_eq!(units_up("430481001001001"), ["430481001001001", "430481001001", "430481001", "430481", "430400"]);
+        assert_eq!(units_up("430400"), ["430400"]);
+    }
+
+    #[test]
+    fn a_tally_sums_per_count_and_drops_what_cancels_out() {
+        let mut tally = Tally::default();
+        tally.add("430481001001", "fever", "2020-02-04", 1);
+        tally.add("430481002001", "fever", "2020-02-04", 1);
+        tally.add("430481002001", "fever", "2020-02-04", -1);
+        let changes: Vec<(&str, i64)> = tally.changes().into_iter().map(|(k, n)| (k.0.as_str(), n)).collect();
+        assert_eq!(changes, [("430400", 1), ("430481", 1), ("430481001", 1), ("430481001001", 1)]);
+    }
+}

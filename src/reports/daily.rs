@@ -1,0 +1,252 @@
+//! The daily report (日报) of any unit for any date: the standard indicators of screening,
+//! observation, cases, follow-ups and contacts, each with its breakdown by child unit — read from
+//! the roll-up counts (`crate::counts`), so no one at the grassroots fills in a statistical form
+//! and a city's report reads a few thousand count rows instead of its ledgers.
+//!
+//! Dated figures are "on the day" (that day's count) or "up to the day" (the sum of the days up to
+//! it). Figures marked *now* (households, open life-needs requests, patients in hospital by
+//! classification, free beds) are the present state whatever the date asked.
+
+use crate::cases::{BedKind, CaseStatus, Severity};
+use crate::counts;
+use crate::db::Db;
+use crate::on_db;
+use fangkong_rules::{OrgCode, OrgLevel, Scope};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use time::{Date, Duration};
+
+/// A unit of the breakdown.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UnitRef {
+    pub org_code: String,
+    pub name: String,
+}
+
+/// One indicator: its value for the unit and for each child unit (in the order of `units`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Figure {
+    pub code: String,
+    pub label: String,
+    pub value: i64,
+    pub by_unit: Vec<i64>,
+    /// `count`, or `permille` for a rate (953 = 95.3 %; -1 when nothing was due).
+    pub kind: &'static str,
+}
+
+impl Figure {
+    /// The value as people read it: a count, or a percentage with one decimal.
+    pub fn show(&self, value: i64) -> String {
+        match (self.kind, value) {
+            ("permille", v) if v < 0 => "—".into(),
+            ("permille", v) => format!("{}.{}%", v / 10, v % 10),
+            (_, v) => v.to_string(),
+        }
+    }
+    pub fn shown(&self) -> String {
+        self.show(self.value)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Section {
+    pub title: String,
+    pub figures: Vec<Figure>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DailyReport {
+    pub org_code: String,
+    pub org_name: String,
+    #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "crate::web::json::as_str")]
+    pub date: Date,
+    /// The child units of the breakdown.
+    pub units: Vec<UnitRef>,
+    pub sections: Vec<Section>,
+}
+
+impl DailyReport {
+    pub fn figure(&self, code: &str) -> Option<&Figure> {
+        self.sections.iter().flat_map(|s| &s.figures).find(|f| f.code == code)
+    }
+}
+
+/// One unit's counts as of the report's date.
+#[derive(Default)]
+struct Sums {
+    /// By metric: the day's count, the sum up to the day, the sum over the 14 days ending on it.
+    dated: BTreeMap<String, (i64, i64, i64)>,
+    gauges: BTreeMap<String, i64>,
+    /// Patients holding a bed, by classification (`unassessed` when none was recorded).
+    in_hospital: BTreeMap<String, i64>,
+}
+
+impl Sums {
+    fn on(&self, metric: &str) -> i64 {
+        self.dated.get(metric).map_or(0, |d| d.0)
+    }
+    fn upto(&self, metric: &str) -> i64 {
+        self.dated.get(metric).map_or(0, |d| d.1)
+    }
+    fn before(&self, metric: &str) -> i64 {
+        self.upto(metric) - self.on(metric)
+    }
+    fn last_14_days(&self, metric: &str) -> i64 {
+        self.dated.get(metric).map_or(0, |d| d.2)
+    }
+    fn gauge(&self, metric: &str) -> i64 {
+        self.gauges.get(metric).copied().unwrap_or(0)
+    }
+    /// People whose observation had started and not ended before the day: due to report on it.
+    fn due_to_report(&self) -> i64 {
+        self.upto(counts::OBSERVATION_STARTED) - self.before(counts::OBSERVATION_ENDED)
+    }
+}
+
+type Rule = Box<dyn Fn(&Sums) -> i64 + Send + Sync>;
+
+/// An indicator: code, label, how it is read from a unit's sums.
+type Indicator = (String, String, Rule);
+
+fn figure(code: &str, label: &str, rule: impl Fn(&Sums) -> i64 + Send + Sync + 'static) -> Indicator {
+    (code.to_string(), label.to_string(), Box::new(rule))
+}
+
+/// The indicators by section.
+fn indicators() -> Vec<(&'static str, Vec<Indicator>)> {
+    let mut cases = Vec::new();
+    for status in REPORTED_STATUSES {
+        let metric = counts::case_new_metric(status.as_str());
+        let (on, upto) = (metric.clone(), metric);
+        cases.push(figure(&format!("new_{}", status.as_str()), &format!("新增{}", status.zh()), move |s| s.on(&on)));
+        cases.push(figure(&format!("total_{}", status.as_str()), &format!("累计{}", status.zh()), move |s| s.upto(&upto)));
+    }
+    for (code, label) in Severity::ALL.iter().map(|s| (s.as_str(), s.zh())).chain([("unassessed", "未分型")]) {
+        cases.push(figure(&format!("in_hospital_{code}"), &format!("在院{label}(当前)"), move |s| s.in_hospital.get(code).copied().unwrap_or(0)));
+    }
+    vec![
+        ("排查", vec![
+            figure("key_persons_total", "重点人员累计", |s| s.upto(counts::KEY_PERSONS_NEW)),
+            figure("key_persons_new", "新增重点人员", |s| s.on(counts::KEY_PERSONS_NEW)),
+            figure("households", "住户数(当前)", |s| s.gauge(counts::HOUSEHOLDS)),
+            figure("households_visited", "已走访住户", |s| s.upto(counts::HOUSEHOLDS_VISITED)),
+            figure("households_first_visited", "当日首次走访住户", |s| s.on(counts::HOUSEHOLDS_VISITED)),
+        ]),
+        ("医学观察", vec![
+            figure("observing", "在观察人数", |s| s.upto(counts::OBSERVATION_STARTED) - s.upto(counts::OBSERVATION_ENDED)),
+            figure("observation_new", "新增观察", |s| s.on(counts::OBSERVATION_STARTED)),
+            figure("observation_ended", "解除观察", |s| s.on(counts::OBSERVATION_ENDED)),
+            figure("due_to_report", "应报人数", Sums::due_to_report),
+            figure("reported", "已报人数", |s| s.on(counts::CHECKIN_REPORTED)),
+            figure("missing", "未报人数", |s| (s.due_to_report() - s.on(counts::CHECKIN_REPORTED)).max(0)),
+            figure(REPORT_RATE, "上报率", |s| match s.due_to_report() {
+                0 => -1,
+                due => s.on(counts::CHECKIN_REPORTED) * 1000 / due,
+            }),
+            figure("fevers", "发热人数", |s| s.on(counts::FEVERS)),
+            figure("needs_open", "未办结生活需求(当前)", |s| s.gauge(counts::NEEDS_OPEN)),
+        ]),
+        ("病例", cases),
+        ("随访与密接", vec![
+            figure("follow_ups_due", "当日应随访", |s| s.on(counts::FOLLOW_UPS_DUE)),
+            figure("follow_ups_overdue", "逾期未随访", |s| s.before(counts::FOLLOW_UPS_DUE) - s.before(counts::FOLLOW_UPS_DONE)),
+            figure("contacts_new", "新增密切接触者", |s| s.on(counts::CONTACTS_NEW)),
+            figure("contacts_total", "累计密切接触者", |s| s.upto(counts::CONTACTS_NEW)),
+            figure("contacts_observing", "在观密切接触者", |s| s.last_14_days(counts::CONTACTS_OBSERVING)),
+        ]),
+    ]
+}
+
+/// The one rate among the figures, in per mille.
+pub const REPORT_RATE: &str = "report_rate";
+
+/// The case statuses a report counts, new and cumulative.
+const REPORTED_STATUSES: [CaseStatus; 6] =
+    [CaseStatus::Suspected, CaseStatus::Confirmed, CaseStatus::Asymptomatic, CaseStatus::Excluded, CaseStatus::Discharged, CaseStatus::Deceased];
+
+/// The report of `unit` — within `jurisdiction` — on `date`; `None` for a unit outside it or unknown.
+pub async fn report(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date) -> sqlx::Result<Option<DailyReport>> {
+    if !jurisdiction.allows(unit.as_str()) {
+        return Ok(None);
+    }
+    let Some(home) = crate::org::store::get(db, jurisdiction, unit).await? else { return Ok(None) };
+    let children = crate::org::store::children(db, &Scope::of(unit), unit).await?;
+    let mut codes: Vec<String> = vec![home.code.clone()];
+    codes.extend(children.iter().map(|c| c.code.clone()));
+    let mut sums = read_sums(db, &codes, date).await?;
+    add_in_hospital(db, unit, &mut sums).await?;
+    let empty = Sums::default();
+    let sections = indicators().into_iter().map(|(title, figures)| Section {
+        title: title.to_string(),
+        figures: figures.into_iter().map(|(code, label, rule)| Figure {
+            kind: if code == REPORT_RATE { "permille" } else { "count" },
+            value: rule(sums.get(&home.code).unwrap_or(&empty)),
+            by_unit: children.iter().map(|c| rule(sums.get(&c.code).unwrap_or(&empty))).collect(),
+            code,
+            label,
+        }).collect(),
+    }).collect();
+    Ok(Some(DailyReport {
+        org_code: home.code,
+        org_name: home.name,
+        date,
+        units: children.into_iter().map(|c| UnitRef { org_code: c.code, name: c.name }).collect(),
+        sections,
+    }))
+}
+
+/// The counts of the units as of `date`: one index range per unit over the days up to it.
+async fn read_sums(db: &Db, codes: &[String], date: Date) -> sqlx::Result<BTreeMap<String, Sums>> {
+    let places = crate::db::placeholders(codes.len());
+    let (day, fortnight) = (codes.len() + 1, codes.len() + 2);
+    let sql = format!(
+        "select org_code, metric, day = '' as gauge, \
+                cast(sum(case when day = ${day} then n else 0 end) as bigint), cast(sum(n) as bigint), \
+                cast(sum(case when day >= ${fortnight} then n else 0 end) as bigint) \
+         from unit_counts where org_code in ({places}) and day <= ${day} group by org_code, metric, day = ''");
+    let rows: Vec<(String, String, bool, i64, i64, i64)> = on_db!(db, pool => {
+        let mut q = sqlx::query_as::<DB, (String, String, bool, i64, i64, i64)>(sqlx::AssertSqlSafe(&*sql));
+        for code in codes {
+            q = q.bind(code);
+        }
+        q.bind(date.to_string()).bind((date - Duration::days(13)).to_string()).fetch_all(pool).await
+    })?;
+    let mut sums: BTreeMap<String, Sums> = BTreeMap::new();
+    for (org_code, metric, gauge, on_day, upto, recent) in rows {
+        let unit = sums.entry(org_code).or_default();
+        if gauge {
+            unit.gauges.insert(metric, upto);
+        } else {
+            unit.dated.insert(metric, (on_day, upto, recent));
+        }
+    }
+    Ok(sums)
+}
+
+/// Patients holding a bed now, by classification, for the unit and each child (open transfers
+/// are a few thousand at most, so they are counted live as on the case board).
+async fn add_in_hospital(db: &Db, unit: &OrgCode, sums: &mut BTreeMap<String, Sums>) -> sqlx::Result<()> {
+    let (low, high) = Scope::of(unit).bounds();
+    let child_len = match unit.level() {
+        OrgLevel::Province | OrgLevel::City => 6,
+        _ => unit.as_str().len() as i32 + 3,
+    };
+    let rows: Vec<(String, String, i64)> = on_db!(db, pool => sqlx::query_as::<DB, (String, String, i64)>(
+        "select substr(c.org_code, 1, $3), coalesce(c.severity, 'unassessed'), count(*) from transfers t join cases c on c.id = t.case_id \
+         where t.status in ('accepted', 'admitted') and c.org_code >= $1 and c.org_code < $2 group by 1, 2")
+        .bind(&low).bind(&high).bind(child_len).fetch_all(pool).await)?;
+    for (child, severity, n) in rows {
+        *sums.entry(unit.to_string()).or_default().in_hospital.entry(severity.clone()).or_default() += n;
+        if child != unit.as_str() {
+            *sums.entry(child).or_default().in_hospital.entry(severity).or_default() += n;
+        }
+    }
+    Ok(())
+}
+
+/// Free beds by kind over every designated hospital (not personal data: the same for every unit).
+pub async fn free_beds(db: &Db) -> sqlx::Result<Vec<(&'static str, i64)>> {
+    let beds = crate::cases::hospitals::board(db).await?;
+    Ok(BedKind::ALL.iter().map(|k| (k.zh(), beds.iter().map(|h| h.free(*k)).sum())).collect())
+}
