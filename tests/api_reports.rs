@@ -62,5 +62,16 @@ async fn a_county_reads_its_daily_report_with_its_townships_and_nothing_of_anoth
         assert!(header.iter().any(|h| h == "蔡子池街道"));
         let row = sheet.rows().find(|r| r[1] == "已走访住户").unwrap();
         assert_eq!(row[2].to_string(), "1");
+
+        // The dashboard: key figures, a trend ending today, townships to drill into, beds.
+        let (status, board) = app.json("GET", "/api/v1/dashboard", Some(&county), None).await;
+        assert_eq!(status, StatusCode::OK, "{board}");
+        let trend_days = board["trend"]["days"].as_array().unwrap();
+        assert_eq!(trend_days.last().and_then(Value::as_str), Some(today.to_string().as_str()));
+        assert_eq!(board["key"][0]["code"], "observing");
+        assert!(board["units"].as_array().unwrap().iter().any(|u| u["org_code"] == "430481001"));
+        assert_eq!(board["beds"].as_array().map(Vec::len), Some(3));
+        assert_eq!(app.json("GET", "/api/v1/dashboard?org=430422", Some(&county), None).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.json("GET", "/api/v1/dashboard?org=4304", Some(&county), None).await.0, StatusCode::NOT_FOUND, "a code that is not one");
     }
 }

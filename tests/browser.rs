@@ -301,3 +301,47 @@ async fn a_confirmed_case_is_transferred_discharged_and_followed_up_on_its_home_
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_city_dashboard_draws_its_charts_and_drills_down_to_a_grid() {
+    let (base, db) = start_app_with_db().await;
+    let today = fangkong::clock::today();
+    let leiyang = fangkong_rules::Scope::of(&code("430481"));
+    let input = fangkong::people::PersonInput { name: "钱观察".into(), id_number: resident_id("430481", 77), org_code: LEIYANG_GRID.into(), ..Default::default() };
+    let person = fangkong::people::store::create(&db, &actor(), &leiyang, &input.validate(today).unwrap()).await.unwrap().id;
+    let new = fangkong::observation::episodes::NewEpisode { person_id: person, kind: fangkong::observation::Kind::Home, site_id: None, start_date: today };
+    fangkong::observation::episodes::start(&db, &actor(), &leiyang, &new, today).await.unwrap();
+    let browser = Browser::start().await;
+    run("dashboard-drill-down", &browser, async {
+        sign_in(&browser, &base, "city_commander").await?;
+        browser.click("header nav a[href='/dashboard']").await?;
+        browser.wait_for_url("/dashboard").await?;
+        check(browser.text("h1").await?.contains("衡阳市"), "the city's dashboard")?;
+        check(browser.text("#key-figures [data-figure=observing] strong").await? == "1", "one person under observation in the city")?;
+        for chart in ["#chart-cases", "#chart-rate", "#chart-units", "#chart-beds"] {
+            let mut drawn = false;
+            for _ in 0..50 {
+                drawn = browser.exists(&format!("{chart} canvas")).await?;
+                if drawn {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            check(drawn, &format!("ECharts drew {chart}"))?;
+        }
+        browser.screenshot("dashboard-city").await?;
+        let leiyang_row = browser.text("#dashboard-units tr[data-unit='430481']").await?;
+        check(leiyang_row.starts_with("耒阳市 1"), &format!("Leiyang's line counts the observation, got {leiyang_row:?}"))?;
+        for (unit, name) in [("430481", "耒阳市"), ("430481001", "蔡子池街道"), ("430481001001", "金南社区"), (LEIYANG_GRID, "第一网格")] {
+            browser.click(&format!("#dashboard-units tr[data-unit='{unit}'] a")).await?;
+            browser.wait_for_url(&format!("org={unit}")).await?;
+            check(browser.text("h1").await?.contains(name), &format!("drilled into {name}"))?;
+            check(browser.text("#key-figures [data-figure=observing] strong").await? == "1", &format!("{name} still counts the observation"))?;
+        }
+        check(!browser.exists("#dashboard-units").await?, "a grid has no units below it")?;
+        browser.screenshot("dashboard-grid").await?;
+        browser.click("#dashboard-up").await?;
+        browser.wait_for_url("org=430481001001").await
+    })
+    .await;
+}

@@ -125,7 +125,7 @@ fn count(code: &str, label: &str, count: i64) -> Count {
 /// for a result. Open
 /// clocks are few, so each part is driven from its partial index (`org_code || ''` keeps SQLite
 /// from scanning the jurisdiction's cases instead).
-async fn overdue_clocks(db: &Db, low: &str, high: &str, now: i64) -> sqlx::Result<Vec<OverdueClock>> {
+pub(crate) async fn overdue_clocks(db: &Db, low: &str, high: &str, now: i64) -> sqlx::Result<Vec<OverdueClock>> {
     on_db!(db, pool => sqlx::query_as::<DB, OverdueClock>(
         "select c.id as case_id, c.org_code, 'sampling' as kind, c.diagnosed_at + r.sampling_hours * $4 as due_at \
            from cases c join case_rule_sets r on r.id = c.rule_set_id \

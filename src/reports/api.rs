@@ -1,6 +1,7 @@
 //! `/api/v1/reports/daily` (JSON) and `/api/v1/reports/daily.xlsx`.
 
 use super::daily::{self, DailyReport};
+use super::dashboard::{self, Dashboard};
 use crate::auth::{Caller, Permission};
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, ErrorBody};
@@ -15,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(daily_json)).routes(routes!(daily_xlsx))
+    OpenApiRouter::new().routes(routes!(daily_json)).routes(routes!(daily_xlsx)).routes(routes!(dashboard_json))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -60,6 +61,25 @@ async fn daily_json(State(state): State<AppState>, caller: Caller, Query(p): Que
 async fn daily_xlsx(State(state): State<AppState>, caller: Caller, Query(p): Query<DailyParams>) -> AppResult<Response> {
     let report = load(&state, &caller, p.org.as_deref(), p.date.as_deref()).await?;
     xlsx_response(&report)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct DashboardParams {
+    /// A unit in the caller's jurisdiction; the caller's own unit when absent.
+    pub org: Option<String>,
+}
+
+/// The dashboard of a unit in the caller's jurisdiction, today.
+pub async fn load_dashboard(state: &AppState, caller: &Caller, org: Option<&str>) -> AppResult<Dashboard> {
+    let (unit, today) = unit_and_date(caller, org, None)?;
+    dashboard::dashboard(&state.db, &caller.scope, &unit, today, crate::db::now_micros()).await?.ok_or(AppError::NotFound)
+}
+
+/// The command-centre dashboard: today's key figures, trends, the breakdown by child unit, beds.
+#[utoipa::path(get, path = "/api/v1/dashboard", tag = "reports", params(DashboardParams),
+    responses((status = 200, body = Dashboard), (status = 404, body = ErrorBody)))]
+async fn dashboard_json(State(state): State<AppState>, caller: Caller, Query(p): Query<DashboardParams>) -> AppResult<Json<Dashboard>> {
+    Ok(Json(load_dashboard(&state, &caller, p.org.as_deref()).await?))
 }
 
 /// A report's workbook as a download named after the unit and date.

@@ -2,5 +2,6 @@
 
 pub mod api;
 pub mod daily;
+pub mod dashboard;
 pub mod pages;
 pub mod xlsx;

@@ -2,6 +2,7 @@
 //! child units and the `.xlsx` download.
 
 use super::daily::DailyReport;
+use super::dashboard::Dashboard;
 use crate::auth::Caller;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult};
@@ -17,6 +18,7 @@ pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/reports/daily", get(daily_page))
         .route("/reports/daily.xlsx", get(daily_download))
+        .route("/dashboard", get(dashboard_page))
 }
 
 #[derive(Template)]
@@ -38,8 +40,7 @@ async fn daily_page(State(state): State<AppState>, caller: Caller, lang: Lang, Q
         }
         other => (other?, None),
     };
-    let parent = fangkong_rules::OrgCode::parse(&report.org_code).ok().and_then(|c| c.parent())
-        .filter(|p| caller.scope.allows(p.as_str())).map(|p| p.to_string());
+    let parent = parent_in_scope(&caller, &report.org_code);
     let title = format!("{} {}", report.org_name, lang.pick("日报", "daily report"));
     let status = if date_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = DailyPage { chrome: Chrome::for_caller(&state, &caller, lang, &title).await?, report, parent, date_error };
@@ -49,4 +50,27 @@ async fn daily_page(State(state): State<AppState>, caller: Caller, lang: Lang, Q
 async fn daily_download(State(state): State<AppState>, caller: Caller, Query(p): Query<super::api::DailyParams>) -> AppResult<Response> {
     let report = super::api::load(&state, &caller, p.org.as_deref(), p.date.as_deref()).await?;
     super::api::xlsx_response(&report)
+}
+
+#[derive(Template)]
+#[template(path = "reports/dashboard.html")]
+struct DashboardPage {
+    chrome: Chrome,
+    board: Dashboard,
+    parent: Option<String>,
+    /// The dashboard as JSON for the charts, safe inside a `<script>` element.
+    data: String,
+}
+
+async fn dashboard_page(State(state): State<AppState>, caller: Caller, lang: Lang, Query(p): Query<super::api::DashboardParams>) -> AppResult<Response> {
+    let board = super::api::load_dashboard(&state, &caller, p.org.as_deref()).await?;
+    let data = serde_json::to_string(&board).map_err(|e| AppError::Internal(e.into()))?.replace('<', "\\u003c");
+    let title = format!("{} {}", board.org_name, lang.pick("指挥大屏", "dashboard"));
+    let page = DashboardPage { chrome: Chrome::for_caller(&state, &caller, lang, &title).await?, parent: parent_in_scope(&caller, &board.org_code), board, data };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// The unit above `code`, when it is in the caller's jurisdiction (for the "up" link).
+fn parent_in_scope(caller: &Caller, code: &str) -> Option<String> {
+    fangkong_rules::OrgCode::parse(code).ok().and_then(|c| c.parent()).filter(|p| caller.scope.allows(p.as_str())).map(|p| p.to_string())
 }

@@ -65,6 +65,7 @@ impl Chrome {
             nav.push(("/hospitals", lang.pick("床位", "Beds")));
         }
         if caller.may(Permission::ReadReports) {
+            nav.push(("/dashboard", lang.pick("大屏", "Dashboard")));
             nav.push(("/reports/daily", lang.pick("日报", "Daily report")));
         }
         nav.push(("/orgs", lang.pick("辖区", "Area")));

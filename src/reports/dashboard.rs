@@ -1,0 +1,152 @@
+//! The command-centre dashboard (指挥大屏) of the city or any unit below: today's key figures, the
+//! outbreak's trends, the breakdown by child unit to drill into, bed occupancy and overdue clocks.
+//! Everything is read from the roll-up counts and the daily report of today, so the wall screen
+//! costs a handful of index ranges however large the city.
+
+use super::daily::{self, DailyReport};
+use crate::cases::BedKind;
+use crate::counts;
+use crate::db::Db;
+use crate::on_db;
+use fangkong_rules::{OrgCode, Scope};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use time::{Date, Duration};
+
+/// Days of trend shown (the outbreak's first weeks are what the command centre compares against).
+pub const TREND_DAYS: i64 = 60;
+
+/// The figures of today's report shown large, in this order.
+const KEY_FIGURES: [&str; 8] = ["observing", "report_rate", "fevers", "new_confirmed", "total_confirmed", "new_suspected", "contacts_observing", "needs_open"];
+
+/// The breakdown's columns, read from today's report.
+const UNIT_FIGURES: [&str; 5] = ["observing", "report_rate", "fevers", "new_confirmed", "total_confirmed"];
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct KeyFigure {
+    pub code: String,
+    pub label: String,
+    pub value: i64,
+    pub shown: String,
+}
+
+/// Daily series, oldest day first; a rate is `null` on a day nobody was due to report.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Trend {
+    pub days: Vec<String>,
+    pub new_confirmed: Vec<i64>,
+    pub new_suspected: Vec<i64>,
+    pub observing: Vec<i64>,
+    /// Per cent, one decimal.
+    pub report_rate: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UnitLine {
+    pub org_code: String,
+    pub name: String,
+    /// The values of `observing`, `report_rate` (per mille, -1 when none due), `fevers`,
+    /// `new_confirmed`, `total_confirmed`, in that order.
+    pub values: Vec<i64>,
+    pub shown: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BedLine {
+    pub kind: String,
+    pub label: String,
+    pub total: i64,
+    pub taken: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Dashboard {
+    pub org_code: String,
+    pub org_name: String,
+    #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "crate::web::json::as_str")]
+    pub date: Date,
+    pub key: Vec<KeyFigure>,
+    pub trend: Trend,
+    /// The labels of `UnitLine::values`.
+    pub unit_columns: Vec<String>,
+    pub units: Vec<UnitLine>,
+    pub beds: Vec<BedLine>,
+    /// Clocks of the unit's cases open past their due time (sampling, report, investigation, lab).
+    pub overdue_clocks: i64,
+}
+
+/// The dashboard of `unit` within `jurisdiction` on `today`; `None` outside it.
+pub async fn dashboard(db: &Db, jurisdiction: &Scope, unit: &OrgCode, today: Date, now: i64) -> sqlx::Result<Option<Dashboard>> {
+    let Some(report) = daily::report(db, jurisdiction, unit, today).await? else { return Ok(None) };
+    let trend = trend(db, unit, today).await?;
+    let (low, high) = Scope::of(unit).bounds();
+    let overdue_clocks = crate::cases::board::overdue_clocks(db, &low, &high, now).await?.len() as i64;
+    let hospitals = crate::cases::hospitals::board(db).await?;
+    let beds = BedKind::ALL.iter().map(|k| BedLine {
+        kind: k.as_str().into(),
+        label: k.zh().into(),
+        total: hospitals.iter().map(|h| h.beds(*k).0).sum(),
+        taken: hospitals.iter().map(|h| h.beds(*k).1).sum(),
+    }).collect();
+    Ok(Some(from_report(report, trend, beds, overdue_clocks)))
+}
+
+fn from_report(report: DailyReport, trend: Trend, beds: Vec<BedLine>, overdue_clocks: i64) -> Dashboard {
+    let key = KEY_FIGURES.iter().filter_map(|code| report.figure(code)).map(|f| KeyFigure {
+        code: f.code.clone(), label: f.label.clone(), value: f.value, shown: f.shown(),
+    }).collect();
+    let columns: Vec<&daily::Figure> = UNIT_FIGURES.iter().filter_map(|code| report.figure(code)).collect();
+    let units = report.units.iter().enumerate().map(|(i, u)| UnitLine {
+        org_code: u.org_code.clone(),
+        name: u.name.clone(),
+        values: columns.iter().map(|f| f.by_unit[i]).collect(),
+        shown: columns.iter().map(|f| f.show(f.by_unit[i])).collect(),
+    }).collect();
+    Dashboard {
+        unit_columns: columns.iter().map(|f| f.label.clone()).collect(),
+        org_code: report.org_code,
+        org_name: report.org_name,
+        date: report.date,
+        key,
+        trend,
+        units,
+        beds,
+        overdue_clocks,
+    }
+}
+
+/// The unit's daily series over the last [`TREND_DAYS`] up to `today`, from its dated counts.
+async fn trend(db: &Db, unit: &OrgCode, today: Date) -> sqlx::Result<Trend> {
+    let metrics = [counts::case_new_metric("confirmed"), counts::case_new_metric("suspected"), counts::OBSERVATION_STARTED.to_string(),
+        counts::OBSERVATION_ENDED.to_string(), counts::CHECKIN_REPORTED.to_string()];
+    let rows: Vec<(String, String, i64)> = on_db!(db, pool => sqlx::query_as::<DB, (String, String, i64)>(
+        "select metric, day, n from unit_counts where org_code = $1 and metric in ($2, $3, $4, $5, $6) and day <> '' and day <= $7")
+        .bind(unit.as_str()).bind(&metrics[0]).bind(&metrics[1]).bind(&metrics[2]).bind(&metrics[3]).bind(&metrics[4]).bind(today.to_string())
+        .fetch_all(pool).await)?;
+    let mut by_day: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for (metric, day, n) in rows {
+        by_day.entry(day).or_default().insert(metric, n);
+    }
+    let first_shown = (today - Duration::days(TREND_DAYS - 1)).to_string();
+    let (mut started, mut ended_before) = (0, 0);
+    let mut trend = Trend::default();
+    let mut day = by_day.keys().next().and_then(|d| crate::people::input::parse_date(d)).map_or(today, |d| d.max(today - Duration::days(366)));
+    while day <= today {
+        let key = day.to_string();
+        let of = |metric: &str| by_day.get(&key).and_then(|m| m.get(metric)).copied().unwrap_or(0);
+        started += of(counts::OBSERVATION_STARTED);
+        let due = started - ended_before;
+        let ended_today = of(counts::OBSERVATION_ENDED);
+        if key >= first_shown {
+            trend.new_confirmed.push(of(&metrics[0]));
+            trend.new_suspected.push(of(&metrics[1]));
+            trend.observing.push(due - ended_today);
+            trend.report_rate.push((due > 0).then(|| (of(counts::CHECKIN_REPORTED) * 1000 / due) as f64 / 10.0));
+            trend.days.push(key.clone());
+        }
+        ended_before += ended_today;
+        day += Duration::days(1);
+    }
+    Ok(trend)
+}
