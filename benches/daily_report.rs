@@ -1,4 +1,4 @@
-//! The daily report at city scale (the generated city of `support/city.rs`: 7,000,000 persons,
+//! The daily report and the dashboard at city scale (the generated city of `support/city.rs`: 7,000,000 persons,
 //! 500,000 under observation, about 10,000,000 check-ins, 600,000 key persons, 10,000 cases,
 //! 100,000 close contacts), on SQLite, timed server side through the whole router in process, one
 //! request at a time — for the city, a county, a township and a grid. Beside each: the storage
@@ -6,11 +6,11 @@
 //! figures counted straight from the ledgers, which is what the roll-up counts save. Then
 //! `report verify` over the whole city.
 //!
-//! Targets: the report of any unit p99 ≤ 10 ms; `report verify` ≤ 10 s.
+//! Targets: the report and the dashboard data of any unit p99 ≤ 10 ms; `report verify` ≤ 10 s.
 //!
 //! `cargo bench --bench daily_report -- [--requests 1000] [--regenerate]`
 
-use fangkong::reports::daily;
+use fangkong::reports::{daily, dashboard};
 use fangkong_rules::{OrgCode, Scope};
 use std::time::Instant;
 use support::timing::{CityBench, get_times, line, times, token_for};
@@ -50,6 +50,10 @@ fn main() {
             line("  storage function daily::report (queries only)", raw);
             line("  GET /api/v1/reports/daily (JSON)", get_times(&app, "/api/v1/reports/daily", &token, requests).await);
             line("  GET /reports/daily (page)", get_times(&app, "/reports/daily", &token, requests).await);
+            let board = times(requests, || async { dashboard::dashboard(&db, &Scope::of(&home), &home, today, fangkong::db::now_micros()).await.unwrap().unwrap(); }).await;
+            line("  storage function dashboard::dashboard (queries only)", board);
+            line("  GET /api/v1/dashboard (JSON)", get_times(&app, "/api/v1/dashboard", &token, requests).await);
+            line("  GET /dashboard (page)", get_times(&app, "/dashboard", &token, requests).await);
             let runs = if home.as_str().len() > 9 { requests.min(100) } else { 3 };
             let day = today.to_string();
             let direct = times(runs, || async { raw_figures(pool, &home, &day).await; }).await;

@@ -129,6 +129,8 @@ async fn generate(db: &Db, today: Date) -> Vec<String> {
     store::assess_severity(db, &actor(), &county(), confirmed, Severity::Severe, fangkong::db::now_micros()).await.unwrap();
     let transfer = hospitals::request(db, &actor(), &county(), confirmed, hospital, BedKind::Isolation, None).await.unwrap();
     hospitals::advance(db, &actor(), &Scope::everything(), transfer, Step::Accept, fangkong::db::now_micros()).await.unwrap();
+    // Worse in hospital: the patient moves from the severe to the critical count.
+    store::assess_severity(db, &actor(), &county(), confirmed, Severity::Critical, fangkong::db::now_micros()).await.unwrap();
     contacts::register(db, &actor(), &county(), NewContact { case_id: confirmed, who: Who::Existing(people[1][2]), exposure: Exposure::Household, last_exposure: today - Duration::days(2) }, today).await.unwrap();
 
     let discharged = suspected(db, people[2][2], today - Duration::days(2), today).await;
@@ -275,7 +277,7 @@ async fn every_figure_of_the_daily_report_equals_a_direct_count_at_every_level()
         assert_eq!(report.units.iter().map(|u| u.org_code.as_str()).collect::<Vec<_>>()[..2], ["430481001", "430481002"]);
         assert_eq!((value("key_persons_total"), value("households"), value("households_visited")), (16, 16, 8));
         assert_eq!((value("new_suspected"), value("new_confirmed"), value("new_excluded"), value("new_discharged"), value("new_asymptomatic")), (4, 2, 1, 1, 1));
-        assert_eq!((value("in_hospital_severe"), value("contacts_total"), value("follow_ups_due")), (1, 3, 0));
+        assert_eq!((value("in_hospital_severe"), value("in_hospital_critical"), value("contacts_total"), value("follow_ups_due")), (0, 1, 3, 0));
         assert_eq!(report.figure("report_rate").unwrap().shown(), format!("{}.{}%", value("report_rate") / 10, value("report_rate") % 10));
         assert!(value("reported") > 0 && value("observing") > 0 && value("fevers") > 0);
         assert!(daily::report(&db, &Scope::of(&code("430422")), &code("430481"), today).await.unwrap().is_none(), "another county's report is out of scope");

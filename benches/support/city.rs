@@ -24,7 +24,7 @@ pub struct City {
 }
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/city-v4")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/city-v5")
 }
 
 /// Opens the generated city, generating it first if it is missing, from another day, or asked for.
@@ -114,9 +114,9 @@ async fn generate(db: &Db, dir: &std::path::Path) {
         "insert into household_visits (visit_date, household_id, org_code, result, created_at) \
          select date('{today}', '-' || (id % 20) || ' days'), id, org_code, case when id % 20 = 1 then 'nobody_home' else 'all_well' end, {now} \
          from households where id % 20 <> 0")).await;
-    // Each household keeps its latest visit, as `record_visit` does.
+    // Each household keeps its first and latest visit, as `record_visit` does.
     bulk(conn, "households", &format!(
-        "update households set last_visit_date = date('{today}', '-' || (id % 20) || ' days'), \
+        "update households set last_visit_date = date('{today}', '-' || (id % 20) || ' days'), first_visit_date = date('{today}', '-' || (id % 20) || ' days'), \
                 last_visit_result = case when id % 20 = 1 then 'nobody_home' else 'all_well' end where id % 20 <> 0")).await;
     // A fever alert for one in 50 under observation; one in ten of those not yet handled.
     bulk(conn, "alerts", &format!(

@@ -36,6 +36,10 @@ pub enum Permission {
     ManageHospitals,
     /// Read the daily report and the dashboard of one's unit and the units below (figures only).
     ReadReports,
+    /// See the directives addressed to one's unit, acknowledge them and report back.
+    ReceiveDirectives,
+    /// Issue directives to one's child units and pass received ones down; record supervision visits.
+    IssueDirectives,
 }
 
 impl Role {
@@ -113,6 +117,8 @@ impl Role {
             ManageCases => matches!(self, Admin | CityCommander | CountyCommander | HospitalStaff),
             ManageHospitals => matches!(self, Admin | CityCommander),
             ReadReports => matches!(self, Admin | CityCommander | CountyCommander | TownshipOfficer | GridWorker),
+            ReceiveDirectives => matches!(self, Admin | CityCommander | CountyCommander | TownshipOfficer | GridWorker),
+            IssueDirectives => matches!(self, Admin | CityCommander | CountyCommander | TownshipOfficer),
         }
     }
 }

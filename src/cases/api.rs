@@ -193,7 +193,7 @@ async fn get_case(State(state): State<AppState>, caller: Caller, Path(id): Path<
 }
 
 /// A Beijing time typed into `field`, in epoch µs; the pages read their forms with it too.
-pub(super) fn local_time(field: &str, value: &str) -> AppResult<i64> {
+pub(crate) fn local_time(field: &str, value: &str) -> AppResult<i64> {
     clock::parse_local(value).ok_or_else(|| AppError::invalid(field, "time_invalid", "时间格式应为 YYYY-MM-DD HH:MM(北京时间)"))
 }
 

@@ -19,9 +19,15 @@ use time::{Date, Duration};
 /// Inside an `on_db!` transaction: ends the case's open hospital stay, if any, freeing its bed.
 macro_rules! end_stay {
     ($tx:expr, $case_id:expr, $at:expr) => {
-        sqlx::query::<DB>("update transfers set status = case when status = 'admitted' then 'ended' else 'cancelled' end, ended_at = $1 \
-                           where case_id = $2 and status in ('requested', 'accepted', 'admitted')")
-            .bind($at).bind($case_id).execute(&mut *$tx)
+        async {
+            if holds_bed!($tx, $case_id).await? > 0 {
+                bed_count!($tx, $case_id, -1).await?;
+            }
+            sqlx::query::<DB>("update transfers set status = case when status = 'admitted' then 'ended' else 'cancelled' end, ended_at = $1 \
+                               where case_id = $2 and status in ('requested', 'accepted', 'admitted')")
+                .bind($at).bind($case_id).execute(&mut *$tx).await?;
+            Ok::<(), sqlx::Error>(())
+        }
     };
 }
 

@@ -273,6 +273,11 @@ pub async fn advance(db: &Db, actor: &Actor, scope: &Scope, id: i64, step: Step,
         if !changed {
             return Ok(Err(AppError::Conflict { message: "该转运已被他人更新,请刷新后再试".into(), existing_id: None }));
         }
+        match (step, transfer.status.as_str()) {
+            (Step::Accept, _) => bed_count!(tx, case.id, 1).await?,
+            (Step::Cancel, "accepted") => bed_count!(tx, case.id, -1).await?,
+            _ => {}
+        }
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: step_action(step), record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(),
             detail: Some(format!("transfer={}", transfer.id)),

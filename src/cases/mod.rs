@@ -24,6 +24,27 @@ macro_rules! insert_transition {
     };
 }
 
+/// Inside an `on_db!` transaction: adds `$delta` to the patients holding a bed, under the case's
+/// unit and current classification (read in the transaction). Called when a bed is taken or
+/// given back, and around a change of classification of a patient holding one.
+macro_rules! bed_count {
+    ($tx:expr, $case_id:expr, $delta:expr) => {
+        async {
+            let (org_code, severity) = sqlx::query_as::<DB, (String, Option<String>)>("select org_code, severity from cases where id = $1")
+                .bind($case_id).fetch_one(&mut *$tx).await?;
+            $crate::count_add!($tx, &org_code, $crate::counts::in_hospital_metric(severity.as_deref()), "", $delta).await
+        }
+    };
+}
+
+/// Inside an `on_db!` transaction: whether the case holds a bed (a transfer accepted or admitted).
+macro_rules! holds_bed {
+    ($tx:expr, $case_id:expr) => {
+        sqlx::query_scalar::<DB, i64>("select count(*) from transfers where case_id = $1 and status in ('accepted', 'admitted')")
+            .bind($case_id).fetch_one(&mut *$tx)
+    };
+}
+
 /// Inside an `on_db!` transaction: moves `$case` from `$from` to `$to` if nobody changed it since it
 /// was read, keeping the transition, the counts by status and an audit record. Evaluates to whether
 /// it moved.

@@ -32,12 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/severity", post(assess_severity))
 }
 
-/// A form posted as `(name, value)` pairs; check boxes repeat their name.
-pub(super) type Fields = Vec<(String, String)>;
-
-pub(super) fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
-    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("")
-}
+pub(super) use crate::web::forms::{Fields, field};
 
 #[derive(Template)]
 #[template(path = "cases/list.html")]

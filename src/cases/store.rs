@@ -372,9 +372,17 @@ pub async fn assess_severity(db: &Db, actor: &Actor, scope: &Scope, case_id: i64
         let mut tx = pool.begin().await?;
         sqlx::query::<DB>("insert into case_severities (case_id, severity, assessed_at, actor_id, actor, created_at) values ($1, $2, $3, $4, $5, $6)")
             .bind(case.id).bind(severity.as_str()).bind(at).bind(actor.user_id).bind(&actor.username).bind(now_micros()).execute(&mut *tx).await?;
-        // The case keeps the latest assessment (by assessment time) as its current classification.
+        // The case keeps the latest assessment (by assessment time) as its current classification;
+        // a patient holding a bed moves between the counts by classification.
+        let in_bed = holds_bed!(tx, case.id).await? > 0;
+        if in_bed {
+            bed_count!(tx, case.id, -1).await?;
+        }
         sqlx::query::<DB>("update cases set severity = (select s.severity from case_severities s where s.case_id = $1 order by s.assessed_at desc, s.id desc limit 1) where id = $1")
             .bind(case.id).execute(&mut *tx).await?;
+        if in_bed {
+            bed_count!(tx, case.id, 1).await?;
+        }
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "case.severity", record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(),
             detail: Some(format!("severity={}", severity.as_str())),

@@ -27,6 +27,12 @@ pub fn case_new_metric(status: &str) -> String {
     format!("case.new.{status}")
 }
 
+/// Patients holding a bed now (a transfer accepted or admitted), by current classification
+/// (`unassessed` when none was recorded): a gauge.
+pub fn in_hospital_metric(severity: Option<&str>) -> String {
+    format!("inhosp.{}", severity.unwrap_or("unassessed"))
+}
+
 /// Close contacts still observed, by day of last exposure.
 pub const CONTACTS_OBSERVING: &str = "contacts.observing";
 /// Close contacts registered, by day of registration.

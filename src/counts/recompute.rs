@@ -8,27 +8,45 @@ use crate::db::Db;
 use crate::on_db;
 use std::collections::BTreeMap;
 
-/// The facts counted, grouped at their own unit: `(org_code, metric, day, n)`. `local_day` turns
-/// an epoch-µs column into its Beijing date as text in the backend's dialect.
-fn facts_sql(local_day: fn(&str) -> String) -> String {
+/// The facts counted, one grouped query each: `(org_code, metric, day, n)` at the fact's own unit.
+/// `local_day` turns an epoch-µs column into its Beijing date as text in the backend's dialect.
+/// The check-ins come separately ([`check_in_facts`]), split so that parts run side by side.
+fn facts(local_day: fn(&str) -> String) -> Vec<String> {
     let registered = local_day("created_at");
     let moved = local_day("t.at");
-    format!("\
-        select org_code, 'case.' || status, '', count(*) from cases group by org_code, status \
-        union all select c.org_code, 'case.new.' || t.to_status, {moved}, count(*) from case_transitions t join cases c on c.id = t.case_id group by c.org_code, t.to_status, 3 \
-        union all select org_code, 'contacts.observing', cast(last_exposure_date as text), count(*) from contacts where status = 'observing' group by org_code, last_exposure_date \
-        union all select org_code, 'contacts.new', {registered}, count(*) from contacts group by org_code, 3 \
-        union all select org_code, 'kp.new', {registered}, count(*) from key_persons group by org_code, 3 \
-        union all select org_code, 'households', '', count(*) from households group by org_code \
-        union all select org_code, 'hh.visited', cast(first_visit as text), count(*) from \
-            (select org_code, min(visit_date) as first_visit from household_visits group by household_id, org_code) v group by org_code, first_visit \
-        union all select org_code, 'obs.started', cast(start_date as text), count(*) from observation_episodes group by org_code, start_date \
-        union all select org_code, 'obs.ended', cast(end_date as text), count(*) from observation_episodes where end_date is not null group by org_code, end_date \
-        union all select org_code, 'checkin.reported', cast(day as text), count(distinct episode_id) from check_ins group by org_code, day \
-        union all select org_code, 'fever', cast(day as text), count(*) from alerts where kind = 'fever' group by org_code, day \
-        union all select org_code, 'needs.open', '', count(*) from life_needs where status <> 'done' group by org_code \
-        union all select org_code, 'fu.due', cast(due_date as text), count(*) from follow_ups group by org_code, due_date \
-        union all select org_code, 'fu.done', cast(due_date as text), count(*) from follow_ups where done_at is not null group by org_code, due_date")
+    vec![
+        "select org_code, 'case.' || status, '', count(*) from cases group by org_code, status".into(),
+        format!("select c.org_code, 'case.new.' || t.to_status, {moved}, count(*) from case_transitions t join cases c on c.id = t.case_id group by c.org_code, t.to_status, 3"),
+        "select org_code, 'contacts.observing', cast(last_exposure_date as text), count(*) from contacts where status = 'observing' group by org_code, last_exposure_date".into(),
+        format!("select org_code, 'contacts.new', {registered}, count(*) from contacts group by org_code, 3"),
+        format!("select org_code, 'kp.new', {registered}, count(*) from key_persons group by org_code, 3"),
+        "select org_code, 'households', '', count(*) from households group by org_code".into(),
+        "select org_code, 'hh.visited', cast(first_visit_date as text), count(*) from households where first_visit_date is not null group by org_code, first_visit_date".into(),
+        "select org_code, 'obs.started', cast(start_date as text), count(*) from observation_episodes group by org_code, start_date".into(),
+        "select org_code, 'obs.ended', cast(end_date as text), count(*) from observation_episodes where end_date is not null group by org_code, end_date".into(),
+        "select org_code, 'fever', cast(day as text), count(*) from alerts where kind = 'fever' group by org_code, day".into(),
+        "select org_code, 'needs.open', '', count(*) from life_needs where status <> 'done' group by org_code".into(),
+        "select c.org_code, 'inhosp.' || coalesce(c.severity, 'unassessed'), '', count(*) from transfers t join cases c on c.id = t.case_id \
+         where t.status in ('accepted', 'admitted') group by c.org_code, c.severity".into(),
+        "select org_code, 'fu.due', cast(due_date as text), count(*) from follow_ups group by org_code, due_date".into(),
+        "select org_code, 'fu.done', cast(due_date as text), count(*) from follow_ups where done_at is not null group by org_code, due_date".into(),
+    ]
+}
+
+/// Parts the check-ins are counted in (by row id), so that a city's ten million run side by side.
+const CHECK_IN_PARTS: i64 = 8;
+
+/// People reporting on a day, counted over check-ins in row-id parts: each person's day is counted
+/// on its morning report, or on its evening one when there was none in the morning — a test each
+/// row passes alone, so the parts add up.
+async fn check_in_facts(db: &Db) -> sqlx::Result<Vec<String>> {
+    let (low, high): (Option<i64>, Option<i64>) = on_db!(db, pool => sqlx::query_as::<DB, (Option<i64>, Option<i64>)>("select min(id), max(id) from check_ins").fetch_one(pool).await)?;
+    let (Some(low), Some(high)) = (low, high) else { return Ok(Vec::new()) };
+    let step = (high - low) / CHECK_IN_PARTS + 1;
+    Ok((0..CHECK_IN_PARTS).map(|k| format!(
+        "select org_code, 'checkin.reported', cast(day as text), count(*) from check_ins c where c.id >= {} and c.id < {} \
+         and (c.slot = 'am' or not exists (select 1 from check_ins x where x.day = c.day and x.episode_id = c.episode_id and x.slot = 'am')) \
+         group by org_code, day", low + k * step, low + (k + 1) * step)).collect())
 }
 
 fn sqlite_local_day(column: &str) -> String {
@@ -39,11 +57,18 @@ fn postgres_local_day(column: &str) -> String {
     format!("to_char(to_timestamp({column} / 1000000 + 28800) at time zone 'UTC', 'YYYY-MM-DD')")
 }
 
-fn recomputed_sql(db: &Db) -> String {
-    let facts = match db {
-        Db::Sqlite(_) => facts_sql(sqlite_local_day),
-        Db::Postgres(_) => facts_sql(postgres_local_day),
+/// Every recomputation, each rolled up to every unit above its facts.
+async fn recomputations(db: &Db) -> sqlx::Result<Vec<String>> {
+    let mut queries = match db {
+        Db::Sqlite(_) => facts(sqlite_local_day),
+        Db::Postgres(_) => facts(postgres_local_day),
     };
+    queries.extend(check_in_facts(db).await?);
+    Ok(queries.iter().map(|facts| rolled_up(facts)).collect())
+}
+
+/// `facts` added up at each fact's unit and every unit above it.
+fn rolled_up(facts: &str) -> String {
     format!("with facts (org_code, metric, day, n) as materialized ({facts}), units as ( \
            select org_code as unit, metric, day, n from facts \
            union all select substr(org_code, 1, 12), metric, day, n from facts where length(org_code) > 12 \
@@ -53,10 +78,22 @@ fn recomputed_sql(db: &Db) -> String {
          ) select unit, metric, day, cast(sum(n) as bigint) from units group by unit, metric, day")
 }
 
+/// Every count as the facts say, the recomputations run side by side (each on its own connection).
 async fn recomputed(db: &Db) -> sqlx::Result<BTreeMap<Key, i64>> {
-    let sql = recomputed_sql(db);
-    let rows: Vec<(String, String, String, i64)> = on_db!(db, pool => sqlx::query_as::<DB, (String, String, String, i64)>(sqlx::AssertSqlSafe(&*sql)).fetch_all(pool).await)?;
-    Ok(rows.into_iter().map(|(u, m, d, n)| ((u, m, d), n)).collect())
+    let mut running = tokio::task::JoinSet::new();
+    for sql in recomputations(db).await? {
+        let db = db.clone();
+        running.spawn(async move {
+            on_db!(&db, pool => sqlx::query_as::<DB, (String, String, String, i64)>(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await)
+        });
+    }
+    let mut counts: BTreeMap<Key, i64> = BTreeMap::new();
+    while let Some(rows) = running.join_next().await {
+        for (u, m, d, n) in rows.map_err(|e| sqlx::Error::Protocol(format!("recomputation stopped: {e}")))?? {
+            *counts.entry((u, m, d)).or_default() += n;
+        }
+    }
+    Ok(counts)
 }
 
 /// A count that differs from what the facts say.
@@ -86,12 +123,19 @@ pub async fn verify(db: &Db) -> sqlx::Result<Vec<Drift>> {
 
 /// Replaces every count with its recomputation from the facts, in one transaction.
 pub async fn rebuild(db: &Db) -> sqlx::Result<u64> {
-    let sql = format!("insert into unit_counts (org_code, metric, day, n) {}", recomputed_sql(db));
+    let queries = recomputations(db).await?;
     on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
         sqlx::query::<DB>("delete from unit_counts").execute(&mut *tx).await?;
-        let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?.rows_affected();
+        for sql in &queries {
+            // Parts of one metric (the check-ins) meet on the same counts: they add up.
+            // (`where true` keeps SQLite from reading the upsert's `on` as a join's.)
+            let insert = format!("insert into unit_counts (org_code, metric, day, n) select * from ({sql}) recomputed where true \
+                                  on conflict (org_code, metric, day) do update set n = unit_counts.n + excluded.n");
+            sqlx::query::<DB>(sqlx::AssertSqlSafe(insert)).execute(&mut *tx).await?;
+        }
+        let rows = sqlx::query_scalar::<DB, i64>("select count(*) from unit_counts").fetch_one(&mut *tx).await?;
         tx.commit().await?;
-        Ok(rows)
+        Ok(rows as u64)
     }.await)
 }

@@ -51,6 +51,15 @@ impl Db {
             Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
             Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
+        // A migration that adds counted metrics asks for the counts to be filled from the
+        // records; one server claims the request.
+        let claimed = on_db!(self, pool => sqlx::query::<DB>("delete from app_flags where name = 'counts_rebuild'").execute(pool).await.map(|r| r.rows_affected()))?;
+        if claimed > 0
+            && let Err(e) = crate::counts::rebuild(self).await
+        {
+            on_db!(self, pool => sqlx::query::<DB>("insert into app_flags (name, value, set_at) values ('counts_rebuild', 'pending', 0) on conflict (name) do nothing").execute(pool).await.map(|_| ()))?;
+            return Err(e.into());
+        }
         Ok(())
     }
 

@@ -5,13 +5,13 @@
 //!
 //! Dated figures are "on the day" (that day's count) or "up to the day" (the sum of the days up to
 //! it). Figures marked *now* (households, open life-needs requests, patients in hospital by
-//! classification, free beds) are the present state whatever the date asked.
+//! classification) are the present state whatever the date asked.
 
-use crate::cases::{BedKind, CaseStatus, Severity};
+use crate::cases::{CaseStatus, Severity};
 use crate::counts;
 use crate::db::Db;
 use crate::on_db;
-use fangkong_rules::{OrgCode, OrgLevel, Scope};
+use fangkong_rules::{OrgCode, Scope};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use time::{Date, Duration};
@@ -78,8 +78,6 @@ struct Sums {
     /// By metric: the day's count, the sum up to the day, the sum over the 14 days ending on it.
     dated: BTreeMap<String, (i64, i64, i64)>,
     gauges: BTreeMap<String, i64>,
-    /// Patients holding a bed, by classification (`unassessed` when none was recorded).
-    in_hospital: BTreeMap<String, i64>,
 }
 
 impl Sums {
@@ -123,7 +121,8 @@ fn indicators() -> Vec<(&'static str, Vec<Indicator>)> {
         cases.push(figure(&format!("total_{}", status.as_str()), &format!("累计{}", status.zh()), move |s| s.upto(&upto)));
     }
     for (code, label) in Severity::ALL.iter().map(|s| (s.as_str(), s.zh())).chain([("unassessed", "未分型")]) {
-        cases.push(figure(&format!("in_hospital_{code}"), &format!("在院{label}(当前)"), move |s| s.in_hospital.get(code).copied().unwrap_or(0)));
+        let metric = counts::in_hospital_metric(Some(code));
+        cases.push(figure(&format!("in_hospital_{code}"), &format!("在院{label}(当前)"), move |s| s.gauge(&metric)));
     }
     vec![
         ("排查", vec![
@@ -174,8 +173,7 @@ pub async fn report(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date) -
     let children = crate::org::store::children(db, &Scope::of(unit), unit).await?;
     let mut codes: Vec<String> = vec![home.code.clone()];
     codes.extend(children.iter().map(|c| c.code.clone()));
-    let mut sums = read_sums(db, &codes, date).await?;
-    add_in_hospital(db, unit, &mut sums).await?;
+    let sums = read_sums(db, &codes, date).await?;
     let empty = Sums::default();
     let sections = indicators().into_iter().map(|(title, figures)| Section {
         title: title.to_string(),
@@ -196,17 +194,18 @@ pub async fn report(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date) -
     }))
 }
 
-/// The counts of the units as of `date`: one index range per unit over the days up to it.
+/// The counts of the units as of `date`: one index range per unit over the days up to it, grouped
+/// in the index's order (a metric is either a gauge or dated, never both).
 async fn read_sums(db: &Db, codes: &[String], date: Date) -> sqlx::Result<BTreeMap<String, Sums>> {
     let places = crate::db::placeholders(codes.len());
     let (day, fortnight) = (codes.len() + 1, codes.len() + 2);
     let sql = format!(
-        "select org_code, metric, day = '' as gauge, \
+        "select org_code, metric, cast(max(case when day = '' then 1 else 0 end) as bigint) as gauge, \
                 cast(sum(case when day = ${day} then n else 0 end) as bigint), cast(sum(n) as bigint), \
                 cast(sum(case when day >= ${fortnight} then n else 0 end) as bigint) \
-         from unit_counts where org_code in ({places}) and day <= ${day} group by org_code, metric, day = ''");
-    let rows: Vec<(String, String, bool, i64, i64, i64)> = on_db!(db, pool => {
-        let mut q = sqlx::query_as::<DB, (String, String, bool, i64, i64, i64)>(sqlx::AssertSqlSafe(&*sql));
+         from unit_counts where org_code in ({places}) and day <= ${day} group by org_code, metric");
+    let rows: Vec<(String, String, i64, i64, i64, i64)> = on_db!(db, pool => {
+        let mut q = sqlx::query_as::<DB, (String, String, i64, i64, i64, i64)>(sqlx::AssertSqlSafe(&*sql));
         for code in codes {
             q = q.bind(code);
         }
@@ -215,38 +214,11 @@ async fn read_sums(db: &Db, codes: &[String], date: Date) -> sqlx::Result<BTreeM
     let mut sums: BTreeMap<String, Sums> = BTreeMap::new();
     for (org_code, metric, gauge, on_day, upto, recent) in rows {
         let unit = sums.entry(org_code).or_default();
-        if gauge {
+        if gauge == 1 {
             unit.gauges.insert(metric, upto);
         } else {
             unit.dated.insert(metric, (on_day, upto, recent));
         }
     }
     Ok(sums)
-}
-
-/// Patients holding a bed now, by classification, for the unit and each child (open transfers
-/// are a few thousand at most, so they are counted live as on the case board).
-async fn add_in_hospital(db: &Db, unit: &OrgCode, sums: &mut BTreeMap<String, Sums>) -> sqlx::Result<()> {
-    let (low, high) = Scope::of(unit).bounds();
-    let child_len = match unit.level() {
-        OrgLevel::Province | OrgLevel::City => 6,
-        _ => unit.as_str().len() as i32 + 3,
-    };
-    let rows: Vec<(String, String, i64)> = on_db!(db, pool => sqlx::query_as::<DB, (String, String, i64)>(
-        "select substr(c.org_code, 1, $3), coalesce(c.severity, 'unassessed'), count(*) from transfers t join cases c on c.id = t.case_id \
-         where t.status in ('accepted', 'admitted') and c.org_code >= $1 and c.org_code < $2 group by 1, 2")
-        .bind(&low).bind(&high).bind(child_len).fetch_all(pool).await)?;
-    for (child, severity, n) in rows {
-        *sums.entry(unit.to_string()).or_default().in_hospital.entry(severity.clone()).or_default() += n;
-        if child != unit.as_str() {
-            *sums.entry(child).or_default().in_hospital.entry(severity).or_default() += n;
-        }
-    }
-    Ok(())
-}
-
-/// Free beds by kind over every designated hospital (not personal data: the same for every unit).
-pub async fn free_beds(db: &Db) -> sqlx::Result<Vec<(&'static str, i64)>> {
-    let beds = crate::cases::hospitals::board(db).await?;
-    Ok(BedKind::ALL.iter().map(|k| (k.zh(), beds.iter().map(|h| h.free(*k)).sum())).collect())
 }

@@ -172,13 +172,14 @@ pub async fn record_visit(db: &Db, actor: &Actor, scope: &Scope, household_id: i
     let id = on_db!(db, pool => {
         let mut tx = pool.begin().await?;
         // The household counts as covered from its earliest visit, which a late-typed visit may move.
-        let first: Option<Date> = sqlx::query_scalar::<DB, Option<Date>>("select min(visit_date) from household_visits where household_id = $1")
+        let first: Option<Date> = sqlx::query_scalar::<DB, Option<Date>>("select first_visit_date from households where id = $1")
             .bind(household_id).fetch_one(&mut *tx).await?;
         if first.is_none_or(|first| day < first) {
             if let Some(first) = first {
                 crate::count_add!(tx, &household.org_code, crate::counts::HOUSEHOLDS_VISITED, first.to_string(), -1).await?;
             }
             crate::count_add!(tx, &household.org_code, crate::counts::HOUSEHOLDS_VISITED, day.to_string(), 1).await?;
+            sqlx::query::<DB>("update households set first_visit_date = $1 where id = $2").bind(day).bind(household_id).execute(&mut *tx).await?;
         }
         let id = sqlx::query_scalar::<DB, i64>(
             "insert into household_visits (visit_date, household_id, org_code, visitor_id, result, note, created_at) \

@@ -44,6 +44,14 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     }
 }
 
+/// A form posted as `(name, value)` pairs; check boxes repeat their name.
+pub type Fields = Vec<(String, String)>;
+
+/// A field's value, trimmed; empty when absent.
+pub fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("")
+}
+
 /// The message for `field` among a form's errors, shown beside that field.
 pub fn field_message<'a>(errors: &'a [super::error::FieldError], field: &str) -> Option<&'a str> {
     errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())

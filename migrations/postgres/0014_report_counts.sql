@@ -1,0 +1,8 @@
+-- A household's first visit is kept with it (by `record_visit`), so the coverage counts are
+-- recomputed from the households alone.
+alter table households add column first_visit_date date;
+update households set first_visit_date = (select min(v.visit_date) from household_visits v where v.household_id = households.id);
+create index households_first_visit on households(org_code, first_visit_date);
+-- The daily report's counts (key persons, visits, observations, check-ins, fevers, cases by day,
+-- follow-ups, contacts, patients in hospital) are filled from the records at the next start.
+insert into app_flags (name, value, set_at) values ('counts_rebuild', 'pending', 0) on conflict (name) do nothing;
