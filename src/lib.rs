@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cases;
 pub mod cli;
 pub mod clock;
+pub mod command;
 pub mod counts;
 pub mod db;
 mod labels;

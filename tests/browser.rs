@@ -1,7 +1,9 @@
 //! The main flows in a real headless Chromium: sign in, register a person (after fixing a field
 //! error), find them by ID number, open the detail page; another county sees "not found"; a resident's
 //! fever reaches the grid worker and, unhandled, the township; triage → suspected → two negatives →
-//! excluded; confirmed → transfer → discharge → follow-ups on the home grid.
+//! excluded; confirmed → transfer → discharge → follow-ups on the home grid; the city's dashboard
+//! drilled down to a grid; a directive issued by the city, acknowledged and passed down by a
+//! county, reported done by a township, and the roll-up seen by the city.
 //! A screenshot is kept in `test-artifacts/` when a flow fails.
 
 mod common;
@@ -342,6 +344,73 @@ async fn the_city_dashboard_draws_its_charts_and_drills_down_to_a_grid() {
         browser.screenshot("dashboard-grid").await?;
         browser.click("#dashboard-up").await?;
         browser.wait_for_url("org=430481001001").await
+    })
+    .await;
+}
+
+async fn switch_user(browser: &Browser, base: &str, username: &str) -> Step<()> {
+    browser.click("header form button").await?;
+    browser.find("input[name=username]").await?;
+    sign_in(browser, base, username).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_city_directive_is_passed_down_reported_back_and_rolled_up() {
+    let base = start_app().await;
+    let browser = Browser::start().await;
+    let at = |hours: i64| {
+        let t = time::OffsetDateTime::now_utc().to_offset(fangkong::clock::CHINA) + time::Duration::hours(hours);
+        format!("{:04}-{:02}-{:02}T{:02}:{:02}", t.year(), t.month() as u8, t.day(), t.hour(), t.minute())
+    };
+    run("directive-cascade", &browser, async {
+        sign_in(&browser, &base, "city_commander").await?;
+        browser.click("header nav a[href='/directives']").await?;
+        browser.fill("#issue-form input[name=title]", "关于开展重点人员拉网排查的通知").await?;
+        browser.fill("#issue-form textarea[name=body]", "各县市区立即组织拉网排查,当日反馈").await?;
+        browser.set_value("#issue-form input[name=ack_due_at]", &at(-1)).await?;
+        browser.set_value("#issue-form input[name=feedback_due_at]", &at(24)).await?;
+        browser.click("#issue-form button").await?;
+        let error = browser.text("#issue-form .field-error").await?;
+        check(error == "签收时限应晚于现在", &format!("a deadline in the past is refused in Chinese, got {error:?}"))?;
+        check(browser.value("#issue-form input[name=title]").await? == "关于开展重点人员拉网排查的通知", "the title is kept")?;
+        browser.set_value("#issue-form input[name=ack_due_at]", &at(2)).await?;
+        browser.set_value("#issue-form input[name=feedback_due_at]", &at(24)).await?;
+        browser.click("#issue-form button").await?;
+        browser.wait_for_url("/directives/").await?;
+        let original = browser.url().await?;
+        check(browser.text("#progress-acknowledged").await? == "0", "nobody has acknowledged yet")?;
+
+        switch_user(&browser, &base, "county_commander").await?;
+        browser.goto(&format!("{base}/directives")).await?;
+        browser.click("#received a").await?;
+        browser.click("#acknowledge").await?;
+        browser.wait_for_text("#my-part", "已签收").await?;
+        browser.fill("#forward-form textarea[name=body]", "各乡镇街道今日 18 时前零报告").await?;
+        browser.set_value("#forward-form input[name=ack_due_at]", &at(1)).await?;
+        browser.set_value("#forward-form input[name=feedback_due_at]", &at(12)).await?;
+        browser.click("#forward").await?;
+        browser.wait_for_text("#directive-body", "零报告").await?;
+        browser.screenshot("directive-forwarded").await?;
+
+        switch_user(&browser, &base, "township_officer").await?;
+        browser.goto(&format!("{base}/directives")).await?;
+        let received = browser.text("#received").await?;
+        check(received.contains("关于开展重点人员拉网排查的通知") && received.contains("耒阳市"), &format!("the township received it from Leiyang, got {received:?}"))?;
+        browser.click("#received a").await?;
+        check(browser.text("main").await?.contains("各县市区立即组织拉网排查"), "the city's original text is shown above the county's")?;
+        browser.fill("#complete-form textarea[name=feedback]", "已排查 1203 户,发现返乡人员 17 人").await?;
+        browser.click("#complete").await?;
+        browser.wait_for_text("#my-part", "已反馈").await?;
+
+        switch_user(&browser, &base, "city_commander").await?;
+        browser.goto(&original).await?;
+        let leiyang = browser.text("#directive-targets tr[data-unit='430481']").await?;
+        check(leiyang.contains("签收 1/") && leiyang.contains("办结 1"), &format!("Leiyang's line rolls up its townships, got {leiyang:?}"))?;
+        check(browser.text("#progress-acknowledged").await? == "1", "the city counts Leiyang's acknowledgement")?;
+        browser.screenshot("directive-rolled-up").await?;
+        browser.click("#directive-targets tr[data-unit='430481'] a.below").await?;
+        let townships = browser.text("#directive-targets tr[data-unit='430481001']").await?;
+        check(townships.contains("已排查 1203 户"), &format!("the city reads the township's feedback, got {townships:?}"))
     })
     .await;
 }

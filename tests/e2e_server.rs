@@ -241,7 +241,7 @@ async fn report_verify_finds_an_injected_drift_and_rebuild_repairs_it() {
     assert!(String::from_utf8_lossy(&verify.stdout).contains("0 处不一致"));
 
     // The daily report from the command line, as JSON and as a workbook; a bad date changes nothing.
-    sqlx::query("insert into unit_counts (org_code, metric, day, n) values ('430481', 'kp.new', '2020-02-03', 7), ('430481', 'kp.new', '2020-02-04', 2)").execute(pool).await.unwrap();
+    sqlx::query("insert into unit_counts (org_code, metric, day, n) values ('430481', 'kp.new', '2020-02-03', 7), ('430481', 'kp.new', '2020-02-04', 2), ('430481', 'kp.new', '2020-02-05', 4), ('430481', 'kp.new', '*', 13)").execute(pool).await.unwrap();
     let daily = |extra: &[&str]| [base.clone(), ["report", "daily", "--org", "430481", "--date", "2020-02-04"].iter().chain(extra).map(|s| s.to_string()).collect()].concat();
     let json: Value = serde_json::from_slice(&fangkong(&daily(&[]), None).stdout).unwrap();
     let figure = |code: &str| json["sections"].as_array().unwrap().iter().flat_map(|s| s["figures"].as_array().unwrap()).find(|f| f["code"] == code).unwrap().clone();

@@ -372,3 +372,34 @@ async fn the_daily_report_page_drills_down_prints_and_says_what_is_wrong_with_a_
     let (status, headers, _) = app.send(get("/reports/daily.xlsx?org=430481001", &session)).await;
     assert!(status == StatusCode::OK && headers[header::CONTENT_TYPE].to_str().unwrap().contains("spreadsheetml"));
 }
+
+#[tokio::test]
+async fn a_supervision_visit_is_recorded_and_its_fix_reported_done_by_the_township() {
+    let db = backends().await.remove(0);
+    let app = seeded_app(db.clone()).await;
+    let today = fangkong::clock::today();
+    let (county, csrf, _) = sign_in(&app, "county_commander", false).await;
+    let body = |checked: &str| format!("_csrf={csrf}&org_code=430481001&visited_on={today}&inspectors=%E7%8E%8B%E7%BB%84%E9%95%BF&findings=%E5%8F%B0%E8%B4%A6%E7%BC%BA%E8%BF%94%E4%B9%A1%E6%97%A5%E6%9C%9F{checked}&fix_1=%E8%A1%A5%E5%85%A8%E5%8F%B0%E8%B4%A6&due_1={}", today + time::Duration::days(2));
+    let (status, _, page) = app.send(form("/supervisions", &county, &body(""))).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && html.contains("请选择检查了哪些方面") && html.contains("value=\"补全台账\""), "{html}");
+    let (status, headers, _) = app.send(form("/supervisions", &county, &body("&checked=ledgers&checked=checkpoints"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let visit = headers[header::LOCATION].to_str().unwrap().to_string();
+
+    let (township, township_csrf, _) = sign_in(&app, "township_officer", false).await;
+    let (_, _, page) = app.send(get(&visit, &township)).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(html.contains("排查台账、卡点值守") && html.contains("补全台账"), "{html}");
+    let fix = html.split("action=\"/supervision-fixes/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let id = visit.rsplit('/').next().unwrap();
+    let (status, _, page) = app.send(form(&format!("/supervision-fixes/{fix}/done"), &township, &format!("_csrf={township_csrf}&supervision_id={id}&done_note="))).await;
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(page).unwrap().contains("请填写整改情况"));
+    let (status, _, _) = app.send(form(&format!("/supervision-fixes/{fix}/done"), &township, &format!("_csrf={township_csrf}&supervision_id={id}&done_note=%E5%B7%B2%E8%A1%A5%E5%85%A8"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = app.send(get("/supervisions", &county)).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(html.contains("蔡子池街道") && !html.contains("待整改"), "the county sees the fix done: {html}");
+    let (other, _, _) = sign_in(&app, "county_commander_hn", false).await;
+    assert_eq!(app.send(get(&visit, &other)).await.0, StatusCode::NOT_FOUND);
+}

@@ -282,14 +282,15 @@ async fn every_figure_of_the_daily_report_equals_a_direct_count_at_every_level()
         assert!(value("reported") > 0 && value("observing") > 0 && value("fevers") > 0);
         assert!(daily::report(&db, &Scope::of(&code("430422")), &code("430481"), today).await.unwrap().is_none(), "another county's report is out of scope");
 
-        // A drift injected into one township's count is found, shows in its report, and is rebuilt away.
+        // A drift injected into one township's counts (a day and the metric's total) is found, shows
+        // in its report, and is rebuilt away.
         let started_day = (today - Duration::days(1)).to_string();
-        let inject = format!("insert into unit_counts (org_code, metric, day, n) values ('430481001', 'obs.started', '{started_day}', 3) \
+        let inject = format!("insert into unit_counts (org_code, metric, day, n) values ('430481001', 'obs.started', '{started_day}', 3), ('430481001', 'obs.started', '*', 3) \
                               on conflict (org_code, metric, day) do update set n = unit_counts.n + 3");
         fangkong::on_db!(&db, pool => sqlx::query::<DB>(sqlx::AssertSqlSafe(inject.clone())).execute(pool).await.map(|_| ())).unwrap();
         let drift = fangkong::counts::verify(&db).await.unwrap();
         assert_eq!(drift.iter().map(|d| (d.org_code.as_str(), d.metric.as_str(), d.day.as_str(), d.stored - d.expected)).collect::<Vec<_>>(),
-            [("430481001", "obs.started", started_day.as_str(), 3)]);
+            [("430481001", "obs.started", "*", 3), ("430481001", "obs.started", started_day.as_str(), 3)]);
         let drifted = daily::report(&db, &city, &code("430481001"), today).await.unwrap().unwrap();
         assert_eq!(drifted.figure("observing").unwrap().value, ledgers.expected("observing", "430481001", today) + 3);
         fangkong::counts::rebuild(&db).await.unwrap();

@@ -24,7 +24,7 @@ pub struct City {
 }
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/city-v5")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/city-v6")
 }
 
 /// Opens the generated city, generating it first if it is missing, from another day, or asked for.

@@ -5,7 +5,9 @@
 //! Two kinds of metric. A *gauge* (cases by status now, households, open life-needs requests) has
 //! the empty day. A *dated* metric counts events by the day they happened (Beijing time): a figure
 //! "on day D" is that day's row, a cumulative or "now" figure is the sum of the rows up to D (under
-//! observation = started − ended). Only facts are counted, so [`verify`](recompute::verify)
+//! observation = started − ended). A dated metric also keeps its total over all days under the day
+//! [`TOTAL`], so "up to today" is one row rather than the whole outbreak's: up to D = total − the
+//! days after D. Only facts are counted, so [`verify`](recompute::verify)
 //! recomputes every count from them and [`rebuild`](recompute::rebuild) repairs any drift.
 
 pub mod recompute;
@@ -56,6 +58,9 @@ pub const NEEDS_OPEN: &str = "needs.open";
 pub const FOLLOW_UPS_DUE: &str = "fu.due";
 pub const FOLLOW_UPS_DONE: &str = "fu.done";
 
+/// The day under which a dated metric keeps its total over all days (sorts before every date).
+pub const TOTAL: &str = "*";
+
 /// The unit and every unit above it, up to the city.
 pub fn units_up(code: &str) -> Vec<String> {
     let mut units = Vec::with_capacity(5);
@@ -79,9 +84,13 @@ type Key = (String, String, String);
 pub struct Tally(BTreeMap<Key, i64>);
 
 impl Tally {
-    /// Adds `delta` to `metric` on `day` ("" for a gauge) at `org_code` and every unit above it.
+    /// Adds `delta` to `metric` on `day` ("" for a gauge) at `org_code` and every unit above it,
+    /// and to the dated metric's total.
     pub fn add(&mut self, org_code: &str, metric: &str, day: &str, delta: i64) {
         for unit in units_up(org_code) {
+            if !day.is_empty() {
+                *self.0.entry((unit.clone(), metric.to_string(), TOTAL.to_string())).or_default() += delta;
+            }
             *self.0.entry((unit, metric.to_string(), day.to_string())).or_default() += delta;
         }
     }
@@ -154,7 +163,7 @@ pub async fn gauges_of(db: &Db, org_codes: &[String]) -> sqlx::Result<BTreeMap<S
 /// A dated metric of a unit summed from `from_day` (`YYYY-MM-DD`) on.
 pub async fn sum_since(db: &Db, org_code: &str, metric: &str, from_day: &str) -> sqlx::Result<i64> {
     on_db!(db, pool => sqlx::query_scalar::<DB, i64>(
-        "select cast(coalesce(sum(n), 0) as bigint) from unit_counts where org_code = $1 and metric = $2 and day >= $3 and day <> ''")
+        "select cast(coalesce(sum(n), 0) as bigint) from unit_counts where org_code = $1 and metric = $2 and day >= $3 and day > '*'")
         .bind(org_code).bind(metric).bind(from_day).fetch_one(pool).await)
 }
 
@@ -174,7 +183,8 @@ mod tests {
         tally.add("430481001001", "fever", "2020-02-04", 1);
         tally.add("430481002001", "fever", "2020-02-04", 1);
         tally.add("430481002001", "fever", "2020-02-04", -1);
-        let changes: Vec<(&str, i64)> = tally.changes().into_iter().map(|(k, n)| (k.0.as_str(), n)).collect();
-        assert_eq!(changes, [("430400", 1), ("430481", 1), ("430481001", 1), ("430481001001", 1)]);
+        let changes: Vec<(&str, &str, i64)> = tally.changes().into_iter().map(|(k, n)| (k.0.as_str(), k.2.as_str(), n)).collect();
+        assert_eq!(changes[..4], [("430400", TOTAL, 1), ("430400", "2020-02-04", 1), ("430481", TOTAL, 1), ("430481", "2020-02-04", 1)]);
+        assert_eq!(changes.len(), 8, "and the township and community of the first, with totals");
     }
 }

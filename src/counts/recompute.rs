@@ -67,7 +67,7 @@ async fn recomputations(db: &Db) -> sqlx::Result<Vec<String>> {
     Ok(queries.iter().map(|facts| rolled_up(facts)).collect())
 }
 
-/// `facts` added up at each fact's unit and every unit above it.
+/// `facts` added up at each fact's unit and every unit above it, with each dated metric's total.
 fn rolled_up(facts: &str) -> String {
     format!("with facts (org_code, metric, day, n) as materialized ({facts}), units as ( \
            select org_code as unit, metric, day, n from facts \
@@ -75,7 +75,8 @@ fn rolled_up(facts: &str) -> String {
            union all select substr(org_code, 1, 9), metric, day, n from facts where length(org_code) > 9 \
            union all select substr(org_code, 1, 6), metric, day, n from facts where length(org_code) > 6 \
            union all select substr(org_code, 1, 4) || '00', metric, day, n from facts where substr(org_code, 5, 2) <> '00' \
-         ) select unit, metric, day, cast(sum(n) as bigint) from units group by unit, metric, day")
+         ) select unit, metric, day, cast(sum(n) as bigint) from units group by unit, metric, day \
+         union all select unit, metric, '*', cast(sum(n) as bigint) from units where day <> '' group by unit, metric")
 }
 
 /// Every count as the facts say, the recomputations run side by side (each on its own connection).

@@ -169,8 +169,9 @@ pub async fn report(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date) -
     if !jurisdiction.allows(unit.as_str()) {
         return Ok(None);
     }
-    let Some(home) = crate::org::store::get(db, jurisdiction, unit).await? else { return Ok(None) };
-    let children = crate::org::store::children(db, &Scope::of(unit), unit).await?;
+    let below = Scope::of(unit);
+    let (home, children) = tokio::try_join!(crate::org::store::get(db, jurisdiction, unit), crate::org::store::children(db, &below, unit))?;
+    let Some(home) = home else { return Ok(None) };
     let mut codes: Vec<String> = vec![home.code.clone()];
     codes.extend(children.iter().map(|c| c.code.clone()));
     let sums = read_sums(db, &codes, date).await?;
@@ -194,30 +195,38 @@ pub async fn report(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date) -
     }))
 }
 
-/// The counts of the units as of `date`: one index range per unit over the days up to it, grouped
-/// in the index's order (a metric is either a gauge or dated, never both).
+/// The counts of the units as of `date`, read by (unit, day) on the counts' key: the gauges, the
+/// dated metrics' totals, the days from `date` on (up to `date` = total − the days after it), and
+/// the fortnight before `date` of the one windowed metric, contacts by day of last exposure.
 async fn read_sums(db: &Db, codes: &[String], date: Date) -> sqlx::Result<BTreeMap<String, Sums>> {
     let places = crate::db::placeholders(codes.len());
     let (day, fortnight) = (codes.len() + 1, codes.len() + 2);
     let sql = format!(
-        "select org_code, metric, cast(max(case when day = '' then 1 else 0 end) as bigint) as gauge, \
-                cast(sum(case when day = ${day} then n else 0 end) as bigint), cast(sum(n) as bigint), \
-                cast(sum(case when day >= ${fortnight} then n else 0 end) as bigint) \
-         from unit_counts where org_code in ({places}) and day <= ${day} group by org_code, metric");
-    let rows: Vec<(String, String, i64, i64, i64, i64)> = on_db!(db, pool => {
-        let mut q = sqlx::query_as::<DB, (String, String, i64, i64, i64, i64)>(sqlx::AssertSqlSafe(&*sql));
+        "select org_code, metric, day, n from unit_counts where org_code in ({places}) and day in ('', '{total}') \
+         union all select org_code, metric, day, n from unit_counts where org_code in ({places}) and day >= ${day} \
+         union all select org_code, metric, day, n from unit_counts where org_code in ({places}) and day >= ${fortnight} and day < ${day} and metric = '{contacts}'",
+        total = counts::TOTAL, contacts = counts::CONTACTS_OBSERVING);
+    let rows: Vec<(String, String, String, i64)> = on_db!(db, pool => {
+        let mut q = sqlx::query_as::<DB, (String, String, String, i64)>(sqlx::AssertSqlSafe(&*sql));
         for code in codes {
             q = q.bind(code);
         }
         q.bind(date.to_string()).bind((date - Duration::days(13)).to_string()).fetch_all(pool).await
     })?;
+    let date = date.to_string();
     let mut sums: BTreeMap<String, Sums> = BTreeMap::new();
-    for (org_code, metric, gauge, on_day, upto, recent) in rows {
+    for (org_code, metric, day, n) in rows {
         let unit = sums.entry(org_code).or_default();
-        if gauge == 1 {
-            unit.gauges.insert(metric, upto);
-        } else {
-            unit.dated.insert(metric, (on_day, upto, recent));
+        if day.is_empty() {
+            unit.gauges.insert(metric, n);
+            continue;
+        }
+        let (on_day, upto, recent) = unit.dated.entry(metric).or_default();
+        match day.as_str() {
+            counts::TOTAL => *upto += n,
+            d if d == date => (*on_day, *recent) = (*on_day + n, *recent + n),
+            d if d > date.as_str() => *upto -= n,
+            _ => *recent += n,
         }
     }
     Ok(sums)

@@ -52,6 +52,31 @@ pub fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("")
 }
 
+/// A form as posted back to its page: what was typed, and what was wrong with it.
+#[derive(Default)]
+pub struct Filled {
+    pub fields: Fields,
+    pub errors: Vec<super::error::FieldError>,
+}
+
+impl Filled {
+    pub fn new(fields: Fields, errors: Vec<super::error::FieldError>) -> Filled {
+        Filled { fields, errors }
+    }
+    /// The message to show beside `name`.
+    pub fn error(&self, name: &str) -> Option<&str> {
+        field_message(&self.errors, name)
+    }
+    /// What was typed in `name`.
+    pub fn value(&self, name: &str) -> &str {
+        field(&self.fields, name)
+    }
+    /// 422 when the page shows errors.
+    pub fn status(&self) -> axum::http::StatusCode {
+        if self.errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY }
+    }
+}
+
 /// The message for `field` among a form's errors, shown beside that field.
 pub fn field_message<'a>(errors: &'a [super::error::FieldError], field: &str) -> Option<&'a str> {
     errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())

@@ -36,6 +36,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::cases::api::router())
         .merge(crate::cases::care_api::router())
         .merge(crate::reports::api::router())
+        .merge(crate::command::directive_api::router())
 }
 
 pub fn document() -> &'static utoipa::openapi::OpenApi {

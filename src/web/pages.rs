@@ -26,6 +26,8 @@ pub fn router() -> Router<AppState> {
         .merge(crate::cases::pages::router())
         .merge(crate::cases::care_pages::router())
         .merge(crate::reports::pages::router())
+        .merge(crate::command::directive_pages::router())
+        .merge(crate::command::supervision_pages::router())
         .merge(crate::ledger_io::api::page_router())
         .layer(axum::middleware::from_fn(html_errors))
 }
@@ -67,6 +69,10 @@ impl Chrome {
         if caller.may(Permission::ReadReports) {
             nav.push(("/dashboard", lang.pick("大屏", "Dashboard")));
             nav.push(("/reports/daily", lang.pick("日报", "Daily report")));
+        }
+        if caller.may(Permission::ReceiveDirectives) {
+            nav.push(("/directives", lang.pick("指令", "Directives")));
+            nav.push(("/supervisions", lang.pick("督导", "Supervision")));
         }
         nav.push(("/orgs", lang.pick("辖区", "Area")));
         if caller.may(Permission::ManageUsers) {

@@ -1,0 +1,131 @@
+//! `/supervisions`: visits in the jurisdiction with their open and overdue fixes, the form to
+//! record one (a leader's), and each visit's page where the unit reports its fixes done.
+
+use super::supervision::{self, CheckItem, NewFix, NewSupervision, Supervision, SupervisionView};
+use crate::auth::{Caller, Permission};
+use crate::clock;
+use crate::people::input::parse_date;
+use crate::web::AppState;
+use crate::web::error::{AppError, AppResult};
+use crate::web::forms::{CsrfForm, Fields, Filled, field};
+use crate::web::i18n::Lang;
+use crate::web::pages::{Chrome, render};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use fangkong_rules::OrgCode;
+
+/// Fix lines on the form.
+const FIX_LINES: [usize; 3] = [1, 2, 3];
+
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/supervisions", get(index).post(record))
+        .route("/supervisions/{id}", get(detail))
+        .route("/supervision-fixes/{id}/done", post(fix_done))
+}
+
+#[derive(Template)]
+#[template(path = "command/supervisions.html")]
+struct IndexPage {
+    chrome: Chrome,
+    visits: Vec<Supervision>,
+    can_record: bool,
+    items: &'static [CheckItem],
+    lines: [usize; 3],
+    filled: Filled,
+}
+
+impl IndexPage {
+    fn line(&self, name: &str, n: &usize) -> &str {
+        self.filled.value(&format!("{name}_{n}"))
+    }
+    fn ticked(&self, item: &CheckItem) -> bool {
+        self.filled.fields.iter().any(|(k, v)| k == "checked" && v == item.as_str())
+    }
+}
+
+async fn show_index(state: &AppState, caller: &Caller, lang: Lang, filled: Filled) -> AppResult<Response> {
+    caller.require(Permission::ReceiveDirectives)?;
+    let page = IndexPage {
+        chrome: Chrome::for_caller(state, caller, lang, lang.pick("督导", "Supervision")).await?,
+        visits: supervision::list(&state.db, &caller.scope, clock::today(), 100).await?,
+        can_record: caller.may(Permission::IssueDirectives),
+        items: CheckItem::ALL,
+        lines: FIX_LINES,
+        filled,
+    };
+    Ok(render(page.filled.status(), &page))
+}
+
+async fn index(State(state): State<AppState>, caller: Caller, lang: Lang) -> AppResult<Response> {
+    let today = clock::today().to_string();
+    show_index(&state, &caller, lang, Filled::new(vec![("org_code".into(), caller.org_code.to_string()), ("visited_on".into(), today)], Vec::new())).await
+}
+
+fn typed(form: &Fields) -> AppResult<NewSupervision> {
+    let org_code = OrgCode::parse(field(form, "org_code")).map_err(|_| AppError::invalid("org_code", "org_invalid", "请填写被督导单位代码"))?;
+    let date = |name: &str, value: &str| parse_date(value).ok_or_else(|| AppError::invalid(name, "date_invalid", "日期格式应为 YYYY-MM-DD"));
+    let mut fixes = Vec::new();
+    for n in FIX_LINES {
+        let description = field(form, &format!("fix_{n}"));
+        if !description.is_empty() {
+            fixes.push(NewFix { description: description.into(), due_date: date("fixes", field(form, &format!("due_{n}")))? });
+        }
+    }
+    Ok(NewSupervision {
+        org_code,
+        visited_on: date("visited_on", field(form, "visited_on"))?,
+        inspectors: field(form, "inspectors").into(),
+        checked: form.iter().filter(|(k, _)| k == "checked").filter_map(|(_, v)| CheckItem::parse(v)).collect(),
+        findings: field(form, "findings").into(),
+        fixes,
+    })
+}
+
+async fn record(State(state): State<AppState>, lang: Lang, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
+    caller.require(Permission::IssueDirectives)?;
+    let recorded = async { supervision::record(&state.db, &caller.actor(), &caller.scope, &typed(&form)?, clock::today()).await }.await;
+    match recorded {
+        Ok(id) => Ok(Redirect::to(&format!("/supervisions/{id}")).into_response()),
+        Err(AppError::Invalid(errors)) => show_index(&state, &caller, lang, Filled::new(form, errors)).await,
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "command/supervision.html")]
+struct DetailPage {
+    chrome: Chrome,
+    view: SupervisionView,
+    filled: Filled,
+}
+
+impl DetailPage {
+    fn time(&self, micros: &i64) -> String {
+        clock::format_micros(*micros)
+    }
+}
+
+async fn show_detail(state: &AppState, caller: &Caller, lang: Lang, id: i64, filled: Filled) -> AppResult<Response> {
+    caller.require(Permission::ReceiveDirectives)?;
+    let view = supervision::view(&state.db, &caller.scope, id, clock::today()).await?.ok_or(AppError::NotFound)?;
+    let title = format!("{} {}", view.supervision.org_name, lang.pick("督导", "supervision"));
+    let page = DetailPage { chrome: Chrome::for_caller(state, caller, lang, &title).await?, view, filled };
+    Ok(render(page.filled.status(), &page))
+}
+
+async fn detail(State(state): State<AppState>, caller: Caller, lang: Lang, Path(id): Path<i64>) -> AppResult<Response> {
+    show_detail(&state, &caller, lang, id, Filled::default()).await
+}
+
+async fn fix_done(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
+    caller.require(Permission::ReceiveDirectives)?;
+    let supervision_id: Option<i64> = field(&form, "supervision_id").parse().ok();
+    match supervision::fix_done(&state.db, &caller.actor(), &caller.scope, id, field(&form, "done_note")).await {
+        Ok(visit) => Ok(Redirect::to(&format!("/supervisions/{visit}")).into_response()),
+        Err(AppError::Invalid(errors)) => show_detail(&state, &caller, lang, supervision_id.ok_or(AppError::NotFound)?, Filled::new(form, errors)).await,
+        Err(e) => Err(e),
+    }
+}
