@@ -282,6 +282,15 @@ async fn every_figure_of_the_daily_report_equals_a_direct_count_at_every_level()
         assert!(value("reported") > 0 && value("observing") > 0 && value("fevers") > 0);
         assert!(daily::report(&db, &Scope::of(&code("430422")), &code("430481"), today).await.unwrap().is_none(), "another county's report is out of scope");
 
+        // The dashboard reads only the metrics of its figures: they equal the full report's.
+        let board = fangkong::reports::dashboard::dashboard(&db, &city, &code("430481"), today, fangkong::db::now_micros()).await.unwrap().unwrap();
+        assert_eq!(board.key.len(), 8);
+        for key in &board.key {
+            assert_eq!(key.value, value(&key.code), "{}", key.code);
+        }
+        let township = board.units.iter().find(|u| u.org_code == "430481001").unwrap();
+        assert_eq!(township.values[0], report.figure("observing").unwrap().by_unit[0]);
+
         // A drift injected into one township's counts (a day and the metric's total) is found, shows
         // in its report, and is rebuilt away.
         let started_day = (today - Duration::days(1)).to_string();

@@ -166,6 +166,17 @@ const REPORTED_STATUSES: [CaseStatus; 6] =
 
 /// The report of `unit` — within `jurisdiction` — on `date`; `None` for a unit outside it or unknown.
 pub async fn report(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date) -> sqlx::Result<Option<DailyReport>> {
+    report_of(db, jurisdiction, unit, date, None).await
+}
+
+/// Some figures of a report, read from the metrics they need only (the dashboard's).
+pub struct Selection<'a> {
+    pub figures: &'a [&'a str],
+    pub metrics: Vec<String>,
+}
+
+/// The report, or the figures of `selection` only.
+pub async fn report_of(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date, selection: Option<&Selection<'_>>) -> sqlx::Result<Option<DailyReport>> {
     if !jurisdiction.allows(unit.as_str()) {
         return Ok(None);
     }
@@ -174,11 +185,11 @@ pub async fn report(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date) -
     let Some(home) = home else { return Ok(None) };
     let mut codes: Vec<String> = vec![home.code.clone()];
     codes.extend(children.iter().map(|c| c.code.clone()));
-    let sums = read_sums(db, &codes, date).await?;
+    let sums = read_sums(db, &codes, date, selection.map(|s| s.metrics.as_slice())).await?;
     let empty = Sums::default();
     let sections = indicators().into_iter().map(|(title, figures)| Section {
         title: title.to_string(),
-        figures: figures.into_iter().map(|(code, label, rule)| Figure {
+        figures: figures.into_iter().filter(|(code, _, _)| selection.is_none_or(|s| s.figures.contains(&code.as_str()))).map(|(code, label, rule)| Figure {
             kind: if code == REPORT_RATE { "permille" } else { "count" },
             value: rule(sums.get(&home.code).unwrap_or(&empty)),
             by_unit: children.iter().map(|c| rule(sums.get(&c.code).unwrap_or(&empty))).collect(),
@@ -197,36 +208,40 @@ pub async fn report(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date) -
 
 /// The counts of the units as of `date`, read by (unit, day) on the counts' key: the gauges, the
 /// dated metrics' totals, the days from `date` on (up to `date` = total − the days after it), and
-/// the fortnight before `date` of the one windowed metric, contacts by day of last exposure.
-async fn read_sums(db: &Db, codes: &[String], date: Date) -> sqlx::Result<BTreeMap<String, Sums>> {
+/// the fortnight before `date` of the one windowed metric, contacts by day of last exposure —
+/// summed per unit and metric in the query. `metrics` narrows the read to those metrics.
+async fn read_sums(db: &Db, codes: &[String], date: Date, metrics: Option<&[String]>) -> sqlx::Result<BTreeMap<String, Sums>> {
     let places = crate::db::placeholders(codes.len());
     let (day, fortnight) = (codes.len() + 1, codes.len() + 2);
+    let only = metrics.map(|m| format!(" and metric in ({})", (0..m.len()).map(|i| format!("${}", fortnight + 1 + i)).collect::<Vec<_>>().join(", "))).unwrap_or_default();
     let sql = format!(
-        "select org_code, metric, day, n from unit_counts where org_code in ({places}) and day in ('', '{total}') \
-         union all select org_code, metric, day, n from unit_counts where org_code in ({places}) and day >= ${day} \
-         union all select org_code, metric, day, n from unit_counts where org_code in ({places}) and day >= ${fortnight} and day < ${day} and metric = '{contacts}'",
+        "select org_code, metric, cast(max(case when day = '' then 1 else 0 end) as bigint), \
+                cast(sum(case when day = ${day} then n else 0 end) as bigint), \
+                cast(sum(case when day = '' or day = '{total}' then n when day > ${day} then -n else 0 end) as bigint), \
+                cast(sum(case when day >= ${fortnight} and day <= ${day} then n else 0 end) as bigint) from ( \
+           select org_code, metric, day, n from unit_counts where org_code in ({places}) and day in ('', '{total}'){only} \
+           union all select org_code, metric, day, n from unit_counts where org_code in ({places}) and day >= ${day}{only} \
+           union all select org_code, metric, day, n from unit_counts where org_code in ({places}) and day >= ${fortnight} and day < ${day} and metric = '{contacts}' \
+         ) c group by org_code, metric",
         total = counts::TOTAL, contacts = counts::CONTACTS_OBSERVING);
-    let rows: Vec<(String, String, String, i64)> = on_db!(db, pool => {
-        let mut q = sqlx::query_as::<DB, (String, String, String, i64)>(sqlx::AssertSqlSafe(&*sql));
+    let rows: Vec<(String, String, i64, i64, i64, i64)> = on_db!(db, pool => {
+        let mut q = sqlx::query_as::<DB, (String, String, i64, i64, i64, i64)>(sqlx::AssertSqlSafe(&*sql));
         for code in codes {
             q = q.bind(code);
         }
-        q.bind(date.to_string()).bind((date - Duration::days(13)).to_string()).fetch_all(pool).await
-    })?;
-    let date = date.to_string();
-    let mut sums: BTreeMap<String, Sums> = BTreeMap::new();
-    for (org_code, metric, day, n) in rows {
-        let unit = sums.entry(org_code).or_default();
-        if day.is_empty() {
-            unit.gauges.insert(metric, n);
-            continue;
+        q = q.bind(date.to_string()).bind((date - Duration::days(13)).to_string());
+        for metric in metrics.unwrap_or_default() {
+            q = q.bind(metric);
         }
-        let (on_day, upto, recent) = unit.dated.entry(metric).or_default();
-        match day.as_str() {
-            counts::TOTAL => *upto += n,
-            d if d == date => (*on_day, *recent) = (*on_day + n, *recent + n),
-            d if d > date.as_str() => *upto -= n,
-            _ => *recent += n,
+        q.fetch_all(pool).await
+    })?;
+    let mut sums: BTreeMap<String, Sums> = BTreeMap::new();
+    for (org_code, metric, gauge, on_day, upto, recent) in rows {
+        let unit = sums.entry(org_code).or_default();
+        if gauge == 1 {
+            unit.gauges.insert(metric, upto);
+        } else {
+            unit.dated.insert(metric, (on_day, upto, recent));
         }
     }
     Ok(sums)
