@@ -34,6 +34,7 @@ async fn a_county_reads_its_daily_report_with_its_townships_and_nothing_of_anoth
         assert_eq!((visited["value"].as_i64(), visited["by_unit"][caizichi].as_i64()), (Some(1), Some(1)));
         assert_eq!(figure(&report, "households_first_visited")["value"], 1);
         assert_eq!(figure(&report, "report_rate")["kind"], "permille");
+        assert_eq!(report["beds"].as_array().map(|b| b.iter().map(|k| k["kind"].as_str().unwrap()).collect::<Vec<_>>()), Some(vec!["general", "isolation", "icu"]));
 
         let (status, _) = app.json("GET", "/api/v1/reports/daily?org=430422", Some(&county), None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "another county is out of jurisdiction");

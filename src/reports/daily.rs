@@ -64,6 +64,18 @@ pub struct DailyReport {
     /// The child units of the breakdown.
     pub units: Vec<UnitRef>,
     pub sections: Vec<Section>,
+    /// Beds of the city's designated hospitals by kind, now (the same for every unit: patients of
+    /// every county go to them).
+    pub beds: Vec<Beds>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Beds {
+    pub kind: String,
+    pub label: String,
+    pub total: i64,
+    pub taken: i64,
+    pub free: i64,
 }
 
 impl DailyReport {
@@ -203,6 +215,7 @@ pub async fn report_of(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date
         date,
         units: children.into_iter().map(|c| UnitRef { org_code: c.code, name: c.name }).collect(),
         sections,
+        beds: if selection.is_some() { Vec::new() } else { beds(db).await? },
     }))
 }
 
@@ -245,4 +258,13 @@ async fn read_sums(db: &Db, codes: &[String], date: Date, metrics: Option<&[Stri
         }
     }
     Ok(sums)
+}
+
+/// The designated hospitals' beds by kind, live (a few rows).
+pub async fn beds(db: &Db) -> sqlx::Result<Vec<Beds>> {
+    let hospitals = crate::cases::hospitals::board(db).await?;
+    Ok(crate::cases::BedKind::ALL.iter().map(|k| {
+        let (total, taken) = hospitals.iter().map(|h| h.beds(*k)).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        Beds { kind: k.as_str().into(), label: k.zh().into(), total, taken, free: (total - taken).max(0) }
+    }).collect())
 }

@@ -4,7 +4,6 @@
 //! costs a handful of index ranges however large the city.
 
 use super::daily::{self, DailyReport};
-use crate::cases::BedKind;
 use crate::counts;
 use crate::db::Db;
 use crate::on_db;
@@ -52,14 +51,6 @@ pub struct UnitLine {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct BedLine {
-    pub kind: String,
-    pub label: String,
-    pub total: i64,
-    pub taken: i64,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
     pub org_code: String,
     pub org_name: String,
@@ -71,7 +62,7 @@ pub struct Dashboard {
     /// The labels of `UnitLine::values`.
     pub unit_columns: Vec<String>,
     pub units: Vec<UnitLine>,
-    pub beds: Vec<BedLine>,
+    pub beds: Vec<daily::Beds>,
     /// Clocks of the unit's cases open past their due time (sampling, report, investigation, lab).
     pub overdue_clocks: i64,
 }
@@ -87,24 +78,17 @@ pub async fn dashboard(db: &Db, jurisdiction: &Scope, unit: &OrgCode, today: Dat
     let metrics = [counts::OBSERVATION_STARTED, counts::OBSERVATION_ENDED, counts::CHECKIN_REPORTED, counts::FEVERS, counts::CONTACTS_OBSERVING, counts::NEEDS_OPEN]
         .into_iter().map(String::from).chain(["confirmed", "suspected"].map(counts::case_new_metric)).collect();
     let selection = daily::Selection { figures: &figures, metrics };
-    let (report, trend, overdue, hospitals) = tokio::try_join!(
+    let (report, trend, overdue, beds) = tokio::try_join!(
         daily::report_of(db, jurisdiction, unit, today, Some(&selection)),
         trend(db, unit, today),
         crate::cases::board::overdue_clocks(db, &low, &high, now),
-        crate::cases::hospitals::board(db),
+        daily::beds(db),
     )?;
     let Some(report) = report else { return Ok(None) };
-    let overdue_clocks = overdue.len() as i64;
-    let beds = BedKind::ALL.iter().map(|k| BedLine {
-        kind: k.as_str().into(),
-        label: k.zh().into(),
-        total: hospitals.iter().map(|h| h.beds(*k).0).sum(),
-        taken: hospitals.iter().map(|h| h.beds(*k).1).sum(),
-    }).collect();
-    Ok(Some(from_report(report, trend, beds, overdue_clocks)))
+    Ok(Some(from_report(report, trend, beds, overdue.len() as i64)))
 }
 
-fn from_report(report: DailyReport, trend: Trend, beds: Vec<BedLine>, overdue_clocks: i64) -> Dashboard {
+fn from_report(report: DailyReport, trend: Trend, beds: Vec<daily::Beds>, overdue_clocks: i64) -> Dashboard {
     let key = KEY_FIGURES.iter().filter_map(|code| report.figure(code)).map(|f| KeyFigure {
         code: f.code.clone(), label: f.label.clone(), value: f.value, shown: f.shown(),
     }).collect();

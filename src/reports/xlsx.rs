@@ -33,5 +33,11 @@ pub fn daily(report: &DailyReport) -> Result<Vec<u8>, XlsxError> {
             row += 1;
         }
     }
+    for beds in &report.beds {
+        ws.write_string(row, 0, "定点医院床位(全市)")?;
+        ws.write_string(row, 1, format!("{}空床", beds.label))?;
+        ws.write_number(row, 2, beds.free as f64)?;
+        row += 1;
+    }
     book.save_to_buffer()
 }
