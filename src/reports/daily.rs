@@ -197,7 +197,11 @@ pub async fn report_of(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date
     let Some(home) = home else { return Ok(None) };
     let mut codes: Vec<String> = vec![home.code.clone()];
     codes.extend(children.iter().map(|c| c.code.clone()));
-    let sums = read_sums(db, &codes, date, selection.map(|s| s.metrics.as_slice())).await?;
+    // The hospitals' beds are the same for every unit: read beside the unit's counts.
+    let wants_beds = selection.is_none();
+    let (sums, beds) = tokio::try_join!(read_sums(db, &codes, date, selection.map(|s| s.metrics.as_slice())), async {
+        if wants_beds { beds(db).await } else { Ok(Vec::new()) }
+    })?;
     let empty = Sums::default();
     let sections = indicators().into_iter().map(|(title, figures)| Section {
         title: title.to_string(),
@@ -215,7 +219,7 @@ pub async fn report_of(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date
         date,
         units: children.into_iter().map(|c| UnitRef { org_code: c.code, name: c.name }).collect(),
         sections,
-        beds: if selection.is_some() { Vec::new() } else { beds(db).await? },
+        beds,
     }))
 }
 
@@ -226,7 +230,11 @@ pub async fn report_of(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date
 async fn read_sums(db: &Db, codes: &[String], date: Date, metrics: Option<&[String]>) -> sqlx::Result<BTreeMap<String, Sums>> {
     let places = crate::db::placeholders(codes.len());
     let (day, fortnight) = (codes.len() + 1, codes.len() + 2);
-    let only = metrics.map(|m| format!(" and metric in ({})", (0..m.len()).map(|i| format!("${}", fortnight + 1 + i)).collect::<Vec<_>>().join(", "))).unwrap_or_default();
+    // The 13 days before `date`, looked up one key each rather than scanned across every metric.
+    let days_before: Vec<String> = (1..=13).map(|k| (date - Duration::days(k)).to_string()).collect();
+    let before = (0..days_before.len()).map(|i| format!("${}", fortnight + 1 + i)).collect::<Vec<_>>().join(", ");
+    let first_metric = fortnight + 1 + days_before.len();
+    let only = metrics.map(|m| format!(" and metric in ({})", (0..m.len()).map(|i| format!("${}", first_metric + i)).collect::<Vec<_>>().join(", "))).unwrap_or_default();
     let sql = format!(
         "select org_code, metric, cast(max(case when day = '' then 1 else 0 end) as bigint), \
                 cast(sum(case when day = ${day} then n else 0 end) as bigint), \
@@ -234,7 +242,7 @@ async fn read_sums(db: &Db, codes: &[String], date: Date, metrics: Option<&[Stri
                 cast(sum(case when day >= ${fortnight} and day <= ${day} then n else 0 end) as bigint) from ( \
            select org_code, metric, day, n from unit_counts where org_code in ({places}) and day in ('', '{total}'){only} \
            union all select org_code, metric, day, n from unit_counts where org_code in ({places}) and day >= ${day}{only} \
-           union all select org_code, metric, day, n from unit_counts where org_code in ({places}) and day >= ${fortnight} and day < ${day} and metric = '{contacts}' \
+           union all select org_code, metric, day, n from unit_counts where org_code in ({places}) and day in ({before}) and metric = '{contacts}' \
          ) c group by org_code, metric",
         total = counts::TOTAL, contacts = counts::CONTACTS_OBSERVING);
     let rows: Vec<(String, String, i64, i64, i64, i64)> = on_db!(db, pool => {
@@ -243,6 +251,9 @@ async fn read_sums(db: &Db, codes: &[String], date: Date, metrics: Option<&[Stri
             q = q.bind(code);
         }
         q = q.bind(date.to_string()).bind((date - Duration::days(13)).to_string());
+        for day in &days_before {
+            q = q.bind(day);
+        }
         for metric in metrics.unwrap_or_default() {
             q = q.bind(metric);
         }
