@@ -1,4 +1,5 @@
 //! Every count recomputed from the facts: [`verify`] reports the drift, [`rebuild`] repairs it.
+//! (County codes interpolated into SQL come from `org_units`, digits only by the code's rules.)
 //! The facts are grouped once at their own unit; the much smaller grouped rows are then added up
 //! to each unit above (codes of 15, 12, 9 and 6 digits; a county's city is its first four digits
 //! and `00`).
@@ -33,21 +34,17 @@ fn facts(local_day: fn(&str) -> String) -> Vec<String> {
     ]
 }
 
-/// Parts the check-ins are counted in (by row id), so that a city's ten million run side by side
-/// (two: each part groups every grid's days again, so more parts than cores only add work).
-const CHECK_IN_PARTS: i64 = 2;
-
-/// People reporting on a day, counted over check-ins in row-id parts: each person's day is counted
-/// on its morning report, or on its evening one when there was none in the morning — a test each
-/// row passes alone, so the parts add up.
+/// People reporting on a day, per unit: distinct episodes among the check-ins, read in order from
+/// `check_ins_unit_day`, in parts by county (ranges between consecutive county codes, so every
+/// code falls in one part) that run side by side and never share a unit.
 async fn check_in_facts(db: &Db) -> sqlx::Result<Vec<String>> {
-    let (low, high): (Option<i64>, Option<i64>) = on_db!(db, pool => sqlx::query_as::<DB, (Option<i64>, Option<i64>)>("select min(id), max(id) from check_ins").fetch_one(pool).await)?;
-    let (Some(low), Some(high)) = (low, high) else { return Ok(Vec::new()) };
-    let step = (high - low) / CHECK_IN_PARTS + 1;
-    Ok((0..CHECK_IN_PARTS).map(|k| format!(
-        "select org_code, 'checkin.reported', cast(day as text), count(*) from check_ins c where c.id >= {} and c.id < {} \
-         and (c.slot = 'am' or not exists (select 1 from check_ins x where x.day = c.day and x.episode_id = c.episode_id and x.slot = 'am')) \
-         group by org_code, day", low + k * step, low + (k + 1) * step)).collect())
+    let counties: Vec<String> = on_db!(db, pool => sqlx::query_scalar::<DB, String>("select code from org_units where level = 'county' order by code").fetch_all(pool).await)?;
+    let mut bounds: Vec<String> = vec![String::new()];
+    bounds.extend(counties.into_iter().skip(1));
+    bounds.push("~".into());
+    Ok(bounds.windows(2).map(|w| format!(
+        "select org_code, 'checkin.reported', cast(day as text), count(distinct episode_id) from check_ins \
+         where org_code >= '{}' and org_code < '{}' group by org_code, day", w[0], w[1])).collect())
 }
 
 fn sqlite_local_day(column: &str) -> String {
