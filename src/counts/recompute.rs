@@ -55,14 +55,14 @@ fn postgres_local_day(column: &str) -> String {
     format!("to_char(to_timestamp({column} / 1000000 + 28800) at time zone 'UTC', 'YYYY-MM-DD')")
 }
 
-/// Every recomputation, each rolled up to every unit above its facts.
-async fn recomputations(db: &Db) -> sqlx::Result<Vec<String>> {
+/// Every fact query, grouped at the facts' own units.
+async fn fact_queries(db: &Db) -> sqlx::Result<Vec<String>> {
     let mut queries = match db {
         Db::Sqlite(_) => facts(sqlite_local_day),
         Db::Postgres(_) => facts(postgres_local_day),
     };
     queries.extend(check_in_facts(db).await?);
-    Ok(queries.iter().map(|facts| rolled_up(facts)).collect())
+    Ok(queries)
 }
 
 /// `facts` added up at each fact's unit and every unit above it, with each dated metric's total.
@@ -77,19 +77,31 @@ fn rolled_up(facts: &str) -> String {
          union all select unit, metric, '*', cast(sum(n) as bigint) from units where day <> '' group by unit, metric")
 }
 
-/// Every count as the facts say, the recomputations run side by side (each on its own connection).
+/// Every count as the facts say. The fact queries run side by side (each on its own connection)
+/// and each adds its rows up the tree as the write path does ([`super::units_up`], with a dated
+/// metric's total) — so verify checks the counts against the same arithmetic, not its own SQL.
 async fn recomputed(db: &Db) -> sqlx::Result<HashMap<Key, i64>> {
     let mut running = tokio::task::JoinSet::new();
-    for sql in recomputations(db).await? {
+    for sql in fact_queries(db).await? {
         let db = db.clone();
         running.spawn(async move {
-            on_db!(&db, pool => sqlx::query_as::<DB, (String, String, String, i64)>(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await)
+            let rows = on_db!(&db, pool => sqlx::query_as::<DB, (String, String, String, i64)>(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await)?;
+            let mut counts: HashMap<Key, i64> = HashMap::new();
+            for (org_code, metric, day, n) in rows {
+                for unit in super::units_up(&org_code) {
+                    if !day.is_empty() {
+                        *counts.entry((unit.clone(), metric.clone(), super::TOTAL.to_string())).or_default() += n;
+                    }
+                    *counts.entry((unit, metric.clone(), day.clone())).or_default() += n;
+                }
+            }
+            Ok::<_, sqlx::Error>(counts)
         });
     }
     let mut counts: HashMap<Key, i64> = HashMap::new();
-    while let Some(rows) = running.join_next().await {
-        for (u, m, d, n) in rows.map_err(|e| sqlx::Error::Protocol(format!("recomputation stopped: {e}")))?? {
-            *counts.entry((u, m, d)).or_default() += n;
+    while let Some(part) = running.join_next().await {
+        for (key, n) in part.map_err(|e| sqlx::Error::Protocol(format!("recomputation stopped: {e}")))?? {
+            *counts.entry(key).or_default() += n;
         }
     }
     Ok(counts)
@@ -107,21 +119,26 @@ pub struct Drift {
 
 /// Every count that differs from its recomputation (a missing row counts as zero).
 pub async fn verify(db: &Db) -> sqlx::Result<Vec<Drift>> {
-    let expected = recomputed(db).await?;
+    let mut expected = recomputed(db).await?;
     let stored: Vec<(String, String, String, i64)> = on_db!(db, pool => sqlx::query_as::<DB, (String, String, String, i64)>(
         "select org_code, metric, day, n from unit_counts").fetch_all(pool).await)?;
-    let stored: HashMap<Key, i64> = stored.into_iter().map(|(u, m, d, n)| ((u, m, d), n)).collect();
-    let mut drift: Vec<Drift> = expected.keys().chain(stored.keys().filter(|k| !expected.contains_key(*k))).filter_map(|key| {
-        let (s, e) = (stored.get(key).copied().unwrap_or(0), expected.get(key).copied().unwrap_or(0));
-        (s != e).then(|| Drift { org_code: key.0.clone(), metric: key.1.clone(), day: key.2.clone(), stored: s, expected: e })
-    }).collect();
+    // Each stored count takes its recomputation out of the map; what is left was never stored.
+    let mut drift: Vec<Drift> = Vec::new();
+    for (org_code, metric, day, stored) in stored {
+        let key = (org_code, metric, day);
+        let expected = expected.remove(&key).unwrap_or(0);
+        if stored != expected {
+            drift.push(Drift { org_code: key.0, metric: key.1, day: key.2, stored, expected });
+        }
+    }
+    drift.extend(expected.into_iter().filter(|(_, n)| *n != 0).map(|((org_code, metric, day), expected)| Drift { org_code, metric, day, stored: 0, expected }));
     drift.sort_by(|a, b| (&a.org_code, &a.metric, &a.day).cmp(&(&b.org_code, &b.metric, &b.day)));
     Ok(drift)
 }
 
 /// Replaces every count with its recomputation from the facts, in one transaction.
 pub async fn rebuild(db: &Db) -> sqlx::Result<u64> {
-    let queries = recomputations(db).await?;
+    let queries: Vec<String> = fact_queries(db).await?.iter().map(|facts| rolled_up(facts)).collect();
     on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
         sqlx::query::<DB>("delete from unit_counts").execute(&mut *tx).await?;
