@@ -135,15 +135,9 @@ async fn detail(State(state): State<AppState>, caller: Caller, lang: Lang, Path(
     show_detail(&state, &caller, lang, id, Filled::default()).await
 }
 
-/// The directive a target belongs to, when the target is addressed to the caller's unit.
-async fn directive_of(state: &AppState, caller: &Caller, target: i64) -> AppResult<i64> {
-    let received = directives::received_target(&state.db, &caller.org_code, target).await?;
-    received.ok_or(AppError::NotFound)
-}
-
 /// After an action on a target: back to its directive, or the page again with the error.
 async fn after(state: &AppState, caller: &Caller, lang: Lang, target: i64, form: Fields, done: AppResult<()>) -> AppResult<Response> {
-    let directive = directive_of(state, caller, target).await?;
+    let directive = directives::received_target(&state.db, &caller.org_code, target).await?.ok_or(AppError::NotFound)?;
     match done {
         Ok(()) => Ok(Redirect::to(&format!("/directives/{directive}")).into_response()),
         Err(AppError::Invalid(errors)) => show_detail(state, caller, lang, directive, Filled::new(form, errors)).await,
