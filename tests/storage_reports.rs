@@ -282,6 +282,24 @@ async fn every_figure_of_the_daily_report_equals_a_direct_count_at_every_level()
         assert!(value("reported") > 0 && value("observing") > 0 && value("fevers") > 0);
         assert!(daily::report(&db, &Scope::of(&code("430422")), &code("430481"), today).await.unwrap().is_none(), "another county's report is out of scope");
 
+        // The case boards read patients in hospital and open follow-ups from the same counts.
+        for unit in ["430400", "430481", "430481001"] {
+            let here = prefix(unit);
+            let mut open_seen = 0;
+            for ahead in [0, 14, 28, 29] {
+                let day = today + Duration::days(ahead);
+                let board = fangkong::cases::board::board(&db, &city, &code(unit), day, fangkong::db::now_micros()).await.unwrap().unwrap();
+                for line in &board.in_hospital {
+                    assert_eq!(line.count, ledgers.expected(&format!("in_hospital_{}", line.code), &here, day), "{unit} {}", line.code);
+                }
+                let open = |overdue: bool| ledgers.follow_ups.iter()
+                    .filter(|(o, due, done)| o.starts_with(&here) && !done && if overdue { *due < day.to_string() } else { *due <= day.to_string() }).count() as i64;
+                assert_eq!((board.follow_ups_due, board.follow_ups_overdue), (open(false), open(true)), "{unit} on {day}");
+                open_seen += board.follow_ups_due;
+            }
+            assert!(open_seen > 0, "{unit}: the open follow-up on day 28 is seen");
+        }
+
         // The dashboard reads only the metrics of its figures: they equal the full report's.
         let board = fangkong::reports::dashboard::dashboard(&db, &city, &code("430481"), today, fangkong::db::now_micros()).await.unwrap().unwrap();
         assert_eq!(board.key.len(), 8);

@@ -1,8 +1,9 @@
 //! The case board (病例看板) of a county or the city: cases by status, patients in hospital by
 //! clinical classification, contacts in their observation period, follow-ups due, free beds, and
 //! the clocks that are overdue — each overdue clock shows on its county's board and rolls up to the
-//! city's, with a breakdown by child unit. Every figure comes from an index range of the caller's
-//! jurisdiction; the overdue list is bounded.
+//! city's, with a breakdown by child unit. The figures are read from the unit's roll-up counts
+//! (`crate::counts`); the overdue clocks from an index range of the caller's jurisdiction, the
+//! listed ones bounded.
 
 use super::clocks::ClockKind;
 use super::{BedKind, CaseStatus, Severity};
@@ -85,16 +86,9 @@ pub async fn board(db: &Db, jurisdiction: &Scope, home: &OrgCode, today: Date, n
     let here = crate::counts::gauges(db, home.as_str()).await?;
     let mut overdue = overdue_clocks(db, &low, &high, now).await?;
     overdue.sort_by_key(|c| (c.due_at, c.case_id));
-    let in_hospital: Vec<(String, i64)> = on_db!(db, pool => sqlx::query_as::<DB, (String, i64)>(
-        "select coalesce(c.severity, 'unassessed') as severity, count(*) from transfers t join cases c on c.id = t.case_id \
-         where t.status in ('accepted', 'admitted') and c.org_code >= $1 and c.org_code < $2 group by c.severity")
-        .bind(&low).bind(&high).fetch_all(pool).await)?;
     let period_start = (today - Duration::days(13)).to_string();
     let contacts_in_period = crate::counts::sum_since(db, home.as_str(), crate::counts::CONTACTS_OBSERVING, &period_start).await?;
-    let (follow_ups_due, follow_ups_overdue): (i64, i64) = on_db!(db, pool => sqlx::query_as::<DB, (i64, i64)>(
-        "select (select count(*) from follow_ups where org_code >= $1 and org_code < $2 and done_at is null and due_date <= $3), \
-                (select count(*) from follow_ups where org_code >= $1 and org_code < $2 and done_at is null and due_date < $3)")
-        .bind(&low).bind(&high).bind(today).fetch_one(pool).await)?;
+    let (follow_ups_due, follow_ups_overdue) = tokio::try_join!(open_follow_ups(db, home, today), open_follow_ups(db, home, today - Duration::days(1)))?;
     let beds = super::hospitals::board(db).await?;
     let names = masked_names(db, &overdue[..overdue.len().min(OVERDUE_LISTED)]).await?;
     let units = crate::org::store::children(db, &scope, home).await?;
@@ -102,7 +96,7 @@ pub async fn board(db: &Db, jurisdiction: &Scope, home: &OrgCode, today: Date, n
     Ok(Some(Board {
         cases: CaseStatus::ALL.iter().map(|s| count(s.as_str(), s.zh(), here.get(&crate::counts::case_metric(s.as_str())).copied().unwrap_or(0))).collect(),
         in_hospital: Severity::ALL.iter().map(|s| (s.as_str(), s.zh())).chain([("unassessed", "未分型")])
-            .map(|(code, zh)| count(code, zh, in_hospital.iter().find(|r| r.0 == code).map_or(0, |r| r.1))).collect(),
+            .map(|(code, zh)| count(code, zh, here.get(&crate::counts::in_hospital_metric(Some(code))).copied().unwrap_or(0))).collect(),
         contacts_in_period,
         follow_ups_due,
         follow_ups_overdue,
@@ -114,6 +108,15 @@ pub async fn board(db: &Db, jurisdiction: &Scope, home: &OrgCode, today: Date, n
             c
         }).collect(),
     }))
+}
+
+/// Follow-ups of `home` due by `day` and not done, from the roll-up counts (both are counted by
+/// due day).
+async fn open_follow_ups(db: &Db, home: &OrgCode, day: Date) -> sqlx::Result<i64> {
+    use crate::counts::{FOLLOW_UPS_DONE, FOLLOW_UPS_DUE};
+    let sums = crate::counts::sums_up_to(db, home.as_str(), &[FOLLOW_UPS_DUE, FOLLOW_UPS_DONE], &day.to_string()).await?;
+    let sum = |metric: &str| sums.get(metric).copied().unwrap_or(0);
+    Ok(sum(FOLLOW_UPS_DUE) - sum(FOLLOW_UPS_DONE))
 }
 
 fn count(code: &str, label: &str, count: i64) -> Count {

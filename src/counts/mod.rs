@@ -160,6 +160,23 @@ pub async fn gauges_of(db: &Db, org_codes: &[String]) -> sqlx::Result<BTreeMap<S
     Ok(by_unit)
 }
 
+/// Dated metrics of a unit summed over the days up to `day`: each one's total less the days after
+/// it (so a few rows are read, not the whole outbreak's). Metrics with no count are absent.
+pub async fn sums_up_to(db: &Db, org_code: &str, metrics: &[&str], day: &str) -> sqlx::Result<BTreeMap<String, i64>> {
+    let places = (0..metrics.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "select metric, cast(sum(case when day = '{TOTAL}' then n else -n end) as bigint) from unit_counts \
+         where org_code = $1 and (day = '{TOTAL}' or day > $2) and metric in ({places}) group by metric");
+    let rows: Vec<(String, i64)> = on_db!(db, pool => {
+        let mut q = sqlx::query_as::<DB, (String, i64)>(sqlx::AssertSqlSafe(&*sql)).bind(org_code).bind(day);
+        for metric in metrics {
+            q = q.bind(*metric);
+        }
+        q.fetch_all(pool).await
+    })?;
+    Ok(rows.into_iter().collect())
+}
+
 /// A dated metric of a unit summed from `from_day` (`YYYY-MM-DD`) on.
 pub async fn sum_since(db: &Db, org_code: &str, metric: &str, from_day: &str) -> sqlx::Result<i64> {
     on_db!(db, pool => sqlx::query_scalar::<DB, i64>(
