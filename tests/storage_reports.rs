@@ -171,6 +171,7 @@ struct Ledgers {
     needs_open: Vec<String>,
     transitions: Vec<(String, String, i64)>,
     in_hospital: Vec<(String, String)>,
+    beds_taken: Vec<String>,
     follow_ups: Vec<(String, String, bool)>,
     contacts: Vec<(String, i64, String, String)>,
 }
@@ -191,6 +192,7 @@ async fn read_ledgers(db: &Db) -> Ledgers {
         needs_open: rows!((String,), "select org_code from life_needs where status <> 'done'").into_iter().map(|r| r.0).collect(),
         transitions: rows!((String, String, i64), "select c.org_code, t.to_status, t.at from case_transitions t join cases c on c.id = t.case_id"),
         in_hospital: rows!((String, String), "select c.org_code, coalesce(c.severity, 'unassessed') from transfers t join cases c on c.id = t.case_id where t.status in ('accepted', 'admitted')"),
+        beds_taken: rows!((String,), "select bed_kind from transfers where status in ('accepted', 'admitted')").into_iter().map(|r| r.0).collect(),
         follow_ups: rows!((String, String, bool), "select org_code, cast(due_date as text), done_at is not null from follow_ups"),
         contacts: rows!((String, i64, String, String), "select org_code, created_at, status, cast(last_exposure_date as text) from contacts"),
     }
@@ -282,6 +284,16 @@ async fn every_figure_of_the_daily_report_equals_a_direct_count_at_every_level()
         assert!(value("reported") > 0 && value("observing") > 0 && value("fevers") > 0);
         assert!(daily::report(&db, &Scope::of(&code("430422")), &code("430481"), today).await.unwrap().is_none(), "another county's report is out of scope");
 
+        // Beds: the city's hospitals' totals, and those taken as the transfers hold them, the same
+        // in every unit's report.
+        let taken = |kind: &str| ledgers.beds_taken.iter().filter(|k| *k == kind).count() as i64;
+        assert_eq!(taken("isolation"), 1, "the confirmed case's reserved bed");
+        for unit in ["430481", &grids[0][..]] {
+            let beds = daily::report(&db, &city, &code(unit), today).await.unwrap().unwrap().beds;
+            assert_eq!(beds.iter().map(|b| (b.kind.as_str(), b.total, b.taken, b.free)).collect::<Vec<_>>(),
+                [("general", 10, taken("general"), 10 - taken("general")), ("isolation", 10, 1, 9), ("icu", 2, taken("icu"), 2 - taken("icu"))], "{unit}");
+        }
+
         // The case boards read patients in hospital and open follow-ups from the same counts.
         for unit in ["430400", "430481", "430481001"] {
             let here = prefix(unit);
@@ -295,6 +307,7 @@ async fn every_figure_of_the_daily_report_equals_a_direct_count_at_every_level()
                 let open = |overdue: bool| ledgers.follow_ups.iter()
                     .filter(|(o, due, done)| o.starts_with(&here) && !done && if overdue { *due < day.to_string() } else { *due <= day.to_string() }).count() as i64;
                 assert_eq!((board.follow_ups_due, board.follow_ups_overdue), (open(false), open(true)), "{unit} on {day}");
+                assert_eq!(board.free_beds.iter().map(|b| b.count).collect::<Vec<_>>(), [10 - taken("general"), 9, 2 - taken("icu")]);
                 open_seen += board.follow_ups_due;
             }
             assert!(open_seen > 0, "{unit}: the open follow-up on day 28 is seen");

@@ -40,7 +40,9 @@ pub async fn open(regenerate: bool) -> City {
         db.close().await;
         std::fs::write(&stamp, &today).unwrap();
     }
+    // A city generated before a migration is brought up to date, as a server's start would.
     let db = db::connect(&db::database_url_for(None, &dir)).await.unwrap();
+    db.migrate().await.unwrap();
     City { db, dir }
 }
 

@@ -6,7 +6,7 @@
 //! listed ones bounded.
 
 use super::clocks::ClockKind;
-use super::{BedKind, CaseStatus, Severity};
+use super::{CaseStatus, Severity};
 use crate::db::Db;
 use crate::on_db;
 use crate::org::OrgUnit;
@@ -89,7 +89,8 @@ pub async fn board(db: &Db, jurisdiction: &Scope, home: &OrgCode, today: Date, n
     let period_start = (today - Duration::days(13)).to_string();
     let contacts_in_period = crate::counts::sum_since(db, home.as_str(), crate::counts::CONTACTS_OBSERVING, &period_start).await?;
     let (follow_ups_due, follow_ups_overdue) = tokio::try_join!(open_follow_ups(db, home, today), open_follow_ups(db, home, today - Duration::days(1)))?;
-    let beds = super::hospitals::board(db).await?;
+    let city = crate::counts::units_up(home.as_str()).pop().and_then(|c| OrgCode::parse(&c).ok()).unwrap_or_else(|| home.clone());
+    let beds = super::hospitals::city_beds(db, &city).await?;
     let names = masked_names(db, &overdue[..overdue.len().min(OVERDUE_LISTED)]).await?;
     let units = crate::org::store::children(db, &scope, home).await?;
     let below = crate::counts::gauges_of(db, &units.iter().map(|u| u.code.clone()).collect::<Vec<_>>()).await?;
@@ -100,7 +101,7 @@ pub async fn board(db: &Db, jurisdiction: &Scope, home: &OrgCode, today: Date, n
         contacts_in_period,
         follow_ups_due,
         follow_ups_overdue,
-        free_beds: BedKind::ALL.iter().map(|k| count(k.as_str(), k.zh(), beds.iter().map(|h| h.free(*k)).sum())).collect(),
+        free_beds: beds.into_iter().map(|(kind, total, taken)| count(kind.as_str(), kind.zh(), (total - taken).max(0))).collect(),
         overdue_total: overdue.len() as i64,
         units: unit_lines(units, &below, &overdue),
         overdue: overdue.into_iter().take(OVERDUE_LISTED).map(|mut c| {

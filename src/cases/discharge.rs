@@ -20,8 +20,8 @@ use time::{Date, Duration};
 macro_rules! end_stay {
     ($tx:expr, $case_id:expr, $at:expr) => {
         async {
-            if holds_bed!($tx, $case_id).await? > 0 {
-                bed_count!($tx, $case_id, -1).await?;
+            if let Some(transfer) = holds_bed!($tx, $case_id).await? {
+                bed_taken!($tx, transfer, -1).await?;
             }
             sqlx::query::<DB>("update transfers set status = case when status = 'admitted' then 'ended' else 'cancelled' end, ended_at = $1 \
                                where case_id = $2 and status in ('requested', 'accepted', 'admitted')")

@@ -58,6 +58,29 @@ pub async fn board(db: &Db) -> sqlx::Result<Vec<HospitalBeds>> {
     on_db!(db, pool => sqlx::query_as::<DB, HospitalBeds>(sqlx::AssertSqlSafe(&*sql)).fetch_all(pool).await)
 }
 
+/// The beds of the designated hospitals of the city `city` by kind: `(kind, total, taken)` — the
+/// totals from the hospitals, the beds taken from the city's roll-up counts (each hospital's
+/// under its unit, so the city's hold them all) instead of from every open transfer.
+pub async fn city_beds(db: &Db, city: &OrgCode) -> sqlx::Result<Vec<(BedKind, i64, i64)>> {
+    let (low, high) = Scope::of(city).bounds();
+    let (totals, taken) = tokio::try_join!(
+        async {
+            on_db!(db, pool => sqlx::query_as::<DB, (i64, i64, i64)>(
+                "select cast(coalesce(sum(general_beds), 0) as bigint), cast(coalesce(sum(isolation_beds), 0) as bigint), cast(coalesce(sum(icu_beds), 0) as bigint) \
+                 from hospitals where org_code >= $1 and org_code < $2").bind(&low).bind(&high).fetch_one(pool).await)
+        },
+        crate::counts::gauges(db, city.as_str()),
+    )?;
+    Ok(BedKind::ALL.iter().map(|kind| {
+        let total = match kind {
+            BedKind::General => totals.0,
+            BedKind::Isolation => totals.1,
+            BedKind::Icu => totals.2,
+        };
+        (*kind, total, taken.get(&crate::counts::beds_taken_metric(kind.as_str())).copied().unwrap_or(0))
+    }).collect())
+}
+
 pub async fn beds_of(db: &Db, id: i64) -> sqlx::Result<Option<HospitalBeds>> {
     let sql = format!("{BOARD_SQL} where h.id = $1 group by h.id, h.org_code, h.name, h.general_beds, h.isolation_beds, h.icu_beds");
     on_db!(db, pool => sqlx::query_as::<DB, HospitalBeds>(sqlx::AssertSqlSafe(&*sql)).bind(id).fetch_optional(pool).await)
@@ -274,8 +297,8 @@ pub async fn advance(db: &Db, actor: &Actor, scope: &Scope, id: i64, step: Step,
             return Ok(Err(AppError::Conflict { message: "该转运已被他人更新,请刷新后再试".into(), existing_id: None }));
         }
         match (step, transfer.status.as_str()) {
-            (Step::Accept, _) => bed_count!(tx, case.id, 1).await?,
-            (Step::Cancel, "accepted") => bed_count!(tx, case.id, -1).await?,
+            (Step::Accept, _) => bed_taken!(tx, transfer.id, 1).await?,
+            (Step::Cancel, "accepted") => bed_taken!(tx, transfer.id, -1).await?,
             _ => {}
         }
         crate::audit_insert!(&mut *tx, actor, AuditEvent {

@@ -25,8 +25,8 @@ macro_rules! insert_transition {
 }
 
 /// Inside an `on_db!` transaction: adds `$delta` to the patients holding a bed, under the case's
-/// unit and current classification (read in the transaction). Called when a bed is taken or
-/// given back, and around a change of classification of a patient holding one.
+/// unit and current classification (read in the transaction). Called around a change of
+/// classification of a patient holding one.
 macro_rules! bed_count {
     ($tx:expr, $case_id:expr, $delta:expr) => {
         async {
@@ -37,11 +37,29 @@ macro_rules! bed_count {
     };
 }
 
-/// Inside an `on_db!` transaction: whether the case holds a bed (a transfer accepted or admitted).
+/// Inside an `on_db!` transaction: when the transfer `$transfer_id` takes a bed (`$delta` 1) or
+/// gives it back (-1), adds `$delta` to the patients holding a bed — under the case's unit and
+/// current classification — and to the beds taken of the transfer's kind under the hospital's unit.
+macro_rules! bed_taken {
+    ($tx:expr, $transfer_id:expr, $delta:expr) => {
+        async {
+            let (case_org, severity, hospital_org, kind) = sqlx::query_as::<DB, (String, Option<String>, String, String)>(
+                "select c.org_code, c.severity, h.org_code, t.bed_kind from transfers t join cases c on c.id = t.case_id \
+                 join hospitals h on h.id = t.hospital_id where t.id = $1")
+                .bind($transfer_id).fetch_one(&mut *$tx).await?;
+            let mut tally = $crate::counts::Tally::default();
+            tally.add(&case_org, &$crate::counts::in_hospital_metric(severity.as_deref()), "", $delta);
+            tally.add(&hospital_org, &$crate::counts::beds_taken_metric(&kind), "", $delta);
+            $crate::tally_write!($tx, tally).await
+        }
+    };
+}
+
+/// Inside an `on_db!` transaction: the transfer holding the case's bed (accepted or admitted), if any.
 macro_rules! holds_bed {
     ($tx:expr, $case_id:expr) => {
-        sqlx::query_scalar::<DB, i64>("select count(*) from transfers where case_id = $1 and status in ('accepted', 'admitted')")
-            .bind($case_id).fetch_one(&mut *$tx)
+        sqlx::query_scalar::<DB, i64>("select id from transfers where case_id = $1 and status in ('accepted', 'admitted')")
+            .bind($case_id).fetch_optional(&mut *$tx)
     };
 }
 

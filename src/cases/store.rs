@@ -374,7 +374,7 @@ pub async fn assess_severity(db: &Db, actor: &Actor, scope: &Scope, case_id: i64
             .bind(case.id).bind(severity.as_str()).bind(at).bind(actor.user_id).bind(&actor.username).bind(now_micros()).execute(&mut *tx).await?;
         // The case keeps the latest assessment (by assessment time) as its current classification;
         // a patient holding a bed moves between the counts by classification.
-        let in_bed = holds_bed!(tx, case.id).await? > 0;
+        let in_bed = holds_bed!(tx, case.id).await?.is_some();
         if in_bed {
             bed_count!(tx, case.id, -1).await?;
         }

@@ -4,7 +4,6 @@
 //! to each unit above (codes of 15, 12, 9 and 6 digits; a county's city is its first four digits
 //! and `00`).
 
-use super::Key;
 use crate::db::Db;
 use crate::on_db;
 use std::collections::HashMap;
@@ -29,6 +28,8 @@ fn facts(local_day: fn(&str) -> String) -> Vec<String> {
         "select org_code, 'needs.open', '', count(*) from life_needs where status <> 'done' group by org_code".into(),
         "select c.org_code, 'inhosp.' || coalesce(c.severity, 'unassessed'), '', count(*) from transfers t join cases c on c.id = t.case_id \
          where t.status in ('accepted', 'admitted') group by c.org_code, c.severity".into(),
+        "select h.org_code, 'beds.' || t.bed_kind, '', count(*) from transfers t join hospitals h on h.id = t.hospital_id \
+         where t.status in ('accepted', 'admitted') group by h.org_code, t.bed_kind".into(),
         "select org_code, 'fu.due', cast(due_date as text), count(*) from follow_ups group by org_code, due_date".into(),
         "select org_code, 'fu.done', cast(due_date as text), count(*) from follow_ups where done_at is not null group by org_code, due_date".into(),
     ]
@@ -77,28 +78,56 @@ fn rolled_up(facts: &str) -> String {
          union all select unit, metric, '*', cast(sum(n) as bigint) from units where day <> '' group by unit, metric")
 }
 
-/// Every count as the facts say. The fact queries run side by side (each on its own connection)
-/// and each adds its rows up the tree as the write path does ([`super::units_up`], with a dated
-/// metric's total) — so verify checks the counts against the same arithmetic, not its own SQL.
-async fn recomputed(db: &Db) -> sqlx::Result<HashMap<Key, i64>> {
+/// Counts keyed by `org_code metric day` in one string, so that a lookup allocates nothing.
+type Flat = HashMap<String, i64>;
+
+fn flat_key<'a>(buf: &'a mut String, unit: &str, metric: &str, day: &str) -> &'a str {
+    buf.clear();
+    for (i, part) in [unit, metric, day].into_iter().enumerate() {
+        if i > 0 {
+            buf.push(' ');
+        }
+        buf.push_str(part);
+    }
+    buf
+}
+
+fn add(counts: &mut Flat, key: &str, n: i64) {
+    match counts.get_mut(key) {
+        Some(count) => *count += n,
+        None => {
+            counts.insert(key.to_string(), n);
+        }
+    }
+}
+
+/// Every count as the facts say. The fact queries run side by side (each on its own connection),
+/// their rows [packed](super::PACKED) one per unit, and each adds its rows up the tree as the
+/// write path does ([`super::units_up`], with a dated metric's total) — so verify checks the
+/// counts against the same arithmetic, not its own SQL.
+async fn recomputed(db: &Db) -> sqlx::Result<Flat> {
     let mut running = tokio::task::JoinSet::new();
-    for sql in fact_queries(db).await? {
+    for facts in fact_queries(db).await? {
         let db = db.clone();
+        let sql = format!("with facts (org_code, metric, day, n) as ({facts}) select org_code, {} from facts group by org_code", super::PACKED);
         running.spawn(async move {
-            let rows = on_db!(&db, pool => sqlx::query_as::<DB, (String, String, String, i64)>(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await)?;
-            let mut counts: HashMap<Key, i64> = HashMap::new();
-            for (org_code, metric, day, n) in rows {
-                for unit in super::units_up(&org_code) {
-                    if !day.is_empty() {
-                        *counts.entry((unit.clone(), metric.clone(), super::TOTAL.to_string())).or_default() += n;
+            let rows = on_db!(&db, pool => sqlx::query_as::<DB, (String, String)>(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await)?;
+            let (mut counts, mut key) = (Flat::new(), String::new());
+            for (org_code, packed) in rows {
+                let units = super::units_up(&org_code);
+                for (metric, day, n) in super::unpack(&packed) {
+                    for unit in &units {
+                        if !day.is_empty() {
+                            add(&mut counts, flat_key(&mut key, unit, metric, super::TOTAL), n);
+                        }
+                        add(&mut counts, flat_key(&mut key, unit, metric, day), n);
                     }
-                    *counts.entry((unit, metric.clone(), day.clone())).or_default() += n;
                 }
             }
             Ok::<_, sqlx::Error>(counts)
         });
     }
-    let mut counts: HashMap<Key, i64> = HashMap::new();
+    let mut counts = Flat::new();
     while let Some(part) = running.join_next().await {
         for (key, n) in part.map_err(|e| sqlx::Error::Protocol(format!("recomputation stopped: {e}")))?? {
             *counts.entry(key).or_default() += n;
@@ -117,21 +146,29 @@ pub struct Drift {
     pub expected: i64,
 }
 
-/// Every count that differs from its recomputation (a missing row counts as zero).
+/// Every count that differs from its recomputation (a missing row counts as zero). The stored
+/// counts are read [packed](super::PACKED) beside the recomputation.
 pub async fn verify(db: &Db) -> sqlx::Result<Vec<Drift>> {
-    let mut expected = recomputed(db).await?;
-    let stored: Vec<(String, String, String, i64)> = on_db!(db, pool => sqlx::query_as::<DB, (String, String, String, i64)>(
-        "select org_code, metric, day, n from unit_counts").fetch_all(pool).await)?;
+    let stored_sql = format!("select org_code, {} from unit_counts group by org_code", super::PACKED);
+    let (mut expected, stored) = tokio::try_join!(
+        recomputed(db),
+        async { on_db!(db, pool => sqlx::query_as::<DB, (String, String)>(sqlx::AssertSqlSafe(&*stored_sql)).fetch_all(pool).await) },
+    )?;
     // Each stored count takes its recomputation out of the map; what is left was never stored.
-    let mut drift: Vec<Drift> = Vec::new();
-    for (org_code, metric, day, stored) in stored {
-        let key = (org_code, metric, day);
-        let expected = expected.remove(&key).unwrap_or(0);
-        if stored != expected {
-            drift.push(Drift { org_code: key.0, metric: key.1, day: key.2, stored, expected });
+    let (mut drift, mut key) = (Vec::new(), String::new());
+    for (org_code, packed) in stored {
+        for (metric, day, stored) in super::unpack(&packed) {
+            let expected = expected.remove(flat_key(&mut key, &org_code, metric, day)).unwrap_or(0);
+            if stored != expected {
+                drift.push(Drift { org_code: org_code.clone(), metric: metric.into(), day: day.into(), stored, expected });
+            }
         }
     }
-    drift.extend(expected.into_iter().filter(|(_, n)| *n != 0).map(|((org_code, metric, day), expected)| Drift { org_code, metric, day, stored: 0, expected }));
+    drift.extend(expected.into_iter().filter(|(_, n)| *n != 0).map(|(key, expected)| {
+        let mut parts = key.splitn(3, ' ').map(String::from);
+        let mut part = || parts.next().unwrap_or_default();
+        Drift { org_code: part(), metric: part(), day: part(), stored: 0, expected }
+    }));
     drift.sort_by(|a, b| (&a.org_code, &a.metric, &a.day).cmp(&(&b.org_code, &b.metric, &b.day)));
     Ok(drift)
 }

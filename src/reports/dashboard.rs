@@ -82,7 +82,7 @@ pub async fn dashboard(db: &Db, jurisdiction: &Scope, unit: &OrgCode, today: Dat
         daily::report_of(db, jurisdiction, unit, today, Some(&selection)),
         trend(db, unit, today),
         crate::cases::board::overdue_clocks(db, &low, &high, now),
-        daily::beds(db),
+        daily::beds(db, unit),
     )?;
     let Some(report) = report else { return Ok(None) };
     Ok(Some(from_report(report, trend, beds, overdue.len() as i64)))
