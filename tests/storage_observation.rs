@@ -91,6 +91,17 @@ async fn coverage_counts_visited_households_and_revisits() {
         let outside = ledger::record_visit(&db, &actor(), &Scope::of(&code("430422")), leiyang_household, TODAY, VisitResult::AllWell, None).await;
         assert!(matches!(outside, Err(AppError::Invalid(_))));
         assert_eq!(ledger::coverage(&db, &Scope::of(&code("430422")), &code("430481001")).await.unwrap().households, 0);
+
+        // A visit typed in late, dated before the latest, does not change what the latest found;
+        // a later revisit does. The county's and the city's coverage are the same sums.
+        ledger::record_visit(&db, &actor(), &scope, second, TODAY - Duration::days(2), VisitResult::AllWell, None).await.unwrap();
+        assert_eq!(ledger::coverage(&db, &scope, &code("430481")).await.unwrap().revisit_due, 1);
+        ledger::record_visit(&db, &actor(), &scope, leiyang_household, TODAY, VisitResult::NobodyHome, None).await.unwrap();
+        let city = ledger::coverage(&db, &Scope::everything(), &code("430400")).await.unwrap();
+        assert_eq!((city.households, city.visited, city.revisit_due), (3, 2, 2), "the Hengnan household too, not visited");
+        ledger::record_visit(&db, &actor(), &scope, second, TODAY + Duration::days(1), VisitResult::AllWell, None).await.unwrap();
+        assert_eq!(ledger::coverage(&db, &scope, &code(LEIYANG_GRID)).await.unwrap().revisit_due, 1);
+        assert_eq!(fangkong::counts::verify(&db).await.unwrap(), [], "the counts follow the visits");
     }
 }
 

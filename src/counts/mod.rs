@@ -49,6 +49,8 @@ pub const CONTACTS_NEW: &str = "contacts.new";
 pub const KEY_PERSONS_NEW: &str = "kp.new";
 /// Households known (a gauge).
 pub const HOUSEHOLDS: &str = "households";
+/// Households whose latest visit found nobody home: to visit again (a gauge).
+pub const HOUSEHOLDS_NOBODY_HOME: &str = "hh.nobody_home";
 /// Households visited for the first time, by the day of their first visit.
 pub const HOUSEHOLDS_VISITED: &str = "hh.visited";
 /// Observation episodes by start day, and by end day.

@@ -21,6 +21,7 @@ fn facts(local_day: fn(&str) -> String) -> Vec<String> {
         format!("select org_code, 'contacts.new', {registered}, count(*) from contacts group by org_code, 3"),
         format!("select org_code, 'kp.new', {registered}, count(*) from key_persons group by org_code, 3"),
         "select org_code, 'households', '', count(*) from households group by org_code".into(),
+        "select org_code, 'hh.nobody_home', '', count(*) from households where last_visit_result = 'nobody_home' group by org_code".into(),
         "select org_code, 'hh.visited', cast(first_visit_date as text), count(*) from households where first_visit_date is not null group by org_code, first_visit_date".into(),
         "select org_code, 'obs.started', cast(start_date as text), count(*) from observation_episodes group by org_code, start_date".into(),
         "select org_code, 'obs.ended', cast(end_date as text), count(*) from observation_episodes where end_date is not null group by org_code, end_date".into(),

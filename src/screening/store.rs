@@ -171,9 +171,12 @@ pub async fn record_visit(db: &Db, actor: &Actor, scope: &Scope, household_id: i
         .ok_or_else(|| AppError::invalid("household_id", "household_unknown", "住户不存在或不在您的管辖范围内"))?;
     let id = on_db!(db, pool => {
         let mut tx = pool.begin().await?;
-        // The household counts as covered from its earliest visit, which a late-typed visit may move.
-        let first: Option<Date> = sqlx::query_scalar::<DB, Option<Date>>("select first_visit_date from households where id = $1")
+        // Lock the household first: two visits to it at once must not both count from the same state.
+        sqlx::query::<DB>("update households set address = address where id = $1").bind(household_id).execute(&mut *tx).await?;
+        let (first, last, last_result): (Option<Date>, Option<Date>, Option<String>) = sqlx::query_as::<DB, (Option<Date>, Option<Date>, Option<String>)>(
+            "select first_visit_date, last_visit_date, last_visit_result from households where id = $1")
             .bind(household_id).fetch_one(&mut *tx).await?;
+        // The household counts as covered from its earliest visit, which a late-typed visit may move.
         if first.is_none_or(|first| day < first) {
             if let Some(first) = first {
                 crate::count_add!(tx, &household.org_code, crate::counts::HOUSEHOLDS_VISITED, first.to_string(), -1).await?;
@@ -186,8 +189,16 @@ pub async fn record_visit(db: &Db, actor: &Actor, scope: &Scope, household_id: i
              values ($1, $2, $3, $4, $5, $6, $7) returning id")
             .bind(day).bind(household_id).bind(&household.org_code).bind(actor.user_id).bind(result.as_str()).bind(note).bind(now_micros())
             .fetch_one(&mut *tx).await?;
-        sqlx::query::<DB>("update households set last_visit_date = $1, last_visit_result = $2 where id = $3 and (last_visit_date is null or last_visit_date <= $1)")
-            .bind(day).bind(result.as_str()).bind(household_id).execute(&mut *tx).await?;
+        // The latest visit (a late-typed earlier one is not) decides whether it is to be visited again.
+        if last.is_none_or(|last| last <= day) {
+            sqlx::query::<DB>("update households set last_visit_date = $1, last_visit_result = $2 where id = $3")
+                .bind(day).bind(result.as_str()).bind(household_id).execute(&mut *tx).await?;
+            let nobody_home = |r: Option<&str>| i64::from(r == Some(VisitResult::NobodyHome.as_str()));
+            let delta = nobody_home(Some(result.as_str())) - nobody_home(last_result.as_deref());
+            if delta != 0 {
+                crate::count_add!(tx, &household.org_code, crate::counts::HOUSEHOLDS_NOBODY_HOME, "", delta).await?;
+            }
+        }
         sqlx::query::<DB>("update alerts set handled_at = $1, handled_by = $2, handling_note = '已复访' where household_id = $3 and kind = 'visit_overdue' and handled_at is null")
             .bind(now_micros()).bind(actor.user_id).bind(household_id).execute(&mut *tx).await?;
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
@@ -201,7 +212,7 @@ pub async fn record_visit(db: &Db, actor: &Actor, scope: &Scope, household_id: i
 }
 
 /// Households known and visited below a unit: shown, never typed in.
-#[derive(Debug, Clone, Default, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Coverage {
     pub households: i64,
     pub visited: i64,
@@ -218,16 +229,18 @@ impl Coverage {
     }
 }
 
+/// The coverage of `unit` from its roll-up counts (households, those visited — the total of first
+/// visits — and those to visit again), not from its households: a county holds 400,000.
 pub async fn coverage(db: &Db, scope: &Scope, unit: &OrgCode) -> sqlx::Result<Coverage> {
+    use crate::counts::{HOUSEHOLDS, HOUSEHOLDS_NOBODY_HOME, HOUSEHOLDS_VISITED, TOTAL};
     if !scope.allows(unit.as_str()) {
         return Ok(Coverage::default());
     }
-    let (low, high) = Scope::of(unit).bounds();
-    on_db!(db, pool => sqlx::query_as::<DB, Coverage>(
-        "select count(*) as households, count(last_visit_result) as visited, \
-                coalesce(sum(case when last_visit_result = 'nobody_home' then 1 else 0 end), 0) as revisit_due \
-         from households where org_code >= $1 and org_code < $2")
-        .bind(low).bind(high).fetch_one(pool).await)
+    let counts: Vec<(String, i64)> = on_db!(db, pool => sqlx::query_as::<DB, (String, i64)>(
+        "select metric, n from unit_counts where org_code = $1 and ((day = '' and metric in ($2, $3)) or (day = $4 and metric = $5))")
+        .bind(unit.as_str()).bind(HOUSEHOLDS).bind(HOUSEHOLDS_NOBODY_HOME).bind(TOTAL).bind(HOUSEHOLDS_VISITED).fetch_all(pool).await)?;
+    let count = |metric: &str| counts.iter().find(|(m, _)| m == metric).map_or(0, |(_, n)| *n);
+    Ok(Coverage { households: count(HOUSEHOLDS), visited: count(HOUSEHOLDS_VISITED), revisit_due: count(HOUSEHOLDS_NOBODY_HOME) })
 }
 
 /// Households in scope to visit: never visited, or nobody home at the last visit.
