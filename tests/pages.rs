@@ -53,7 +53,7 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_refuses_a_forged_form() {
     // A sign-in post without the form's cookie (as from another site) is refused.
     let (status, _, _) = app.send(form("/login", "", &format!("_csrf=x&username=grid_worker&password={PASSWORD}"))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _, body) = app.send(form("/login", "fk_login_csrf=abc", &"_csrf=abc&username=grid_worker&password=wrong-one".to_string())).await;
+    let (status, _, body) = app.send(form("/login", "fk_login_csrf=abc", "_csrf=abc&username=grid_worker&password=wrong-one")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(String::from_utf8(body).unwrap().contains("用户名或密码错误"));
 }

@@ -59,8 +59,7 @@ pub const HEADERS: &[(Field, &[&str])] = &[
 /// brackets (`身份证号(必填)`).
 fn normalise(header: &str) -> String {
     let s = fangkong_rules::normalize_width(header).replace(['*', ':', ':'], "");
-    let s = s.split(['(', '(']).next().unwrap_or("").trim().to_string();
-    s
+    s.split(['(', '(']).next().unwrap_or("").trim().to_string()
 }
 
 pub fn recognise(header: &str) -> Option<Field> {
