@@ -369,5 +369,8 @@ async fn the_clock_raises_alerts_for_missed_reports_overdue_revisits_and_needs_o
         assert!(ledger::households_to_visit(&db, &county, 10).await.unwrap().iter().all(|h| h.id != household));
         let coverage = ledger::coverage(&db, &county, &code("430481")).await.unwrap();
         assert_eq!((coverage.visited, coverage.revisit_due), (1, 0));
+        let open = fangkong::counts::gauges(&db, "430481").await.unwrap();
+        assert_eq!((open.get("alerts.missed_pm"), open.get("alerts.visit_overdue").copied().unwrap_or(0)), (Some(&4), 0), "open alerts are counted as raised and handled");
+        assert_eq!(fangkong::counts::verify(&db).await.unwrap(), []);
     }
 }

@@ -120,6 +120,10 @@ async fn generate(db: &Db, today: Date) -> Vec<String> {
         }
         people.push(here);
     }
+    // The evening's sweep raises missed reports and overdue requests; one fever is handled.
+    fangkong::observation::sweep::run(db, today, 22, fangkong::db::now_micros()).await.unwrap();
+    let fever: i64 = fangkong::on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select min(id) from alerts where kind = 'fever'").fetch_one(pool).await).unwrap();
+    fangkong::observation::today::handle_alert(db, &actor(), &county(), fever, "已陪同就诊").await.unwrap();
 
     // Cases: confirmed and admitted, discharged with follow-ups, excluded with its contacts
     // released, still suspected with a contact, an asymptomatic infection.
@@ -168,6 +172,7 @@ struct Ledgers {
     episodes: Vec<(String, String, Option<String>)>,
     reported: Vec<(String, String)>,
     fevers: Vec<(String, String)>,
+    alerts_open: Vec<String>,
     needs_open: Vec<String>,
     transitions: Vec<(String, String, i64)>,
     in_hospital: Vec<(String, String)>,
@@ -189,6 +194,7 @@ async fn read_ledgers(db: &Db) -> Ledgers {
         episodes: rows!((String, String, Option<String>), "select org_code, cast(start_date as text), cast(end_date as text) from observation_episodes"),
         reported: rows!((String, String), "select distinct org_code, cast(day as text) || '#' || cast(episode_id as text) from check_ins"),
         fevers: rows!((String, String), "select org_code, cast(day as text) from alerts where kind = 'fever'"),
+        alerts_open: rows!((String,), "select org_code from alerts where handled_at is null").into_iter().map(|r| r.0).collect(),
         needs_open: rows!((String,), "select org_code from life_needs where status <> 'done'").into_iter().map(|r| r.0).collect(),
         transitions: rows!((String, String, i64), "select c.org_code, t.to_status, t.at from case_transitions t join cases c on c.id = t.case_id"),
         in_hospital: rows!((String, String), "select c.org_code, coalesce(c.severity, 'unassessed') from transfers t join cases c on c.id = t.case_id where t.status in ('accepted', 'admitted')"),
@@ -223,6 +229,7 @@ impl Ledgers {
             "missing" => (due - reported).max(0),
             "report_rate" => if due == 0 { -1 } else { reported * 1000 / due },
             "fevers" => n(&mut self.fevers.iter().map(|(o, day)| under(o) && *day == d)),
+            "alerts_open" => n(&mut self.alerts_open.iter().map(|o| under(o))),
             "needs_open" => n(&mut self.needs_open.iter().map(|o| under(o))),
             "follow_ups_due" => n(&mut self.follow_ups.iter().map(|(o, due, _)| under(o) && *due == d)),
             "follow_ups_overdue" => n(&mut self.follow_ups.iter().map(|(o, due, done)| under(o) && *due < d && !done)),
@@ -282,6 +289,7 @@ async fn every_figure_of_the_daily_report_equals_a_direct_count_at_every_level()
         assert_eq!((value("in_hospital_severe"), value("in_hospital_critical"), value("contacts_total"), value("follow_ups_due")), (0, 1, 3, 0));
         assert_eq!(report.figure("report_rate").unwrap().shown(), format!("{}.{}%", value("report_rate") / 10, value("report_rate") % 10));
         assert!(value("reported") > 0 && value("observing") > 0 && value("fevers") > 0);
+        assert!(value("alerts_open") > 0, "the sweep's missed reports, the fevers not handled");
         assert!(daily::report(&db, &Scope::of(&code("430422")), &code("430481"), today).await.unwrap().is_none(), "another county's report is out of scope");
 
         // Beds: the city's hospitals' totals, and those taken as the transfers hold them, the same
@@ -315,7 +323,7 @@ async fn every_figure_of_the_daily_report_equals_a_direct_count_at_every_level()
 
         // The dashboard reads only the metrics of its figures: they equal the full report's.
         let board = fangkong::reports::dashboard::dashboard(&db, &city, &code("430481"), today, fangkong::db::now_micros()).await.unwrap().unwrap();
-        assert_eq!(board.key.len(), 8);
+        assert_eq!(board.key.len(), 9);
         for key in &board.key {
             assert_eq!(key.value, value(&key.code), "{}", key.code);
         }

@@ -41,6 +41,28 @@ pub fn beds_taken_metric(kind: &str) -> String {
     format!("beds.{kind}")
 }
 
+/// Alerts of a kind (`fever`, `missed_am`, …) raised and not yet handled (a gauge).
+pub fn open_alerts_metric(kind: &str) -> String {
+    format!("alerts.{kind}")
+}
+
+/// Inside an `on_db!` transaction: `$rows` (a query returning `(org_code, kind)` of the alerts
+/// it raised or handled) is run and each row adds `$delta` to its unit's open alerts of its kind.
+#[macro_export]
+macro_rules! count_alerts {
+    ($tx:expr, $rows:expr, $delta:expr) => {
+        async {
+            let rows: Vec<(String, String)> = $rows.fetch_all(&mut *$tx).await?;
+            let mut tally = $crate::counts::Tally::default();
+            for (org_code, kind) in &rows {
+                tally.add(org_code, &$crate::counts::open_alerts_metric(kind), "", $delta);
+            }
+            $crate::tally_write!($tx, tally).await?;
+            Ok::<u64, sqlx::Error>(rows.len() as u64)
+        }
+    };
+}
+
 /// Close contacts still observed, by day of last exposure.
 pub const CONTACTS_OBSERVING: &str = "contacts.observing";
 /// Close contacts registered, by day of registration.

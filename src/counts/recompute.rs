@@ -26,6 +26,7 @@ fn facts(local_day: fn(&str) -> String) -> Vec<String> {
         "select org_code, 'obs.started', cast(start_date as text), count(*) from observation_episodes group by org_code, start_date".into(),
         "select org_code, 'obs.ended', cast(end_date as text), count(*) from observation_episodes where end_date is not null group by org_code, end_date".into(),
         "select org_code, 'fever', cast(day as text), count(*) from alerts where kind = 'fever' group by org_code, day".into(),
+        "select org_code, 'alerts.' || kind, '', count(*) from alerts where handled_at is null group by org_code, kind".into(),
         "select org_code, 'needs.open', '', count(*) from life_needs where status <> 'done' group by org_code".into(),
         "select c.org_code, 'inhosp.' || coalesce(c.severity, 'unassessed'), '', count(*) from transfers t join cases c on c.id = t.case_id \
          where t.status in ('accepted', 'admitted') group by c.org_code, c.severity".into(),

@@ -414,6 +414,7 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
                 insert.push(" on conflict (episode_id, kind, day) do nothing returning org_code, kind, day");
                 // Only the alerts raised now come back: a second fever the same day is not a new one.
                 for (org_code, kind, day) in insert.build_query_as::<(String, String, Date)>().fetch_all(&mut *tx).await? {
+                    tally.add(&org_code, &crate::counts::open_alerts_metric(&kind), "", 1);
                     if kind == AlertKind::Fever.as_str() {
                         tally.add(&org_code, crate::counts::FEVERS, &day.to_string(), 1);
                     }

@@ -149,8 +149,9 @@ pub async fn advance(db: &Db, actor: &Actor, scope: &Scope, id: i64, to: NeedSta
         let changed = sqlx::query::<DB>(sql).bind(text).bind(now).bind(id).execute(&mut *tx).await?.rows_affected();
         if to == NeedStatus::Done && changed == 1 {
             crate::count_add!(tx, &org, crate::counts::NEEDS_OPEN, "", -1).await?;
-            sqlx::query::<DB>("update alerts set handled_at = $1, handled_by = $2, handling_note = '需求已办结' where need_id = $3 and handled_at is null")
-                .bind(now).bind(actor.user_id).bind(id).execute(&mut *tx).await?;
+            crate::count_alerts!(tx, sqlx::query_as::<DB, (String, String)>(
+                "update alerts set handled_at = $1, handled_by = $2, handling_note = '需求已办结' where need_id = $3 and handled_at is null returning org_code, kind")
+                .bind(now).bind(actor.user_id).bind(id), -1).await?;
         }
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: if to == NeedStatus::Assigned { "need.assign" } else { "need.done" }, record_type: "life_need",

@@ -86,14 +86,15 @@ async fn missed_reports(db: &Db, day: Date, slot: Slot, cutoff_hour: i64, now: i
         let last: i64 = sqlx::query_scalar::<DB, i64>("select coalesce(max(id), 0) from observation_episodes").fetch_one(pool).await?;
         let mut after = 0;
         while after < last {
-            raised += sqlx::query::<DB>(
+            let mut tx = pool.begin().await?;
+            raised += crate::count_alerts!(tx, sqlx::query_as::<DB, (String, String)>(
                 "insert into alerts (org_code, person_id, episode_id, kind, day, detail, raised_at) \
                  select e.org_code, e.person_id, e.id, $1, $2, $3, $4 from observation_episodes e \
                  where e.id > $5 and e.id <= $6 and e.status = 'active' and e.start_date <= $2 and e.created_at < $7 \
                  and not exists (select 1 from check_ins c where c.day = $2 and c.episode_id = e.id and c.slot = $8) \
-                 on conflict do nothing")
-                .bind(kind).bind(day).bind(&detail).bind(now).bind(after).bind(after + EPISODE_SLICE).bind(cutoff).bind(slot.as_str())
-                .execute(pool).await?.rows_affected();
+                 on conflict do nothing returning org_code, kind")
+                .bind(kind).bind(day).bind(&detail).bind(now).bind(after).bind(after + EPISODE_SLICE).bind(cutoff).bind(slot.as_str()), 1).await?;
+            tx.commit().await?;
             after += EPISODE_SLICE;
         }
         sqlx::query::<DB>("insert into alert_sweeps (job, day, done_at) values ($1, $2, $3) on conflict do nothing")
@@ -115,12 +116,13 @@ async fn overdue_visits(db: &Db, today: Date, revisit_days: i64, now: i64) -> sq
         if !first {
             return Ok(0);
         }
-        let raised = sqlx::query::<DB>(
+        let raised = crate::count_alerts!(tx, sqlx::query_as::<DB, (String, String)>(
             "insert into alerts (org_code, household_id, kind, day, detail, raised_at) \
              select h.org_code, h.id, $1, $2, '上次走访(' || h.last_visit_date || ')无人在家,未按期复访', $3 from households h \
              where h.last_visit_result = 'nobody_home' and h.last_visit_date < $4 \
-             and not exists (select 1 from alerts a where a.household_id = h.id and a.kind = $1 and a.handled_at is null)")
-            .bind(job).bind(today).bind(now).bind(visited_before).execute(&mut *tx).await?.rows_affected();
+             and not exists (select 1 from alerts a where a.household_id = h.id and a.kind = $1 and a.handled_at is null) \
+             returning org_code, kind")
+            .bind(job).bind(today).bind(now).bind(visited_before), 1).await?;
         tx.commit().await?;
         Ok::<u64, sqlx::Error>(raised)
     })
@@ -133,7 +135,12 @@ async fn overdue_needs(db: &Db, today: Date, now: i64) -> sqlx::Result<u64> {
         "insert into alerts (org_code, person_id, need_id, kind, day, detail, raised_at) \
          select n.org_code, n.person_id, n.id, $1, $2, case n.kind{labels} else '需求超时未办' end, $3 from life_needs n \
          where n.status <> 'done' and n.due_at < $3 and not exists (select 1 from alerts a where a.need_id = n.id) \
-         on conflict do nothing");
-    on_db!(db, pool => sqlx::query::<DB>(sqlx::AssertSqlSafe(sql)).bind(AlertKind::NeedOverdue.as_str()).bind(today).bind(now)
-        .execute(pool).await.map(|r| r.rows_affected()))
+         on conflict do nothing returning org_code, kind");
+    on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let raised = crate::count_alerts!(tx, sqlx::query_as::<DB, (String, String)>(sqlx::AssertSqlSafe(sql))
+            .bind(AlertKind::NeedOverdue.as_str()).bind(today).bind(now), 1).await?;
+        tx.commit().await?;
+        Ok::<u64, sqlx::Error>(raised)
+    })
 }

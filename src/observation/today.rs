@@ -93,8 +93,9 @@ pub async fn handle_alert(db: &Db, actor: &Actor, scope: &Scope, id: i64, note: 
     let org = org.ok_or(AppError::NotFound)?;
     on_db!(db, pool => {
         let mut tx = pool.begin().await?;
-        sqlx::query::<DB>("update alerts set handled_at = $1, handled_by = $2, handling_note = $3 where id = $4 and handled_at is null")
-            .bind(now_micros()).bind(actor.user_id).bind(note).bind(id).execute(&mut *tx).await?;
+        crate::count_alerts!(tx, sqlx::query_as::<DB, (String, String)>(
+            "update alerts set handled_at = $1, handled_by = $2, handling_note = $3 where id = $4 and handled_at is null returning org_code, kind")
+            .bind(now_micros()).bind(actor.user_id).bind(note).bind(id), -1).await?;
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "alert.handle", record_type: "alert", record_id: Some(id.to_string()), org_code: org.clone(), detail: None,
         })?;

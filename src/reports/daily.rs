@@ -142,6 +142,7 @@ fn indicators() -> Vec<(&'static str, Vec<Indicator>)> {
         cases.push(figure(&format!("new_{}", status.as_str()), &format!("新增{}", status.zh()), move |s| s.on(&on)));
         cases.push(figure(&format!("total_{}", status.as_str()), &format!("累计{}", status.zh()), move |s| s.upto(&upto)));
     }
+    let open_alerts = open_alerts_metrics();
     for (code, label) in Severity::ALL.iter().map(|s| (s.as_str(), s.zh())).chain([("unassessed", "未分型")]) {
         let metric = counts::in_hospital_metric(Some(code));
         cases.push(figure(&format!("in_hospital_{code}"), &format!("在院{label}(当前)"), move |s| s.gauge(&metric)));
@@ -167,6 +168,7 @@ fn indicators() -> Vec<(&'static str, Vec<Indicator>)> {
             }),
             figure("fevers", "发热人数", |s| s.on(counts::FEVERS)),
             figure("needs_open", "未办结生活需求(当前)", |s| s.gauge(counts::NEEDS_OPEN)),
+            figure(ALERTS_OPEN, "未处置预警(当前)", move |s| open_alerts.iter().map(|m| s.gauge(m)).sum()),
         ]),
         ("病例", cases),
         ("随访与密接", vec![
@@ -177,6 +179,14 @@ fn indicators() -> Vec<(&'static str, Vec<Indicator>)> {
             figure("contacts_observing", "在观密切接触者", |s| s.last_14_days(counts::CONTACTS_OBSERVING)),
         ]),
     ]
+}
+
+/// Alerts raised and not handled, of every kind, now.
+pub const ALERTS_OPEN: &str = "alerts_open";
+
+/// The counts of open alerts, one per kind.
+pub fn open_alerts_metrics() -> Vec<String> {
+    crate::observation::AlertKind::ALL.iter().map(|k| counts::open_alerts_metric(k.as_str())).collect()
 }
 
 /// The one rate among the figures, in per mille.

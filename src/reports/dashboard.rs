@@ -16,7 +16,7 @@ use time::{Date, Duration};
 pub const TREND_DAYS: i64 = 60;
 
 /// The figures of today's report shown large, in this order.
-const KEY_FIGURES: [&str; 8] = ["observing", "report_rate", "fevers", "new_confirmed", "total_confirmed", "new_suspected", "contacts_observing", "needs_open"];
+const KEY_FIGURES: [&str; 9] = ["observing", "report_rate", "fevers", "new_confirmed", "total_confirmed", "new_suspected", "contacts_observing", "needs_open", daily::ALERTS_OPEN];
 
 /// The breakdown's columns, read from today's report.
 const UNIT_FIGURES: [&str; 5] = ["observing", "report_rate", "fevers", "new_confirmed", "total_confirmed"];
@@ -76,7 +76,7 @@ pub async fn dashboard(db: &Db, jurisdiction: &Scope, unit: &OrgCode, today: Dat
     let (low, high) = Scope::of(unit).bounds();
     let figures: Vec<&str> = KEY_FIGURES.iter().chain(UNIT_FIGURES.iter()).copied().collect();
     let metrics = [counts::OBSERVATION_STARTED, counts::OBSERVATION_ENDED, counts::CHECKIN_REPORTED, counts::FEVERS, counts::CONTACTS_OBSERVING, counts::NEEDS_OPEN]
-        .into_iter().map(String::from).chain(["confirmed", "suspected"].map(counts::case_new_metric)).collect();
+        .into_iter().map(String::from).chain(["confirmed", "suspected"].map(counts::case_new_metric)).chain(daily::open_alerts_metrics()).collect();
     let selection = daily::Selection { figures: &figures, metrics };
     let (report, trend, overdue, beds) = tokio::try_join!(
         daily::report_of(db, jurisdiction, unit, today, Some(&selection)),

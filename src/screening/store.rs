@@ -199,8 +199,9 @@ pub async fn record_visit(db: &Db, actor: &Actor, scope: &Scope, household_id: i
                 crate::count_add!(tx, &household.org_code, crate::counts::HOUSEHOLDS_NOBODY_HOME, "", delta).await?;
             }
         }
-        sqlx::query::<DB>("update alerts set handled_at = $1, handled_by = $2, handling_note = '已复访' where household_id = $3 and kind = 'visit_overdue' and handled_at is null")
-            .bind(now_micros()).bind(actor.user_id).bind(household_id).execute(&mut *tx).await?;
+        crate::count_alerts!(tx, sqlx::query_as::<DB, (String, String)>(
+            "update alerts set handled_at = $1, handled_by = $2, handling_note = '已复访' where household_id = $3 and kind = 'visit_overdue' and handled_at is null returning org_code, kind")
+            .bind(now_micros()).bind(actor.user_id).bind(household_id), -1).await?;
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "visit.create", record_type: "household", record_id: Some(household_id.to_string()),
             org_code: household.org_code.clone(), detail: Some(format!("result={}", result.as_str())),
