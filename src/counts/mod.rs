@@ -48,17 +48,24 @@ pub fn open_alerts_metric(kind: &str) -> String {
 
 /// Inside an `on_db!` transaction: `$rows` (a query returning `(org_code, kind)` of the alerts
 /// it raised or handled) is run and each row adds `$delta` to its unit's open alerts of its kind.
+/// Evaluates to the number of rows. (A sweep returns up to 50,000 rows per slice: they are
+/// grouped by unit before they are added up the tree.)
 #[macro_export]
 macro_rules! count_alerts {
     ($tx:expr, $rows:expr, $delta:expr) => {
         async {
             let rows: Vec<(String, String)> = $rows.fetch_all(&mut *$tx).await?;
+            let n = rows.len() as u64;
+            let mut by_unit: std::collections::HashMap<(String, String), i64> = std::collections::HashMap::new();
+            for row in rows {
+                *by_unit.entry(row).or_default() += 1;
+            }
             let mut tally = $crate::counts::Tally::default();
-            for (org_code, kind) in &rows {
-                tally.add(org_code, &$crate::counts::open_alerts_metric(kind), "", $delta);
+            for ((org_code, kind), alerts) in &by_unit {
+                tally.add(org_code, &$crate::counts::open_alerts_metric(kind), "", $delta * alerts);
             }
             $crate::tally_write!($tx, tally).await?;
-            Ok::<u64, sqlx::Error>(rows.len() as u64)
+            Ok::<u64, sqlx::Error>(n)
         }
     };
 }
