@@ -116,5 +116,11 @@ async fn an_update_keeps_the_document_unique_and_is_audited() {
         assert_eq!(audit[0].record_id.as_deref(), Some(a.id.to_string().as_str()));
         let text = format!("{audit:?}");
         assert!(!text.contains("13700003333") && !text.contains("43048119900101123X"), "no personal values in audit rows");
+
+        // A move to another county's grid moves the person between the units' counts.
+        store::update(&db, &actor(), &Scope::everything(), a.id, &valid("甲改", "43048119900101123X", HENGNAN_GRID, None)).await.unwrap();
+        let under = async |unit: &str| store::count_under(&db, &Scope::everything(), &code(unit)).await.unwrap();
+        assert_eq!((under("430481").await, under("430422").await, under(HENGNAN_GRID).await, under("430400").await), (1, 1, 1, 2));
+        assert_eq!(fangkong::counts::verify(&db).await.unwrap(), []);
     }
 }

@@ -76,6 +76,8 @@ pub const CONTACTS_OBSERVING: &str = "contacts.observing";
 pub const CONTACTS_NEW: &str = "contacts.new";
 /// Key persons registered, by day of registration.
 pub const KEY_PERSONS_NEW: &str = "kp.new";
+/// Persons registered under the unit, merged duplicates included (a gauge).
+pub const PERSONS: &str = "persons";
 /// Households known (a gauge).
 pub const HOUSEHOLDS: &str = "households";
 /// Households whose latest visit found nobody home: to visit again (a gauge).

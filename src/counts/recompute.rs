@@ -20,6 +20,7 @@ fn facts(local_day: fn(&str) -> String) -> Vec<String> {
         "select org_code, 'contacts.observing', cast(last_exposure_date as text), count(*) from contacts where status = 'observing' group by org_code, last_exposure_date".into(),
         format!("select org_code, 'contacts.new', {registered}, count(*) from contacts group by org_code, 3"),
         format!("select org_code, 'kp.new', {registered}, count(*) from key_persons group by org_code, 3"),
+        "select org_code, 'persons', '', count(*) from persons group by org_code".into(),
         "select org_code, 'households', '', count(*) from households group by org_code".into(),
         "select org_code, 'hh.nobody_home', '', count(*) from households where last_visit_result = 'nobody_home' group by org_code".into(),
         "select org_code, 'hh.visited', cast(first_visit_date as text), count(*) from households where first_visit_date is not null group by org_code, first_visit_date".into(),

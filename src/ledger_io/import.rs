@@ -322,6 +322,9 @@ async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], repor
                 qb.push(" returning id, id_key, org_code");
                 let rows: Vec<(i64, String, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
                 created += rows.len();
+                for (_, _, unit) in &rows {
+                    tally.add(unit, crate::counts::PERSONS, "", 1);
+                }
                 person_of.extend(rows.into_iter().map(|(id, key, unit)| (key, (id, unit))));
             }
             for p in chunk {

@@ -74,6 +74,7 @@ pub async fn create(db: &Db, actor: &Actor, scope: &Scope, person: &ValidPerson)
             .bind(person.birth_date).bind(&person.phone).bind(person.ethnicity).bind(&person.current_address)
             .bind(&person.hukou_code).bind(&person.work_unit).bind(actor.user_id).bind(now)
             .fetch_one(&mut *tx).await?;
+        crate::count_add!(tx, person.org_code.as_str(), crate::counts::PERSONS, "", 1).await?;
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "person.create", record_type: "person", record_id: Some(id.to_string()), org_code: person.org_code.to_string(), detail: None,
         })?;
@@ -87,10 +88,19 @@ pub async fn create(db: &Db, actor: &Actor, scope: &Scope, person: &ValidPerson)
 }
 
 pub async fn update(db: &Db, actor: &Actor, scope: &Scope, id: i64, person: &ValidPerson) -> AppResult<PersonRow> {
-    let before = get(db, scope, id).await?.ok_or(AppError::NotFound)?;
+    get(db, scope, id).await?.ok_or(AppError::NotFound)?;
     check_placement(db, scope, person).await?;
     let result: sqlx::Result<()> = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
+        // Lock the row and read its unit as it is now: a move counts from there.
+        let was: String = sqlx::query_scalar::<DB, String>("update persons set updated_at = $1 where id = $2 returning org_code")
+            .bind(now_micros()).bind(id).fetch_one(&mut *tx).await?;
+        if was != person.org_code.as_str() {
+            let mut tally = crate::counts::Tally::default();
+            tally.add(&was, crate::counts::PERSONS, "", -1);
+            tally.add(person.org_code.as_str(), crate::counts::PERSONS, "", 1);
+            crate::tally_write!(tx, tally).await?;
+        }
         sqlx::query::<DB>(
             "update persons set org_code = $1, household_id = $2, name = $3, id_type = $4, id_number = $5, id_key = $6, \
              id_legacy = $7, sex = $8, birth_date = $9, phone = $10, ethnicity = $11, current_address = $12, hukou_code = $13, \
@@ -100,7 +110,7 @@ pub async fn update(db: &Db, actor: &Actor, scope: &Scope, id: i64, person: &Val
             .bind(person.birth_date).bind(&person.phone).bind(person.ethnicity).bind(&person.current_address)
             .bind(&person.hukou_code).bind(&person.work_unit).bind(now_micros()).bind(id)
             .execute(&mut *tx).await?;
-        let moved = (before.org_code != person.org_code.as_str()).then(|| format!("moved_from={}", before.org_code));
+        let moved = (was != person.org_code.as_str()).then(|| format!("moved_from={was}"));
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "person.update", record_type: "person", record_id: Some(id.to_string()), org_code: person.org_code.to_string(), detail: moved,
         })?;
@@ -199,12 +209,12 @@ pub async fn duplicate_candidates(
         .fetch_all(pool).await)
 }
 
-/// Persons registered in a unit and everything below it (within scope).
+/// Persons registered under `unit` (merged duplicates included), from its roll-up count.
 pub async fn count_under(db: &Db, scope: &Scope, unit: &OrgCode) -> sqlx::Result<i64> {
     if !scope.allows(unit.as_str()) {
         return Ok(0);
     }
-    let (low, high) = Scope::of(unit).bounds();
-    on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select count(*) from persons where org_code >= $1 and org_code < $2")
-        .bind(low).bind(high).fetch_one(pool).await)
+    let n: Option<i64> = on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select n from unit_counts where org_code = $1 and day = '' and metric = $2")
+        .bind(unit.as_str()).bind(crate::counts::PERSONS).fetch_optional(pool).await)?;
+    Ok(n.unwrap_or(0))
 }
