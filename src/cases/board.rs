@@ -89,8 +89,7 @@ pub async fn board(db: &Db, jurisdiction: &Scope, home: &OrgCode, today: Date, n
     let period_start = (today - Duration::days(13)).to_string();
     let contacts_in_period = crate::counts::sum_since(db, home.as_str(), crate::counts::CONTACTS_OBSERVING, &period_start).await?;
     let (follow_ups_due, follow_ups_overdue) = tokio::try_join!(open_follow_ups(db, home, today), open_follow_ups(db, home, today - Duration::days(1)))?;
-    let city = crate::counts::units_up(home.as_str()).pop().and_then(|c| OrgCode::parse(&c).ok()).unwrap_or_else(|| home.clone());
-    let beds = super::hospitals::city_beds(db, &city).await?;
+    let beds = super::hospitals::city_beds(db, home).await?;
     let names = masked_names(db, &overdue[..overdue.len().min(OVERDUE_LISTED)]).await?;
     let units = crate::org::store::children(db, &scope, home).await?;
     let below = crate::counts::gauges_of(db, &units.iter().map(|u| u.code.clone()).collect::<Vec<_>>()).await?;

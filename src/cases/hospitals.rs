@@ -58,11 +58,12 @@ pub async fn board(db: &Db) -> sqlx::Result<Vec<HospitalBeds>> {
     on_db!(db, pool => sqlx::query_as::<DB, HospitalBeds>(sqlx::AssertSqlSafe(&*sql)).fetch_all(pool).await)
 }
 
-/// The beds of the designated hospitals of the city `city` by kind: `(kind, total, taken)` — the
+/// The beds of the designated hospitals of `unit`'s city by kind: `(kind, total, taken)` — the
 /// totals from the hospitals, the beds taken from the city's roll-up counts (each hospital's
 /// under its unit, so the city's hold them all) instead of from every open transfer.
-pub async fn city_beds(db: &Db, city: &OrgCode) -> sqlx::Result<Vec<(BedKind, i64, i64)>> {
-    let (low, high) = Scope::of(city).bounds();
+pub async fn city_beds(db: &Db, unit: &OrgCode) -> sqlx::Result<Vec<(BedKind, i64, i64)>> {
+    let city = crate::counts::units_up(unit.as_str()).pop().and_then(|c| OrgCode::parse(&c).ok()).unwrap_or_else(|| unit.clone());
+    let (low, high) = Scope::of(&city).bounds();
     let (totals, taken) = tokio::try_join!(
         async {
             on_db!(db, pool => sqlx::query_as::<DB, (i64, i64, i64)>(

@@ -304,8 +304,7 @@ async fn read_sums(db: &Db, codes: &[String], date: Date, metrics: Option<&[Stri
 
 /// The beds of the designated hospitals of `unit`'s city by kind, now.
 pub async fn beds(db: &Db, unit: &OrgCode) -> sqlx::Result<Vec<Beds>> {
-    let city = counts::units_up(unit.as_str()).pop().and_then(|c| OrgCode::parse(&c).ok()).unwrap_or_else(|| unit.clone());
-    Ok(crate::cases::hospitals::city_beds(db, &city).await?.into_iter().map(|(kind, total, taken)| {
+    Ok(crate::cases::hospitals::city_beds(db, unit).await?.into_iter().map(|(kind, total, taken)| {
         Beds { kind: kind.as_str().into(), label: kind.zh().into(), total, taken, free: (total - taken).max(0) }
     }).collect())
 }
