@@ -75,11 +75,8 @@ pub async fn dashboard(db: &Db, jurisdiction: &Scope, unit: &OrgCode, today: Dat
     // The four reads are independent: run side by side, each on its own connection.
     let (low, high) = Scope::of(unit).bounds();
     let figures: Vec<&str> = KEY_FIGURES.iter().chain(UNIT_FIGURES.iter()).copied().collect();
-    let metrics = [counts::OBSERVATION_STARTED, counts::OBSERVATION_ENDED, counts::CHECKIN_REPORTED, counts::FEVERS, counts::CONTACTS_OBSERVING, counts::NEEDS_OPEN]
-        .into_iter().map(String::from).chain(["confirmed", "suspected"].map(counts::case_new_metric)).chain(daily::open_alerts_metrics()).collect();
-    let selection = daily::Selection { figures: &figures, metrics };
     let (report, trend, overdue, beds) = tokio::try_join!(
-        daily::report_of(db, jurisdiction, unit, today, Some(&selection)),
+        daily::report_of(db, jurisdiction, unit, today, Some(&figures)),
         trend(db, unit, today),
         crate::cases::board::overdue_clocks(db, &low, &high, now),
         daily::beds(db, unit),
