@@ -70,6 +70,8 @@ async fn a_county_reads_its_daily_report_with_its_townships_and_nothing_of_anoth
         let trend_days = board["trend"]["days"].as_array().unwrap();
         assert_eq!(trend_days.last().and_then(Value::as_str), Some(today.to_string().as_str()));
         assert_eq!(board["key"][0]["code"], "observing");
+        let alert_kinds: Vec<&str> = board["alerts"].as_array().unwrap().iter().filter_map(|a| a["label"].as_str()).collect();
+        assert_eq!(alert_kinds, ["发热", "可疑症状", "上午未报体温", "下午未报体温", "逾期未复访", "生活需求超时"], "open alerts by kind");
         assert!(board["units"].as_array().unwrap().iter().any(|u| u["org_code"] == "430481001"));
         assert_eq!(board["beds"].as_array().map(Vec::len), Some(3));
         assert_eq!(app.json("GET", "/api/v1/dashboard?org=430422", Some(&county), None).await.0, StatusCode::NOT_FOUND);

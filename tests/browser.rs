@@ -312,7 +312,9 @@ async fn the_city_dashboard_draws_its_charts_and_drills_down_to_a_grid() {
     let input = fangkong::people::PersonInput { name: "钱观察".into(), id_number: resident_id("430481", 77), org_code: LEIYANG_GRID.into(), ..Default::default() };
     let person = fangkong::people::store::create(&db, &actor(), &leiyang, &input.validate(today).unwrap()).await.unwrap().id;
     let new = fangkong::observation::episodes::NewEpisode { person_id: person, kind: fangkong::observation::Kind::Home, site_id: None, start_date: today };
-    fangkong::observation::episodes::start(&db, &actor(), &leiyang, &new, today).await.unwrap();
+    let episode = fangkong::observation::episodes::start(&db, &actor(), &leiyang, &new, today).await.unwrap();
+    let fever = fangkong::observation::checkins::CheckInInput { slot: Some("am".into()), temperature: "38.1".into(), symptoms: vec![], note: None, idempotency_key: None };
+    fangkong::observation::checkins::record(&db, &episode, &fever.validate(9).unwrap(), fangkong::observation::checkins::Source::Resident, today).await.unwrap();
     let browser = Browser::start().await;
     run("dashboard-drill-down", &browser, async {
         sign_in(&browser, &base, "city_commander").await?;
@@ -320,6 +322,8 @@ async fn the_city_dashboard_draws_its_charts_and_drills_down_to_a_grid() {
         browser.wait_for_url("/dashboard").await?;
         check(browser.text("h1").await?.contains("衡阳市"), "the city's dashboard")?;
         check(browser.text("#key-figures [data-figure=observing] strong").await? == "1", "one person under observation in the city")?;
+        let fevers = browser.text("#open-alerts [data-figure=alerts_open_fever]").await?;
+        check(fevers == "发热 1", &format!("the fever's alert is open, got {fevers:?}"))?;
         for chart in ["#chart-cases", "#chart-rate", "#chart-units", "#chart-beds"] {
             let mut drawn = false;
             for _ in 0..50 {

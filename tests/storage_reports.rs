@@ -105,7 +105,9 @@ async fn generate(db: &Db, today: Date) -> Vec<String> {
         }
         let first = episodes::start(db, &actor(), &county(), &NewEpisode { person_id: here[0], kind: Kind::Home, site_id: None, start_date: today - Duration::days(gi as i64 % 5) }, today).await.unwrap();
         checkins::record(db, &first, &reading(if gi % 4 == 0 { "37.9" } else { "36.5" }, "am"), Source::Resident, today).await.unwrap();
-        checkins::record(db, &first, &reading("36.6", "pm"), Source::Resident, today).await.unwrap();
+        if gi % 3 > 0 {
+            checkins::record(db, &first, &reading("36.6", "pm"), Source::Resident, today).await.unwrap();
+        }
         if gi % 5 > 0 {
             checkins::record(db, &first, &reading("36.4", "pm"), Source::Resident, today - Duration::days(1)).await.unwrap();
         }
@@ -172,7 +174,7 @@ struct Ledgers {
     episodes: Vec<(String, String, Option<String>)>,
     reported: Vec<(String, String)>,
     fevers: Vec<(String, String)>,
-    alerts_open: Vec<String>,
+    alerts_open: Vec<(String, String)>,
     needs_open: Vec<String>,
     transitions: Vec<(String, String, i64)>,
     in_hospital: Vec<(String, String)>,
@@ -194,7 +196,7 @@ async fn read_ledgers(db: &Db) -> Ledgers {
         episodes: rows!((String, String, Option<String>), "select org_code, cast(start_date as text), cast(end_date as text) from observation_episodes"),
         reported: rows!((String, String), "select distinct org_code, cast(day as text) || '#' || cast(episode_id as text) from check_ins"),
         fevers: rows!((String, String), "select org_code, cast(day as text) from alerts where kind = 'fever'"),
-        alerts_open: rows!((String,), "select org_code from alerts where handled_at is null").into_iter().map(|r| r.0).collect(),
+        alerts_open: rows!((String, String), "select org_code, kind from alerts where handled_at is null"),
         needs_open: rows!((String,), "select org_code from life_needs where status <> 'done'").into_iter().map(|r| r.0).collect(),
         transitions: rows!((String, String, i64), "select c.org_code, t.to_status, t.at from case_transitions t join cases c on c.id = t.case_id"),
         in_hospital: rows!((String, String), "select c.org_code, coalesce(c.severity, 'unassessed') from transfers t join cases c on c.id = t.case_id where t.status in ('accepted', 'admitted')"),
@@ -229,7 +231,7 @@ impl Ledgers {
             "missing" => (due - reported).max(0),
             "report_rate" => if due == 0 { -1 } else { reported * 1000 / due },
             "fevers" => n(&mut self.fevers.iter().map(|(o, day)| under(o) && *day == d)),
-            "alerts_open" => n(&mut self.alerts_open.iter().map(|o| under(o))),
+            "alerts_open" => n(&mut self.alerts_open.iter().map(|(o, _)| under(o))),
             "needs_open" => n(&mut self.needs_open.iter().map(|o| under(o))),
             "follow_ups_due" => n(&mut self.follow_ups.iter().map(|(o, due, _)| under(o) && *due == d)),
             "follow_ups_overdue" => n(&mut self.follow_ups.iter().map(|(o, due, done)| under(o) && *due < d && !done)),
@@ -239,10 +241,11 @@ impl Ledgers {
                 let from = (date - Duration::days(13)).to_string();
                 n(&mut self.contacts.iter().map(|(o, _, s, last)| under(o) && s == "observing" && *last >= from && *last <= d))
             }
-            other => match (other.strip_prefix("new_"), other.strip_prefix("total_"), other.strip_prefix("in_hospital_")) {
-                (Some(status), _, _) => transitions(status, true),
-                (_, Some(status), _) => transitions(status, false),
-                (_, _, Some(severity)) => n(&mut self.in_hospital.iter().map(|(o, s)| under(o) && s == severity)),
+            other => match (other.strip_prefix("new_"), other.strip_prefix("total_"), other.strip_prefix("in_hospital_"), other.strip_prefix("alerts_open_")) {
+                (Some(status), ..) => transitions(status, true),
+                (_, Some(status), ..) => transitions(status, false),
+                (_, _, Some(severity), _) => n(&mut self.in_hospital.iter().map(|(o, s)| under(o) && s == severity)),
+                (.., Some(kind)) => n(&mut self.alerts_open.iter().map(|(o, k)| under(o) && k == kind)),
                 _ => panic!("no direct count for {other}"),
             },
         }
@@ -289,7 +292,9 @@ async fn every_figure_of_the_daily_report_equals_a_direct_count_at_every_level()
         assert_eq!((value("in_hospital_severe"), value("in_hospital_critical"), value("contacts_total"), value("follow_ups_due")), (0, 1, 3, 0));
         assert_eq!(report.figure("report_rate").unwrap().shown(), format!("{}.{}%", value("report_rate") / 10, value("report_rate") % 10));
         assert!(value("reported") > 0 && value("observing") > 0 && value("fevers") > 0);
-        assert!(value("alerts_open") > 0, "the sweep's missed reports, the fevers not handled");
+        assert!(value("alerts_open_missed_pm") > 0 && value("alerts_open_fever") > 0, "the sweep's missed evening reports, the fevers not handled");
+        let by_kind: i64 = fangkong::observation::AlertKind::ALL.iter().map(|&k| value(&daily::alerts_open_of(k))).sum();
+        assert_eq!(by_kind, value("alerts_open"), "the open alerts by kind add up to all open alerts");
         assert!(daily::report(&db, &Scope::of(&code("430422")), &code("430481"), today).await.unwrap().is_none(), "another county's report is out of scope");
 
         // Beds: the city's hospitals' totals, and those taken as the transfers hold them, the same
@@ -327,8 +332,11 @@ async fn every_figure_of_the_daily_report_equals_a_direct_count_at_every_level()
         for key in &board.key {
             assert_eq!(key.value, value(&key.code), "{}", key.code);
         }
+        assert_eq!(board.alerts.iter().map(|a| (a.label.as_str(), a.value)).collect::<Vec<_>>(),
+            fangkong::observation::AlertKind::ALL.iter().map(|&k| (k.zh(), value(&daily::alerts_open_of(k)))).collect::<Vec<_>>(), "open alerts by kind");
         let township = board.units.iter().find(|u| u.org_code == "430481001").unwrap();
         assert_eq!(township.values[0], report.figure("observing").unwrap().by_unit[0]);
+        assert_eq!(township.values[5], report.figure("alerts_open").unwrap().by_unit[0], "the townships' open alerts");
 
         // A drift injected into one township's counts (a day and the metric's total) is found, shows
         // in its report, and is rebuilt away.

@@ -10,6 +10,7 @@
 use crate::cases::{CaseStatus, Severity};
 use crate::counts;
 use crate::db::Db;
+use crate::observation::AlertKind;
 use crate::on_db;
 use fangkong_rules::{OrgCode, Scope};
 use serde::Serialize;
@@ -138,6 +139,12 @@ fn figure<M: ToString>(code: &str, label: &str, metrics: impl IntoIterator<Item 
     Indicator { code: code.to_string(), label: label.to_string(), metrics: metrics.into_iter().map(|m| m.to_string()).collect(), rule: Box::new(rule) }
 }
 
+/// An indicator that is one gauge as it stands.
+fn gauge(code: &str, label: &str, metric: String) -> Indicator {
+    let read = metric.clone();
+    figure(code, label, [metric], move |s| s.gauge(&read))
+}
+
 /// The indicators by section.
 fn indicators() -> Vec<(&'static str, Vec<Indicator>)> {
     use counts::{CHECKIN_REPORTED as REPORTED, OBSERVATION_ENDED as ENDED, OBSERVATION_STARTED as STARTED};
@@ -149,9 +156,7 @@ fn indicators() -> Vec<(&'static str, Vec<Indicator>)> {
         cases.push(figure(&format!("total_{}", status.as_str()), &format!("累计{}", status.zh()), [&metric], move |s| s.upto(&upto)));
     }
     for (code, label) in Severity::ALL.iter().map(|s| (s.as_str(), s.zh())).chain([("unassessed", "未分型")]) {
-        let metric = counts::in_hospital_metric(Some(code));
-        let gauge = metric.clone();
-        cases.push(figure(&format!("in_hospital_{code}"), &format!("在院{label}(当前)"), [metric], move |s| s.gauge(&gauge)));
+        cases.push(gauge(&format!("in_hospital_{code}"), &format!("在院{label}(当前)"), counts::in_hospital_metric(Some(code))));
     }
     let open_alerts = open_alerts_metrics();
     let due = [STARTED, ENDED];
@@ -160,7 +165,7 @@ fn indicators() -> Vec<(&'static str, Vec<Indicator>)> {
         ("排查", vec![
             figure("key_persons_total", "重点人员累计", [counts::KEY_PERSONS_NEW], |s| s.upto(counts::KEY_PERSONS_NEW)),
             figure("key_persons_new", "新增重点人员", [counts::KEY_PERSONS_NEW], |s| s.on(counts::KEY_PERSONS_NEW)),
-            figure("households", "住户数(当前)", [counts::HOUSEHOLDS], |s| s.gauge(counts::HOUSEHOLDS)),
+            gauge("households", "住户数(当前)", counts::HOUSEHOLDS.into()),
             figure("households_visited", "已走访住户", [counts::HOUSEHOLDS_VISITED], |s| s.upto(counts::HOUSEHOLDS_VISITED)),
             figure("households_first_visited", "当日首次走访住户", [counts::HOUSEHOLDS_VISITED], |s| s.on(counts::HOUSEHOLDS_VISITED)),
         ]),
@@ -176,9 +181,9 @@ fn indicators() -> Vec<(&'static str, Vec<Indicator>)> {
                 due => s.on(REPORTED) * 1000 / due,
             }),
             figure("fevers", "发热人数", [counts::FEVERS], |s| s.on(counts::FEVERS)),
-            figure("needs_open", "未办结生活需求(当前)", [counts::NEEDS_OPEN], |s| s.gauge(counts::NEEDS_OPEN)),
+            gauge("needs_open", "未办结生活需求(当前)", counts::NEEDS_OPEN.into()),
             figure(ALERTS_OPEN, "未处置预警(当前)", open_alerts.clone(), move |s| open_alerts.iter().map(|m| s.gauge(m)).sum()),
-        ]),
+        ].into_iter().chain(open_alerts_by_kind()).collect()),
         ("病例", cases),
         ("随访与密接", vec![
             figure("follow_ups_due", "当日应随访", [counts::FOLLOW_UPS_DUE], |s| s.on(counts::FOLLOW_UPS_DUE)),
@@ -195,7 +200,17 @@ pub const ALERTS_OPEN: &str = "alerts_open";
 
 /// The counts of open alerts, one per kind.
 fn open_alerts_metrics() -> Vec<String> {
-    crate::observation::AlertKind::ALL.iter().map(|k| counts::open_alerts_metric(k.as_str())).collect()
+    AlertKind::ALL.iter().map(|k| counts::open_alerts_metric(k.as_str())).collect()
+}
+
+/// The code of the figure of open alerts of one kind.
+pub fn alerts_open_of(kind: AlertKind) -> String {
+    format!("{ALERTS_OPEN}_{}", kind.as_str())
+}
+
+/// Open alerts of each kind, now: which units miss reports, which leave fevers unhandled.
+fn open_alerts_by_kind() -> impl Iterator<Item = Indicator> {
+    AlertKind::ALL.iter().map(|&kind| gauge(&alerts_open_of(kind), &format!("其中{}(当前)", kind.zh()), counts::open_alerts_metric(kind.as_str())))
 }
 
 /// The one rate among the figures, in per mille.

@@ -6,6 +6,7 @@
 use super::daily::{self, DailyReport};
 use crate::counts;
 use crate::db::Db;
+use crate::observation::AlertKind;
 use crate::on_db;
 use fangkong_rules::{OrgCode, Scope};
 use serde::Serialize;
@@ -19,7 +20,7 @@ pub const TREND_DAYS: i64 = 60;
 const KEY_FIGURES: [&str; 9] = ["observing", "report_rate", "fevers", "new_confirmed", "total_confirmed", "new_suspected", "contacts_observing", "needs_open", daily::ALERTS_OPEN];
 
 /// The breakdown's columns, read from today's report.
-const UNIT_FIGURES: [&str; 5] = ["observing", "report_rate", "fevers", "new_confirmed", "total_confirmed"];
+const UNIT_FIGURES: [&str; 6] = ["observing", "report_rate", "fevers", "new_confirmed", "total_confirmed", daily::ALERTS_OPEN];
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct KeyFigure {
@@ -45,7 +46,7 @@ pub struct UnitLine {
     pub org_code: String,
     pub name: String,
     /// The values of `observing`, `report_rate` (per mille, -1 when none due), `fevers`,
-    /// `new_confirmed`, `total_confirmed`, in that order.
+    /// `new_confirmed`, `total_confirmed`, `alerts_open`, in that order.
     pub values: Vec<i64>,
     pub shown: Vec<String>,
 }
@@ -58,6 +59,8 @@ pub struct Dashboard {
     #[serde(serialize_with = "crate::web::json::as_str")]
     pub date: Date,
     pub key: Vec<KeyFigure>,
+    /// Alerts not yet handled, one figure per kind (their sum is the key figure `alerts_open`).
+    pub alerts: Vec<KeyFigure>,
     pub trend: Trend,
     /// The labels of `UnitLine::values`.
     pub unit_columns: Vec<String>,
@@ -74,7 +77,8 @@ pub async fn dashboard(db: &Db, jurisdiction: &Scope, unit: &OrgCode, today: Dat
     }
     // The four reads are independent: run side by side, each on its own connection.
     let (low, high) = Scope::of(unit).bounds();
-    let figures: Vec<&str> = KEY_FIGURES.iter().chain(UNIT_FIGURES.iter()).copied().collect();
+    let alert_figures: Vec<String> = AlertKind::ALL.iter().map(|&k| daily::alerts_open_of(k)).collect();
+    let figures: Vec<&str> = KEY_FIGURES.iter().chain(UNIT_FIGURES.iter()).copied().chain(alert_figures.iter().map(String::as_str)).collect();
     let (report, trend, overdue, beds) = tokio::try_join!(
         daily::report_of(db, jurisdiction, unit, today, Some(&figures)),
         trend(db, unit, today),
@@ -86,9 +90,10 @@ pub async fn dashboard(db: &Db, jurisdiction: &Scope, unit: &OrgCode, today: Dat
 }
 
 fn from_report(report: DailyReport, trend: Trend, beds: Vec<daily::Beds>, overdue_clocks: i64) -> Dashboard {
-    let key = KEY_FIGURES.iter().filter_map(|code| report.figure(code)).map(|f| KeyFigure {
-        code: f.code.clone(), label: f.label.clone(), value: f.value, shown: f.shown(),
-    }).collect();
+    let key_figure = |f: &daily::Figure| KeyFigure { code: f.code.clone(), label: f.label.clone(), value: f.value, shown: f.shown() };
+    let key = KEY_FIGURES.iter().filter_map(|code| report.figure(code)).map(key_figure).collect();
+    // Labelled by kind alone: the panel's title says they are open alerts.
+    let alerts = AlertKind::ALL.iter().filter_map(|&k| report.figure(&daily::alerts_open_of(k)).map(|f| KeyFigure { label: k.zh().into(), ..key_figure(f) })).collect();
     let columns: Vec<&daily::Figure> = UNIT_FIGURES.iter().filter_map(|code| report.figure(code)).collect();
     let units = report.units.iter().enumerate().map(|(i, u)| UnitLine {
         org_code: u.org_code.clone(),
@@ -102,6 +107,7 @@ fn from_report(report: DailyReport, trend: Trend, beds: Vec<daily::Beds>, overdu
         org_name: report.org_name,
         date: report.date,
         key,
+        alerts,
         trend,
         units,
         beds,
