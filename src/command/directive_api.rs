@@ -1,7 +1,7 @@
 //! `/api/v1/directives`: issue, list (received, issued, overdue below), read with progress, and the
 //! addressed unit's acknowledgement, passing down and feedback (`/api/v1/directive-targets/{id}/…`).
 
-use super::directives::{self, DirectiveView, Issued, NewDirective, Overdue, Received};
+use super::directives::{self, DirectiveView, Issued, MAX_ATTACHMENT, MAX_ATTACHMENTS, NewAttachment, NewDirective, Overdue, Received};
 use crate::auth::{Caller, Permission};
 use crate::cases::api::local_time;
 use crate::screening::api::Created;
@@ -9,7 +9,7 @@ use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, ErrorBody};
 use crate::web::json::ApiJson;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -25,6 +25,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(acknowledge))
         .routes(routes!(forward))
         .routes(routes!(complete))
+        .routes(routes!(download))
+        // Up to five files of 10 MB, a third larger in base64.
+        .layer(DefaultBodyLimit::max(MAX_ATTACHMENTS * MAX_ATTACHMENT / 3 * 4 + 1024 * 1024))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -36,17 +39,38 @@ pub struct DirectiveInput {
     pub ack_due_at: String,
     /// `YYYY-MM-DD HH:MM`, Beijing time.
     pub feedback_due_at: String,
+    /// At most five files of at most 10 MB each.
+    #[serde(default)]
+    pub attachments: Vec<AttachmentInput>,
+}
+
+/// A file sent with a directive.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentInput {
+    pub filename: String,
+    /// Its media type; `application/octet-stream` when not given.
+    pub content_type: Option<String>,
+    /// Its bytes in standard base64 (RFC 4648, padded).
+    pub data_base64: String,
 }
 
 impl DirectiveInput {
-    /// The directive as typed (attachments come with the page's form only).
-    pub fn parse(&self) -> AppResult<NewDirective> {
+    /// The directive as typed, its files decoded.
+    pub fn parse(self) -> AppResult<NewDirective> {
+        use base64::Engine;
+        let attachments = self.attachments.into_iter().map(|a| {
+            let data = base64::engine::general_purpose::STANDARD.decode(a.data_base64.trim()).map_err(|_| {
+                AppError::invalid("attachments", "attachment_not_base64", format!("附件「{}」的内容不是有效的 base64 编码", a.filename))
+            })?;
+            Ok(NewAttachment { filename: a.filename, content_type: a.content_type.unwrap_or_else(|| "application/octet-stream".into()), data })
+        }).collect::<AppResult<Vec<_>>>()?;
         Ok(NewDirective {
-            title: self.title.clone(),
-            body: self.body.clone(),
             ack_due_at: local_time("ack_due_at", &self.ack_due_at)?,
             feedback_due_at: local_time("feedback_due_at", &self.feedback_due_at)?,
-            attachments: Vec::new(),
+            title: self.title,
+            body: self.body,
+            attachments,
         })
     }
 }
@@ -123,4 +147,11 @@ async fn complete(State(state): State<AppState>, caller: Caller, Path(id): Path<
     caller.require(Permission::ReceiveDirectives)?;
     directives::complete(&state.db, &caller.actor(), &caller.org_code, id, &input.feedback, crate::db::now_micros()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The file of one of a directive's attachments, for a unit the directive reached or one above it.
+#[utoipa::path(get, path = "/api/v1/directives/{id}/attachments/{attachment}", tag = "command",
+    responses((status = 200, description = "the file"), (status = 404, body = ErrorBody)))]
+async fn download(state: State<AppState>, caller: Caller, path: Path<(i64, i64)>) -> AppResult<axum::response::Response> {
+    super::directive_pages::download(state, caller, path).await
 }

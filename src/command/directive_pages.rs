@@ -175,7 +175,8 @@ async fn forward(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>,
 /// can never run as this site.
 const SHOWN_TYPES: [&str; 4] = ["application/pdf", "image/png", "image/jpeg", "image/gif"];
 
-async fn download(State(state): State<AppState>, caller: Caller, Path((id, attachment)): Path<(i64, i64)>) -> AppResult<Response> {
+/// An attachment's file, as a download; the API serves the same.
+pub(super) async fn download(State(state): State<AppState>, caller: Caller, Path((id, attachment)): Path<(i64, i64)>) -> AppResult<Response> {
     caller.require(Permission::ReceiveDirectives)?;
     let (filename, content_type, data) = directives::attachment(&state.db, &caller.scope, &caller.org_code, id, attachment, crate::db::now_micros()).await?
         .ok_or(AppError::NotFound)?;
