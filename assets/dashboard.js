@@ -1,51 +1,106 @@
-// The dashboard's charts (Apache ECharts, served from this server). The page's figures and unit
-// table work without it; the charts read the same data the page was rendered from.
-document.addEventListener("DOMContentLoaded", () => {
-  const source = document.getElementById("dashboard-data");
-  if (!source || !window.echarts) return;
-  const data = JSON.parse(source.textContent);
-  const charts = [];
-  const chart = (id, option) => {
-    const el = document.getElementById(id);
-    if (!el) return null;
-    const c = echarts.init(el, null, { renderer: "canvas" });
-    c.setOption(Object.assign({ animation: false, tooltip: { trigger: "axis" }, grid: { left: 48, right: 48, top: 32, bottom: 32 } }, option));
-    charts.push(c);
-    return c;
-  };
+// The dashboard's charts (Apache ECharts, served from this server) and its live refresh. The page's
+// figures and unit table work without it; the charts read the same data the page was rendered from,
+// and every minute (or on 刷新) the page fetches /api/v1/dashboard and updates figures, table and
+// charts in place, so a wall screen stays current. A failed fetch keeps what is shown and says so.
+const REFRESH_MS = 60 * 1000;
+
+const options = (data) => {
   const days = data.trend.days.map((d) => d.slice(5));
-  chart("chart-cases", {
-    legend: { top: 0 },
-    xAxis: { type: "category", data: days },
-    yAxis: [{ type: "value", name: "病例", minInterval: 1 }, { type: "value", name: "在观察", minInterval: 1 }],
-    series: [
-      { name: "新增确诊", type: "bar", data: data.trend.new_confirmed, itemStyle: { color: "#c0392b" } },
-      { name: "新增疑似", type: "bar", data: data.trend.new_suspected, itemStyle: { color: "#e67e22" } },
-      { name: "在观察人数", type: "line", yAxisIndex: 1, data: data.trend.observing, showSymbol: false, itemStyle: { color: "#2471a3" } },
-    ],
+  return {
+    "chart-cases": {
+      legend: { top: 0 },
+      xAxis: { type: "category", data: days },
+      yAxis: [{ type: "value", name: "病例", minInterval: 1 }, { type: "value", name: "在观察", minInterval: 1 }],
+      series: [
+        { name: "新增确诊", type: "bar", data: data.trend.new_confirmed, itemStyle: { color: "#c0392b" } },
+        { name: "新增疑似", type: "bar", data: data.trend.new_suspected, itemStyle: { color: "#e67e22" } },
+        { name: "在观察人数", type: "line", yAxisIndex: 1, data: data.trend.observing, showSymbol: false, itemStyle: { color: "#2471a3" } },
+      ],
+    },
+    "chart-rate": {
+      xAxis: { type: "category", data: days },
+      yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
+      series: [{ name: "上报率", type: "line", data: data.trend.report_rate, connectNulls: false, itemStyle: { color: "#1e8449" } }],
+    },
+    "chart-units": {
+      tooltip: { trigger: "item" },
+      xAxis: { type: "category", data: data.units.map((u) => u.name), axisLabel: { interval: 0, rotate: data.units.length > 8 ? 40 : 0 } },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ name: data.unit_columns[0], type: "bar", data: data.units.map((u) => u.values[0]), itemStyle: { color: "#2471a3" }, cursor: "pointer" }],
+    },
+    "chart-beds": {
+      legend: { top: 0 },
+      xAxis: { type: "category", data: data.beds.map((b) => b.label) },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [
+        { name: "已占用", type: "bar", stack: "beds", data: data.beds.map((b) => b.taken), itemStyle: { color: "#c0392b" } },
+        { name: "空床", type: "bar", stack: "beds", data: data.beds.map((b) => Math.max(b.total - b.taken, 0)), itemStyle: { color: "#27ae60" } },
+      ],
+    },
+  };
+};
+
+// The figures, alert counts, unit table and bed line of the page, set from fresh data.
+const fill = (root, data) => {
+  const set = (selector, text, alarm) => {
+    const el = root.querySelector(selector);
+    if (!el) return;
+    const strong = el.querySelector("strong") || el;
+    strong.textContent = text;
+    if (alarm !== undefined) el.classList.toggle("alarm", alarm);
+  };
+  data.key.forEach((f) => set(`#key-figures [data-figure="${f.code}"]`, f.shown));
+  set('#key-figures [data-figure="overdue_clocks"]', String(data.overdue_clocks), data.overdue_clocks > 0);
+  data.alerts.forEach((a) => set(`#open-alerts [data-figure="${a.code}"]`, a.shown, a.value > 0));
+  data.units.forEach((u) => {
+    const cells = root.querySelectorAll(`#dashboard-units tr[data-unit="${u.org_code}"] td.num`);
+    cells.forEach((cell, i) => { cell.textContent = u.shown[i]; });
   });
-  chart("chart-rate", {
-    xAxis: { type: "category", data: days },
-    yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
-    series: [{ name: "上报率", type: "line", data: data.trend.report_rate, connectNulls: false, itemStyle: { color: "#1e8449" } }],
-  });
-  const units = chart("chart-units", {
-    tooltip: { trigger: "item" },
-    xAxis: { type: "category", data: data.units.map((u) => u.name), axisLabel: { interval: 0, rotate: data.units.length > 8 ? 40 : 0 } },
-    yAxis: { type: "value", minInterval: 1 },
-    series: [{ name: data.unit_columns[0], type: "bar", data: data.units.map((u) => u.values[0]), itemStyle: { color: "#2471a3" }, cursor: "pointer" }],
-  });
-  if (units) {
-    units.on("click", (p) => { location.href = "/dashboard?org=" + encodeURIComponent(data.units[p.dataIndex].org_code); });
+  data.beds.forEach((b) => set(`.bed[data-kind="${b.kind}"]`, `${b.label} ${b.taken} / ${b.total}`));
+};
+
+document.addEventListener("DOMContentLoaded", () => {
+  const root = document.getElementById("dashboard");
+  const source = document.getElementById("dashboard-data");
+  if (!root || !source) return;
+  let data = JSON.parse(source.textContent);
+  const charts = {};
+  if (window.echarts) {
+    for (const [id, option] of Object.entries(options(data))) {
+      const el = document.getElementById(id);
+      if (!el) continue;
+      const c = echarts.init(el, null, { renderer: "canvas" });
+      c.setOption(Object.assign({ animation: false, tooltip: { trigger: "axis" }, grid: { left: 48, right: 48, top: 32, bottom: 32 } }, option));
+      charts[id] = c;
+    }
+    if (charts["chart-units"]) {
+      charts["chart-units"].on("click", (p) => { location.href = "/dashboard?org=" + encodeURIComponent(data.units[p.dataIndex].org_code); });
+    }
+    window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
   }
-  chart("chart-beds", {
-    legend: { top: 0 },
-    xAxis: { type: "category", data: data.beds.map((b) => b.label) },
-    yAxis: { type: "value", minInterval: 1 },
-    series: [
-      { name: "已占用", type: "bar", stack: "beds", data: data.beds.map((b) => b.taken), itemStyle: { color: "#c0392b" } },
-      { name: "空床", type: "bar", stack: "beds", data: data.beds.map((b) => Math.max(b.total - b.taken, 0)), itemStyle: { color: "#27ae60" } },
-    ],
-  });
-  window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
+
+  const status = document.getElementById("dashboard-updated");
+  const button = document.getElementById("dashboard-refresh");
+  const clock = () => new Date().toTimeString().slice(0, 8);
+  const refresh = async () => {
+    try {
+      const response = await fetch("/api/v1/dashboard?org=" + encodeURIComponent(root.dataset.org), { credentials: "same-origin", headers: { accept: "application/json" } });
+      if (!response.ok) throw new Error(String(response.status));
+      const fresh = await response.json();
+      // A new day, or units added below: the page's own layout is out of date.
+      if (fresh.date !== data.date || fresh.units.length !== data.units.length) return location.reload();
+      data = fresh;
+      fill(root, data);
+      for (const [id, option] of Object.entries(options(data))) charts[id]?.setOption(option);
+      status.textContent = `${status.dataset.ok} ${clock()}`;
+      status.classList.remove("alarm");
+    } catch (e) {
+      status.textContent = status.dataset.failed;
+      status.classList.add("alarm");
+    }
+  };
+  status.textContent = `${status.dataset.ok} ${clock()}`;
+  button.hidden = false;
+  button.addEventListener("click", refresh);
+  setInterval(() => { if (!document.hidden) refresh(); }, REFRESH_MS);
 });

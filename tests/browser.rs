@@ -307,14 +307,21 @@ async fn a_confirmed_case_is_transferred_discharged_and_followed_up_on_its_home_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_city_dashboard_draws_its_charts_and_drills_down_to_a_grid() {
     let (base, db) = start_app_with_db().await;
-    let today = fangkong::clock::today();
-    let leiyang = fangkong_rules::Scope::of(&code("430481"));
-    let input = fangkong::people::PersonInput { name: "钱观察".into(), id_number: resident_id("430481", 77), org_code: LEIYANG_GRID.into(), ..Default::default() };
-    let person = fangkong::people::store::create(&db, &actor(), &leiyang, &input.validate(today).unwrap()).await.unwrap().id;
-    let new = fangkong::observation::episodes::NewEpisode { person_id: person, kind: fangkong::observation::Kind::Home, site_id: None, start_date: today };
-    let episode = fangkong::observation::episodes::start(&db, &actor(), &leiyang, &new, today).await.unwrap();
-    let fever = fangkong::observation::checkins::CheckInInput { slot: Some("am".into()), temperature: "38.1".into(), symptoms: vec![], note: None, idempotency_key: None };
-    fangkong::observation::checkins::record(&db, &episode, &fever.validate(9).unwrap(), fangkong::observation::checkins::Source::Resident, today).await.unwrap();
+    // A person of Leiyang's first grid under home observation today, with a fever.
+    let feverish = |name: &'static str, seq: u32| {
+        let db = db.clone();
+        async move {
+            let today = fangkong::clock::today();
+            let leiyang = fangkong_rules::Scope::of(&code("430481"));
+            let input = fangkong::people::PersonInput { name: name.into(), id_number: resident_id("430481", seq), org_code: LEIYANG_GRID.into(), ..Default::default() };
+            let person = fangkong::people::store::create(&db, &actor(), &leiyang, &input.validate(today).unwrap()).await.unwrap().id;
+            let new = fangkong::observation::episodes::NewEpisode { person_id: person, kind: fangkong::observation::Kind::Home, site_id: None, start_date: today };
+            let episode = fangkong::observation::episodes::start(&db, &actor(), &leiyang, &new, today).await.unwrap();
+            let fever = fangkong::observation::checkins::CheckInInput { slot: Some("am".into()), temperature: "38.1".into(), symptoms: vec![], note: None, idempotency_key: None };
+            fangkong::observation::checkins::record(&db, &episode, &fever.validate(9).unwrap(), fangkong::observation::checkins::Source::Resident, today).await.unwrap();
+        }
+    };
+    feverish("钱观察", 77).await;
     let browser = Browser::start().await;
     run("dashboard-drill-down", &browser, async {
         sign_in(&browser, &base, "city_commander").await?;
@@ -347,7 +354,18 @@ async fn the_city_dashboard_draws_its_charts_and_drills_down_to_a_grid() {
         check(!browser.exists("#dashboard-units").await?, "a grid has no units below it")?;
         browser.screenshot("dashboard-grid").await?;
         browser.click("#dashboard-up").await?;
-        browser.wait_for_url("org=430481001001").await
+        browser.wait_for_url("org=430481001001").await?;
+
+        // A wall screen stays current: a second fever comes in, and 刷新 (as the minute's timer
+        // does) shows it without reloading the page.
+        feverish("孙发热", 78).await;
+        browser.click("#dashboard-refresh").await?;
+        browser.wait_for_text("#key-figures [data-figure=fevers] strong", "2").await?;
+        check(browser.text("#key-figures [data-figure=observing] strong").await? == "2", "the second person under observation")?;
+        check(browser.text("#open-alerts [data-figure=alerts_open_fever]").await? == "发热 2", "both fevers' alerts are open")?;
+        let row = browser.text(&format!("#dashboard-units tr[data-unit='{LEIYANG_GRID}']")).await?;
+        check(row.starts_with("第一网格 2"), &format!("the grid's line counts both, got {row:?}"))?;
+        check(browser.text("#dashboard-updated").await?.contains("更新于"), "the time of the update is shown")
     })
     .await;
 }
