@@ -85,6 +85,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const refresh = async () => {
     try {
       const response = await fetch("/api/v1/dashboard?org=" + encodeURIComponent(root.dataset.org), { credentials: "same-origin", headers: { accept: "application/json" } });
+      // Signed out meanwhile (the session expired): reloading leads to the sign-in page.
+      if (response.status === 401) return location.reload();
       if (!response.ok) throw new Error(String(response.status));
       const fresh = await response.json();
       // A new day, or units added below: the page's own layout is out of date.
