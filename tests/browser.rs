@@ -365,7 +365,11 @@ async fn the_city_dashboard_draws_its_charts_and_drills_down_to_a_grid() {
         check(browser.text("#open-alerts [data-figure=alerts_open_fever]").await? == "发热 2", "both fevers' alerts are open")?;
         let row = browser.text(&format!("#dashboard-units tr[data-unit='{LEIYANG_GRID}']")).await?;
         check(row.starts_with("第一网格 2"), &format!("the grid's line counts both, got {row:?}"))?;
-        check(browser.text("#dashboard-updated").await?.contains("更新于"), "the time of the update is shown")
+        check(browser.text("#dashboard-updated").await?.contains("更新于"), "the time of the update is shown")?;
+        // Once the session is gone, an update leads to the sign-in page rather than a network error.
+        browser.delete_cookies().await?;
+        browser.click("#dashboard-refresh").await?;
+        browser.wait_for_url("/login").await
     })
     .await;
 }

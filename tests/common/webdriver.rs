@@ -75,6 +75,11 @@ impl Browser {
         Ok(self.command(reqwest::Method::GET, "/url", None).await?.as_str().unwrap_or_default().to_string())
     }
 
+    /// Forgets every cookie, as an expired session would leave the page.
+    pub async fn delete_cookies(&self) -> Step<()> {
+        self.command(reqwest::Method::DELETE, "/cookie", None).await.map(|_| ())
+    }
+
     pub async fn find(&self, css: &str) -> Step<String> {
         let v = self.command(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await.map_err(|e| format!("find {css}: {e}"))?;
         Ok(v[ELEMENT_KEY].as_str().ok_or(format!("no element {css}"))?.to_string())
