@@ -9,6 +9,7 @@ pub mod clock;
 pub mod command;
 pub mod counts;
 pub mod db;
+pub mod idempotency;
 mod labels;
 pub mod ledger_io;
 pub mod demo;

@@ -103,6 +103,24 @@ async fn a_gbk_csv_imports_like_the_same_sheet_in_utf8() {
 }
 
 #[tokio::test]
+async fn a_cell_or_header_with_a_control_character_is_refused_and_the_good_rows_land() {
+    for db in backends().await {
+        seed_area(&db).await;
+        let scope = Scope::of(&code("430481"));
+        let text = "姓名,证件号码,备注\n陈\u{0}七,430422198502150022,\n王八,430481199001011231,右\u{202E}左\n刘九,43048119900101123X,好\n";
+        let rows = read::read(text.as_bytes()).unwrap();
+        let report = import::import(&db, &actor(), &scope, &code(LEIYANG_GRID), &rows, Mode::ValidRows, TODAY, &|_| {}).await.unwrap();
+        let errors: Vec<(usize, &str)> = report.errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(errors, [(2, "姓名"), (3, "备注")], "{:?}", report.errors);
+        assert!(report.errors.iter().all(|e| e.message.contains("控制字符")));
+        assert_eq!((report.valid_rows, report.landed), (1, true));
+        let header = read::read("姓名\u{0},证件号码\n刘九,43048119900101123X\n".as_bytes()).unwrap();
+        let refused = import::import(&db, &actor(), &scope, &code(LEIYANG_GRID), &header, Mode::ValidRows, TODAY, &|_| {}).await;
+        assert!(matches!(refused, Err(fangkong::web::error::AppError::Invalid(ref f)) if f[0].message.contains("第 1 列")));
+    }
+}
+
+#[tokio::test]
 async fn the_export_is_masked_neutralised_audited_and_scoped() {
     for db in backends().await {
         let app = seeded_app(db.clone()).await;

@@ -231,13 +231,25 @@ async fn the_rate_limiter_counts_hits_per_bucket() {
 
 #[tokio::test]
 async fn life_needs_go_from_open_to_assigned_to_done_and_turn_overdue() {
-    use fangkong::observation::needs::{self, NeedKind, NeedStatus, Requester};
+    use fangkong::observation::needs::{self, Asked, NeedKind, NeedStatus, Requester};
     for db in backends().await {
         seed_area(&db).await;
         let scope = Scope::of(&code("430481"));
         let episode = observed(&db, "43048119900101123X", TODAY).await;
-        let food = needs::request(&db, &episode, NeedKind::Food, Some("大米 10 斤"), Requester::Resident).await.unwrap();
-        let medicine = needs::request(&db, &episode, NeedKind::Medicine, Some("降压药"), Requester::Worker(&actor())).await.unwrap();
+        let other = observed(&db, &resident_id("430481", 7), TODAY).await;
+        let asked = |kind, detail, key| Asked { kind, detail: Some(detail), idempotency_key: key };
+        let first = needs::request(&db, &episode, asked(NeedKind::Food, "大米 10 斤", Some("k-food")), Requester::Resident).await.unwrap();
+        let food = first.id;
+        let again = needs::request(&db, &episode, asked(NeedKind::Food, "大米 10 斤", Some("k-food")), Requester::Resident).await.unwrap();
+        assert_eq!(again, needs::Requested { id: food, duplicate: true }, "a resent request is answered with the first");
+        let other_body = needs::request(&db, &episode, asked(NeedKind::Food, "大米 20 斤", Some("k-food")), Requester::Resident).await;
+        assert!(matches!(other_body, Err(AppError::Conflict { .. })), "the same key with another body is a conflict");
+        let by_worker = needs::request(&db, &episode, asked(NeedKind::Food, "大米 10 斤", Some("k-food")), Requester::Worker(&actor())).await;
+        assert!(matches!(by_worker, Err(AppError::Conflict { .. })), "the same key from someone else is a conflict");
+        let elsewhere = needs::request(&db, &other, asked(NeedKind::Food, "大米 10 斤", Some("k-food")), Requester::Resident).await.unwrap();
+        assert!(!elsewhere.duplicate && elsewhere.id != food, "the same key for another episode is another request");
+        needs::advance(&db, &actor(), &scope, elsewhere.id, NeedStatus::Done, "已送达").await.unwrap();
+        let medicine = needs::request(&db, &episode, asked(NeedKind::Medicine, "降压药", None), Requester::Worker(&actor())).await.unwrap().id;
         let board = needs::board(&db, &scope, None, 10).await.unwrap();
         assert_eq!(board.iter().map(|n| (n.id, n.requested_by.as_str(), n.overdue)).collect::<Vec<_>>(), [(food, "resident", false), (medicine, "worker", false)]);
         assert!(needs::board(&db, &Scope::of(&code("430422")), None, 10).await.unwrap().is_empty());
@@ -249,7 +261,8 @@ async fn life_needs_go_from_open_to_assigned_to_done_and_turn_overdue() {
         let open = needs::board(&db, &scope, None, 10).await.unwrap();
         assert_eq!(open.iter().map(|n| (n.id, n.overdue)).collect::<Vec<_>>(), [(medicine, true)]);
         let done = needs::board(&db, &scope, Some(NeedStatus::Done), 10).await.unwrap();
-        assert_eq!((done[0].assignee.as_deref(), done[0].done_note.as_deref()), (Some("李网格"), Some("已送达")));
+        let food_done = done.iter().find(|n| n.id == food).unwrap();
+        assert_eq!((food_done.assignee.as_deref(), food_done.done_note.as_deref()), (Some("李网格"), Some("已送达")));
     }
 }
 
@@ -263,7 +276,7 @@ async fn a_batch_of_check_ins_settles_corrections_twins_rate_limits_and_dead_lin
         // Committed earlier under key k-old, on the evening row.
         checkins::record(&db, &episode, &reading("36.5", "pm", Some("k-old")), Source::Resident, TODAY).await.unwrap();
         let by_link = |token: &str, temp: &str, slot: &str, key: &str, per_hour: i64| Submission {
-            target: Target::Link { token: token.to_string(), per_hour }, input: reading(temp, slot, Some(key)), source: Source::Resident, today: TODAY,
+            target: Target::Link { token: token.to_string(), per_hour }, input: Some(reading(temp, slot, Some(key))), source: Source::Resident, today: TODAY,
         };
         let link = episode.report_token.as_str();
         let batch = vec![
@@ -273,14 +286,14 @@ async fn a_batch_of_check_ins_settles_corrections_twins_rate_limits_and_dead_lin
             by_link(link, "36.6", "am", "k-old", 2),
             by_link(link, "36.7", "am", "k-c", 2),
             by_link("no-such-link", "36.6", "am", "k-d", 2),
-            Submission { target: Target::Episode(Box::new(other.clone())), input: reading("36.8", "am", None), source: Source::Worker(actor()), today: TODAY },
+            Submission { target: Target::Episode(Box::new(other.clone())), input: Some(reading("36.8", "am", None)), source: Source::Worker(actor()), today: TODAY },
         ];
         let results = checkins::write_batch(&db, batch).await;
         let ok = |i: usize| results[i].as_ref().unwrap();
-        assert_eq!((ok(0).duplicate, ok(1).duplicate, ok(2).duplicate, ok(3).duplicate), (false, false, true, true));
+        assert_eq!((ok(0).duplicate, ok(1).duplicate, ok(2).duplicate), (false, false, true));
         assert_eq!(ok(0).check_in_id, ok(1).check_in_id, "the later morning report corrects the earlier one");
         assert_eq!(ok(2).check_in_id, ok(1).check_in_id, "a twin in the same batch answers with the row");
-        assert_ne!(ok(3).check_in_id, ok(1).check_in_id, "a key already committed answers with its own row");
+        assert!(matches!(results[3], Err(AppError::Conflict { .. })), "a key already committed for another report is a conflict, not a duplicate");
         assert_eq!(ok(1).alerts, ["fever"]);
         assert!(matches!(results[4], Err(AppError::RateLimited)), "the third new report on the link within the hour is refused (limit 2 here)");
         assert!(matches!(results[5], Err(AppError::NotFound)));
@@ -310,7 +323,7 @@ async fn the_same_report_sent_many_times_at_once_is_recorded_once() {
         let sends = (0..24).map(|_| {
             let (writer, token) = (writer.clone(), episode.report_token.clone());
             tokio::spawn(async move {
-                let submission = Submission { target: Target::Link { token, per_hour: 100 }, input: reading("37.6", "am", Some("same-key")), source: Source::Resident, today: TODAY };
+                let submission = Submission { target: Target::Link { token, per_hour: 100 }, input: Some(reading("37.6", "am", Some("same-key"))), source: Source::Resident, today: TODAY };
                 writer.record(submission).await.unwrap()
             })
         });
@@ -336,7 +349,8 @@ async fn the_clock_raises_alerts_for_missed_reports_overdue_revisits_and_needs_o
         let day = fangkong::clock::today() + Duration::days(1);
         let reporter = observed(&db, "43048119900101123X", TODAY).await;
         let quiet = observed(&db, "430422198502150022", TODAY).await;
-        let medicine = needs::request(&db, &quiet, NeedKind::Medicine, Some("降压药"), Requester::Resident).await.unwrap();
+        let asked = needs::Asked { kind: NeedKind::Medicine, detail: Some("降压药"), idempotency_key: None };
+        let medicine = needs::request(&db, &quiet, asked, Requester::Resident).await.unwrap().id;
         ledger::record_visit(&db, &actor(), &county, household, day - Duration::days(3), VisitResult::NobodyHome, None).await.unwrap();
         let now = micros_at(day, 11);
         fangkong::on_db!(&db, pool => async {
@@ -372,5 +386,104 @@ async fn the_clock_raises_alerts_for_missed_reports_overdue_revisits_and_needs_o
         let open = fangkong::counts::gauges(&db, "430481").await.unwrap();
         assert_eq!((open.get("alerts.missed_pm"), open.get("alerts.visit_overdue").copied().unwrap_or(0)), (Some(&4), 0), "open alerts are counted as raised and handled");
         assert_eq!(fangkong::counts::verify(&db).await.unwrap(), []);
+    }
+}
+
+/// The link's hourly window as stored: (start, reports counted).
+async fn window(db: &Db, episode_id: i64) -> i64 {
+    fangkong::on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select report_window_count from observation_episodes where id = $1").bind(episode_id).fetch_one(pool).await).unwrap()
+}
+
+#[tokio::test]
+async fn a_report_the_database_refuses_fails_alone_and_the_rest_of_its_batch_is_written() {
+    use checkins::{Submission, Target};
+    for db in backends().await {
+        seed_area(&db).await;
+        let mut episodes = Vec::new();
+        for i in 0..51 {
+            episodes.push(observed(&db, &resident_id("430481", 100 + i), TODAY).await);
+        }
+        let good = |e: &fangkong::observation::episodes::Episode, temp: &str| Submission {
+            target: Target::Link { token: e.report_token.clone(), per_hour: 20 }, input: Some(reading(temp, "am", Some(&format!("k-{}", e.id)))), source: Source::Resident, today: TODAY,
+        };
+        // An episode the database no longer has (merged away, say): its row breaks a foreign key.
+        let mut vanished = episodes[0].clone();
+        vanished.id = 999_999;
+        let mut batch: Vec<Submission> = episodes[1..].iter().map(|e| good(e, if e.id % 2 == 0 { "38.1" } else { "36.6" })).collect();
+        batch.insert(20, Submission { target: Target::Episode(Box::new(vanished)), input: Some(reading("36.6", "am", None)), source: Source::Worker(actor()), today: TODAY });
+        // PostgreSQL cannot store U+0000 at all: a note that reached the writer with one (the HTTP
+        // layer refuses it first) is a statement the database refuses.
+        let poisoned_link = matches!(db, Db::Postgres(_));
+        if poisoned_link {
+            let mut poisoned = good(&episodes[0], "36.6");
+            poisoned.input.as_mut().unwrap().note = Some("x\u{0}y".into());
+            batch.insert(35, poisoned);
+        }
+        let results = checkins::write_batch(&db, batch).await;
+        let failed: Vec<usize> = results.iter().enumerate().filter(|(_, r)| r.is_err()).map(|(i, _)| i).collect();
+        assert_eq!(failed, if poisoned_link { vec![20, 35] } else { vec![20] }, "only the refused reports fail");
+        assert!(results.iter().filter_map(|r| r.as_ref().ok()).all(|r| !r.duplicate));
+        for e in &episodes[1..] {
+            assert_eq!(checkins::history(&db, e.id).await.unwrap().len(), 1, "episode {} has its report", e.id);
+        }
+        let fevers = today::open_alerts(&db, &Scope::everything(), false, TODAY, 100).await.unwrap();
+        assert_eq!(fevers.len(), episodes[1..].iter().filter(|e| e.id % 2 == 0).count(), "each good fever raised its alert");
+        if poisoned_link {
+            assert!(checkins::history(&db, episodes[0].id).await.unwrap().is_empty());
+            assert_eq!(window(&db, episodes[0].id).await, 1, "the refused report still counts against its link");
+        }
+        assert_eq!(fangkong::counts::verify(&db).await.unwrap(), []);
+    }
+}
+
+#[tokio::test]
+async fn refused_reports_count_against_their_link_until_it_answers_429() {
+    use checkins::Submission;
+    for db in backends().await {
+        seed_area(&db).await;
+        let episode = observed(&db, "43048119900101123X", TODAY).await;
+        for _ in 0..3 {
+            let counted = checkins::write_batch(&db, vec![Submission::refused(&episode.report_token, 3, TODAY)]).await.remove(0);
+            assert!(matches!(counted, Err(AppError::Invalid(ref e)) if e.is_empty()), "counted, nothing written: {counted:?}");
+        }
+        let over = checkins::write_batch(&db, vec![Submission::refused(&episode.report_token, 3, TODAY)]).await.remove(0);
+        assert!(matches!(over, Err(AppError::RateLimited)));
+        assert_eq!(window(&db, episode.id).await, 3);
+        assert!(checkins::history(&db, episode.id).await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn an_idempotency_key_belongs_to_its_episode_and_its_content() {
+    use checkins::{Submission, Target};
+    for db in backends().await {
+        seed_area(&db).await;
+        let first = observed(&db, "43048119900101123X", TODAY).await;
+        let second = observed(&db, "430422198502150022", TODAY).await;
+        let by_link = |e: &fangkong::observation::episodes::Episode, temp: &str, key: &str| Submission {
+            target: Target::Link { token: e.report_token.clone(), per_hour: 20 }, input: Some(reading(temp, "am", Some(key))), source: Source::Resident, today: TODAY,
+        };
+        let one = checkins::write_batch(&db, vec![by_link(&first, "36.5", "shared-key")]).await.remove(0).unwrap();
+        // The same key through another person's link is that person's report, fever and all.
+        let other = checkins::write_batch(&db, vec![by_link(&second, "39.2", "shared-key")]).await.remove(0).unwrap();
+        assert!(!other.duplicate && other.check_in_id != one.check_in_id);
+        assert_eq!(other.alerts, ["fever"]);
+        assert_eq!(checkins::history(&db, second.id).await.unwrap()[0].temperature_tenths, 392);
+        // A retry is answered with its row; the key with another reading is a conflict and writes nothing.
+        let retry = checkins::write_batch(&db, vec![by_link(&first, "36.5", "shared-key")]).await.remove(0).unwrap();
+        assert_eq!((retry.check_in_id, retry.duplicate), (one.check_in_id, true));
+        let reused = checkins::write_batch(&db, vec![by_link(&first, "38.0", "shared-key")]).await.remove(0);
+        assert!(matches!(reused, Err(AppError::Conflict { .. })));
+        let worker = Submission { target: Target::Episode(Box::new(first.clone())), input: Some(reading("36.5", "am", Some("shared-key"))), source: Source::Worker(actor()), today: TODAY };
+        assert!(matches!(checkins::write_batch(&db, vec![worker]).await.remove(0), Err(AppError::Conflict { .. })), "another submitter's key is not the resident's");
+        // A correction under a new key, then the first report resent: it does not undo the correction.
+        checkins::write_batch(&db, vec![by_link(&first, "37.0", "correction")]).await.remove(0).unwrap();
+        let late = checkins::write_batch(&db, vec![by_link(&first, "36.5", "shared-key")]).await.remove(0).unwrap();
+        assert!(late.duplicate);
+        assert_eq!(checkins::history(&db, first.id).await.unwrap()[0].temperature_tenths, 370);
+        // Twins in one batch: the same body is one report, another body a conflict.
+        let twins = checkins::write_batch(&db, vec![by_link(&second, "36.6", "twin"), by_link(&second, "36.6", "twin"), by_link(&second, "36.9", "twin")]).await;
+        assert!(!twins[0].as_ref().unwrap().duplicate && twins[1].as_ref().unwrap().duplicate);
+        assert!(matches!(twins[2], Err(AppError::Conflict { .. })));
     }
 }

@@ -111,7 +111,8 @@ async fn generate(db: &Db, today: Date) -> Vec<String> {
         if gi % 5 > 0 {
             checkins::record(db, &first, &reading("36.4", "pm"), Source::Resident, today - Duration::days(1)).await.unwrap();
         }
-        let need = needs::request(db, &first, NeedKind::Food, Some("米和油"), Requester::Resident).await.unwrap();
+        let asked = needs::Asked { kind: NeedKind::Food, detail: Some("米和油"), idempotency_key: None };
+        let need = needs::request(db, &first, asked, Requester::Resident).await.unwrap().id;
         if gi % 2 == 0 {
             needs::advance(db, &actor(), &county(), need, NeedStatus::Done, "已送达").await.unwrap();
         }

@@ -76,6 +76,8 @@ pub async fn new_user(username: &str, display_name: &str, role: Role, org_code: 
         errors.push(crate::web::error::FieldError::new("username", "username_invalid", "用户名为 2–32 位字母、数字、下划线、点或连字符"));
     }
     let org = OrgCode::parse(org_code).map_err(|m| errors.push(crate::web::error::FieldError::new("org_code", "org_invalid", m))).ok();
+    // The command line reaches this without passing a form or a JSON body.
+    errors.extend(crate::web::text::check("display_name", display_name).err());
     if let Err(m) = super::password::check_policy(password) {
         errors.push(crate::web::error::FieldError::new("password", "password_weak", m));
     }

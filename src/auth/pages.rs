@@ -5,7 +5,7 @@ use super::{Caller, Permission, Role, store};
 use crate::web::AppState;
 use crate::web::client::ClientAddr;
 use crate::web::error::{AppError, AppResult, FieldError};
-use crate::web::forms::{CsrfForm, tokens_match};
+use crate::web::forms::{CsrfForm, PublicForm, tokens_match};
 use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, is_https, render, safe_local_path};
 use askama::Template;
@@ -13,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Extension, Router};
 use serde::Deserialize;
 
 const LOGIN_CSRF_COOKIE: &str = "fk_login_csrf";
@@ -70,7 +70,7 @@ struct LoginForm {
     next: Option<String>,
 }
 
-async fn login(State(state): State<AppState>, headers: HeaderMap, lang: Lang, Extension(addr): Extension<ClientAddr>, Form(form): Form<LoginForm>) -> AppResult<Response> {
+async fn login(State(state): State<AppState>, headers: HeaderMap, lang: Lang, Extension(addr): Extension<ClientAddr>, PublicForm(form): PublicForm<LoginForm>) -> AppResult<Response> {
     let next = safe_local_path(form.next.as_deref()).to_string();
     let expected = crate::auth::caller::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if expected.is_empty() || !tokens_match(expected, &form.csrf) {

@@ -140,7 +140,8 @@ pub async fn discharge(db: &Db, actor: &Actor, scope: &Scope, asked: Discharge, 
         return Err(super::changed_meanwhile());
     }
     if counselling {
-        needs::request(db, &episode, NeedKind::Counselling, Some("出院患者心理疏导"), Requester::Worker(actor)).await?;
+        let asked = needs::Asked { kind: NeedKind::Counselling, detail: Some("出院患者心理疏导"), idempotency_key: None };
+        needs::request(db, &episode, asked, Requester::Worker(actor)).await?;
     }
     Ok(Handover { case_id: case.id, episode_id: episode.id, follow_ups_due: due.iter().map(|(_, d)| d.to_string()).collect() })
 }

@@ -9,7 +9,7 @@ use crate::cases::api::local_time;
 use crate::clock;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, FieldError};
-use crate::web::forms::{CsrfForm, Fields, Filled, field, tokens_match};
+use crate::web::forms::{CsrfForm, Fields, Filled, field};
 use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, render};
 use askama::Template;
@@ -62,26 +62,6 @@ async fn index(State(state): State<AppState>, caller: Caller, lang: Lang) -> App
     show_index(&state, &caller, lang, Filled::default()).await
 }
 
-/// The issue form: text fields and up to [`MAX_ATTACHMENTS`] files, the CSRF token checked.
-async fn read_form(caller: &Caller, mut multipart: Multipart) -> AppResult<(Fields, Vec<NewAttachment>)> {
-    let (mut fields, mut files) = (Fields::new(), Vec::new());
-    while let Some(part) = multipart.next_field().await.map_err(|_| AppError::TooLarge)? {
-        let name = part.name().unwrap_or("").to_string();
-        let filename = part.file_name().map(|f| f.chars().take(200).collect::<String>());
-        let content_type = part.content_type().unwrap_or("application/octet-stream").to_string();
-        let data = part.bytes().await.map_err(|_| AppError::TooLarge)?;
-        match filename {
-            Some(filename) if name == "attachments" && !filename.is_empty() => files.push(NewAttachment { filename, content_type, data: data.to_vec() }),
-            Some(_) => {}
-            None => fields.push((name, String::from_utf8_lossy(&data).into_owned())),
-        }
-    }
-    if !tokens_match(field(&fields, "_csrf"), caller.csrf.as_deref().unwrap_or("")) {
-        return Err(AppError::BadRequest { message: "页面已过期,请刷新后重新提交".into(), field: None });
-    }
-    Ok((fields, files))
-}
-
 fn typed(form: &Fields, attachments: Vec<NewAttachment>) -> AppResult<NewDirective> {
     Ok(NewDirective {
         title: field(form, "title").into(),
@@ -94,7 +74,10 @@ fn typed(form: &Fields, attachments: Vec<NewAttachment>) -> AppResult<NewDirecti
 
 async fn issue(State(state): State<AppState>, caller: Caller, lang: Lang, multipart: Multipart) -> AppResult<Response> {
     caller.require(Permission::IssueDirectives)?;
-    let (form, files) = read_form(&caller, multipart).await?;
+    // Text fields and the files sent as `attachments` (at most MAX_ATTACHMENTS, checked by `issue`).
+    let (form, uploads) = crate::web::forms::read_multipart(&caller, multipart).await?;
+    let files = uploads.into_iter().filter(|u| u.field == "attachments")
+        .map(|u| NewAttachment { filename: u.filename, content_type: u.content_type, data: u.data }).collect();
     let issued = async {
         let new = typed(&form, files)?;
         directives::issue(&state.db, &caller.actor(), &caller.scope, &caller.org_code, new, crate::db::now_micros()).await

@@ -123,26 +123,12 @@ async fn import_page(State(state): State<AppState>, caller: Caller, lang: Lang) 
 
 /// The upload form: a multipart post with `_csrf`, `org`, `mode` and `file`. The import runs in the
 /// background; the answer is its page.
-async fn import_upload(State(state): State<AppState>, caller: Caller, lang: Lang, mut multipart: Multipart) -> AppResult<Response> {
+async fn import_upload(State(state): State<AppState>, caller: Caller, lang: Lang, multipart: Multipart) -> AppResult<Response> {
     caller.require(Permission::WriteLedger)?;
-    let (mut csrf, mut org, mut mode, mut file, mut file_name) = (String::new(), String::new(), String::new(), Vec::new(), String::new());
-    while let Some(field) = multipart.next_field().await.map_err(|_| AppError::TooLarge)? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            file_name = field.file_name().unwrap_or("").chars().take(200).collect();
-        }
-        let data = field.bytes().await.map_err(|_| AppError::TooLarge)?;
-        match name.as_str() {
-            "_csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
-            "org" => org = String::from_utf8_lossy(&data).trim().to_string(),
-            "mode" => mode = String::from_utf8_lossy(&data).into_owned(),
-            "file" => file = data.to_vec(),
-            _ => {}
-        }
-    }
-    if !crate::web::forms::tokens_match(&csrf, caller.csrf.as_deref().unwrap_or("")) {
-        return Err(AppError::BadRequest { message: "页面已过期,请刷新后重新提交".into(), field: None });
-    }
+    let (fields, uploads) = crate::web::forms::read_multipart(&caller, multipart).await?;
+    let org = crate::web::forms::field(&fields, "org").to_string();
+    let mode = crate::web::forms::field(&fields, "mode").to_string();
+    let (file_name, file) = uploads.into_iter().find(|u| u.field == "file").map(|u| (u.filename, u.data)).unwrap_or_default();
     let started = match crate::org::api::parse_code("org", &org) {
         Ok(code) if file.is_empty() => Err(AppError::invalid("file", "file_missing", format!("请选择要导入到 {code} 的文件"))),
         Ok(code) => {

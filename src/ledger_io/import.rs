@@ -105,6 +105,9 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, org: &OrgCode, rows: 
     let Some((header, body)) = rows.split_first() else {
         return Err(AppError::invalid("file", "empty", "文件是空的"));
     };
+    if let Some((column, c)) = header.iter().enumerate().find_map(|(i, h)| Some((i + 1, fangkong_rules::forbidden_char(h)?))) {
+        return Err(AppError::invalid("file", "control_character", format!("表头第 {column} 列{}", crate::web::text::message(c))));
+    }
     let map = ColumnMap::new(header);
     let mut report = Report {
         recognised: map.recognised.iter().map(|(h, f)| (h.clone(), f.to_string())).collect(),
@@ -180,6 +183,13 @@ type Checked = Result<Planned, Vec<(String, String)>>;
 
 /// Checks one row; a row error is `(column, message)`.
 fn plan_row(org: &OrgCode, map: &ColumnMap, row: &[String], row_no: usize, actor: &Actor, today: Date) -> Checked {
+    // The text rule of every form holds for cells too: a control character refuses the row.
+    let refused: Vec<(String, String)> = map.columns.iter()
+        .filter_map(|(i, f)| Some((canonical(*f).to_string(), crate::web::text::message(fangkong_rules::forbidden_char(row.get(*i)?)?))))
+        .collect();
+    if !refused.is_empty() {
+        return Err(refused);
+    }
     let get = |f: Field| map.get(row, f);
     let hukou = get(Field::Hukou);
     let (hukou_code, hukou_place) = match hukou {

@@ -137,7 +137,7 @@ pub async fn worker_check_in(state: &AppState, caller: &Caller, id: i64, input: 
         return Err(AppError::Conflict { message: "该医学观察已结束".into(), existing_id: None });
     }
     let valid = input.validate(clock::hour()).map_err(AppError::Invalid)?;
-    state.checkins.record(Submission { target: Target::Episode(Box::new(episode)), input: valid, source: Source::Worker(caller.actor()), today: clock::today() }).await
+    state.checkins.record(Submission { target: Target::Episode(Box::new(episode)), input: Some(valid), source: Source::Worker(caller.actor()), today: clock::today() }).await
 }
 
 #[utoipa::path(post, path = "/api/v1/observations/{id}/check-ins", tag = "observation", params(("id" = i64, Path)), request_body = CheckInInput,
@@ -226,29 +226,39 @@ pub struct NeedInput {
     /// `food`, `medicine`, `medical_visit`, `counselling`, `rubbish`, `other`.
     pub kind: String,
     pub detail: Option<String>,
+    /// A client-generated UUID: asking again with the same key records nothing new.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
 }
 
 impl NeedInput {
-    pub fn kind(&self) -> AppResult<NeedKind> {
-        NeedKind::parse(&self.kind).ok_or_else(|| AppError::invalid("kind", "kind_unknown", "请选择需求类别"))
+    /// The request as asked, its kind known.
+    pub fn asked(&self) -> AppResult<needs::Asked<'_>> {
+        let kind = NeedKind::parse(&self.kind).ok_or_else(|| AppError::invalid("kind", "kind_unknown", "请选择需求类别"))?;
+        Ok(needs::Asked { kind, detail: self.detail.as_deref(), idempotency_key: self.idempotency_key.as_deref() })
     }
 }
 
+/// 201 for a request recorded now, 200 for one already recorded under its key.
+pub fn need_created(requested: needs::Requested) -> (StatusCode, Json<crate::screening::api::Created>) {
+    (if requested.duplicate { StatusCode::OK } else { StatusCode::CREATED }, Json(crate::screening::api::Created { id: requested.id }))
+}
+
 /// Records a worker's request for a person under an active observation in scope.
-pub async fn worker_need(state: &AppState, caller: &Caller, episode_id: i64, input: &NeedInput) -> AppResult<i64> {
+pub async fn worker_need(state: &AppState, caller: &Caller, episode_id: i64, input: &NeedInput) -> AppResult<needs::Requested> {
     caller.require(Permission::WriteLedger)?;
     let episode = in_scope(state, caller, episode_id).await?;
     if !episode.is_active() {
         return Err(AppError::Conflict { message: "该医学观察已结束".into(), existing_id: None });
     }
-    needs::request(&state.db, &episode, input.kind()?, input.detail.as_deref(), Requester::Worker(&caller.actor())).await
+    needs::request(&state.db, &episode, input.asked()?, Requester::Worker(&caller.actor())).await
 }
 
 #[utoipa::path(post, path = "/api/v1/observations/{id}/needs", tag = "observation", params(("id" = i64, Path)), request_body = NeedInput,
-    responses((status = 201, body = crate::screening::api::Created), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = crate::screening::api::Created), (status = 200, body = crate::screening::api::Created, description = "already recorded under this idempotency key"),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_need(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<NeedInput>) -> AppResult<(StatusCode, Json<crate::screening::api::Created>)> {
-    let id = worker_need(&state, &caller, id, &input).await?;
-    Ok((StatusCode::CREATED, Json(crate::screening::api::Created { id })))
+    Ok(need_created(worker_need(&state, &caller, id, &input).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

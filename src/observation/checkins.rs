@@ -3,7 +3,8 @@
 use super::episodes::Episode;
 use super::{AlertKind, Slot};
 use crate::audit::Actor;
-use crate::db::{Db, is_unique_violation, now_micros};
+use crate::db::{Db, now_micros};
+use crate::idempotency::{self, Known};
 use super::rules;
 use crate::on_db;
 use crate::web::error::{AppError, FieldError};
@@ -41,6 +42,16 @@ pub struct ValidCheckIn {
     pub idempotency_key: Option<String>,
 }
 
+impl ValidCheckIn {
+    /// What makes two submissions under one key the same report.
+    fn fingerprint(&self) -> String {
+        let tenths = self.temperature.tenths().to_string();
+        let mut symptoms: Vec<&str> = self.symptoms.iter().map(|s| s.as_str()).collect();
+        symptoms.sort_unstable();
+        crate::idempotency::fingerprint(&[self.slot.as_str(), &tenths, &symptoms.join(","), self.note.as_deref().unwrap_or("")])
+    }
+}
+
 impl CheckInInput {
     pub fn validate(&self, hour_now: u8) -> Result<ValidCheckIn, Vec<FieldError>> {
         let mut errors = Vec::new();
@@ -65,7 +76,7 @@ impl CheckInInput {
             errors.push(FieldError::new("note", "too_long", "备注不能超过 500 字"));
         }
         let idempotency_key = self.idempotency_key.as_deref().map(str::trim).filter(|k| !k.is_empty()).map(str::to_string);
-        if idempotency_key.as_ref().is_some_and(|k| k.len() > 64) {
+        if idempotency_key.as_ref().is_some_and(|k| k.len() > crate::idempotency::MAX_KEY) {
             errors.push(FieldError::new("idempotency_key", "too_long", "idempotency_key 过长"));
         }
         match (errors.is_empty(), temperature) {
@@ -120,6 +131,16 @@ pub enum Source {
     Resident,
 }
 
+impl Source {
+    /// Whose submission an idempotency key names: the resident's link, or one worker's account.
+    fn submitter(&self) -> String {
+        idempotency::submitter(match self {
+            Source::Worker(a) => Some(a),
+            Source::Resident => None,
+        })
+    }
+}
+
 /// The episode a check-in is for: already loaded (a worker's form, checked active and in scope), or
 /// named by the resident's link token, looked up with the rest of its batch and limited to `per_hour`
 /// reports an hour. The limit is counted on the episode row in the write's own transaction, so every
@@ -134,9 +155,20 @@ pub enum Target {
 #[derive(Debug, Clone)]
 pub struct Submission {
     pub target: Target,
-    pub input: ValidCheckIn,
+    /// `None` for a report through a link that was refused before it reached the writer (it did not
+    /// parse, or broke a rule): it still counts against the link's hourly allowance, and writes
+    /// nothing else. Its result is `Err(AppError::Invalid([]))` when counted — the caller answers
+    /// with its own error — or the link's refusal (429, 404, 410).
+    pub input: Option<ValidCheckIn>,
     pub source: Source,
     pub today: Date,
+}
+
+impl Submission {
+    /// A report through `token` that was refused before reaching the writer, to be counted.
+    pub fn refused(token: &str, per_hour: i64, today: Date) -> Submission {
+        Submission { target: Target::Link { token: token.to_string(), per_hour }, input: None, source: Source::Resident, today }
+    }
 }
 
 const HOUR: i64 = 3_600_000_000;
@@ -151,35 +183,50 @@ pub fn link_expired() -> AppError {
 /// the episode's unit in the same transaction. Busy servers go through [`super::writer`] instead,
 /// which writes the same way, many check-ins per transaction.
 pub async fn record(db: &Db, episode: &Episode, input: &ValidCheckIn, source: Source, today: Date) -> Result<Recorded, AppError> {
-    let one = Submission { target: Target::Episode(Box::new(episode.clone())), input: input.clone(), source, today };
+    let one = Submission { target: Target::Episode(Box::new(episode.clone())), input: Some(input.clone()), source, today };
     write_batch(db, vec![one]).await.pop().unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("no result"))))
 }
 
 /// Writes check-ins in one transaction with a handful of statements whatever their number: links,
 /// with their hourly windows, rule sets and known idempotency keys are each read with one query, and the
-/// rows of each table go in one multi-row insert. Returns one result per check-in, in order; if the
-/// transaction fails, every check-in gets the error.
+/// rows of each table go in one multi-row insert. Returns one result per check-in, in order.
 ///
-/// On PostgreSQL two writers can race to insert one idempotency key; the losing batch is then
-/// retried one check-in at a time, and the raced one is answered as a duplicate.
+/// One report can never fail the others: when the database refuses a statement of the batch, its
+/// halves are written apart, and so on, until the report it refuses stands alone and fails alone
+/// (counted against its link's allowance all the same). On PostgreSQL two writers can race to keep
+/// one idempotency key; the loser's batch is written again the same way, and there the key is known.
+/// A failure that is not a refused statement (the connection lost) fails the reports it held.
 pub async fn write_batch(db: &Db, batch: Vec<Submission>) -> Vec<Result<Recorded, AppError>> {
-    let outcome = match write_together(db, &batch).await {
-        Err(e) if is_unique_violation(&e) => {
-            let mut results = Vec::with_capacity(batch.len());
-            for one in batch.chunks(1) {
-                results.push(match write_together(db, one).await {
-                    Ok(mut r) => r.pop().unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("no result")))),
-                    Err(e) => Err(e.into()),
-                });
+    let mut results = Vec::with_capacity(batch.len());
+    let mut parts: Vec<&[Submission]> = vec![&batch];
+    while let Some(part) = parts.pop() {
+        match write_together(db, part).await {
+            Ok(written) => results.extend(written),
+            Err(sqlx::Error::Database(_)) if part.len() > 1 => {
+                let (first, second) = part.split_at(part.len() / 2);
+                parts.push(second);
+                parts.push(first);
             }
-            return results;
+            Err(e @ sqlx::Error::Database(_)) => results.push(Err(failed_alone(db, &part[0], e).await)),
+            Err(e) => {
+                tracing::error!(error = %e, count = part.len(), "check-in batch failed");
+                results.extend(part.iter().map(|_| Err(AppError::Internal(anyhow::anyhow!("check-in batch failed")))));
+            }
         }
-        other => other,
-    };
-    outcome.unwrap_or_else(|e| {
-        tracing::error!(error = %e, count = batch.len(), "check-in batch failed");
-        batch.iter().map(|_| Err(AppError::Internal(anyhow::anyhow!("check-in batch failed")))).collect()
-    })
+    }
+    results
+}
+
+/// The answer to a report the database refused on its own; a link's report is still counted.
+async fn failed_alone(db: &Db, submission: &Submission, error: sqlx::Error) -> AppError {
+    tracing::error!(error = %error, "a check-in was refused by the database");
+    if let Target::Link { .. } = submission.target {
+        let count = Submission { input: None, ..submission.clone() };
+        if let Err(e) = write_together(db, std::slice::from_ref(&count)).await {
+            tracing::error!(error = %e, "could not count a refused check-in against its link");
+        }
+    }
+    AppError::Internal(anyhow::anyhow!("check-in refused by the database"))
 }
 
 /// A check-in that passed every check, with what it writes.
@@ -187,6 +234,9 @@ struct Accepted<'a> {
     index: usize,
     episode: &'a Episode,
     submission: &'a Submission,
+    input: &'a ValidCheckIn,
+    /// The content's fingerprint, kept with the idempotency key.
+    fingerprint: String,
     alerts: Vec<(AlertKind, String)>,
     actor: Actor,
 }
@@ -199,7 +249,7 @@ impl Accepted<'_> {
         }
     }
     fn slot_key(&self) -> (i64, String) {
-        (self.episode.id, self.submission.input.slot.as_str().to_string())
+        (self.episode.id, self.input.slot.as_str().to_string())
     }
 }
 
@@ -287,7 +337,7 @@ where
 async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Result<Recorded, AppError>>> {
     let now = now_micros();
     let tokens: Vec<&str> = batch.iter().filter_map(|s| match &s.target { Target::Link { token, .. } => Some(token.as_str()), Target::Episode(_) => None }).collect();
-    let keys: Vec<&str> = batch.iter().filter_map(|s| s.input.idempotency_key.as_deref()).collect();
+    let keys: Vec<&str> = batch.iter().filter_map(|s| s.input.as_ref()?.idempotency_key.as_deref()).collect();
     // SQLite: take the write lock first, so that what is read below cannot change before the writes.
     let begin = if matches!(db, Db::Sqlite(_)) { "begin immediate" } else { "begin" };
     let lock_episodes = matches!(db, Db::Postgres(_));
@@ -303,9 +353,11 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
             select_in::<DB, i64>(&format!("select {} from rule_sets", rules::COLUMNS), "id", rule_ids.iter().copied())
                 .build_query_as().fetch_all(&mut *tx).await?
         };
-        let mut known_keys: HashMap<String, i64> = if keys.is_empty() { HashMap::new() } else {
-            select_in::<DB, _>("select idempotency_key, id from check_ins", "idempotency_key", keys.iter().copied())
-                .build_query_as::<(String, i64)>().fetch_all(&mut *tx).await?.into_iter().collect()
+        // Keys already used, by (episode, key): a key belongs to its episode only.
+        let known_keys: HashMap<(i64, String), Known> = if keys.is_empty() { HashMap::new() } else {
+            let mut query = select_in::<DB, _>(idempotency::SELECT_KNOWN, "idempotency_key", keys.iter().copied());
+            query.push(" and kind = ").push_bind(idempotency::CHECK_IN);
+            query.build_query_as::<Known>().fetch_all(&mut *tx).await?.into_iter().map(|k| ((k.owner, k.idempotency_key.clone()), k)).collect()
         };
 
         // Decide each report's fate in order; `results[i]` is final unless it is accepted.
@@ -313,8 +365,9 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
         let mut accepted: Vec<Accepted> = Vec::new();
         // Each link's hourly window (start, reports counted) as this batch leaves it, by episode.
         let mut windows: HashMap<i64, (i64, i64)> = HashMap::new();
+        // A report repeating the key of an earlier one in the batch: (its index, the first's index).
         let mut twins: Vec<(usize, usize)> = Vec::new();
-        let mut first_with_key: HashMap<&str, usize> = HashMap::new();
+        let mut first_with_key: HashMap<(i64, &str), usize> = HashMap::new();
         for (index, submission) in batch.iter().enumerate() {
             let Some(episode) = episode_of(submission, &linked) else {
                 results.push(Some(Err(AppError::NotFound)));
@@ -324,12 +377,14 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
                 results.push(Some(Err(link_expired())));
                 continue;
             }
-            let key = submission.input.idempotency_key.as_deref();
-            if let Some(id) = key.and_then(|k| known_keys.get(k)) {
-                results.push(Some(Ok(Recorded { check_in_id: *id, duplicate: true, alerts: Vec::new() })));
+            let fingerprint = submission.input.as_ref().map(ValidCheckIn::fingerprint).unwrap_or_default();
+            let key = submission.input.as_ref().and_then(|i| i.idempotency_key.as_deref());
+            if let Some(known) = key.and_then(|k| known_keys.get(&(episode.id, k.to_string()))) {
+                let replayed = known.replay(&submission.source.submitter(), &fingerprint);
+                results.push(Some(replayed.map(|id| Recorded { check_in_id: id, duplicate: true, alerts: Vec::new() })));
                 continue;
             }
-            if let Some(first) = key.and_then(|k| first_with_key.get(k)) {
+            if let Some(first) = key.and_then(|k| first_with_key.get(&(episode.id, k))) {
                 twins.push((index, *first));
                 results.push(None);
                 continue;
@@ -345,8 +400,13 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
                 }
                 window.1 += 1;
             }
+            let Some(input) = &submission.input else {
+                // Counted above; the caller answers with the error that refused it.
+                results.push(Some(Err(AppError::Invalid(Vec::new()))));
+                continue;
+            };
             if let Some(k) = key {
-                first_with_key.insert(k, index);
+                first_with_key.insert((episode.id, k), index);
             }
             let Some(rules) = rule_sets.iter().find(|r| r.id == episode.rule_set_id) else {
                 results.push(Some(Err(AppError::Internal(anyhow::anyhow!("rule set {} missing", episode.rule_set_id)))));
@@ -356,7 +416,7 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
                 Source::Worker(a) => a.clone(),
                 Source::Resident => Actor { user_id: None, username: format!("resident:observation#{}", episode.id), org_code: episode.org_code.clone(), client_addr: None },
             };
-            accepted.push(Accepted { index, episode, submission, alerts: alerts_for(&submission.input, rules), actor });
+            accepted.push(Accepted { index, episode, submission, input, fingerprint, alerts: alerts_for(input, rules), actor });
             results.push(None);
         }
 
@@ -381,28 +441,30 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
             rows.sort_by_key(|a| a.index);
             let mut tally = reported_days(&mut tx, &rows, lock_episodes).await?;
             let mut insert = sqlx::QueryBuilder::<DB>::new(
-                "insert into check_ins (day, episode_id, org_code, slot, temperature_tenths, symptoms, note, source, idempotency_key, reported_at, created_by) ");
+                "insert into check_ins (day, episode_id, org_code, slot, temperature_tenths, symptoms, note, source, reported_at, created_by) ");
             insert.push_values(&rows, |mut row, a| {
-                let input = &a.submission.input;
+                let input = a.input;
                 row.push_bind(a.submission.today).push_bind(a.episode.id).push_bind(&a.episode.org_code).push_bind(input.slot.as_str())
                     .push_bind(i64::from(input.temperature.tenths())).push_bind(input.symptoms.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","))
-                    .push_bind(&input.note).push_bind(a.source_name()).push_bind(&input.idempotency_key).push_bind(now).push_bind(a.actor.user_id);
+                    .push_bind(&input.note).push_bind(a.source_name()).push_bind(now).push_bind(a.actor.user_id);
             });
             insert.push(" on conflict (day, episode_id, slot) do update set temperature_tenths = excluded.temperature_tenths, symptoms = excluded.symptoms, \
-                note = excluded.note, source = excluded.source, idempotency_key = excluded.idempotency_key, reported_at = excluded.reported_at, \
-                created_by = excluded.created_by \
-                where check_ins.idempotency_key is null or excluded.idempotency_key is null or check_ins.idempotency_key <> excluded.idempotency_key \
+                note = excluded.note, source = excluded.source, reported_at = excluded.reported_at, created_by = excluded.created_by \
                 returning id, episode_id, slot");
             for (id, episode_id, slot) in insert.build_query_as::<(i64, i64, String)>().fetch_all(&mut *tx).await? {
                 ids.insert((episode_id, slot), id);
             }
-            // A row not returned holds this very key already: another writer committed the same report
-            // after this batch read the known keys (PostgreSQL only). It is answered as a duplicate.
-            let raced: Vec<&str> = accepted.iter().filter(|a| !ids.contains_key(&a.slot_key())).filter_map(|a| a.submission.input.idempotency_key.as_deref()).collect();
-            if !raced.is_empty() {
-                let found = select_in::<DB, _>("select idempotency_key, id from check_ins", "idempotency_key", raced.iter().copied())
-                    .build_query_as::<(String, i64)>().fetch_all(&mut *tx).await?;
-                known_keys.extend(found);
+            // Every key is kept, also one whose report a later one in the batch corrected. A key
+            // another writer kept meanwhile is a unique violation: the batch is written again.
+            let keyed: Vec<&Accepted> = accepted.iter().filter(|a| a.input.idempotency_key.is_some()).collect();
+            if !keyed.is_empty() {
+                let mut insert = sqlx::QueryBuilder::<DB>::new(
+                    "insert into submission_keys (idempotency_key, kind, owner, submitter, fingerprint, record_id, created_at) ");
+                insert.push_values(&keyed, |mut row, a| {
+                    row.push_bind(a.input.idempotency_key.as_deref()).push_bind(idempotency::CHECK_IN).push_bind(a.episode.id)
+                        .push_bind(a.submission.source.submitter()).push_bind(&a.fingerprint).push_bind(ids.get(&a.slot_key()).copied()).push_bind(now);
+                });
+                insert.build().execute(&mut *tx).await?;
             }
             let alerts: Vec<(&Accepted, &(AlertKind, String))> = accepted.iter().flat_map(|a| a.alerts.iter().map(move |alert| (a, alert))).collect();
             if !alerts.is_empty() {
@@ -422,27 +484,27 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
             }
             crate::tally_write!(tx, tally).await?;
             let mut audit = sqlx::QueryBuilder::<DB>::new("insert into audit_log (at, actor_id, actor, action, record_type, record_id, org_code, client_addr, detail) ");
-            audit.push_values(accepted.iter().filter(|a| ids.contains_key(&a.slot_key())), |mut row, a| {
+            audit.push_values(&accepted, |mut row, a| {
                 row.push_bind(now).push_bind(a.actor.user_id).push_bind(&a.actor.username).push_bind("checkin.create").push_bind("observation")
                     .push_bind(a.episode.id.to_string()).push_bind(&a.episode.org_code).push_bind(a.actor.client_addr.as_deref())
-                    .push_bind(format!("source={} slot={}", a.source_name(), a.submission.input.slot.as_str()));
+                    .push_bind(format!("source={} slot={}", a.source_name(), a.input.slot.as_str()));
             });
             audit.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
 
         for a in &accepted {
-            let raced = a.submission.input.idempotency_key.as_ref().and_then(|k| known_keys.get(k));
-            let recorded = match (ids.get(&a.slot_key()), raced) {
-                (Some(id), _) => Ok(Recorded { check_in_id: *id, duplicate: false, alerts: a.alerts.iter().map(|(k, _)| k.as_str().to_string()).collect() }),
-                (None, Some(id)) => Ok(Recorded { check_in_id: *id, duplicate: true, alerts: Vec::new() }),
-                (None, None) => Err(AppError::Internal(anyhow::anyhow!("check-in row missing"))),
-            };
-            results[a.index] = Some(recorded);
+            let alerts = a.alerts.iter().map(|(k, _)| k.as_str().to_string()).collect();
+            results[a.index] = Some(match ids.get(&a.slot_key()) {
+                Some(id) => Ok(Recorded { check_in_id: *id, duplicate: false, alerts }),
+                None => Err(AppError::Internal(anyhow::anyhow!("check-in row missing"))),
+            });
         }
+        let fingerprint_of = |i: usize| batch[i].input.as_ref().map(ValidCheckIn::fingerprint);
         for (twin, first) in twins {
             results[twin] = Some(match &results[first] {
-                Some(Ok(r)) => Ok(Recorded { check_in_id: r.check_in_id, duplicate: true, alerts: Vec::new() }),
+                Some(Ok(r)) if fingerprint_of(twin) == fingerprint_of(first) => Ok(Recorded { check_in_id: r.check_in_id, duplicate: true, alerts: Vec::new() }),
+                Some(Ok(_)) => Err(idempotency::conflict()),
                 _ => Err(AppError::Internal(anyhow::anyhow!("twin of a failed report"))),
             });
         }

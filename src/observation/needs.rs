@@ -4,7 +4,8 @@
 use super::episodes::Episode;
 use super::rules;
 use crate::audit::{Actor, AuditEvent};
-use crate::db::{Db, now_micros};
+use crate::db::{Db, is_unique_violation, now_micros};
+use crate::idempotency::{self, Known};
 use crate::on_db;
 use crate::labels::labelled_enum;
 use crate::web::error::{AppError, AppResult};
@@ -72,34 +73,79 @@ pub enum Requester<'a> {
     Worker(&'a Actor),
 }
 
+/// A request as asked for.
+pub struct Asked<'a> {
+    pub kind: NeedKind,
+    pub detail: Option<&'a str>,
+    /// A client-generated key: asking again with it records nothing new (see [`crate::idempotency`]).
+    pub idempotency_key: Option<&'a str>,
+}
+
+/// A request recorded, or found under its idempotency key.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Requested {
+    pub id: i64,
+    /// The key had already been used for this request: nothing new was written.
+    pub duplicate: bool,
+}
+
 /// Records a request for a person under observation (the episode fixes the person and unit).
-pub async fn request(db: &Db, episode: &Episode, kind: NeedKind, detail: Option<&str>, by: Requester<'_>) -> AppResult<i64> {
-    let detail = detail.map(str::trim).filter(|d| !d.is_empty());
+pub async fn request(db: &Db, episode: &Episode, asked: Asked<'_>, by: Requester<'_>) -> AppResult<Requested> {
+    let detail = asked.detail.map(str::trim).filter(|d| !d.is_empty());
     if detail.is_some_and(|d| d.chars().count() > 500) {
         return Err(AppError::invalid("detail", "too_long", "说明不能超过 500 字"));
     }
-    let rules = rules::by_id(db, episode.rule_set_id).await?;
-    let now = now_micros();
+    let key = asked.idempotency_key.map(str::trim).filter(|k| !k.is_empty());
+    if key.is_some_and(|k| k.len() > idempotency::MAX_KEY) {
+        return Err(AppError::invalid("idempotency_key", "too_long", "idempotency_key 过长"));
+    }
+    let submitter = idempotency::submitter(match by {
+        Requester::Worker(a) => Some(a),
+        Requester::Resident => None,
+    });
     let (who, actor) = match by {
         Requester::Worker(a) => ("worker", a.clone()),
         Requester::Resident => ("resident", Actor { user_id: None, username: format!("resident:observation#{}", episode.id), org_code: episode.org_code.clone(), client_addr: None }),
     };
-    let id = on_db!(db, pool => {
+    let fingerprint = idempotency::fingerprint(&[asked.kind.as_str(), detail.unwrap_or("")]);
+    let replay = |known: Known| known.replay(&submitter, &fingerprint).map(|id| Requested { id, duplicate: true });
+    if let Some(known) = known_key(db, episode.id, key).await? {
+        return replay(known);
+    }
+    let rules = rules::by_id(db, episode.rule_set_id).await?;
+    let now = now_micros();
+    let written: sqlx::Result<i64> = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
         let id = sqlx::query_scalar::<DB, i64>(
             "insert into life_needs (org_code, person_id, episode_id, kind, detail, status, requested_by, requested_at, due_at) \
              values ($1, $2, $3, $4, $5, 'open', $6, $7, $8) returning id")
-            .bind(&episode.org_code).bind(episode.person_id).bind(episode.id).bind(kind.as_str()).bind(detail).bind(who)
+            .bind(&episode.org_code).bind(episode.person_id).bind(episode.id).bind(asked.kind.as_str()).bind(detail).bind(who)
             .bind(now).bind(now + rules.request_overdue_hours * 3_600_000_000).fetch_one(&mut *tx).await?;
+        if let Some(key) = key {
+            sqlx::query::<DB>("insert into submission_keys (idempotency_key, kind, owner, submitter, fingerprint, record_id, created_at) values ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(key).bind(idempotency::NEED).bind(episode.id).bind(&submitter).bind(&fingerprint).bind(id).bind(now).execute(&mut *tx).await?;
+        }
         crate::count_add!(tx, &episode.org_code, crate::counts::NEEDS_OPEN, "", 1).await?;
         crate::audit_insert!(&mut *tx, &actor, AuditEvent {
             action: "need.create", record_type: "life_need", record_id: Some(id.to_string()), org_code: episode.org_code.clone(),
-            detail: Some(format!("kind={} by={who}", kind.as_str())),
+            detail: Some(format!("kind={} by={who}", asked.kind.as_str())),
         })?;
         tx.commit().await?;
-        Ok::<i64, sqlx::Error>(id)
-    })?;
-    Ok(id)
+        Ok(id)
+    }.await);
+    match written {
+        Ok(id) => Ok(Requested { id, duplicate: false }),
+        // The same key kept by a request committed meanwhile: this one wrote nothing.
+        Err(e) if is_unique_violation(&e) => replay(known_key(db, episode.id, key).await?.ok_or(e)?),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The request already kept under `key` for this episode.
+async fn known_key(db: &Db, episode_id: i64, key: Option<&str>) -> sqlx::Result<Option<Known>> {
+    let Some(key) = key else { return Ok(None) };
+    let sql = format!("{} where idempotency_key = $1 and kind = $2 and owner = $3", idempotency::SELECT_KNOWN);
+    on_db!(db, pool => sqlx::query_as::<DB, Known>(sqlx::AssertSqlSafe(&*sql)).bind(key).bind(idempotency::NEED).bind(episode_id).fetch_optional(pool).await)
 }
 
 /// Requests in scope: undone ones (overdue first), or those with `status`.

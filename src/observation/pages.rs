@@ -212,6 +212,9 @@ struct EpisodePage {
     errors: FormErrors,
     threshold: String,
     need_kinds: Vec<(&'static str, &'static str)>,
+    /// The idempotency key of this page's check-in and needs forms: a form sent twice (a double
+    /// tap, a retry on a bad network) records once.
+    form_key: String,
 }
 
 /// The absolute URL of a path as the client reached us (behind a proxy, its scheme and host).
@@ -246,6 +249,7 @@ async fn episode_view(state: &AppState, caller: &Caller, lang: Lang, headers: &H
         errors: FormErrors(errors),
         threshold: rules.fever_threshold().to_string(),
         need_kinds: NeedKind::options(),
+        form_key: crate::auth::sessions::random_token()[..32].to_string(),
     };
     Ok(render(status, &page))
 }
@@ -269,7 +273,7 @@ async fn check_in(State(state): State<AppState>, lang: Lang, headers: HeaderMap,
         temperature: field(&form, "temperature"),
         symptoms: form.iter().filter(|(k, _)| k == "symptom").map(|(_, v)| v.clone()).collect(),
         note: some(&form, "note"),
-        idempotency_key: None,
+        idempotency_key: some(&form, "idempotency_key"),
     };
     let result = api::worker_check_in(&state, &caller, id, &input).await.map(|_| ());
     or_episode_page(&state, &caller, lang, &headers, id, result).await
@@ -398,7 +402,7 @@ async fn record_visit(State(state): State<AppState>, CsrfForm { caller, form }: 
 }
 
 async fn add_need(State(state): State<AppState>, lang: Lang, headers: HeaderMap, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Pairs>) -> AppResult<Response> {
-    let input = api::NeedInput { kind: field(&form, "kind"), detail: some(&form, "detail") };
+    let input = api::NeedInput { kind: field(&form, "kind"), detail: some(&form, "detail"), idempotency_key: some(&form, "idempotency_key") };
     let result = api::worker_need(&state, &caller, id, &input).await.map(|_| ());
     or_episode_page(&state, &caller, lang, &headers, id, result).await
 }

@@ -17,7 +17,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use axum::{Extension, Form, Json, Router};
+use axum::{Extension, Json, Router};
+use crate::web::forms::{Fields, PublicForm, field};
 use fangkong_rules::observation::Symptom;
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -55,12 +56,22 @@ async fn episode_for(state: &AppState, token: &str, addr: &str) -> AppResult<Epi
 }
 
 /// Validates and records a resident's report through the link; the writer looks the link up with
-/// the rest of its batch and counts it against the link's hourly allowance.
-async fn submit(state: &AppState, token: &str, input: &CheckInInput) -> AppResult<Recorded> {
-    let valid = input.validate(clock::hour()).map_err(AppError::Invalid)?;
+/// the rest of its batch and counts it against the link's hourly allowance. A report refused here
+/// (it did not parse, or broke a rule) is counted all the same, so that a client sending bad
+/// reports is limited like one sending good ones; past the allowance it answers 429.
+async fn submit(state: &AppState, token: &str, input: AppResult<CheckInInput>) -> AppResult<Recorded> {
+    let today = clock::today();
+    let valid = match input.and_then(|i| i.validate(clock::hour()).map_err(AppError::Invalid)) {
+        Ok(valid) => valid,
+        Err(refusal) => {
+            return Err(match state.checkins.record(Submission::refused(token, REPORTS_PER_HOUR, today)).await {
+                Err(AppError::Invalid(_)) | Ok(_) => refusal,
+                Err(link_refused) => link_refused,
+            });
+        }
+    };
     let target = Target::Link { token: token.to_string(), per_hour: REPORTS_PER_HOUR };
-    let submission = Submission { target, input: valid, source: Source::Resident, today: clock::today() };
-    state.checkins.record(submission).await
+    state.checkins.record(Submission { target, input: Some(valid), source: Source::Resident, today }).await
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -95,8 +106,8 @@ async fn link_status(State(state): State<AppState>, Extension(addr): Extension<C
 
 #[utoipa::path(post, path = "/api/v1/self-report/{token}", tag = "self-report", params(("token" = String, Path)), request_body = CheckInInput, security(()),
     responses((status = 201, body = Recorded), (status = 200, body = Recorded, description = "already recorded under this idempotency key"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn submit_api(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>, ApiJson(input): ApiJson<CheckInInput>) -> AppResult<(StatusCode, Json<Recorded>)> {
-    let recorded = match submit(&state, &token, &input).await {
+async fn submit_api(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>, body: AppResult<ApiJson<CheckInInput>>) -> AppResult<(StatusCode, Json<Recorded>)> {
+    let recorded = match submit(&state, &token, body.map(|ApiJson(input)| input)).await {
         Err(AppError::NotFound) => return Err(miss(&state, &addr.0).await),
         other => other?,
     };
@@ -110,6 +121,8 @@ struct ReportPage {
     token: String,
     status: LinkStatus,
     idempotency_key: String,
+    /// The needs form's own key, so a resent request is recorded once.
+    need_key: String,
     symptoms: Vec<(&'static str, &'static str)>,
     temperature: String,
     errors: Vec<FieldError>,
@@ -130,6 +143,7 @@ impl ReportPage {
             token: token.to_string(),
             status: status(state, episode).await?,
             idempotency_key: crate::auth::sessions::random_token()[..32].to_string(),
+            need_key: crate::auth::sessions::random_token()[..32].to_string(),
             symptoms: symptom_options(),
             temperature: String::new(),
             errors: Vec::new(),
@@ -150,52 +164,58 @@ async fn report_page(State(state): State<AppState>, Extension(addr): Extension<C
 }
 
 /// The page form: symptoms arrive as repeated `symptom` fields.
-async fn submit_page(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>, Form(fields): Form<Vec<(String, String)>>) -> AppResult<Response> {
+async fn submit_page(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>, form: AppResult<PublicForm<Fields>>) -> AppResult<Response> {
     let episode = episode_for(&state, &token, &addr.0).await?;
-    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let input = CheckInInput {
+    let fields = form.as_ref().map(|PublicForm(f)| f.clone()).unwrap_or_default();
+    let input = form.map(|_| CheckInInput {
         slot: None,
-        temperature: field("temperature").unwrap_or_default(),
+        temperature: field(&fields, "temperature").to_string(),
         symptoms: fields.iter().filter(|(k, _)| k == "symptom").map(|(_, v)| v.clone()).collect(),
-        note: field("note"),
-        idempotency_key: field("idempotency_key"),
-    };
-    let (status_code, errors, done) = match submit(&state, &token, &input).await {
-        Ok(r) => (StatusCode::OK, Vec::new(), Some((input.temperature.trim().to_string(), !r.alerts.is_empty()))),
+        note: Some(field(&fields, "note").to_string()),
+        idempotency_key: Some(field(&fields, "idempotency_key").to_string()),
+    });
+    let (status_code, errors, done) = match submit(&state, &token, input).await {
+        Ok(r) => (StatusCode::OK, Vec::new(), Some((field(&fields, "temperature").to_string(), !r.alerts.is_empty()))),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
         Err(e) => return Err(e),
     };
     let mut page = ReportPage::fresh(&state, &token, &episode).await?;
-    if done.is_none() {
+    if done.is_none() && !fields.is_empty() {
         // Keep what was typed, and the key, so a corrected resubmission is still one report.
-        page.idempotency_key = input.idempotency_key.unwrap_or_default();
-        page.temperature = input.temperature;
+        page.idempotency_key = field(&fields, "idempotency_key").to_string();
+        page.temperature = field(&fields, "temperature").to_string();
     }
     page.errors = errors;
     page.done = done;
     Ok(render(status_code, &page))
 }
 
-async fn submit_need(state: &AppState, episode: &Episode, input: &super::api::NeedInput) -> AppResult<i64> {
+/// Counted against the link's hourly allowance for requests before anything else, so refused
+/// requests count too.
+async fn submit_need(state: &AppState, episode: &Episode, input: AppResult<super::api::NeedInput>) -> AppResult<needs::Requested> {
     if !throttle::allow(&state.db, &format!("needs:{}", episode.id), REPORTS_PER_HOUR, 3_600_000_000).await? {
         return Err(AppError::RateLimited);
     }
-    needs::request(&state.db, episode, input.kind()?, input.detail.as_deref(), Requester::Resident).await
+    let input = input?;
+    needs::request(&state.db, episode, input.asked()?, Requester::Resident).await
 }
 
 #[utoipa::path(post, path = "/api/v1/self-report/{token}/needs", tag = "self-report", params(("token" = String, Path)), request_body = super::api::NeedInput, security(()),
-    responses((status = 201, body = crate::screening::api::Created), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn submit_need_api(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>, ApiJson(input): ApiJson<super::api::NeedInput>) -> AppResult<(StatusCode, Json<crate::screening::api::Created>)> {
+    responses((status = 201, body = crate::screening::api::Created), (status = 200, body = crate::screening::api::Created, description = "already recorded under this idempotency key"),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn submit_need_api(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>, body: AppResult<ApiJson<super::api::NeedInput>>) -> AppResult<(StatusCode, Json<crate::screening::api::Created>)> {
     let episode = episode_for(&state, &token, &addr.0).await?;
-    let id = submit_need(&state, &episode, &input).await?;
-    Ok((StatusCode::CREATED, Json(crate::screening::api::Created { id })))
+    Ok(super::api::need_created(submit_need(&state, &episode, body.map(|ApiJson(input)| input)).await?))
 }
 
-async fn submit_need_page(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>, Form(fields): Form<Vec<(String, String)>>) -> AppResult<Response> {
+async fn submit_need_page(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>, form: AppResult<PublicForm<Fields>>) -> AppResult<Response> {
     let episode = episode_for(&state, &token, &addr.0).await?;
-    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let input = super::api::NeedInput { kind: field("kind").unwrap_or_default(), detail: field("detail") };
-    let (status_code, errors) = match submit_need(&state, &episode, &input).await {
+    let input = form.map(|PublicForm(fields)| super::api::NeedInput {
+        kind: field(&fields, "kind").to_string(),
+        detail: Some(field(&fields, "detail").to_string()),
+        idempotency_key: Some(field(&fields, "idempotency_key").to_string()),
+    });
+    let (status_code, errors) = match submit_need(&state, &episode, input).await {
         Ok(_) => (StatusCode::OK, Vec::new()),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
         Err(e) => return Err(e),

@@ -143,9 +143,17 @@ impl IntoResponse for AppError {
         };
         let status = self.status();
         let message = self.message();
-        let body = ErrorBody { error: ErrorDetail { code: self.code().into(), message: message.clone(), fields, existing_id } };
+        // A page shows what was wrong with each field, where the API lists them in `fields`.
+        let page_message = match &fields {
+            Some(f) if matches!(self, AppError::Invalid(_)) => {
+                let each: Vec<String> = f.iter().map(|e| format!("{}:{}", e.field, e.message)).collect();
+                format!("{message}({})", each.join(";"))
+            }
+            _ => message.clone(),
+        };
+        let body = ErrorBody { error: ErrorDetail { code: self.code().into(), message, fields, existing_id } };
         let mut response = (status, Json(body)).into_response();
-        response.extensions_mut().insert(ErrorInfo { status, message });
+        response.extensions_mut().insert(ErrorInfo { status, message: page_message });
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert("www-authenticate", "Bearer".parse().expect("static header"));
         }

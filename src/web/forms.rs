@@ -1,24 +1,18 @@
 //! Form posts from the web UI. Every form carries the session's CSRF token in `_csrf`; a post
-//! without the right token is refused before the handler runs.
+//! without the right token is refused before the handler runs, and so is one whose text breaks the
+//! rule of [`super::text`].
 
 use super::AppState;
 use super::error::AppError;
 use crate::auth::Caller;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 /// A form body of type `T` posted by `caller`, with its CSRF token checked.
 pub struct CsrfForm<T> {
     pub caller: Caller,
     pub form: T,
-}
-
-#[derive(Deserialize)]
-struct CsrfField {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
 }
 
 /// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
@@ -33,15 +27,69 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         let (mut parts, body) = req.into_parts();
         let caller = Caller::from_request_parts(&mut parts, state).await?;
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(|_| AppError::TooLarge)?;
-        let token: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Forbidden)?;
-        let expected = caller.csrf.as_deref().ok_or(AppError::Forbidden)?;
-        if !tokens_match(&token.csrf, expected) {
-            return Err(AppError::BadRequest { message: "页面已过期,请刷新后重新提交".into(), field: None });
-        }
-        let form = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|e| AppError::BadRequest { message: format!("表单数据有误:{e}"), field: None })?;
-        Ok(CsrfForm { caller, form })
+        let pairs: Fields = typed(&bytes)?;
+        check_csrf(&caller, field(&pairs, "_csrf"))?;
+        super::text::check_pairs(&pairs)?;
+        Ok(CsrfForm { caller, form: typed(&bytes)? })
     }
+}
+
+/// The session's CSRF token must come back with every form.
+fn check_csrf(caller: &Caller, token: &str) -> Result<(), AppError> {
+    let expected = caller.csrf.as_deref().ok_or(AppError::Forbidden)?;
+    if tokens_match(token, expected) { Ok(()) } else { Err(AppError::BadRequest { message: "页面已过期,请刷新后重新提交".into(), field: None }) }
+}
+
+fn typed<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    serde_urlencoded::from_bytes(bytes).map_err(|e| AppError::BadRequest { message: format!("表单数据有误:{e}"), field: None })
+}
+
+/// A form posted without a session (sign-in, the resident's self-report page), its text checked
+/// like every other form's.
+pub struct PublicForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PublicForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| AppError::TooLarge)?;
+        super::text::check_pairs(&typed::<Fields>(&bytes)?)?;
+        Ok(PublicForm(typed(&bytes)?))
+    }
+}
+
+/// A file from a multipart form.
+pub struct Upload {
+    /// The form field it came in.
+    pub field: String,
+    /// Its name as sent, at most 200 characters.
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// Reads a multipart form posted by `caller`: its text fields (checked like any form's, as are the
+/// file names) and its files, the CSRF token checked. A file field left empty is dropped.
+pub async fn read_multipart(caller: &Caller, mut multipart: axum::extract::Multipart) -> Result<(Fields, Vec<Upload>), AppError> {
+    let (mut fields, mut files) = (Fields::new(), Vec::new());
+    while let Some(part) = multipart.next_field().await.map_err(|_| AppError::TooLarge)? {
+        let name = part.name().unwrap_or("").to_string();
+        let filename = part.file_name().map(|f| f.chars().take(200).collect::<String>());
+        let content_type = part.content_type().unwrap_or("application/octet-stream").to_string();
+        let data = part.bytes().await.map_err(|_| AppError::TooLarge)?;
+        match filename {
+            Some(filename) => {
+                super::text::check(&name, &filename).map_err(|e| AppError::Invalid(vec![e]))?;
+                if !filename.is_empty() {
+                    files.push(Upload { field: name, filename, content_type, data: data.to_vec() });
+                }
+            }
+            None => fields.push((name, String::from_utf8_lossy(&data).into_owned())),
+        }
+    }
+    check_csrf(caller, field(&fields, "_csrf"))?;
+    super::text::check_pairs(&fields)?;
+    Ok((fields, files))
 }
 
 /// A form posted as `(name, value)` pairs; check boxes repeat their name.

@@ -1,5 +1,5 @@
 //! JSON input that names the offending field: `{"error":{"fields":[{"field":"phone",…}]}}` for a wrong
-//! type or an unknown field, instead of serde's bare message.
+//! type, an unknown field or a forbidden character, instead of serde's bare message.
 
 use super::error::AppError;
 use axum::body::Bytes;
@@ -26,9 +26,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// Parses a JSON body: its syntax first, then every string through [`super::text::check_json`],
+/// then the shape of `T`.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+    let document: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| AppError::BadRequest { message: format!("JSON 格式错误:{e}"), field: None })?;
+    super::text::check_json(&document)?;
+    serde_path_to_error::deserialize(document).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
         let message = inner.to_string();

@@ -8,6 +8,7 @@ pub mod i18n;
 pub mod json;
 pub mod openapi;
 pub mod pages;
+pub mod text;
 
 use crate::auth::{sessions::Lifetimes, throttle::Limits};
 use crate::db::Db;
@@ -64,7 +65,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/openapi.json", get(openapi::serve))
-        .merge(api)
+        .merge(api.layer(axum::middleware::from_fn(text::guard_uri)))
         .merge(pages::router())
         .merge(assets::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

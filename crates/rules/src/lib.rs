@@ -14,4 +14,4 @@ mod text;
 pub use org_code::{OrgCode, OrgLevel, Scope};
 pub use phone::{Phone, PhoneError};
 pub use resident_id::{IdError, ResidentId, Sex};
-pub use text::normalize_width;
+pub use text::{forbidden_char, normalize_width};

@@ -1,0 +1,20 @@
+-- Idempotency keys belong to one submitter's submission for one owner (the episode a check-in or a
+-- life-needs request is for), not to the whole database: the same key sent for another episode is
+-- another submission, and the same key with another body for the same episode is a conflict. Every
+-- key accepted is remembered here with a fingerprint of what was submitted, so a retry is answered
+-- with its record even after a later report corrected the row.
+create table submission_keys (
+    idempotency_key text not null,
+    kind text not null,
+    owner bigint not null,
+    -- `resident`, or `account:<username>`; null for keys kept before this table (any submitter matches).
+    submitter text,
+    -- A hash of the submission's content; null for keys kept before this table.
+    fingerprint text,
+    record_id bigint not null,
+    created_at bigint not null,
+    primary key (idempotency_key, kind, owner)
+);
+insert into submission_keys (idempotency_key, kind, owner, submitter, fingerprint, record_id, created_at)
+    select idempotency_key, 'check_in', episode_id, null, null, id, reported_at from check_ins where idempotency_key is not null;
+alter table check_ins drop column idempotency_key;

@@ -1,0 +1,137 @@
+//! What an attacker or a careless client sends, through the router in process, on SQLite and
+//! PostgreSQL: control characters, reused idempotency keys, floods through a resident's link.
+//! docs/security.md names the threat each test stands for.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+use serde_json::{Value, json};
+
+/// A person of the Leiyang grid under home observation since today; returns their link's token.
+async fn observed(app: &App, token: &str, id_number: &str) -> String {
+    let (status, p) = app.json("POST", "/api/v1/persons", Some(token), Some(person_json("周返乡", id_number, LEIYANG_GRID))).await;
+    assert_eq!(status, StatusCode::CREATED, "{p}");
+    let start = json!({"person_id": p["id"], "kind": "home", "start_date": fangkong::clock::today().to_string()});
+    let (status, episode) = app.json("POST", "/api/v1/observations", Some(token), Some(start)).await;
+    assert_eq!(status, StatusCode::CREATED, "{episode}");
+    episode["report_path"].as_str().unwrap().trim_start_matches("/r/").to_string()
+}
+
+fn field_of(body: &Value) -> Option<&str> {
+    body["error"]["fields"][0]["field"].as_str()
+}
+
+async fn persons_named(app: &App, token: &str, name: &str) -> usize {
+    let uri = format!("/api/v1/persons?q={}", fangkong::web::pages::urlencode(name));
+    app.json("GET", &uri, Some(token), None).await.1["items"].as_array().map_or(0, Vec::len)
+}
+
+#[tokio::test]
+async fn control_and_bidi_characters_are_refused_at_the_field_and_change_nothing() {
+    for db in backends().await {
+        let app = seeded_app(db.clone()).await;
+        let grid = app.token("grid_worker").await;
+        let link = observed(&app, &grid, "43048119900101123X").await;
+
+        // Without signing in: the token endpoint.
+        let (status, body) = app.json("POST", "/api/v1/auth/token", None, Some(json!({"username": "grid\u{0}worker", "password": PASSWORD}))).await;
+        assert_eq!((status, field_of(&body)), (StatusCode::UNPROCESSABLE_ENTITY, Some("username")), "{body}");
+        assert!(body["error"]["fields"][0]["message"].as_str().unwrap().contains("U+0000"));
+
+        // A registration: NUL, an escape sequence, a right-to-left override, each named.
+        for name in ["张\u{0}三", "张\u{1B}[2J三", "张\u{202E}三", "张\u{2067}三"] {
+            let (status, body) = app.json("POST", "/api/v1/persons", Some(&grid), Some(person_json(name, "430481199001011237", LEIYANG_GRID))).await;
+            assert_eq!((status, field_of(&body)), (StatusCode::UNPROCESSABLE_ENTITY, Some("name")), "{name:?}: {body}");
+        }
+        let nested = json!({"person": {"name": "李四", "id_number": "x", "org_code": LEIYANG_GRID, "work_unit": "a\u{85}b"}, "exposure": "work", "last_exposure_date": "2020-02-01"});
+        let (status, body) = app.json("POST", "/api/v1/cases/1/contacts", Some(&app.token("county_commander").await), Some(nested)).await;
+        assert_eq!((status, field_of(&body)), (StatusCode::UNPROCESSABLE_ENTITY, Some("person.work_unit")), "{body}");
+        assert_eq!(persons_named(&app, &grid, "张").await, 0, "nothing was registered");
+
+        // The resident's link: the note is refused, a good report afterwards is taken.
+        let (status, body) = app.json("POST", &format!("/api/v1/self-report/{link}"), None, Some(json!({"temperature": "36.5", "note": "x\u{0}y"}))).await;
+        assert_eq!((status, field_of(&body)), (StatusCode::UNPROCESSABLE_ENTITY, Some("note")), "{body}");
+        let (status, body) = app.json("POST", &format!("/api/v1/self-report/{link}/needs"), None, Some(json!({"kind": "food", "detail": "米\u{202D}"}))).await;
+        assert_eq!((status, field_of(&body)), (StatusCode::UNPROCESSABLE_ENTITY, Some("detail")), "{body}");
+        let (status, _) = app.json("POST", &format!("/api/v1/self-report/{link}"), None, Some(json!({"temperature": "36.5", "note": "第一行\n第二行"}))).await;
+        assert_eq!(status, StatusCode::CREATED, "tabs and line breaks are text");
+
+        // Path and query, percent-encoded.
+        let (status, body) = app.json("GET", "/api/v1/persons?q=%E5%BC%A0%00", Some(&grid), None).await;
+        assert_eq!((status, field_of(&body)), (StatusCode::UNPROCESSABLE_ENTITY, Some("q")), "{body}");
+        let (status, body) = app.json("GET", "/api/v1/orgs/430481%00", Some(&grid), None).await;
+        assert_eq!((status, field_of(&body)), (StatusCode::BAD_REQUEST, Some("path")), "{body}");
+        let (status, _) = app.json("GET", &format!("/api/v1/self-report/{link}%E2%80%AE"), None, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+
+        // A form post from the pages: the page names the field.
+        let session = fangkong::auth::sessions::create(&db, user_id(&app, "grid_worker").await, fangkong::auth::sessions::SessionKind::Web, &Default::default()).await.unwrap();
+        let form = format!("_csrf={}&address=%E8%B7%AF%00", session.csrf);
+        let request = Request::post(format!("/orgs/{LEIYANG_GRID}/households")).header("cookie", format!("fk_session={}", session.token))
+            .header("content-type", "application/x-www-form-urlencoded").body(Body::from(form)).unwrap();
+        let (status, _, page) = app.send(request).await;
+        let page = String::from_utf8(page).unwrap();
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("address") && page.contains("U+0000"), "the page says which field: {page}");
+    }
+}
+
+async fn user_id(app: &App, username: &str) -> i64 {
+    fangkong::auth::store::find_for_login(&app.db, username).await.unwrap().unwrap().0.id
+}
+
+#[tokio::test]
+async fn a_link_sending_bad_reports_is_limited_like_one_sending_good_ones() {
+    for db in backends().await {
+        let app = seeded_app(db.clone()).await;
+        let grid = app.token("grid_worker").await;
+        let link = observed(&app, &grid, "43048119900101123X").await;
+        let uri = format!("/api/v1/self-report/{link}");
+        let mut statuses = Vec::new();
+        for i in 0..21 {
+            let body = if i % 2 == 0 { json!({"temperature": "36.5", "note": "x\u{0}y"}) } else { json!({"temperature": "abc"}) };
+            statuses.push(app.json("POST", &uri, None, Some(body)).await.0);
+        }
+        assert!(statuses[..20].iter().all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY), "{statuses:?}");
+        assert_eq!(statuses[20], StatusCode::TOO_MANY_REQUESTS, "the 21st report within the hour is refused");
+        let (status, _) = app.json("POST", &uri, None, Some(json!({"temperature": "36.5"}))).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "so is a good one: the link's allowance is spent");
+        let request = Request::post(&uri).header("content-type", "application/json").body(Body::from("{not json")).unwrap();
+        assert_eq!(app.send(request).await.0, StatusCode::TOO_MANY_REQUESTS, "and one that does not parse");
+    }
+}
+
+#[tokio::test]
+async fn an_idempotency_key_reused_for_another_submission_is_a_conflict() {
+    for db in backends().await {
+        let app = seeded_app(db.clone()).await;
+        let grid = app.token("grid_worker").await;
+        let first = observed(&app, &grid, "43048119900101123X").await;
+        let second = observed(&app, &grid, &resident_id("430481", 7)).await;
+        let key = "3f1c2a9e-0000-4000-8000-000000000001";
+        let report = |temp: &str| json!({"temperature": temp, "idempotency_key": key});
+        let (status, one) = app.json("POST", &format!("/api/v1/self-report/{first}"), None, Some(report("36.5"))).await;
+        assert_eq!(status, StatusCode::CREATED);
+        // The same key through another resident's link: their fever is recorded and raises its alert.
+        let (status, other) = app.json("POST", &format!("/api/v1/self-report/{second}"), None, Some(report("39.2"))).await;
+        assert_eq!((status, other["duplicate"].as_bool(), other["alerts"][0].as_str()), (StatusCode::CREATED, Some(false), Some("fever")), "{other}");
+        assert_ne!(one["check_in_id"], other["check_in_id"]);
+        let (status, again) = app.json("POST", &format!("/api/v1/self-report/{first}"), None, Some(report("36.5"))).await;
+        assert_eq!((status, &again["check_in_id"]), (StatusCode::OK, &one["check_in_id"]));
+        let (status, body) = app.json("POST", &format!("/api/v1/self-report/{first}"), None, Some(report("38.5"))).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "{body}");
+        let (_, alerts) = app.json("GET", "/api/v1/alerts", Some(&grid), None).await;
+        assert_eq!(alerts.as_array().unwrap().len(), 1, "one fever, the second resident's: {alerts}");
+
+        // Needs through the link, the same way.
+        let need = json!({"kind": "medicine", "detail": "退烧药", "idempotency_key": key});
+        let (status, asked) = app.json("POST", &format!("/api/v1/self-report/{first}/needs"), None, Some(need.clone())).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, again) = app.json("POST", &format!("/api/v1/self-report/{first}/needs"), None, Some(need)).await;
+        assert_eq!((status, &again["id"]), (StatusCode::OK, &asked["id"]));
+        let other_need = json!({"kind": "food", "idempotency_key": key});
+        assert_eq!(app.json("POST", &format!("/api/v1/self-report/{first}/needs"), None, Some(other_need)).await.0, StatusCode::CONFLICT);
+    }
+}
