@@ -129,3 +129,43 @@ async fn a_county_sees_its_contacts_of_another_countys_case_but_not_the_case() {
         assert_eq!(mine, json!([]), "Leiyang registered the contact but it lives in Hengnan");
     }
 }
+
+#[tokio::test]
+async fn facts_dated_in_the_future_are_refused_and_cannot_discharge_a_patient() {
+    for db in backends().await {
+        let app = seeded_app(db.clone()).await;
+        let (grid, doctor) = (app.token("grid_worker").await, app.token("county_commander").await);
+        let case = confirmed(&app, &doctor, &grid, "43048119900101123X").await;
+        let at = |hours: i64| fangkong::clock::format_micros(fangkong::db::now_micros() + hours * 3_600_000_000);
+        let (status, e) = app.json("POST", &format!("/api/v1/cases/{case}/samples"), Some(&doctor), Some(json!({"kind": "throat_swab", "taken_at": at(48)}))).await;
+        assert_eq!((status, e["error"]["fields"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("time_future")), "{e}");
+        let (_, sample) = app.json("POST", &format!("/api/v1/cases/{case}/samples"), Some(&doctor), Some(json!({"kind": "throat_swab", "taken_at": at(-2)}))).await;
+        let results = format!("/api/v1/samples/{}/results", sample["id"]);
+        let (status, e) = app.json("POST", &results, Some(&doctor), Some(json!({"test": "nucleic_acid", "result": "negative", "resulted_at": at(24)}))).await;
+        assert_eq!((status, e["error"]["fields"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("resulted_at")), "{e}");
+        for (path, body) in [
+            (format!("/api/v1/cases/{case}/report"), json!({"at": at(3)})),
+            (format!("/api/v1/cases/{case}/severity"), json!({"severity": "mild", "at": at(3)})),
+            (format!("/api/v1/cases/{case}/death"), json!({"at": at(3), "cause": "x"})),
+            (format!("/api/v1/cases/{case}/discharge"), json!({"date": (fangkong::clock::today() + Duration::days(1)).to_string()})),
+        ] {
+            assert_eq!(app.json("POST", &path, Some(&doctor), Some(body)).await.0, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        }
+
+        // Two negatives stored with future times (as an older server let in): the rule itself refuses them.
+        let actor = fangkong::audit::Actor::cli("test");
+        let everywhere = fangkong_rules::Scope::everything();
+        for days in [2, 3] {
+            let taken_at = fangkong::db::now_micros() + days * 86_400_000_000;
+            let sample = fangkong::cases::store::NewSample { case_id: case, kind: fangkong::cases::SampleKind::ThroatSwab, taken_at, received_at: None, lab: None };
+            let id = fangkong::cases::store::add_sample(&db, &actor, &everywhere, &sample).await.unwrap();
+            fangkong::cases::store::add_result(&db, &actor, &everywhere, id, fangkong::cases::LabTest::NucleicAcid, fangkong::cases::LabOutcome::Negative, taken_at).await.unwrap();
+        }
+        let all = json!({"afebrile": true, "respiratory_improved": true, "imaging_improved": true});
+        let (status, e) = app.json("POST", &format!("/api/v1/cases/{case}/discharge"), Some(&doctor), Some(all)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(message(&e).contains("晚于现在"), "{e}");
+        let (_, detail) = app.json("GET", &format!("/api/v1/cases/{case}"), Some(&doctor), None).await;
+        assert_eq!(detail["status"], "confirmed", "still in hospital");
+    }
+}

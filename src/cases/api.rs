@@ -7,6 +7,7 @@ use super::{CaseStatus, LabOutcome, LabTest, SampleKind, Severity};
 use crate::auth::{Caller, Permission};
 use crate::clock;
 use crate::screening::api::Created;
+use crate::web::when;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, ErrorBody, FieldError};
 use crate::web::json::ApiJson;
@@ -136,10 +137,7 @@ pub(super) async fn detail(state: &AppState, case: Case) -> AppResult<CaseDetail
 async fn open_case(State(state): State<AppState>, caller: Caller, ApiJson(input): ApiJson<OpenInput>) -> AppResult<(StatusCode, Json<CaseDetail>)> {
     caller.require(Permission::ManageCases)?;
     let (history, clinical) = parse_items(&input.history, &input.clinical)?;
-    let onset_date = match input.onset_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(crate::people::input::parse_date(s).ok_or_else(|| AppError::invalid("onset_date", "date_invalid", "发病日期格式应为 YYYY-MM-DD"))?),
-    };
+    let onset_date = when::happened_on_opt("onset_date", input.onset_date.as_deref())?;
     let triage = Triage { person_id: input.person_id, onset_date, history, clinical };
     let case = store::open_suspected(&state.db, &caller.actor(), &caller.scope, &triage, clock::today()).await?;
     Ok((StatusCode::CREATED, Json(detail(&state, case).await?)))
@@ -192,11 +190,6 @@ async fn get_case(State(state): State<AppState>, caller: Caller, Path(id): Path<
     Ok(Json(detail(&state, case).await?))
 }
 
-/// A Beijing time typed into `field`, in epoch µs; the pages read their forms with it too.
-pub(crate) fn local_time(field: &str, value: &str) -> AppResult<i64> {
-    clock::parse_local(value).ok_or_else(|| AppError::invalid(field, "time_invalid", "时间格式应为 YYYY-MM-DD HH:MM(北京时间)"))
-}
-
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SampleInput {
@@ -214,9 +207,9 @@ pub struct SampleInput {
 async fn add_sample(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<SampleInput>) -> AppResult<(StatusCode, Json<Created>)> {
     caller.require(Permission::ManageCases)?;
     let kind = SampleKind::parse(&input.kind).ok_or_else(|| AppError::invalid("kind", "kind_unknown", "请选择标本类型"))?;
-    let received_at = input.received_at.as_deref().filter(|s| !s.trim().is_empty()).map(|s| local_time("received_at", s)).transpose()?;
+    let received_at = when::happened_at_opt("received_at", input.received_at.as_deref())?;
     let lab = input.lab.as_deref().map(str::trim).filter(|l| !l.is_empty());
-    let sample = NewSample { case_id: id, kind, taken_at: local_time("taken_at", &input.taken_at)?, received_at, lab };
+    let sample = NewSample { case_id: id, kind, taken_at: when::happened_at("taken_at", &input.taken_at)?, received_at, lab };
     let id = store::add_sample(&state.db, &caller.actor(), &caller.scope, &sample).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
@@ -238,7 +231,7 @@ async fn add_result(State(state): State<AppState>, caller: Caller, Path(id): Pat
     caller.require(Permission::ManageCases)?;
     let test = LabTest::parse(&input.test).ok_or_else(|| AppError::invalid("test", "test_unknown", "请选择检测项目"))?;
     let outcome = LabOutcome::parse(&input.result).ok_or_else(|| AppError::invalid("result", "result_unknown", "检测结果应为阳性、阴性或不确定"))?;
-    let id = store::add_result(&state.db, &caller.actor(), &caller.scope, id, test, outcome, local_time("resulted_at", &input.resulted_at)?).await?;
+    let id = store::add_result(&state.db, &caller.actor(), &caller.scope, id, test, outcome, when::happened_at("resulted_at", &input.resulted_at)?).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -271,7 +264,7 @@ pub struct WhenInput {
 
 async fn milestone(state: &AppState, caller: &Caller, id: i64, milestone: Milestone, input: &WhenInput) -> AppResult<Json<CaseDetail>> {
     caller.require(Permission::ManageCases)?;
-    let case = store::record_milestone(&state.db, &caller.actor(), &caller.scope, id, milestone, local_time("at", &input.at)?).await?;
+    let case = store::record_milestone(&state.db, &caller.actor(), &caller.scope, id, milestone, when::happened_at("at", &input.at)?).await?;
     Ok(Json(detail(state, case).await?))
 }
 
@@ -304,7 +297,7 @@ pub struct SeverityInput {
 async fn assess_severity(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<SeverityInput>) -> AppResult<Json<CaseDetail>> {
     caller.require(Permission::ManageCases)?;
     let severity = Severity::parse(&input.severity).ok_or_else(|| AppError::invalid("severity", "severity_unknown", "临床分型应为轻型、普通型、重型或危重型"))?;
-    store::assess_severity(&state.db, &caller.actor(), &caller.scope, id, severity, local_time("at", &input.at)?).await?;
+    store::assess_severity(&state.db, &caller.actor(), &caller.scope, id, severity, when::happened_at("at", &input.at)?).await?;
     let case = store::get(&state.db, &caller.scope, id).await?.ok_or(AppError::NotFound)?;
     Ok(Json(detail(&state, case).await?))
 }

@@ -1,7 +1,7 @@
 //! `/api/v1/hospitals`, transfers, discharge, death, asymptomatic infections, close contacts and
 //! follow-ups: the case pipeline after triage.
 
-use super::api::{CaseDetail, detail, local_time};
+use super::api::{CaseDetail, detail};
 use super::asymptomatic::{self, PositiveTest};
 use super::contacts::{self, ContactLine, NewContact, Who};
 use super::discharge::{self, Checklist, Discharge, Handover};
@@ -12,6 +12,7 @@ use crate::auth::{Caller, Permission};
 use crate::clock;
 use crate::people::PersonInput;
 use crate::screening::api::Created;
+use crate::web::when;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, ErrorBody};
 use crate::web::json::ApiJson;
@@ -20,7 +21,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use fangkong_rules::OrgCode;
 use serde::{Deserialize, Serialize};
-use time::Date;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -40,11 +40,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_contacts))
         .routes(routes!(list_follow_ups))
         .routes(routes!(complete_follow_up))
-}
-
-/// A `YYYY-MM-DD` date typed into `field`.
-pub(super) fn day(field: &str, value: &str) -> AppResult<Date> {
-    crate::people::input::parse_date(value.trim()).ok_or_else(|| AppError::invalid(field, "date_invalid", "日期格式应为 YYYY-MM-DD"))
 }
 
 #[utoipa::path(get, path = "/api/v1/hospitals", tag = "hospitals",
@@ -142,7 +137,7 @@ pub(super) fn parse_step(step: &str) -> AppResult<Step> {
     responses((status = 200, body = Transfer), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn transfer_step(State(state): State<AppState>, caller: Caller, Path((id, step)): Path<(i64, String)>, ApiJson(input): ApiJson<StepInput>) -> AppResult<Json<Transfer>> {
     caller.require(Permission::ManageCases)?;
-    let at = input.at.as_deref().filter(|s| !s.trim().is_empty()).map(|s| local_time("at", s)).transpose()?.unwrap_or_else(crate::db::now_micros);
+    let at = when::happened_at_opt("at", input.at.as_deref())?.unwrap_or_else(crate::db::now_micros);
     Ok(Json(hospitals::advance(&state.db, &caller.actor(), &caller.scope, id, parse_step(&step)?, at).await?))
 }
 
@@ -169,7 +164,7 @@ pub struct DischargeInput {
 async fn discharge_case(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<DischargeInput>) -> AppResult<Json<Handover>> {
     caller.require(Permission::ManageCases)?;
     let today = clock::today();
-    let date = input.date.as_deref().filter(|s| !s.trim().is_empty()).map(|s| day("date", s)).transpose()?.unwrap_or(today);
+    let date = when::happened_on_opt("date", input.date.as_deref())?.unwrap_or(today);
     let checklist = Checklist { afebrile: input.afebrile, respiratory_improved: input.respiratory_improved, imaging_improved: input.imaging_improved };
     let asked = Discharge { case_id: id, checklist, counselling: input.counselling, day: date };
     Ok(Json(discharge::discharge(&state.db, &caller.actor(), &caller.scope, asked, today).await?))
@@ -187,7 +182,7 @@ pub struct DeathInput {
     responses((status = 200, body = CaseDetail), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn record_death(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<DeathInput>) -> AppResult<Json<CaseDetail>> {
     caller.require(Permission::ManageCases)?;
-    let case = discharge::record_death(&state.db, &caller.actor(), &caller.scope, id, local_time("at", &input.at)?, &input.cause, clock::today()).await?;
+    let case = discharge::record_death(&state.db, &caller.actor(), &caller.scope, id, when::happened_at("at", &input.at)?, &input.cause, clock::today()).await?;
     Ok(Json(detail(&state, case).await?))
 }
 
@@ -212,10 +207,10 @@ async fn register_asymptomatic(State(state): State<AppState>, caller: Caller, Ap
     let test = PositiveTest {
         person_id: input.person_id,
         kind: SampleKind::parse(&input.kind).ok_or_else(|| AppError::invalid("kind", "kind_unknown", "请选择标本类型"))?,
-        taken_at: local_time("taken_at", &input.taken_at)?,
-        received_at: input.received_at.as_deref().filter(|s| !s.trim().is_empty()).map(|s| local_time("received_at", s)).transpose()?,
+        taken_at: when::happened_at("taken_at", &input.taken_at)?,
+        received_at: when::happened_at_opt("received_at", input.received_at.as_deref())?,
         lab: input.lab.as_deref().map(str::trim).filter(|l| !l.is_empty()),
-        resulted_at: local_time("resulted_at", &input.resulted_at)?,
+        resulted_at: when::happened_at("resulted_at", &input.resulted_at)?,
     };
     let case = asymptomatic::register(&state.db, &caller.actor(), &caller.scope, &test, clock::today()).await?;
     Ok((StatusCode::CREATED, Json(detail(&state, case).await?)))
@@ -235,7 +230,7 @@ pub struct CorrectionInput {
     responses((status = 200, body = CaseDetail), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn correct_case(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<CorrectionInput>) -> AppResult<Json<CaseDetail>> {
     caller.require(Permission::ManageCases)?;
-    let onset = day("onset_date", &input.onset_date)?;
+    let onset = when::happened_on("onset_date", &input.onset_date)?;
     let case = asymptomatic::correct_to_confirmed(&state.db, &caller.actor(), &caller.scope, id, onset, &input.findings, clock::today()).await?;
     Ok(Json(detail(&state, case).await?))
 }
@@ -266,7 +261,7 @@ async fn register_contact(State(state): State<AppState>, caller: Caller, Path(id
         _ => return Err(AppError::invalid("person_id", "person_required", "请填写人员编号,或新登记人员的信息(二选一)")),
     };
     let exposure = Exposure::parse(&input.exposure).ok_or_else(|| AppError::invalid("exposure", "exposure_unknown", "请选择接触方式"))?;
-    let new = NewContact { case_id: id, who, exposure, last_exposure: day("last_exposure_date", &input.last_exposure_date)? };
+    let new = NewContact { case_id: id, who, exposure, last_exposure: when::happened_on("last_exposure_date", &input.last_exposure_date)? };
     let id = contacts::register(&state.db, &caller.actor(), &caller.scope, new, today).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }

@@ -3,17 +3,18 @@
 //! (`/follow-ups`) and the case board (`/cases/board`).
 
 use super::asymptomatic::{self, PositiveTest};
-use super::care_api::{day, require_follow_up};
+use super::care_api::require_follow_up;
 use super::contacts::{self, ContactLine, NewContact, Who};
 use super::discharge::{self, Checklist, Discharge};
 use super::follow_ups::{self, FollowUp};
 use super::hospitals::{self, HospitalBeds, Transfer};
-use super::pages::{Fields, after, field, joined, local_time};
+use super::pages::{Fields, after, fact_time, field, joined};
 use super::store::Case;
 use super::{BedKind, Exposure, SampleKind};
 use crate::auth::{Caller, Permission};
 use crate::clock;
 use crate::people::PersonInput;
+use crate::web::when;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, FieldError};
 use crate::web::forms::{CsrfForm, field_message};
@@ -98,10 +99,7 @@ async fn discharge_case(State(state): State<AppState>, lang: Lang, Path(id): Pat
     caller.require(Permission::ManageCases)?;
     let outcome = async {
         let today = clock::today();
-        let date = match field(&form, "date") {
-            "" => today,
-            s => day("date", s)?,
-        };
+        let date = when::happened_on_opt("date", Some(field(&form, "date")))?.unwrap_or(today);
         let checklist = Checklist { afebrile: checked(&form, "afebrile"), respiratory_improved: checked(&form, "respiratory_improved"), imaging_improved: checked(&form, "imaging_improved") };
         let asked = Discharge { case_id: id, checklist, counselling: checked(&form, "counselling"), day: date };
         discharge::discharge(&state.db, &caller.actor(), &caller.scope, asked, today).await.map(|_| ())
@@ -113,7 +111,7 @@ async fn discharge_case(State(state): State<AppState>, lang: Lang, Path(id): Pat
 async fn record_death(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
     caller.require(Permission::ManageCases)?;
     let outcome = async {
-        let at = local_time(&form, "at")?.ok_or_else(|| AppError::invalid("at", "required", "请填写死亡时间"))?;
+        let at = fact_time(&form, "at")?.ok_or_else(|| AppError::invalid("at", "required", "请填写死亡时间"))?;
         discharge::record_death(&state.db, &caller.actor(), &caller.scope, id, at, field(&form, "cause"), clock::today()).await.map(|_| ())
     }
     .await;
@@ -123,7 +121,7 @@ async fn record_death(State(state): State<AppState>, lang: Lang, Path(id): Path<
 async fn correct_case(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
     caller.require(Permission::ManageCases)?;
     let outcome = async {
-        let onset = day("onset_date", field(&form, "onset_date"))?;
+        let onset = when::happened_on("onset_date", field(&form, "onset_date"))?;
         asymptomatic::correct_to_confirmed(&state.db, &caller.actor(), &caller.scope, id, onset, field(&form, "findings"), clock::today()).await.map(|_| ())
     }
     .await;
@@ -146,7 +144,7 @@ async fn register_contact(State(state): State<AppState>, lang: Lang, Path(id): P
             s => Who::Existing(s.parse().map_err(|_| AppError::invalid("person_id", "person_unknown", "人员编号应为数字"))?),
         };
         let exposure = Exposure::parse(field(&form, "exposure")).ok_or_else(|| AppError::invalid("exposure", "exposure_unknown", "请选择接触方式"))?;
-        let last_exposure = day("last_exposure_date", field(&form, "last_exposure_date"))?;
+        let last_exposure = when::happened_on("last_exposure_date", field(&form, "last_exposure_date"))?;
         contacts::register(&state.db, &caller.actor(), &caller.scope, NewContact { case_id: id, who, exposure, last_exposure }, today).await.map(|_| ())
     }
     .await;
@@ -194,10 +192,10 @@ async fn register_asymptomatic(State(state): State<AppState>, lang: Lang, CsrfFo
         let test = PositiveTest {
             person_id: field(&form, "person_id").parse().map_err(|_| AppError::invalid("person_id", "person_unknown", "请填写人员编号"))?,
             kind: SampleKind::parse(field(&form, "kind")).ok_or_else(|| AppError::invalid("kind", "kind_unknown", "请选择标本类型"))?,
-            taken_at: local_time(&form, "taken_at")?.ok_or_else(|| AppError::invalid("taken_at", "required", "请填写采样时间"))?,
-            received_at: local_time(&form, "received_at")?,
+            taken_at: fact_time(&form, "taken_at")?.ok_or_else(|| AppError::invalid("taken_at", "required", "请填写采样时间"))?,
+            received_at: fact_time(&form, "received_at")?,
             lab: Some(field(&form, "lab")).filter(|l| !l.is_empty()),
-            resulted_at: local_time(&form, "resulted_at")?.ok_or_else(|| AppError::invalid("resulted_at", "required", "请填写出结果时间"))?,
+            resulted_at: fact_time(&form, "resulted_at")?.ok_or_else(|| AppError::invalid("resulted_at", "required", "请填写出结果时间"))?,
         };
         asymptomatic::register(&state.db, &caller.actor(), &caller.scope, &test, clock::today()).await
     }

@@ -5,7 +5,7 @@
 
 use super::rules::{self, CaseRuleSet};
 use super::store::{self, Case};
-use super::{CaseStatus, LabOutcome, LabTest, require_status};
+use super::{CaseStatus, require_status};
 use crate::audit::Actor;
 use crate::db::{Db, now_micros};
 use crate::observation::episodes::{self, NewEpisode};
@@ -13,7 +13,6 @@ use crate::observation::needs::{self, NeedKind, Requester};
 use crate::on_db;
 use crate::web::error::{AppError, AppResult};
 use fangkong_rules::Scope;
-use fangkong_rules::case_definition::NucleicAcid;
 use time::{Date, Duration};
 
 /// Inside an `on_db!` transaction: ends the case's open hospital stay, if any, freeing its bed.
@@ -42,7 +41,7 @@ pub struct Checklist {
 
 /// The criteria a case fails, in Chinese; empty when it may be discharged. An asymptomatic
 /// infection is released on the nucleic-acid criterion alone.
-fn unmet(case: &Case, rules: &CaseRuleSet, checklist: Checklist, found: &[(i64, String, String)]) -> Vec<String> {
+fn unmet(case: &Case, rules: &CaseRuleSet, checklist: Checklist, found: &[store::Found]) -> Vec<String> {
     let mut unmet = Vec::new();
     if case.status == CaseStatus::Confirmed.as_str() {
         if !checklist.afebrile {
@@ -55,11 +54,8 @@ fn unmet(case: &Case, rules: &CaseRuleSet, checklist: Checklist, found: &[(i64, 
             unmet.push("肺部影像学显示急性渗出性病变明显改善".to_string());
         }
     }
-    let nucleic: Vec<NucleicAcid> = found.iter()
-        .filter(|r| r.1 == LabTest::NucleicAcid.as_str() && r.2 != LabOutcome::Inconclusive.as_str())
-        .map(|r| NucleicAcid { sampled_at: store::instant(r.0), negative: r.2 == LabOutcome::Negative.as_str() })
-        .collect();
-    if let Err(why) = rules.discharge_negatives().check(&nucleic, &[], None) {
+    let now = store::instant(now_micros());
+    if let Err(why) = rules.discharge_negatives().check(&store::nucleic_acid(found), &[], None, now) {
         unmet.push(why.replace("排除疑似病例", "出院"));
     }
     unmet

@@ -4,7 +4,7 @@
 
 use super::care_api::parse_step;
 use super::hospitals::{self, HospitalBeds, NewHospital, Patient};
-use super::pages::{Fields, after, field, joined, local_time};
+use super::pages::{Fields, after, fact_time, field, joined};
 use super::{BedKind, CaseStatus};
 use crate::auth::{Caller, Permission};
 use crate::clock;
@@ -34,7 +34,7 @@ async fn transfer_step(State(state): State<AppState>, lang: Lang, Path((id, step
     caller.require(Permission::ManageCases)?;
     let step = parse_step(&step)?;
     let outcome = async {
-        let at = local_time(&form, "at")?.unwrap_or_else(crate::db::now_micros);
+        let at = fact_time(&form, "at")?.unwrap_or_else(crate::db::now_micros);
         hospitals::advance(&state.db, &caller.actor(), &caller.scope, id, step, at).await
     }
     .await;

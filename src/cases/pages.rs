@@ -7,6 +7,7 @@ use super::store::{self, Case, NewSample, SampleLine, SeverityLine, Transition, 
 use super::{CaseStatus, LabOutcome, LabTest, SampleKind, Severity};
 use crate::auth::{Caller, Permission};
 use crate::clock;
+use crate::web::when;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, FieldError};
 use crate::web::forms::{CsrfForm, field_message};
@@ -103,10 +104,7 @@ async fn open_case(State(state): State<AppState>, lang: Lang, CsrfForm { caller,
     caller.require(Permission::ManageCases)?;
     let opened = async {
         let person_id = field(&form, "person_id").parse::<i64>().map_err(|_| AppError::invalid("person_id", "person_unknown", "请填写人员编号"))?;
-        let onset_date = match field(&form, "onset_date") {
-            "" => None,
-            s => Some(crate::people::input::parse_date(s).ok_or_else(|| AppError::invalid("onset_date", "date_invalid", "发病日期格式应为 YYYY-MM-DD"))?),
-        };
+        let onset_date = when::happened_on_opt("onset_date", Some(field(&form, "onset_date")))?;
         let picked = |name: &str| form.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect::<Vec<_>>();
         let history = picked("history").into_iter().filter_map(EpiItem::parse).collect();
         let clinical = picked("clinical").into_iter().filter_map(ClinicalItem::parse).collect();
@@ -216,20 +214,18 @@ pub(super) async fn after(state: &AppState, caller: &Caller, lang: Lang, id: i64
     }
 }
 
-pub(super) fn local_time(fields: &Fields, name: &str) -> AppResult<Option<i64>> {
-    match field(fields, name) {
-        "" => Ok(None),
-        s => super::api::local_time(name, s).map(Some),
-    }
+/// The time something happened, typed into the form's field `name`; `None` when left blank.
+pub(super) fn fact_time(fields: &Fields, name: &str) -> AppResult<Option<i64>> {
+    when::happened_at_opt(name, Some(field(fields, name)))
 }
 
 async fn add_sample(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
     caller.require(Permission::ManageCases)?;
     let outcome = async {
         let kind = SampleKind::parse(field(&form, "kind")).ok_or_else(|| AppError::invalid("kind", "kind_unknown", "请选择标本类型"))?;
-        let taken_at = local_time(&form, "taken_at")?.ok_or_else(|| AppError::invalid("taken_at", "required", "请填写采样时间"))?;
+        let taken_at = fact_time(&form, "taken_at")?.ok_or_else(|| AppError::invalid("taken_at", "required", "请填写采样时间"))?;
         let lab = Some(field(&form, "lab")).filter(|l| !l.is_empty());
-        let sample = NewSample { case_id: id, kind, taken_at, received_at: local_time(&form, "received_at")?, lab };
+        let sample = NewSample { case_id: id, kind, taken_at, received_at: fact_time(&form, "received_at")?, lab };
         store::add_sample(&state.db, &caller.actor(), &caller.scope, &sample).await.map(|_| ())
     }
     .await;
@@ -242,7 +238,7 @@ async fn add_result(State(state): State<AppState>, lang: Lang, Path(id): Path<i6
         let sample_id = field(&form, "sample_id").parse::<i64>().map_err(|_| AppError::invalid("sample_id", "sample_unknown", "请选择标本"))?;
         let test = LabTest::parse(field(&form, "test")).ok_or_else(|| AppError::invalid("test", "test_unknown", "请选择检测项目"))?;
         let result = LabOutcome::parse(field(&form, "result")).ok_or_else(|| AppError::invalid("result", "result_unknown", "请选择检测结果"))?;
-        let at = local_time(&form, "resulted_at")?.ok_or_else(|| AppError::invalid("resulted_at", "required", "请填写出结果时间"))?;
+        let at = fact_time(&form, "resulted_at")?.ok_or_else(|| AppError::invalid("resulted_at", "required", "请填写出结果时间"))?;
         store::add_result(&state.db, &caller.actor(), &caller.scope, sample_id, test, result, at).await.map(|_| ())
     }
     .await;
@@ -262,7 +258,7 @@ async fn assess_severity(State(state): State<AppState>, lang: Lang, Path(id): Pa
     caller.require(Permission::ManageCases)?;
     let outcome = async {
         let severity = Severity::parse(field(&form, "severity")).ok_or_else(|| AppError::invalid("severity", "severity_unknown", "请选择临床分型"))?;
-        let at = local_time(&form, "at")?.unwrap_or_else(crate::db::now_micros);
+        let at = fact_time(&form, "at")?.unwrap_or_else(crate::db::now_micros);
         store::assess_severity(&state.db, &caller.actor(), &caller.scope, id, severity, at).await
     }
     .await;

@@ -260,36 +260,59 @@ pub async fn samples(db: &Db, case_id: i64) -> sqlx::Result<Vec<SampleLine>> {
     Ok(samples)
 }
 
-/// A case's results with their samples' times: (taken_at µs, test, outcome).
-pub(super) async fn results(db: &Db, case_id: i64) -> sqlx::Result<Vec<(i64, String, String)>> {
-    on_db!(db, pool => sqlx::query_as::<DB, (i64, String, String)>(
-        "select s.taken_at, r.test, r.result from lab_results r join samples s on s.id = r.sample_id where r.case_id = $1")
+/// A result as a decision reads it: its test and outcome, when its sample was taken and when it was resulted (µs).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(super) struct Found {
+    taken_at: i64,
+    resulted_at: i64,
+    test: String,
+    result: String,
+}
+
+impl Found {
+    fn is(&self, test: LabTest, outcome: LabOutcome) -> bool {
+        self.test == test.as_str() && self.result == outcome.as_str()
+    }
+}
+
+/// A case's results with their samples' times.
+pub(super) async fn results(db: &Db, case_id: i64) -> sqlx::Result<Vec<Found>> {
+    on_db!(db, pool => sqlx::query_as::<DB, Found>(
+        "select s.taken_at, r.resulted_at, r.test, r.result from lab_results r join samples s on s.id = r.sample_id where r.case_id = $1")
         .bind(case_id).fetch_all(pool).await)
+}
+
+/// The conclusive nucleic-acid results, for the exclusion and discharge rules.
+pub(super) fn nucleic_acid(found: &[Found]) -> Vec<NucleicAcid> {
+    found.iter().filter(|r| r.test == LabTest::NucleicAcid.as_str() && r.result != LabOutcome::Inconclusive.as_str())
+        .map(|r| NucleicAcid { sampled_at: instant(r.taken_at), resulted_at: instant(r.resulted_at), negative: r.result == LabOutcome::Negative.as_str() })
+        .collect()
 }
 
 pub(super) fn instant(micros: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH).to_offset(crate::clock::CHINA)
 }
 
-/// Why a suspected case may leave that state, or why not, under `rules`.
-fn decide(case: &Case, to: CaseStatus, rules: &CaseRuleSet, found: &[(i64, String, String)]) -> Result<String, String> {
-    let is = |test: LabTest, outcome: LabOutcome| move |r: &&(i64, String, String)| r.1 == test.as_str() && r.2 == outcome.as_str();
+/// Why a suspected case may leave that state at `now`, or why not, under `rules`.
+fn decide(case: &Case, to: CaseStatus, rules: &CaseRuleSet, found: &[Found], now: OffsetDateTime) -> Result<String, String> {
     match to {
         CaseStatus::Excluded => {
-            let nucleic: Vec<NucleicAcid> = found.iter().filter(|r| r.1 == LabTest::NucleicAcid.as_str() && r.2 != LabOutcome::Inconclusive.as_str())
-                .map(|r| NucleicAcid { sampled_at: instant(r.0), negative: r.2 == LabOutcome::Negative.as_str() }).collect();
             let mut antibodies: Vec<Antibodies> = Vec::new();
-            for igm in found.iter().filter(is(LabTest::IgM, LabOutcome::Negative)) {
-                if found.iter().filter(is(LabTest::IgG, LabOutcome::Negative)).any(|igg| igg.0 == igm.0) {
-                    antibodies.push(Antibodies { sampled_on: instant(igm.0).date(), igm_negative: true, igg_negative: true });
+            for igm in found.iter().filter(|r| r.is(LabTest::IgM, LabOutcome::Negative)) {
+                if found.iter().any(|igg| igg.is(LabTest::IgG, LabOutcome::Negative) && igg.taken_at == igm.taken_at) {
+                    antibodies.push(Antibodies { sampled_on: instant(igm.taken_at).date(), igm_negative: true, igg_negative: true });
                 }
             }
-            rules.exclusion().check(&nucleic, &antibodies, case.onset_date)?;
+            rules.exclusion().check(&nucleic_acid(found), &antibodies, case.onset_date, now)?;
             Ok(format!("连续两次核酸阴性(采样间隔 ≥ {} 小时),依据:{}", rules.exclusion_min_hours, rules.name))
         }
         CaseStatus::Confirmed => {
-            let nucleic = found.iter().any(|r| is(LabTest::NucleicAcid, LabOutcome::Positive)(&r));
-            let serology = found.iter().any(|r| is(LabTest::IgM, LabOutcome::Positive)(&r)) && found.iter().any(|r| is(LabTest::IgG, LabOutcome::Positive)(&r));
+            let latest = now + fangkong_rules::CLOCK_SKEW;
+            if found.iter().any(|r| instant(r.taken_at) > latest || instant(r.resulted_at) > latest) {
+                return Err(fangkong_rules::case_definition::FUTURE_RESULT.into());
+            }
+            let nucleic = found.iter().any(|r| r.is(LabTest::NucleicAcid, LabOutcome::Positive));
+            let serology = found.iter().any(|r| r.is(LabTest::IgM, LabOutcome::Positive)) && found.iter().any(|r| r.is(LabTest::IgG, LabOutcome::Positive));
             match (nucleic, serology) {
                 (true, _) => Ok(format!("核酸检测阳性,依据:{}", rules.name)),
                 (false, true) => Ok(format!("特异性抗体 IgM 和 IgG 均阳性,依据:{}", rules.name)),
@@ -306,7 +329,7 @@ pub async fn decide_suspected(db: &Db, actor: &Actor, scope: &Scope, case_id: i6
     let case = get(db, scope, case_id).await?.ok_or(AppError::NotFound)?;
     super::require_status(&case, &[CaseStatus::Suspected], "确诊或排除(仅适用于疑似病例)")?;
     let rules = rules::in_force(db, today).await?;
-    let reason = decide(&case, to, &rules, &results(db, case.id).await?).map_err(|why| AppError::invalid("status", "transition_refused", why))?;
+    let reason = decide(&case, to, &rules, &results(db, case.id).await?, instant(now_micros())).map_err(|why| AppError::invalid("status", "transition_refused", why))?;
     let action = if to == CaseStatus::Excluded { "case.excluded" } else { "case.confirmed" };
     let moved = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;

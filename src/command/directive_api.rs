@@ -3,8 +3,8 @@
 
 use super::directives::{self, DirectiveView, Issued, MAX_ATTACHMENT, MAX_ATTACHMENTS, NewAttachment, NewDirective, Overdue, Received};
 use crate::auth::{Caller, Permission};
-use crate::cases::api::local_time;
 use crate::screening::api::Created;
+use crate::web::when;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, ErrorBody};
 use crate::web::json::ApiJson;
@@ -66,8 +66,8 @@ impl DirectiveInput {
             Ok(NewAttachment { filename: a.filename, content_type: a.content_type.unwrap_or_else(|| "application/octet-stream".into()), data })
         }).collect::<AppResult<Vec<_>>>()?;
         Ok(NewDirective {
-            ack_due_at: local_time("ack_due_at", &self.ack_due_at)?,
-            feedback_due_at: local_time("feedback_due_at", &self.feedback_due_at)?,
+            ack_due_at: when::deadline("ack_due_at", &self.ack_due_at)?,
+            feedback_due_at: when::deadline("feedback_due_at", &self.feedback_due_at)?,
             title: self.title,
             body: self.body,
             attachments,

@@ -5,8 +5,8 @@
 use super::directive_api::{Lists, lists};
 use super::directives::{self, DirectiveView, MAX_ATTACHMENT, MAX_ATTACHMENTS, NewAttachment, NewDirective};
 use crate::auth::{Caller, Permission};
-use crate::cases::api::local_time;
 use crate::clock;
+use crate::web::when;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, FieldError};
 use crate::web::forms::{CsrfForm, Fields, Filled, field};
@@ -66,8 +66,8 @@ fn typed(form: &Fields, attachments: Vec<NewAttachment>) -> AppResult<NewDirecti
     Ok(NewDirective {
         title: field(form, "title").into(),
         body: field(form, "body").into(),
-        ack_due_at: local_time("ack_due_at", field(form, "ack_due_at"))?,
-        feedback_due_at: local_time("feedback_due_at", field(form, "feedback_due_at"))?,
+        ack_due_at: when::deadline("ack_due_at", field(form, "ack_due_at"))?,
+        feedback_due_at: when::deadline("feedback_due_at", field(form, "feedback_due_at"))?,
         attachments,
     })
 }

@@ -4,7 +4,7 @@
 use super::supervision::{self, CheckItem, NewFix, NewSupervision, Supervision, SupervisionView};
 use crate::auth::{Caller, Permission};
 use crate::clock;
-use crate::people::input::parse_date;
+use crate::web::when;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::forms::{CsrfForm, Fields, Filled, field};
@@ -66,17 +66,16 @@ async fn index(State(state): State<AppState>, caller: Caller, lang: Lang) -> App
 
 fn typed(form: &Fields) -> AppResult<NewSupervision> {
     let org_code = OrgCode::parse(field(form, "org_code")).map_err(|_| AppError::invalid("org_code", "org_invalid", "请填写被督导单位代码"))?;
-    let date = |name: &str, value: &str| parse_date(value).ok_or_else(|| AppError::invalid(name, "date_invalid", "日期格式应为 YYYY-MM-DD"));
     let mut fixes = Vec::new();
     for n in FIX_LINES {
         let description = field(form, &format!("fix_{n}"));
         if !description.is_empty() {
-            fixes.push(NewFix { description: description.into(), due_date: date("fixes", field(form, &format!("due_{n}")))? });
+            fixes.push(NewFix { description: description.into(), due_date: when::date("fixes", field(form, &format!("due_{n}")))? });
         }
     }
     Ok(NewSupervision {
         org_code,
-        visited_on: date("visited_on", field(form, "visited_on"))?,
+        visited_on: when::happened_on("visited_on", field(form, "visited_on"))?,
         inspectors: field(form, "inspectors").into(),
         checked: form.iter().filter(|(k, _)| k == "checked").filter_map(|(_, v)| CheckItem::parse(v)).collect(),
         findings: field(form, "findings").into(),

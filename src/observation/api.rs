@@ -8,6 +8,7 @@ use super::needs::{self, Need, NeedKind, NeedStatus, Requester};
 use super::{Kind, Status};
 use crate::auth::{Caller, Permission};
 use crate::clock;
+use crate::web::when;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, ErrorBody};
 use crate::web::json::ApiJson;
@@ -50,8 +51,7 @@ pub struct StartInput {
 impl StartInput {
     pub fn parse(&self) -> AppResult<NewEpisode> {
         let kind = Kind::parse(&self.kind).ok_or_else(|| AppError::invalid("kind", "kind_unknown", "请选择居家或集中医学观察"))?;
-        let start_date = crate::people::input::parse_date(&self.start_date)
-            .ok_or_else(|| AppError::invalid("start_date", "date_invalid", "起始日期格式应为 YYYY-MM-DD"))?;
+        let start_date = when::happened_on("start_date", &self.start_date)?;
         Ok(NewEpisode { person_id: self.person_id, kind, site_id: self.site_id, start_date })
     }
 }
@@ -107,7 +107,7 @@ pub struct RestartInput {
     responses((status = 200, body = EpisodeDetail), (status = 422, body = ErrorBody)))]
 async fn restart_observation(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<RestartInput>) -> AppResult<Json<EpisodeDetail>> {
     caller.require(Permission::WriteLedger)?;
-    let day = crate::people::input::parse_date(&input.start_date).ok_or_else(|| AppError::invalid("start_date", "date_invalid", "日期格式应为 YYYY-MM-DD"))?;
+    let day = when::happened_on("start_date", &input.start_date)?;
     let episode = episodes::restart(&state.db, &caller.actor(), &caller.scope, id, day, clock::today()).await?;
     Ok(Json(detail(&state, &caller, episode).await?))
 }

@@ -282,7 +282,7 @@ async fn check_in(State(state): State<AppState>, lang: Lang, headers: HeaderMap,
 async fn restart(State(state): State<AppState>, lang: Lang, headers: HeaderMap, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Pairs>) -> AppResult<Response> {
     caller.require(Permission::WriteLedger)?;
     let result = async {
-        let day = crate::people::input::parse_date(&field(&form, "start_date")).ok_or_else(|| AppError::invalid("start_date", "date_invalid", "日期格式应为 YYYY-MM-DD"))?;
+        let day = crate::web::when::happened_on("start_date", &field(&form, "start_date"))?;
         episodes::restart(&state.db, &caller.actor(), &caller.scope, id, day, clock::today()).await.map(|_| ())
     }
     .await;

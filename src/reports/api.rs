@@ -34,7 +34,7 @@ pub fn unit_and_date(caller: &Caller, org: Option<&str>, date: Option<&str>) -> 
     let today = crate::clock::today();
     let date = match date.map(str::trim).filter(|d| !d.is_empty()) {
         None => today,
-        Some(d) => crate::people::input::parse_date(d).ok_or_else(|| AppError::invalid("date", "date_invalid", "日期格式应为 YYYY-MM-DD"))?,
+        Some(d) => crate::web::when::date("date", d)?,
     };
     if date > today {
         return Err(AppError::invalid("date", "date_future", "不能查询今天以后的日报"));

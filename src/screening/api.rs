@@ -108,12 +108,7 @@ pub struct VisitInput {
 impl VisitInput {
     pub fn parse(&self) -> AppResult<(VisitResult, time::Date)> {
         let result = VisitResult::parse(&self.result).ok_or_else(|| AppError::invalid("result", "result_unknown", "请选择走访结果"))?;
-        let today = clock::today();
-        let day = match self.visit_date.as_deref().filter(|d| !d.trim().is_empty()) {
-            None => today,
-            Some(d) => crate::people::input::parse_date(d).filter(|d| *d <= today)
-                .ok_or_else(|| AppError::invalid("visit_date", "date_invalid", "走访日期格式应为 YYYY-MM-DD,且不晚于今天"))?,
-        };
+        let day = crate::web::when::happened_on_opt("visit_date", self.visit_date.as_deref())?.unwrap_or_else(clock::today);
         Ok((result, day))
     }
 }

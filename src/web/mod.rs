@@ -9,6 +9,7 @@ pub mod json;
 pub mod openapi;
 pub mod pages;
 pub mod text;
+pub mod when;
 
 use crate::auth::{sessions::Lifetimes, throttle::Limits};
 use crate::db::Db;

@@ -120,10 +120,14 @@ impl SuspectedDefinition {
     }
 }
 
-/// A nucleic-acid result with the time its sample was taken.
+/// Why a decision is refused while a result is dated after now.
+pub const FUTURE_RESULT: &str = "有检测结果的采样或出结果时间晚于现在,请先核对更正后再判定";
+
+/// A nucleic-acid result with the times its sample was taken and it was resulted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NucleicAcid {
     pub sampled_at: OffsetDateTime,
+    pub resulted_at: OffsetDateTime,
     pub negative: bool,
 }
 
@@ -151,9 +155,15 @@ impl Default for ExclusionRule {
 }
 
 impl ExclusionRule {
-    /// Whether a suspected case may be excluded on these results; if not, why, in Chinese. Only the
-    /// latest results count as consecutive: a positive after two negatives blocks exclusion.
-    pub fn check(&self, results: &[NucleicAcid], antibodies: &[Antibodies], onset: Option<Date>) -> Result<(), String> {
+    /// Whether a suspected case may be excluded on these results at `now`; if not, why, in Chinese.
+    /// Only the latest results count as consecutive: a positive after two negatives blocks
+    /// exclusion. A result dated after `now` (beyond [`crate::CLOCK_SKEW`]) is a mistake to correct,
+    /// never a reason to decide: it refuses the decision.
+    pub fn check(&self, results: &[NucleicAcid], antibodies: &[Antibodies], onset: Option<Date>, now: OffsetDateTime) -> Result<(), String> {
+        let latest = now + crate::CLOCK_SKEW;
+        if results.iter().any(|r| r.sampled_at > latest || r.resulted_at > latest) || antibodies.iter().any(|a| a.sampled_on > latest.date()) {
+            return Err(FUTURE_RESULT.into());
+        }
         let mut sorted: Vec<&NucleicAcid> = results.iter().collect();
         sorted.sort_by_key(|r| r.sampled_at);
         let trailing: Vec<&&NucleicAcid> = sorted.iter().rev().take_while(|r| r.negative).collect();
@@ -208,35 +218,51 @@ mod tests {
     }
 
     fn na(at: OffsetDateTime, negative: bool) -> NucleicAcid {
-        NucleicAcid { sampled_at: at, negative }
+        NucleicAcid { sampled_at: at, resulted_at: at + time::Duration::hours(6), negative }
+    }
+
+    const NOW: OffsetDateTime = datetime!(2020-04-01 00:00 +8);
+
+    #[test]
+    fn a_result_dated_after_now_refuses_the_decision() {
+        let rule = ExclusionRule::default();
+        let now = datetime!(2020-02-05 12:00 +8);
+        let first = na(datetime!(2020-02-04 09:00 +8), true);
+        let tomorrow = na(datetime!(2020-02-06 09:00 +8), true);
+        assert!(rule.check(&[first, tomorrow], &[], None, now).unwrap_err().contains("晚于现在"));
+        let resulted_later = NucleicAcid { resulted_at: datetime!(2020-02-05 13:00 +8), ..na(datetime!(2020-02-05 09:30 +8), true) };
+        assert!(rule.check(&[first, resulted_later], &[], None, now).is_err(), "a result not yet out cannot count");
+        let in_time = na(datetime!(2020-02-05 09:30 +8), true);
+        let in_time = NucleicAcid { resulted_at: datetime!(2020-02-05 12:03 +8), ..in_time };
+        assert_eq!(rule.check(&[first, in_time], &[], None, now), Ok(()), "a few minutes ahead is a phone's clock");
     }
 
     #[test]
     fn exclusion_needs_two_consecutive_negatives_at_least_24_hours_apart() {
         let rule = ExclusionRule::default();
         let first = na(datetime!(2020-02-04 09:00 +8), true);
-        assert!(rule.check(&[first], &[], None).unwrap_err().contains("只有一次"));
+        assert!(rule.check(&[first], &[], None, NOW).unwrap_err().contains("只有一次"));
         let too_soon = na(datetime!(2020-02-05 08:59 +8), true);
-        assert!(rule.check(&[first, too_soon], &[], None).unwrap_err().contains("不足 24 小时"));
+        assert!(rule.check(&[first, too_soon], &[], None, NOW).unwrap_err().contains("不足 24 小时"));
         let next_day = na(datetime!(2020-02-05 09:00 +8), true);
-        assert_eq!(rule.check(&[next_day, first], &[], None), Ok(()), "order of entry does not matter");
+        assert_eq!(rule.check(&[next_day, first], &[], None, NOW), Ok(()), "order of entry does not matter");
         let positive_after = na(datetime!(2020-02-06 09:00 +8), false);
-        assert!(rule.check(&[first, next_day, positive_after], &[], None).is_err(), "a later positive breaks the run");
+        assert!(rule.check(&[first, next_day, positive_after], &[], None, NOW).is_err(), "a later positive breaks the run");
         let positive_before = na(datetime!(2020-02-03 09:00 +8), false);
-        assert_eq!(rule.check(&[positive_before, first, next_day], &[], None), Ok(()));
-        assert!(rule.check(&[], &[], None).unwrap_err().contains("尚无"));
+        assert_eq!(rule.check(&[positive_before, first, next_day], &[], None, NOW), Ok(()));
+        assert!(rule.check(&[], &[], None, NOW).unwrap_err().contains("尚无"));
     }
 
     #[test]
     fn the_seventh_edition_also_wants_negative_antibodies_a_week_after_onset() {
         let rule = ExclusionRule { min_hours_between_negatives: 24, antibody_days_after_onset: Some(7) };
         let tests = [na(datetime!(2020-03-10 09:00 +8), true), na(datetime!(2020-03-11 10:00 +8), true)];
-        assert!(rule.check(&tests, &[], None).unwrap_err().contains("发病日期"));
+        assert!(rule.check(&tests, &[], None, NOW).unwrap_err().contains("发病日期"));
         let early = Antibodies { sampled_on: date!(2020-03-08), igm_negative: true, igg_negative: true };
-        assert!(rule.check(&tests, &[early], Some(date!(2020-03-02))).is_err(), "six days after onset is too early");
+        assert!(rule.check(&tests, &[early], Some(date!(2020-03-02)), NOW).is_err(), "six days after onset is too early");
         let week = Antibodies { sampled_on: date!(2020-03-09), ..early };
-        assert_eq!(rule.check(&tests, &[week], Some(date!(2020-03-02))), Ok(()));
+        assert_eq!(rule.check(&tests, &[week], Some(date!(2020-03-02)), NOW), Ok(()));
         let igg_positive = Antibodies { igg_negative: false, ..week };
-        assert!(rule.check(&tests, &[igg_positive], Some(date!(2020-03-02))).is_err());
+        assert!(rule.check(&tests, &[igg_positive], Some(date!(2020-03-02)), NOW).is_err());
     }
 }
