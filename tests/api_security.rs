@@ -135,3 +135,28 @@ async fn an_idempotency_key_reused_for_another_submission_is_a_conflict() {
         assert_eq!(app.json("POST", &format!("/api/v1/self-report/{first}/needs"), None, Some(other_need)).await.0, StatusCode::CONFLICT);
     }
 }
+
+#[tokio::test]
+async fn a_hundred_guesses_at_once_get_at_most_five_passwords_checked() {
+    use tower::ServiceExt;
+    for db in backends().await {
+        let app = seeded_app(db.clone()).await;
+        let guesses = (0..100).map(|i| {
+            let router = app.router.clone();
+            tokio::spawn(async move {
+                let body = json!({"username": "grid_worker", "password": format!("guess-{i}")}).to_string();
+                let request = Request::post("/api/v1/auth/token").header("content-type", "application/json").body(Body::from(body)).unwrap();
+                router.oneshot(request).await.unwrap().status()
+            })
+        });
+        let mut statuses = Vec::new();
+        for guess in guesses.collect::<Vec<_>>() {
+            statuses.push(guess.await.unwrap());
+        }
+        let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+        assert!(checked <= 5, "{checked} passwords checked on {}", db.backend_name());
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(), 100 - checked);
+        let (status, _) = app.json("POST", "/api/v1/auth/token", None, Some(json!({"username": "grid_worker", "password": PASSWORD}))).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the right password waits out the window too");
+    }
+}

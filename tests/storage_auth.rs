@@ -58,21 +58,50 @@ async fn sessions_expire_when_idle_or_old_and_tokens_do_not_cross_kinds() {
 }
 
 #[tokio::test]
-async fn login_failures_block_an_account_and_an_address() {
+async fn sign_in_attempts_are_limited_per_account_and_per_address() {
     for db in backends().await {
         let limits = Limits { per_account: 3, per_address: 5, window: 60_000_000 };
         for _ in 0..3 {
-            assert!(!throttle::is_blocked(&db, &limits, "alice", "10.0.0.1").await.unwrap());
-            throttle::record_failure(&db, &limits, "alice", "10.0.0.1").await.unwrap();
+            assert!(throttle::admit_login(&db, &limits, "alice", "10.0.0.1").await.unwrap());
         }
-        assert!(throttle::is_blocked(&db, &limits, "alice", "10.0.0.9").await.unwrap(), "per account");
-        assert!(!throttle::is_blocked(&db, &limits, "bob", "10.0.0.9").await.unwrap());
-        for _ in 0..2 {
-            throttle::record_failure(&db, &limits, "carol", "10.0.0.1").await.unwrap();
+        assert!(!throttle::admit_login(&db, &limits, "alice", "10.0.0.9").await.unwrap(), "per account");
+        assert!(throttle::admit_login(&db, &limits, "bob", "10.0.0.9").await.unwrap());
+        assert!(throttle::admit_login(&db, &limits, "carol", "10.0.0.1").await.unwrap());
+        assert!(throttle::admit_login(&db, &limits, "carol", "10.0.0.1").await.unwrap());
+        assert!(!throttle::admit_login(&db, &limits, "dave", "10.0.0.1").await.unwrap(), "per address: the sixth attempt from it");
+        throttle::login_succeeded(&db, "alice", "10.0.0.9").await.unwrap();
+        assert!(throttle::admit_login(&db, &limits, "alice", "10.0.0.9").await.unwrap(), "a sign-in forgives the account");
+        // Successful sign-ins from one office address do not add up to a block.
+        for _ in 0..10 {
+            assert!(throttle::admit_login(&db, &limits, "erin", "10.0.0.2").await.unwrap());
+            throttle::login_succeeded(&db, "erin", "10.0.0.2").await.unwrap();
         }
-        assert!(throttle::is_blocked(&db, &limits, "dave", "10.0.0.1").await.unwrap(), "per address");
-        throttle::clear_account(&db, "alice").await.unwrap();
-        assert!(!throttle::is_blocked(&db, &limits, "alice", "10.0.0.9").await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn a_burst_of_a_hundred_guesses_gets_at_most_the_allowance_checked() {
+    for db in backends().await {
+        // The address's allowance set wide, so that the account's is the one tested.
+        let limits = Limits { per_address: 1000, ..Limits::default() };
+        let attempts = (0..100).map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move { throttle::admit_login(&db, &limits, "target", "10.0.0.1").await.unwrap() })
+        });
+        let mut admitted = 0;
+        for attempt in attempts.collect::<Vec<_>>() {
+            admitted += usize::from(attempt.await.unwrap());
+        }
+        assert_eq!(admitted, 5, "on {}", db.backend_name());
+        let spread = (0..100).map(|i| {
+            let db = db.clone();
+            tokio::spawn(async move { throttle::allow(&db, "report-miss:10.0.0.7", 30, 600_000_000).await.unwrap() })
+        }).collect::<Vec<_>>();
+        let mut allowed = 0;
+        for hit in spread {
+            allowed += usize::from(hit.await.unwrap());
+        }
+        assert_eq!(allowed, 30, "a public bucket holds too");
     }
 }
 

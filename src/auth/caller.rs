@@ -108,7 +108,7 @@ impl FromRequestParts<AppState> for Caller {
 pub async fn authenticate(state: &AppState, username: &str, password: &str, client_addr: &str) -> AppResult<store::User> {
     let db = &state.db;
     let limits = &state.settings.login_limits;
-    if super::throttle::is_blocked(db, limits, username, client_addr).await? {
+    if !super::throttle::admit_login(db, limits, username, client_addr).await? {
         return Err(AppError::RateLimited);
     }
     let found = store::find_for_login(db, username).await?;
@@ -120,15 +120,12 @@ pub async fn authenticate(state: &AppState, username: &str, password: &str, clie
         .map_err(|e| AppError::Internal(e.into()))?;
     match found {
         Some((user, _)) if ok && user.active => {
-            super::throttle::clear_account(db, username).await?;
+            super::throttle::login_succeeded(db, username, client_addr).await?;
             let actor = Actor { user_id: Some(user.id), username: user.username.clone(), org_code: user.org_code.to_string(), client_addr: Some(client_addr.into()) };
             let event = AuditEvent { action: "auth.login", record_type: "user", record_id: Some(user.id.to_string()), org_code: user.org_code.to_string(), detail: None };
             crate::audit::store::record(db, &actor, event).await?;
             Ok(user)
         }
-        _ => {
-            super::throttle::record_failure(db, limits, username, client_addr).await?;
-            Err(AppError::Unauthorized)
-        }
+        _ => Err(AppError::Unauthorized),
     }
 }

@@ -1,5 +1,11 @@
-//! Login throttling per account and per client address, kept in the database so that several
-//! servers behind one load balancer count together.
+//! Rate limits kept in the database, so that several servers behind one load balancer count
+//! together: sign-in attempts per account and per client address, and the public endpoints'
+//! buckets (self-report look-ups, requests per link).
+//!
+//! A hit is counted and its window's total returned by one upsert ([`hit`]): the decision cannot be
+//! raced by a burst, on SQLite (one writer) or PostgreSQL (the row is locked by the upsert). A
+//! sign-in attempt is counted *before* its password is checked, so a hundred guesses sent at once
+//! get at most the allowance checked; a successful sign-in then forgives the account's attempts.
 
 use crate::db::{Db, now_micros};
 use crate::on_db;
@@ -18,45 +24,45 @@ impl Default for Limits {
     }
 }
 
-/// Whether another attempt for this account from this address must be refused for now.
-pub async fn is_blocked(db: &Db, limits: &Limits, username: &str, client_addr: &str) -> sqlx::Result<bool> {
-    let since = now_micros() - limits.window;
-    let (by_account, by_address): (i64, i64) = on_db!(db, pool => sqlx::query_as::<DB, (i64, i64)>(
-        "select (select count(*) from login_failures where username = $1 and at > $3), \
-                (select count(*) from login_failures where client_addr = $2 and at > $3)")
-        .bind(username).bind(client_addr).bind(since).fetch_one(pool).await)?;
-    Ok(by_account >= limits.per_account || by_address >= limits.per_address)
+fn account(username: &str) -> String {
+    format!("login-account:{username}")
 }
 
-pub async fn record_failure(db: &Db, limits: &Limits, username: &str, client_addr: &str) -> sqlx::Result<()> {
+fn address(client_addr: &str) -> String {
+    format!("login-address:{client_addr}")
+}
+
+/// Counts a hit on `bucket` and returns the hits of its current window (`window` µs from its first
+/// hit), in one statement.
+async fn hit(db: &Db, bucket: &str, window: i64) -> sqlx::Result<i64> {
     let now = now_micros();
-    on_db!(db, pool => {
-        sqlx::query::<DB>("delete from login_failures where at < $1").bind(now - limits.window).execute(pool).await?;
-        sqlx::query::<DB>("insert into login_failures (username, client_addr, at) values ($1, $2, $3)")
-            .bind(username).bind(client_addr).bind(now).execute(pool).await.map(|_| ())
-    })?;
-    Ok(())
-}
-
-/// A successful login forgives the account's earlier failures (not the address's).
-pub async fn clear_account(db: &Db, username: &str) -> sqlx::Result<()> {
-    on_db!(db, pool => sqlx::query::<DB>("delete from login_failures where username = $1").bind(username).execute(pool).await.map(|_| ()))?;
-    Ok(())
+    on_db!(db, pool => sqlx::query_scalar::<DB, i64>(
+        "insert into rate_counters (bucket, window_ends, hits) values ($1, $2, 1) on conflict (bucket) do update set \
+         hits = case when rate_counters.window_ends <= $3 then 1 else rate_counters.hits + 1 end, \
+         window_ends = case when rate_counters.window_ends <= $3 then excluded.window_ends else rate_counters.window_ends end \
+         returning hits")
+        .bind(bucket).bind(now + window).bind(now).fetch_one(pool).await)
 }
 
 /// Counts a hit on `bucket` and says whether it is within `limit` hits per `window` microseconds.
-/// Used for public endpoints such as self-report links.
 pub async fn allow(db: &Db, bucket: &str, limit: i64, window: i64) -> sqlx::Result<bool> {
-    let now = now_micros();
-    on_db!(db, pool => {
-        let mut tx = pool.begin().await?;
-        sqlx::query::<DB>("delete from rate_limit_hits where bucket = $1 and at < $2").bind(bucket).bind(now - window).execute(&mut *tx).await?;
-        let hits = sqlx::query_scalar::<DB, i64>("select count(*) from rate_limit_hits where bucket = $1").bind(bucket).fetch_one(&mut *tx).await?;
-        if hits >= limit {
-            return Ok(false);
-        }
-        sqlx::query::<DB>("insert into rate_limit_hits (bucket, at) values ($1, $2)").bind(bucket).bind(now).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(true)
-    })
+    Ok(hit(db, bucket, window).await? <= limit)
+}
+
+/// Counts a sign-in attempt for this account from this address and says whether its password may
+/// be checked: within the account's and the address's allowance. Expired windows are cleared here.
+pub async fn admit_login(db: &Db, limits: &Limits, username: &str, client_addr: &str) -> sqlx::Result<bool> {
+    on_db!(db, pool => sqlx::query::<DB>("delete from rate_counters where window_ends <= $1").bind(now_micros()).execute(pool).await.map(|_| ()))?;
+    let by_account = hit(db, &account(username), limits.window).await?;
+    let by_address = hit(db, &address(client_addr), limits.window).await?;
+    Ok(by_account <= limits.per_account && by_address <= limits.per_address)
+}
+
+/// A successful sign-in forgives the account's earlier attempts, and its own attempt is taken off
+/// the address's count (only failures count against an address shared by an office).
+pub async fn login_succeeded(db: &Db, username: &str, client_addr: &str) -> sqlx::Result<()> {
+    on_db!(db, pool => async {
+        sqlx::query::<DB>("delete from rate_counters where bucket = $1").bind(account(username)).execute(pool).await?;
+        sqlx::query::<DB>("update rate_counters set hits = hits - 1 where bucket = $1 and hits > 0").bind(address(client_addr)).execute(pool).await.map(|_| ())
+    }.await)
 }
