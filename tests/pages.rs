@@ -403,3 +403,22 @@ async fn a_supervision_visit_is_recorded_and_its_fix_reported_done_by_the_townsh
     let (other, _, _) = sign_in(&app, "county_commander_hn", false).await;
     assert_eq!(app.send(get(&visit, &other)).await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_redirect_never_leaves_the_site_whatever_the_next_or_back_parameter_holds() {
+    let db = backends().await.remove(0);
+    let app = seeded_app(db).await;
+    // As sent on the wire: percent-encoded the way an attacker's link would be.
+    let bypasses = ["//x", "/%5Cx", "%5C/x", "/%09/evil.example", "/%0A/evil.example", "/%0D/x", "https:x", "http://evil.example", "/%20/x"];
+    for back in bypasses {
+        let (status, headers, _) = app.send(get(&format!("/lang/en?back={back}"), "")).await;
+        assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/"), "back={back}");
+    }
+    let (_, headers, _) = app.send(get("/lang/en?back=/persons%3Fq%3D1", "")).await;
+    assert_eq!(headers[header::LOCATION], "/persons?q=1", "a path on the site is followed");
+    for next in bypasses {
+        let body = format!("_csrf=abc&username=grid_worker&password={PASSWORD}&next={next}");
+        let (status, headers, _) = app.send(form("/login", "fk_login_csrf=abc", &body)).await;
+        assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/"), "next={next}");
+    }
+}

@@ -144,10 +144,13 @@ struct Back {
     back: Option<String>,
 }
 
-/// Only same-site paths are followed after a redirect, never `//host` or `http://…`.
+/// Only a path on this site is followed after a redirect; anything else goes to `/`. Browsers strip
+/// tabs and line breaks from a URL and read a backslash as a slash, so `/\t/evil.example` or
+/// `/\\evil.example` would leave the site: a safe path is printable ASCII without a backslash, starts
+/// with one `/` and not two. (It is then always a valid `Location` header too.)
 pub fn safe_local_path(path: Option<&str>) -> &str {
     match path {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') => p,
         _ => "/",
     }
 }
@@ -192,4 +195,20 @@ async fn home(State(state): State<AppState>, caller: Caller, lang: Lang) -> AppR
         households: if caller.org_code.level() >= fangkong_rules::OrgLevel::Village { households } else { Vec::new() },
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_local_path;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed_after_sign_in() {
+        for kept in ["/", "/persons/12", "/persons?q=%E5%BC%A0&before=9", "/%5Cx"] {
+            assert_eq!(safe_local_path(Some(kept)), kept);
+        }
+        for refused in ["//x", "/\\x", "/\t/x", "\\/x", "/\\evil.example", "https:x", "http://evil.example", "/\n/x", "/\r/x", " /x", "/a b", "x", ""] {
+            assert_eq!(safe_local_path(Some(refused)), "/", "{refused:?}");
+        }
+        assert_eq!(safe_local_path(None), "/");
+    }
 }
