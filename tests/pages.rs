@@ -422,3 +422,42 @@ async fn a_redirect_never_leaves_the_site_whatever_the_next_or_back_parameter_ho
         assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/"), "next={next}");
     }
 }
+
+#[tokio::test]
+async fn a_cookie_borne_write_from_another_site_or_without_the_token_is_refused() {
+    let db = backends().await.remove(0);
+    let app = seeded_app(db).await;
+    let (session, csrf, _) = sign_in(&app, "admin", false).await;
+    let household = |origin: Option<(&'static str, &'static str)>| {
+        let mut request = form(&format!("/orgs/{LEIYANG_GRID}/households"), &session, &format!("_csrf={csrf}&address=%E6%B5%8B%E8%AF%95%E8%B7%AF"));
+        if let Some((name, value)) = origin {
+            request.headers_mut().insert(name, value.parse().unwrap());
+        }
+        request
+    };
+    for forged in [("origin", "http://evil.example"), ("sec-fetch-site", "cross-site"), ("origin", "null")] {
+        let (status, _, body) = app.send(household(Some(forged))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{forged:?}");
+        assert!(String::from_utf8(body).unwrap().contains("不是从本站页面发出的"));
+    }
+    assert_eq!(app.send(household(Some(("sec-fetch-site", "same-origin")))).await.0, StatusCode::SEE_OTHER);
+    let mut from_here = household(Some(("origin", "http://127.0.0.1:8080")));
+    from_here.headers_mut().insert("host", "127.0.0.1:8080".parse().unwrap());
+    assert_eq!(app.send(from_here).await.0, StatusCode::SEE_OTHER);
+
+    // JSON with only the session cookie: the token must come in its header.
+    let json_post = |token: Option<&str>| {
+        let body = serde_json::json!({"org_code": LEIYANG_GRID, "address": "接口路"}).to_string();
+        let mut request = Request::post("/api/v1/households").header("cookie", &session).header("content-type", "application/json").body(Body::from(body)).unwrap();
+        if let Some(t) = token {
+            request.headers_mut().insert("x-csrf-token", t.parse().unwrap());
+        }
+        request
+    };
+    assert_eq!(app.send(json_post(None)).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(app.send(json_post(Some("wrong"))).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(app.send(json_post(Some(&csrf))).await.0, StatusCode::CREATED);
+    let bearer = app.token("admin").await;
+    let (status, _) = app.json("POST", "/api/v1/households", Some(&bearer), Some(serde_json::json!({"org_code": LEIYANG_GRID, "address": "令牌路"}))).await;
+    assert_eq!(status, StatusCode::CREATED, "bearer calls need no CSRF token");
+}

@@ -16,7 +16,8 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde::Deserialize;
 
-const LOGIN_CSRF_COOKIE: &str = "fk_login_csrf";
+/// The sign-in form's double-submit cookie.
+pub const LOGIN_CSRF_COOKIE: &str = "fk_login_csrf";
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod client;
+pub mod csrf;
 pub mod error;
 pub mod forms;
 pub mod i18n;
@@ -66,7 +67,11 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/openapi.json", get(openapi::serve))
-        .merge(api.layer(axum::middleware::from_fn(text::guard_uri)))
+        .merge(
+            api.layer(axum::middleware::from_fn_with_state(state.clone(), csrf::token_header))
+                .layer(axum::middleware::from_fn(csrf::same_origin))
+                .layer(axum::middleware::from_fn(text::guard_uri)),
+        )
         .merge(pages::router())
         .merge(assets::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::command::directive_pages::router())
         .merge(crate::command::supervision_pages::router())
         .merge(crate::ledger_io::api::page_router())
+        .layer(axum::middleware::from_fn(super::csrf::same_origin))
         .layer(axum::middleware::from_fn(super::text::guard_uri))
         .layer(axum::middleware::from_fn(html_errors))
 }
