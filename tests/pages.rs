@@ -461,3 +461,29 @@ async fn a_cookie_borne_write_from_another_site_or_without_the_token_is_refused(
     let (status, _) = app.json("POST", "/api/v1/households", Some(&bearer), Some(serde_json::json!({"org_code": LEIYANG_GRID, "address": "令牌路"}))).await;
     assert_eq!(status, StatusCode::CREATED, "bearer calls need no CSRF token");
 }
+
+#[tokio::test]
+async fn every_response_forbids_framing_referers_sniffing_and_inline_script() {
+    let db = backends().await.remove(0);
+    let app = seeded_app(db).await;
+    for path in ["/login", "/api/v1/me", "/healthz", "/assets/app.css", "/r/not-a-link"] {
+        let (_, headers, _) = app.send(get(path, "")).await;
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+    }
+    // What the policy forbids is not in any template: no inline script or handler, no style attribute.
+    for entry in std::fs::read_dir("templates").unwrap().flat_map(|d| {
+        let d = d.unwrap().path();
+        if d.is_dir() { std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()).collect::<Vec<_>>() } else { vec![d] }
+    }) {
+        let text = std::fs::read_to_string(&entry).unwrap();
+        for script in text.split("<script").skip(1) {
+            let tag = script.split('>').next().unwrap();
+            assert!(tag.contains("src=") || tag.contains("application/json"), "{}: inline script", entry.display());
+        }
+        assert!(!text.contains(" style=") && !text.contains(" onclick=") && !text.contains(" onload=") && !text.contains(" onsubmit="), "{}", entry.display());
+    }
+}
