@@ -257,3 +257,43 @@ async fn report_verify_finds_an_injected_drift_and_rebuild_repairs_it() {
     let bad = Command::new(BIN).args([base, ["report", "daily", "--org", "430481", "--date", "2020-02-30"].iter().map(|s| s.to_string()).collect()].concat()).output().unwrap();
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("日期格式应为 YYYY-MM-DD"));
 }
+
+#[tokio::test]
+async fn logs_name_routes_not_capability_tokens_and_passwords_stay_in_their_file() {
+    let dir = temp_dir("fk_e2e_logs");
+    let port = free_port();
+    let mut args = storage_args(&dir, &fresh_sqlite_url());
+    args.extend(["serve".into(), "--listen".into(), format!("127.0.0.1:{port}"), "--demo".into(), "--people".into(), "300".into()]);
+    let (log, out) = (dir.join("server.log"), dir.join("server.out"));
+    let child = Command::new(BIN).args(&args).env("RUST_LOG", "fangkong=debug,tower_http=debug")
+        .stdout(std::fs::File::create(&out).unwrap()).stderr(std::fs::File::create(&log).unwrap()).spawn().unwrap();
+    let server = Server { child, base: format!("http://127.0.0.1:{port}") };
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if client.get(format!("{}/healthz", server.base)).send().await.is_ok_and(|r| r.status() == 200) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let accounts = std::fs::read_to_string(dir.join("demo-accounts.txt")).unwrap();
+    let password = accounts.lines().find(|l| l.starts_with("grid\t")).unwrap().split('\t').nth(1).unwrap().to_string();
+    let grid = Api::login(&server.base, "grid", &password).await;
+    let (_, me) = grid.call(reqwest::Method::GET, "/api/v1/me", None).await;
+    let (_, person) = grid.call(reqwest::Method::POST, "/api/v1/persons", Some(person_json("日志测", &resident_id("430481", 77), me["org_code"].as_str().unwrap()))).await;
+    let start = json!({"person_id": person["id"], "kind": "home", "start_date": fangkong::clock::today().to_string()});
+    let (status, episode) = grid.call(reqwest::Method::POST, "/api/v1/observations", Some(start)).await;
+    let token = match status {
+        201 => episode["report_path"].as_str().unwrap().trim_start_matches("/r/").to_string(),
+        _ => panic!("{episode}"),
+    };
+    for body in [json!({"temperature": "36.6"}), json!({"temperature": "36.6", "note": "x\u{0}y"})] {
+        client.post(format!("{}/api/v1/self-report/{token}", server.base)).json(&body).send().await.unwrap();
+    }
+    client.get(format!("{}/r/{token}", server.base)).send().await.unwrap();
+    drop(server);
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(log.contains("/api/v1/self-report/{token}"), "requests are logged by route: {log}");
+    assert!(!log.contains(&token), "the capability never reaches the log");
+    let out = std::fs::read_to_string(out).unwrap();
+    assert!(!out.contains(&password) && out.contains("demo-accounts.txt"), "passwords are not printed to a log: {out}");
+}

@@ -105,9 +105,14 @@ pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow:
         city.persons.len(),
         started.elapsed().as_secs_f64()
     );
-    println!("\n演示账号(只显示这一次;也已写入 {}):", file.display());
-    for ((user, role, org, _), pw) in ACCOUNTS.iter().zip(&passwords) {
-        println!("  {user:<11} {pw}  {:<14} {org}", role.zh());
+    // Passwords are shown to a person at a terminal, never written into a service's log.
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        println!("\n演示账号(只显示这一次;也已写入 {}):", file.display());
+        for ((user, role, org, _), pw) in ACCOUNTS.iter().zip(&passwords) {
+            println!("  {user:<11} {pw}  {:<14} {org}", role.zh());
+        }
+    } else {
+        println!("演示账号及其密码已写入 {}(仅本机账户可读)/ demo accounts and passwords are in that file (mode 0600)", file.display());
     }
     Ok(())
 }

@@ -90,9 +90,11 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(client::remember_client_addr))
         .layer(axum::middleware::from_fn(security_headers))
-        // Spans name the path only: query strings can hold an ID or phone number being searched.
+        // Spans name the route's pattern (`/api/v1/self-report/{token}`), never its values: a path
+        // can hold a capability token, a query string an ID or phone number being searched.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+            let route = request.extensions().get::<axum::extract::MatchedPath>().map_or("(no route)", |p| p.as_str());
+            tracing::info_span!("request", method = %request.method(), route = %route)
         }))
         .with_state(state)
 }
