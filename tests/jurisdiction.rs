@@ -26,6 +26,16 @@ fn reads_audit(role: Role) -> bool {
 fn manages_households(role: Role) -> bool {
     matches!(role, Role::Admin | Role::TownshipOfficer | Role::GridWorker)
 }
+/// Registering, editing and merging persons are separate rights: the ledger keepers edit and merge.
+fn registers_persons(role: Role) -> bool {
+    reads_persons(role)
+}
+fn edits_persons(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::CityCommander | Role::CountyCommander | Role::TownshipOfficer | Role::GridWorker)
+}
+fn sees_persons_in_full(role: Role) -> bool {
+    reads_persons(role) && role != Role::CheckpointStaff
+}
 
 struct Fixture {
     leiyang_person: i64,
@@ -45,6 +55,11 @@ async fn fixture(app: &App) -> Fixture {
 
 fn ids(list: &Value) -> Vec<i64> {
     list["items"].as_array().or(list.as_array()).unwrap().iter().filter_map(|p| p["id"].as_i64()).collect()
+}
+
+async fn page_text(app: &App, token: &str, path: &str) -> String {
+    let request = Request::get(path).header("cookie", format!("fk_session={token}")).body(Body::empty()).unwrap();
+    String::from_utf8(app.send(request).await.2).unwrap()
 }
 
 async fn page(app: &App, token: &str, path: &str) -> StatusCode {
@@ -71,7 +86,12 @@ async fn no_role_reads_or_writes_outside_its_jurisdiction() {
             assert_eq!(s, expect(reads_persons(role), city_wide), "{who}: other county's person");
             let edit = person_json("改名", "430422198502150022", HENGNAN_GRID);
             let (s, _) = app.json("PUT", &format!("/api/v1/persons/{}", fx.hengnan_person), Some(&token), Some(edit)).await;
-            assert_eq!(s, expect(reads_persons(role), city_wide), "{who}: edit other county's person");
+            assert_eq!(s, expect(edits_persons(role), city_wide), "{who}: edit other county's person");
+            let same = person_json("耒阳人", "43048119900101123X", LEIYANG_GRID);
+            let (s, _) = app.json("PUT", &format!("/api/v1/persons/{}", fx.leiyang_person), Some(&token), Some(same)).await;
+            assert_eq!(s, expect(edits_persons(role), true), "{who}: edit own person");
+            let (s, _) = app.json("POST", &format!("/api/v1/persons/{}/merge", fx.leiyang_person), Some(&token), Some(json!({"duplicate_id": 999_999}))).await;
+            assert_eq!(s, if edits_persons(role) { StatusCode::UNPROCESSABLE_ENTITY } else { FORBIDDEN }, "{who}: merge");
             let (s, list) = app.json("GET", "/api/v1/persons?limit=100", Some(&token), None).await;
             if reads_persons(role) {
                 assert_eq!(s, OK);
@@ -87,7 +107,7 @@ async fn no_role_reads_or_writes_outside_its_jurisdiction() {
             }
             // Registering into another county's grid never succeeds.
             let (s, _) = app.json("POST", "/api/v1/persons", Some(&token), Some(person_json("越界", "430405197006305557", HENGNAN_GRID))).await;
-            let expected_create = if !reads_persons(role) { FORBIDDEN } else if city_wide { StatusCode::CREATED } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let expected_create = if !registers_persons(role) { FORBIDDEN } else if city_wide { StatusCode::CREATED } else { StatusCode::UNPROCESSABLE_ENTITY };
             assert_eq!(s, expected_create, "{who}: register into another county");
             if s == StatusCode::CREATED {
                 let (_, found) = app.json("GET", "/api/v1/persons?q=430405197006305557", Some(&token), None).await;
@@ -105,8 +125,22 @@ async fn no_role_reads_or_writes_outside_its_jurisdiction() {
             assert_eq!(s, expect(true, city_wide), "{who}: other county's township");
             let (_, units) = app.json("GET", "/api/v1/orgs?parent=430422", Some(&token), None).await;
             assert_eq!(!units.as_array().unwrap().is_empty(), city_wide, "{who}: other county's children");
-            let (_, households) = app.json("GET", &format!("/api/v1/households?org={HENGNAN_GRID}"), Some(&token), None).await;
-            assert_eq!(!households.as_array().unwrap().is_empty(), city_wide, "{who}: other county's households");
+            // Households are personal data: for the registry's readers only, masked for those who see persons masked.
+            let (s, households) = app.json("GET", &format!("/api/v1/households?org={HENGNAN_GRID}"), Some(&token), None).await;
+            if reads_persons(role) {
+                assert_eq!(!households.as_array().unwrap().is_empty(), city_wide, "{who}: other county's households");
+            } else {
+                assert_eq!(s, FORBIDDEN, "{who}: households");
+            }
+            let (s, own) = app.json("GET", &format!("/api/v1/households?org={LEIYANG_GRID}"), Some(&token), None).await;
+            let grid_in_scope = LEIYANG_GRID.starts_with(fangkong_rules::OrgCode::parse(home).unwrap().prefix());
+            if reads_persons(role) && grid_in_scope {
+                let address = own[0]["address"].as_str().unwrap();
+                assert_eq!(address == "测试路1号", sees_persons_in_full(role), "{who}: own households, address {address}");
+                assert_eq!(own[0]["room"].is_null(), !sees_persons_in_full(role), "{who}: room");
+            } else if !reads_persons(role) {
+                assert_eq!(s, FORBIDDEN, "{who}: own households");
+            }
             let h = json!({"org_code": HENGNAN_GRID, "address": "越界路"});
             let (s, _) = app.json("POST", "/api/v1/households", Some(&token), Some(h)).await;
             let expected = if !manages_households(role) { FORBIDDEN } else if city_wide { StatusCode::CREATED } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -139,6 +173,9 @@ async fn no_role_reads_or_writes_outside_its_jurisdiction() {
             let other = page(&app, &session.token, &format!("/persons/{}", fx.hengnan_person)).await;
             assert_eq!(other, expect(reads_persons(role), city_wide), "{who}: person page of another county");
             assert_eq!(page(&app, &session.token, "/orgs/430422107").await, expect(true, city_wide), "{who}: unit page of another county");
+            let grid_page = page_text(&app, &session.token, &format!("/orgs/{LEIYANG_GRID}")).await;
+            assert!(!grid_page.contains("测试路1号") || sees_persons_in_full(role), "{who}: addresses on the grid's page");
+            assert_eq!(grid_page.contains("测试****"), reads_persons(role) && !sees_persons_in_full(role) && grid_in_scope, "{who}: masked addresses");
         }
         // Nobody but the city could edit the Hengnan person.
         let row = fangkong::people::store::get(&db, &fangkong_rules::Scope::everything(), fx.hengnan_person).await.unwrap().unwrap();
@@ -201,7 +238,7 @@ async fn the_ledger_observations_and_alerts_of_another_county_stay_invisible() {
             let expected = if !writes_ledger(role) { FORBIDDEN } else if city_wide { StatusCode::NO_CONTENT } else { NOT_FOUND };
             assert_eq!(handle, expected, "{who}: handle another county's alert");
             let coverage = app.json("GET", "/api/v1/coverage?org=430422107", Some(&token), None).await.0;
-            assert_eq!(coverage, if city_wide { OK } else { NOT_FOUND }, "{who}: coverage of another county");
+            assert_eq!(coverage, expect(reads_persons(role)), "{who}: coverage of another county");
         }
     }
 }

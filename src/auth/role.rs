@@ -21,7 +21,12 @@ pub enum Role {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permission {
     ReadPersons,
-    WritePersons,
+    /// Register a new person (a checkpoint's traveller, a fever clinic's walk-in, a household member).
+    RegisterPersons,
+    /// Change another's record: the ledger keepers, who see it in full.
+    EditPersons,
+    /// Merge duplicate records (and undo a merge): the ledger keepers.
+    MergePersons,
     /// See unmasked ID number, phone and name in a person's detail view (audited).
     ViewFullPerson,
     ManageUsers,
@@ -107,7 +112,8 @@ impl Role {
         match permission {
             // Minimum necessary: enterprise contacts and sanitation inspectors never see the registry.
             ReadPersons => !matches!(self, EnterpriseContact | SanitationInspector),
-            WritePersons => !matches!(self, EnterpriseContact | SanitationInspector),
+            RegisterPersons => !matches!(self, EnterpriseContact | SanitationInspector),
+            EditPersons | MergePersons => matches!(self, Admin | CityCommander | CountyCommander | TownshipOfficer | GridWorker),
             // Checkpoint staff work from masked values; those who manage persons see them in full.
             ViewFullPerson => matches!(self, Admin | CityCommander | CountyCommander | TownshipOfficer | GridWorker | HospitalStaff),
             ManageUsers | ManageOrgs => self == Admin,
@@ -133,6 +139,15 @@ mod tests {
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn checkpoint_staff_register_what_they_screen_but_edit_and_merge_nothing() {
+        assert!(Role::CheckpointStaff.may(Permission::RegisterPersons));
+        assert!(!Role::CheckpointStaff.may(Permission::EditPersons) && !Role::CheckpointStaff.may(Permission::MergePersons));
+        assert!(!Role::HospitalStaff.may(Permission::EditPersons));
+        // Whoever edits a record sees it in full.
+        assert!(Role::ALL.iter().all(|r| !r.may(Permission::EditPersons) || r.may(Permission::ViewFullPerson)));
     }
 
     #[test]

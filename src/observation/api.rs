@@ -179,7 +179,8 @@ pub struct AlertParams {
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "observation", params(AlertParams), responses((status = 200, body = Vec<AlertLine>)))]
 async fn list_alerts(State(state): State<AppState>, caller: Caller, Query(p): Query<AlertParams>) -> AppResult<Json<Vec<AlertLine>>> {
     caller.require(Permission::ReadPersons)?;
-    Ok(Json(today::open_alerts(&state.db, &caller.scope, p.escalated.unwrap_or(false), clock::today(), 200).await?))
+    let alerts = today::open_alerts(&state.db, &caller.scope, p.escalated.unwrap_or(false), clock::today(), 200).await?;
+    Ok(Json(if caller.may(Permission::ViewFullPerson) { alerts } else { alerts.into_iter().map(today::AlertLine::masked).collect() }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -199,7 +200,8 @@ async fn handle_alert(State(state): State<AppState>, caller: Caller, Path(id): P
 
 pub async fn today_for(state: &AppState, caller: &Caller) -> AppResult<Today> {
     caller.require(Permission::ReadPersons)?;
-    Ok(today::today(&state.db, &caller.scope, caller.org_code.level(), clock::today(), clock::hour()).await?)
+    let worklist = today::today(&state.db, &caller.scope, caller.org_code.level(), clock::today(), clock::hour()).await?;
+    Ok(if caller.may(Permission::ViewFullPerson) { worklist } else { worklist.masked() })
 }
 
 #[utoipa::path(get, path = "/api/v1/today", tag = "observation", responses((status = 200, body = Today)))]

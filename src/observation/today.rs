@@ -37,6 +37,13 @@ pub struct AlertLine {
 }
 
 impl AlertLine {
+    /// As roles that see persons masked see it: a household's address masked (names always are).
+    pub fn masked(self) -> AlertLine {
+        match self.household_id {
+            Some(_) => AlertLine { name: fangkong_rules::mask::mask_address(&self.name), ..self },
+            None => self,
+        }
+    }
     pub fn kind_label(&self) -> &'static str {
         AlertKind::parse(&self.kind).map(AlertKind::zh).unwrap_or("")
     }
@@ -150,6 +157,17 @@ pub struct Today {
     pub needs: Vec<super::needs::Need>,
     /// Post-discharge follow-ups not yet done, earliest due first.
     pub follow_ups: Vec<crate::cases::follow_ups::FollowUp>,
+}
+
+impl Today {
+    /// As roles that see persons masked see it: households' addresses masked.
+    pub fn masked(self) -> Today {
+        Today {
+            alerts: self.alerts.into_iter().map(AlertLine::masked).collect(),
+            households_to_visit: self.households_to_visit.into_iter().map(crate::org::Household::masked).collect(),
+            ..self
+        }
+    }
 }
 
 /// The caller's worklist. Below township level it holds every open alert of the area; at township

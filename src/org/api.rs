@@ -74,11 +74,18 @@ pub struct HouseholdParams {
     pub limit: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/households", tag = "orgs", params(HouseholdParams), responses((status = 200, body = Vec<Household>)))]
+/// The households of a unit in scope, for roles that read the registry (addresses are personal
+/// data): in full for those who see persons in full, masked for the others.
+pub async fn households_seen(state: &AppState, caller: &Caller, org: &OrgCode, after: i64, limit: i64) -> AppResult<Vec<Household>> {
+    caller.require(Permission::ReadPersons)?;
+    let households = store::households(&state.db, &caller.scope, org, after, limit).await?;
+    Ok(if caller.may(Permission::ViewFullPerson) { households } else { households.into_iter().map(Household::masked).collect() })
+}
+
+#[utoipa::path(get, path = "/api/v1/households", tag = "orgs", params(HouseholdParams), responses((status = 200, body = Vec<Household>), (status = 403, body = ErrorBody)))]
 async fn list_households(State(state): State<AppState>, caller: Caller, Query(p): Query<HouseholdParams>) -> AppResult<Json<Vec<Household>>> {
     let org = parse_code("org", &p.org)?;
-    let limit = crate::people::api::clamp_page(p.limit);
-    Ok(Json(store::households(&state.db, &caller.scope, &org, p.after.unwrap_or(0), limit).await?))
+    Ok(Json(households_seen(&state, &caller, &org, p.after.unwrap_or(0), crate::people::api::clamp_page(p.limit)).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

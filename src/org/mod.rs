@@ -37,6 +37,11 @@ pub struct Household {
 }
 
 impl Household {
+    /// As roles that see persons masked see it: the address masked, building, unit and room left out.
+    pub fn masked(self) -> Household {
+        Household { address: fangkong_rules::mask::mask_address(&self.address), building: None, unit: None, room: None, ..self }
+    }
+
     /// `南城一品 3栋 2单元 501`: the address with building, unit and room when known.
     pub fn label(&self) -> String {
         let mut s = self.address.clone();

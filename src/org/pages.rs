@@ -62,7 +62,7 @@ struct UnitPage {
     persons: i64,
     children: Vec<UnitRow>,
     can_read_persons: bool,
-    can_write_persons: bool,
+    can_register_persons: bool,
     can_add_child: bool,
     can_add_household: bool,
     shows_households: bool,
@@ -83,8 +83,8 @@ async fn unit_view(state: &AppState, caller: &Caller, lang: Lang, code: &str, af
     let code = OrgCode::parse(code).map_err(|_| AppError::NotFound)?;
     let unit = store::get(&state.db, &caller.scope, &code).await?.ok_or(AppError::NotFound)?;
     let level = code.level();
-    let shows_households = level >= OrgLevel::Village;
-    let mut households = if shows_households { store::households(&state.db, &caller.scope, &code, after, HOUSEHOLD_PAGE + 1).await? } else { Vec::new() };
+    let shows_households = level >= OrgLevel::Village && caller.may(Permission::ReadPersons);
+    let mut households = if shows_households { super::api::households_seen(state, caller, &code, after, HOUSEHOLD_PAGE + 1).await? } else { Vec::new() };
     let next_after = if households.len() as i64 > HOUSEHOLD_PAGE {
         households.truncate(HOUSEHOLD_PAGE as usize);
         households.last().map(|h| h.id)
@@ -98,7 +98,7 @@ async fn unit_view(state: &AppState, caller: &Caller, lang: Lang, code: &str, af
         persons: if can_read_persons { crate::people::store::count_under(&state.db, &caller.scope, &code).await? } else { 0 },
         children: unit_rows(state, caller, &code).await?,
         can_read_persons,
-        can_write_persons: caller.may(Permission::WritePersons),
+        can_register_persons: caller.may(Permission::RegisterPersons),
         can_add_child: caller.may(Permission::ManageOrgs) && matches!(level, OrgLevel::Township | OrgLevel::Village),
         can_add_household: caller.may(Permission::ManageHouseholds),
         shows_households,

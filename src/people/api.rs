@@ -85,7 +85,7 @@ pub struct CreatedPerson {
 #[utoipa::path(post, path = "/api/v1/persons", tag = "persons", request_body = PersonInput,
     responses((status = 201, body = CreatedPerson), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_person(State(state): State<AppState>, caller: Caller, ApiJson(input): ApiJson<PersonInput>) -> AppResult<(StatusCode, Json<CreatedPerson>)> {
-    caller.require(Permission::WritePersons)?;
+    caller.require(Permission::RegisterPersons)?;
     let valid = input.validate(clock::today()).map_err(AppError::Invalid)?;
     let candidates = store::duplicate_candidates(&state.db, &caller.scope, &valid.name, valid.birth_date, valid.phone.as_deref(), None).await?;
     let row = store::create(&state.db, &caller.actor(), &caller.scope, &valid).await?;
@@ -121,10 +121,9 @@ async fn get_person(State(state): State<AppState>, caller: Caller, Path(id): Pat
 #[utoipa::path(put, path = "/api/v1/persons/{id}", tag = "persons", params(("id" = i64, Path)), request_body = PersonInput,
     responses((status = 200, body = PersonView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_person(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<PersonInput>) -> AppResult<Json<PersonView>> {
-    caller.require(Permission::WritePersons)?;
+    caller.require(Permission::EditPersons)?;
     let valid = input.validate(clock::today()).map_err(AppError::Invalid)?;
-    let row = store::update(&state.db, &caller.actor(), &caller.scope, id, &valid).await?;
-    Ok(Json(if caller.may(Permission::ViewFullPerson) { row.full() } else { row.masked() }))
+    Ok(Json(store::update(&state.db, &caller.actor(), &caller.scope, id, &valid).await?.full()))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -37,7 +37,7 @@ pub struct MergeInput {
     description = "Moves everything recorded against the duplicate to this person (observations and check-ins, alerts, requests, cases, contacts, follow-ups); the duplicate leaves searches. Reversible.",
     responses((status = 200, body = Merge), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn merge_api(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<MergeInput>) -> AppResult<Json<Merge>> {
-    caller.require(Permission::WritePersons)?;
+    caller.require(Permission::MergePersons)?;
     Ok(Json(merge::merge(&state.db, &caller.actor(), &caller.scope, id, input.duplicate_id).await?))
 }
 
@@ -45,7 +45,7 @@ async fn merge_api(State(state): State<AppState>, caller: Caller, Path(id): Path
     description = "Undoes the merge of this duplicate: exactly the rows it moved go back.",
     responses((status = 204), (status = 409, body = ErrorBody)))]
 async fn unmerge_api(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<StatusCode> {
-    caller.require(Permission::WritePersons)?;
+    caller.require(Permission::MergePersons)?;
     merge::undo(&state.db, &caller.actor(), &caller.scope, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -61,7 +61,7 @@ async fn back(state: &AppState, caller: &Caller, lang: Lang, id: i64, outcome: A
 }
 
 async fn merge_page(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Vec<(String, String)>>) -> AppResult<Response> {
-    caller.require(Permission::WritePersons)?;
+    caller.require(Permission::MergePersons)?;
     let duplicate = form.iter().find(|(k, _)| k == "duplicate_id").map(|(_, v)| v.trim().to_string()).unwrap_or_default();
     let outcome = match duplicate.parse::<i64>() {
         Ok(duplicate) => merge::merge(&state.db, &caller.actor(), &caller.scope, id, duplicate).await.map(|_| ()),
@@ -71,7 +71,7 @@ async fn merge_page(State(state): State<AppState>, lang: Lang, Path(id): Path<i6
 }
 
 async fn unmerge_page(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, .. }: CsrfForm<Vec<(String, String)>>) -> AppResult<Response> {
-    caller.require(Permission::WritePersons)?;
+    caller.require(Permission::MergePersons)?;
     let outcome = merge::undo(&state.db, &caller.actor(), &caller.scope, id).await;
     back(&state, &caller, lang, id, outcome).await
 }

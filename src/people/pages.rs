@@ -38,7 +38,7 @@ struct ListPage {
     org: Option<String>,
     items: Vec<PersonView>,
     next_before: Option<i64>,
-    can_write: bool,
+    can_register: bool,
 }
 
 #[derive(Deserialize)]
@@ -66,7 +66,7 @@ async fn list_page(State(state): State<AppState>, caller: Caller, lang: Lang, Qu
         org: org.map(|o| o.to_string()),
         items: page.items,
         next_before: page.next_before,
-        can_write: caller.may(Permission::WritePersons),
+        can_register: caller.may(Permission::RegisterPersons),
     };
     Ok(render(StatusCode::OK, &list))
 }
@@ -190,7 +190,7 @@ struct NewParams {
 }
 
 async fn new_page(State(state): State<AppState>, caller: Caller, lang: Lang, Query(p): Query<NewParams>) -> AppResult<Response> {
-    caller.require(Permission::WritePersons)?;
+    caller.require(Permission::RegisterPersons)?;
     let form = PersonForm {
         org_code: p.org.unwrap_or_else(|| caller.org_code.to_string()),
         household_id: p.household.map(|h| h.to_string()).unwrap_or_default(),
@@ -233,7 +233,7 @@ async fn save_failed(state: &AppState, caller: &Caller, lang: Lang, person_id: O
 }
 
 async fn create(State(state): State<AppState>, lang: Lang, CsrfForm { caller, mut form }: CsrfForm<PersonForm>) -> AppResult<Response> {
-    caller.require(Permission::WritePersons)?;
+    caller.require(Permission::RegisterPersons)?;
     let Some(valid) = validate(&mut form) else {
         return form_view(&state, &caller, lang, None, form, Vec::new(), None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
@@ -262,7 +262,8 @@ struct DetailPage {
     unit_path: String,
     household: Option<String>,
     created_at: String,
-    can_write: bool,
+    can_edit: bool,
+    can_merge: bool,
     /// Fever clinics and command centres may triage the person from here.
     can_triage: bool,
     /// Why a merge or its undoing was refused.
@@ -293,7 +294,8 @@ pub(super) async fn detail(state: &AppState, caller: &Caller, lang: Lang, id: i6
     let page = DetailPage {
         chrome: Chrome::for_caller(state, caller, lang, lang.pick("人员详情", "Person")).await?,
         created_at: clock::format_micros(p.created_at),
-        can_write: caller.may(Permission::WritePersons),
+        can_edit: caller.may(Permission::EditPersons),
+        can_merge: caller.may(Permission::MergePersons),
         can_triage: caller.may(Permission::ManageCases),
         p,
         warnings,
@@ -306,15 +308,13 @@ pub(super) async fn detail(state: &AppState, caller: &Caller, lang: Lang, id: i6
 }
 
 async fn edit_page(State(state): State<AppState>, caller: Caller, lang: Lang, Path(id): Path<i64>) -> AppResult<Response> {
-    caller.require(Permission::WritePersons)?;
-    caller.require(Permission::ViewFullPerson)?;
+    caller.require(Permission::EditPersons)?;
     let row = store::get(&state.db, &caller.scope, id).await?.ok_or(AppError::NotFound)?;
     form_view(&state, &caller, lang, Some(id), PersonForm::from_row(&row), Vec::new(), None, StatusCode::OK).await
 }
 
 async fn update(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, mut form }: CsrfForm<PersonForm>) -> AppResult<Response> {
-    caller.require(Permission::WritePersons)?;
-    caller.require(Permission::ViewFullPerson)?;
+    caller.require(Permission::EditPersons)?;
     let Some(valid) = validate(&mut form) else {
         return form_view(&state, &caller, lang, Some(id), form, Vec::new(), None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };

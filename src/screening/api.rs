@@ -135,6 +135,7 @@ pub struct CoverageParams {
 
 #[utoipa::path(get, path = "/api/v1/coverage", tag = "screening", params(CoverageParams), responses((status = 200, body = Coverage)))]
 async fn get_coverage(State(state): State<AppState>, caller: Caller, Query(p): Query<CoverageParams>) -> AppResult<Json<Coverage>> {
+    caller.require(Permission::ReadPersons)?;
     let unit = match p.org.as_deref() {
         Some(code) => crate::org::api::parse_code("org", code)?,
         None => caller.org_code.clone(),

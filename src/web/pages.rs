@@ -174,7 +174,7 @@ struct HomePage {
     chrome: Chrome,
     unit_code: String,
     can_read_persons: bool,
-    can_write_persons: bool,
+    can_register_persons: bool,
     can_manage_users: bool,
     can_read_audit: bool,
     children: Vec<crate::org::pages::UnitRow>,
@@ -184,16 +184,17 @@ struct HomePage {
 async fn home(State(state): State<AppState>, caller: Caller, lang: Lang) -> AppResult<Response> {
     let chrome = Chrome::for_caller(&state, &caller, lang, lang.pick("首页", "Home")).await?;
     let children = crate::org::pages::unit_rows(&state, &caller, &caller.org_code).await?;
-    let households = crate::org::store::households(&state.db, &caller.scope, &caller.org_code, 0, 20).await?;
+    let shows_households = caller.org_code.level() >= fangkong_rules::OrgLevel::Village && caller.may(Permission::ReadPersons);
+    let households = if shows_households { crate::org::api::households_seen(&state, &caller, &caller.org_code, 0, 20).await? } else { Vec::new() };
     let page = HomePage {
         chrome,
         unit_code: caller.org_code.to_string(),
         can_read_persons: caller.may(Permission::ReadPersons),
-        can_write_persons: caller.may(Permission::WritePersons),
+        can_register_persons: caller.may(Permission::RegisterPersons),
         can_manage_users: caller.may(Permission::ManageUsers),
         can_read_audit: caller.may(Permission::ReadAudit),
         children,
-        households: if caller.org_code.level() >= fangkong_rules::OrgLevel::Village { households } else { Vec::new() },
+        households,
     };
     Ok(render(StatusCode::OK, &page))
 }

@@ -30,6 +30,14 @@ pub fn mask_phone(phone: &str) -> String {
     }
 }
 
+/// An address keeps its first third (at most six characters: the street or estate), enough to
+/// tell areas apart, not enough to find a door.
+pub fn mask_address(address: &str) -> String {
+    let chars: Vec<char> = address.trim().chars().collect();
+    let shown = chars.len().div_ceil(3).min(6);
+    format!("{}****", chars[..shown].iter().collect::<String>())
+}
+
 pub fn mask_name(name: &str) -> String {
     let name = name.trim();
     if name.is_ascii() {
@@ -59,6 +67,14 @@ mod tests {
     #[test]
     fn a_phone_keeps_three_and_four() {
         assert_eq!(mask_phone("13800001111"), "138****1111");
+    }
+
+    #[test]
+    fn an_address_keeps_its_first_third_at_most_six_characters() {
+        assert_eq!(mask_address("测试路1号"), "测试****");
+        assert_eq!(mask_address("蔡子池街道金南社区建设路18号"), "蔡子池街道****");
+        assert_eq!(mask_address("衡阳市耒阳市蔡子池街道金南社区建设路18号3栋"), "衡阳市耒阳市****");
+        assert_eq!(mask_address(""), "****");
     }
 
     #[test]
