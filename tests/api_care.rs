@@ -127,6 +127,26 @@ async fn a_county_sees_its_contacts_of_another_countys_case_but_not_the_case() {
         assert_eq!(list["not_reported"][0]["name"], "郑*", "the contact is on the Hengnan grid worker's list: {list}");
         let (_, mine) = app.json("GET", "/api/v1/contacts", Some(&doctor), None).await;
         assert_eq!(mine, json!([]), "Leiyang registered the contact but it lives in Hengnan");
+
+        // A contact typed by the ID number of a person registered in Hengnan is linked to them; the
+        // case's county sees their county and status, not their grid, record or observation.
+        let (_, known) = app.json("POST", "/api/v1/persons", Some(&hengnan_grid), Some(person_json("孙十一", &resident_id("430422", 8), HENGNAN_GRID))).await;
+        let contact = json!({"person": person_json("孙十一", &resident_id("430422", 8), LEIYANG_GRID), "exposure": "social", "last_exposure_date": today.to_string()});
+        assert_eq!(app.json("POST", &format!("/api/v1/cases/{case}/contacts"), Some(&doctor), Some(contact)).await.0, StatusCode::CREATED);
+        let (_, detail) = app.json("GET", &format!("/api/v1/cases/{case}"), Some(&doctor), None).await;
+        for c in detail["contacts"].as_array().unwrap() {
+            assert_eq!((c["org_code"].as_str(), c["person_id"].as_i64(), c["episode_id"].as_i64()), (Some("430422"), None, None), "{c}");
+            assert!(!c["status"].as_str().unwrap().is_empty());
+        }
+        assert!(!detail.to_string().contains(HENGNAN_GRID) && !detail.to_string().contains(&format!("\"person_id\":{}", known["id"])), "{detail}");
+
+        // Registering that ID as a person of Leiyang: "registered elsewhere", and the attempt is audited.
+        let (status, e) = app.json("POST", "/api/v1/persons", Some(&doctor), Some(person_json("孙十一", &resident_id("430422", 8), LEIYANG_GRID))).await;
+        assert_eq!((status, e["error"]["existing_id"].as_i64()), (StatusCode::CONFLICT, None));
+        assert!(message(&e).contains("其他辖区"), "{e}");
+        let (_, audit) = app.json("GET", "/api/v1/audit?limit=100", Some(&hengnan), None).await;
+        let probe = audit.as_array().unwrap().iter().find(|r| r["action"] == "person.registered_elsewhere").expect("audited");
+        assert_eq!((probe["actor"].as_str(), probe["record_id"].as_str()), (Some("county_commander"), Some(known["id"].to_string().as_str())));
     }
 }
 

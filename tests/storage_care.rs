@@ -199,7 +199,11 @@ async fn contacts_are_observed_in_their_own_county_and_released_when_the_index_c
         assert!(store::get(&db, &hengnan, case.id).await.unwrap().is_none(), "the case itself stays out of sight");
         let episode = fangkong::observation::episodes::get(&db, &Scope::of(&code(HENGNAN_GRID)), theirs[0].episode_id.unwrap()).await.unwrap().unwrap();
         assert_eq!((episode.start_date, episode.status.as_str()), (date!(2020 - 02 - 03), "active"));
-        assert_eq!(contacts::of_case(&db, case.id).await.unwrap().len(), 2);
+        let seen_here = contacts::of_case(&db, &leiyang(), case.id).await.unwrap();
+        assert_eq!(seen_here.len(), 2);
+        let elsewhere = seen_here.iter().find(|c| c.org_code.starts_with("430422")).unwrap();
+        assert_eq!((elsewhere.org_code.as_str(), elsewhere.person_id, elsewhere.episode_id), ("430422", None, None), "the registering county sees the contact's county only");
+        assert!(seen_here.iter().any(|c| c.org_code.starts_with("430481") && c.person_id.is_some()), "its own contact in full");
 
         assert!(matches!(contacts::release(&db, &actor(), &leiyang(), case.id, DIAGNOSED).await, Err(AppError::Conflict { .. })), "not before exclusion");
         tested(&db, case.id, fangkong::clock::micros_at(DIAGNOSED, 9), LabOutcome::Negative).await;

@@ -119,14 +119,15 @@ pub struct CaseDetail {
     pub follow_ups: Vec<super::follow_ups::FollowUp>,
 }
 
-pub(super) async fn detail(state: &AppState, case: Case) -> AppResult<CaseDetail> {
+/// A case with everything recorded about it, as a viewer with `scope` may see it.
+pub(super) async fn detail(state: &AppState, scope: &fangkong_rules::Scope, case: Case) -> AppResult<CaseDetail> {
     let transitions = store::transitions(&state.db, case.id).await?;
     let samples = store::samples(&state.db, case.id).await?;
     let rules = rules::by_id(&state.db, case.rule_set_id).await?;
     let clocks = clocks::of_case(&case, &rules, &samples, crate::db::now_micros());
     let severities = store::severities(&state.db, case.id).await?;
     let transfers = super::hospitals::for_case(&state.db, case.id).await?;
-    let contacts = super::contacts::of_case(&state.db, case.id).await?;
+    let contacts = super::contacts::of_case(&state.db, scope, case.id).await?;
     let follow_ups = super::follow_ups::for_case(&state.db, case.id, clock::today()).await?;
     Ok(CaseDetail { case, transitions, samples, clocks, severities, transfers, contacts, follow_ups })
 }
@@ -140,7 +141,7 @@ async fn open_case(State(state): State<AppState>, caller: Caller, ApiJson(input)
     let onset_date = when::happened_on_opt("onset_date", input.onset_date.as_deref())?;
     let triage = Triage { person_id: input.person_id, onset_date, history, clinical };
     let case = store::open_suspected(&state.db, &caller.actor(), &caller.scope, &triage, clock::today()).await?;
-    Ok((StatusCode::CREATED, Json(detail(&state, case).await?)))
+    Ok((StatusCode::CREATED, Json(detail(&state, &caller.scope, case).await?)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -187,7 +188,7 @@ async fn list_cases(State(state): State<AppState>, caller: Caller, Query(p): Que
 async fn get_case(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<CaseDetail>> {
     caller.require(Permission::ManageCases)?;
     let case = store::get(&state.db, &caller.scope, id).await?.ok_or(AppError::NotFound)?;
-    Ok(Json(detail(&state, case).await?))
+    Ok(Json(detail(&state, &caller.scope, case).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -252,7 +253,7 @@ async fn decide(State(state): State<AppState>, caller: Caller, Path(id): Path<i6
         _ => return Err(AppError::invalid("to", "decision_unknown", "疑似病例只能确诊或排除")),
     };
     let case = store::decide_suspected(&state.db, &caller.actor(), &caller.scope, id, to, clock::today()).await?;
-    Ok(Json(detail(&state, case).await?))
+    Ok(Json(detail(&state, &caller.scope, case).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -265,7 +266,7 @@ pub struct WhenInput {
 async fn milestone(state: &AppState, caller: &Caller, id: i64, milestone: Milestone, input: &WhenInput) -> AppResult<Json<CaseDetail>> {
     caller.require(Permission::ManageCases)?;
     let case = store::record_milestone(&state.db, &caller.actor(), &caller.scope, id, milestone, when::happened_at("at", &input.at)?).await?;
-    Ok(Json(detail(state, case).await?))
+    Ok(Json(detail(state, &caller.scope, case).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/report", tag = "cases", params(("id" = i64, Path)), request_body = WhenInput,
@@ -299,7 +300,7 @@ async fn assess_severity(State(state): State<AppState>, caller: Caller, Path(id)
     let severity = Severity::parse(&input.severity).ok_or_else(|| AppError::invalid("severity", "severity_unknown", "临床分型应为轻型、普通型、重型或危重型"))?;
     store::assess_severity(&state.db, &caller.actor(), &caller.scope, id, severity, when::happened_at("at", &input.at)?).await?;
     let case = store::get(&state.db, &caller.scope, id).await?.ok_or(AppError::NotFound)?;
-    Ok(Json(detail(&state, case).await?))
+    Ok(Json(detail(&state, &caller.scope, case).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

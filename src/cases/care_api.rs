@@ -183,7 +183,7 @@ pub struct DeathInput {
 async fn record_death(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<DeathInput>) -> AppResult<Json<CaseDetail>> {
     caller.require(Permission::ManageCases)?;
     let case = discharge::record_death(&state.db, &caller.actor(), &caller.scope, id, when::happened_at("at", &input.at)?, &input.cause, clock::today()).await?;
-    Ok(Json(detail(&state, case).await?))
+    Ok(Json(detail(&state, &caller.scope, case).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -213,7 +213,7 @@ async fn register_asymptomatic(State(state): State<AppState>, caller: Caller, Ap
         resulted_at: when::happened_at("resulted_at", &input.resulted_at)?,
     };
     let case = asymptomatic::register(&state.db, &caller.actor(), &caller.scope, &test, clock::today()).await?;
-    Ok((StatusCode::CREATED, Json(detail(&state, case).await?)))
+    Ok((StatusCode::CREATED, Json(detail(&state, &caller.scope, case).await?)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -232,7 +232,7 @@ async fn correct_case(State(state): State<AppState>, caller: Caller, Path(id): P
     caller.require(Permission::ManageCases)?;
     let onset = when::happened_on("onset_date", &input.onset_date)?;
     let case = asymptomatic::correct_to_confirmed(&state.db, &caller.actor(), &caller.scope, id, onset, &input.findings, clock::today()).await?;
-    Ok(Json(detail(&state, case).await?))
+    Ok(Json(detail(&state, &caller.scope, case).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -57,11 +57,11 @@ pub(super) struct Care {
 }
 
 impl Care {
-    pub async fn load(state: &AppState, case: &Case) -> AppResult<Care> {
+    pub async fn load(state: &AppState, scope: &fangkong_rules::Scope, case: &Case) -> AppResult<Care> {
         Ok(Care {
             transfers: hospitals::for_case(&state.db, case.id).await?,
             hospitals: hospitals::board(&state.db).await?,
-            contacts: contacts::of_case(&state.db, case.id).await?,
+            contacts: contacts::of_case(&state.db, scope, case.id).await?,
             follow_ups: follow_ups::for_case(&state.db, case.id, clock::today()).await?,
             bed_kinds: BedKind::options(),
             exposures: Exposure::options(),

@@ -119,16 +119,18 @@ pub struct ContactLine {
     pub case_id: i64,
     /// The index case's county (no personal details of the case, not even its grid).
     pub case_county_code: String,
-    pub person_id: i64,
+    /// The contact's person; absent for a viewer outside the contact's jurisdiction.
+    pub person_id: Option<i64>,
     /// Masked.
     pub name: String,
-    /// The contact's own unit.
+    /// The contact's own unit; only its county for a viewer outside the contact's jurisdiction.
     pub org_code: String,
     /// `household`, `work`, `medical`, `transport`, `social` or `other`.
     pub exposure: String,
     #[schema(value_type = String, format = Date)]
     #[serde(serialize_with = "crate::web::json::as_str")]
     pub last_exposure_date: Date,
+    /// The observation; absent for a viewer outside the contact's jurisdiction.
     pub episode_id: Option<i64>,
     /// `observing` or `released`.
     pub status: String,
@@ -159,10 +161,16 @@ fn masked(rows: Vec<ContactLine>) -> Vec<ContactLine> {
     }).collect()
 }
 
-/// The contacts of a case (the case is already known to be in the viewer's scope).
-pub async fn of_case(db: &Db, case_id: i64) -> sqlx::Result<Vec<ContactLine>> {
+/// The contacts of a case (the case is already known to be in the viewer's scope). A contact who
+/// lives outside `scope` (registered from here, observed in their own county) is shown with their
+/// county and status only: the record stays with the county that owns it.
+pub async fn of_case(db: &Db, scope: &Scope, case_id: i64) -> sqlx::Result<Vec<ContactLine>> {
     let sql = format!("{SELECT} where k.case_id = $1 order by k.id");
-    Ok(masked(on_db!(db, pool => sqlx::query_as::<DB, ContactLine>(sqlx::AssertSqlSafe(&*sql)).bind(case_id).fetch_all(pool).await)?))
+    let rows = masked(on_db!(db, pool => sqlx::query_as::<DB, ContactLine>(sqlx::AssertSqlSafe(&*sql)).bind(case_id).fetch_all(pool).await)?);
+    Ok(rows.into_iter().map(|c| match scope.allows(&c.org_code) {
+        true => c,
+        false => ContactLine { org_code: c.org_code.chars().take(6).collect(), person_id: None, episode_id: None, ..c },
+    }).collect())
 }
 
 /// Contacts living in scope, whatever county their case is in, newest first; `before` pages by id.

@@ -174,7 +174,7 @@ async fn show_case(state: &AppState, caller: &Caller, lang: Lang, id: i64, error
     let rules = rules::by_id(&state.db, case.rule_set_id).await?;
     let samples = store::samples(&state.db, case.id).await?;
     let case_id = case.id;
-    let care = super::care_pages::Care::load(state, &case).await?;
+    let care = super::care_pages::Care::load(state, &caller.scope, &case).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = CasePage {
         chrome: Chrome::for_caller(state, caller, lang, lang.pick("病例", "Case")).await?,

@@ -237,7 +237,7 @@ async fn create(State(state): State<AppState>, lang: Lang, CsrfForm { caller, mu
     let Some(valid) = validate(&mut form) else {
         return form_view(&state, &caller, lang, None, form, Vec::new(), None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    if let Err(e) = store::check_document_free(&state.db, &caller.scope, &valid, None).await {
+    if let Err(e) = store::check_document_free(&state.db, &caller.actor(), &caller.scope, &valid, None).await {
         return save_failed(&state, &caller, lang, None, form, e).await;
     }
     if form.confirm_new.is_none() {

@@ -37,24 +37,30 @@ async fn check_placement(db: &Db, scope: &Scope, person: &ValidPerson) -> AppRes
 }
 
 /// A 409 when another person already holds this document, pointing at them when the caller may see
-/// them. `except` is the person being edited.
-pub async fn check_document_free(db: &Db, scope: &Scope, person: &ValidPerson, except: Option<i64>) -> AppResult<()> {
+/// them. `except` is the person being edited. A document held in another jurisdiction is named to
+/// nobody, and the attempt is audited under the holder's unit with the caller as actor, so that a
+/// county looking for who is registered where shows in the audit trail.
+pub async fn check_document_free(db: &Db, actor: &Actor, scope: &Scope, person: &ValidPerson, except: Option<i64>) -> AppResult<()> {
     match id_by_document(db, person.id_type.as_str(), &person.id_key).await? {
         Some((id, _)) if Some(id) == except => Ok(()),
         Some((id, org)) if scope.allows(&org) => {
             Err(AppError::Conflict { message: format!("该证件号码已登记(人员编号 {id}),请勿重复登记"), existing_id: Some(id) })
         }
-        Some(_) => Err(AppError::Conflict { message: "该证件号码已在其他辖区登记,请联系上级单位核实".into(), existing_id: None }),
+        Some((id, org)) => {
+            let event = AuditEvent { action: "person.registered_elsewhere", record_type: "person", record_id: Some(id.to_string()), org_code: org, detail: Some(format!("id_type={}", person.id_type.as_str())) };
+            crate::audit::store::record(db, actor, event).await?;
+            Err(AppError::Conflict { message: "该证件号码已在其他辖区登记,请联系上级单位核实".into(), existing_id: None })
+        }
         None => Ok(()),
     }
 }
 
 /// Turns a unique-key violation on the document (a concurrent registration) into the same 409.
-async fn document_conflict(db: &Db, scope: &Scope, person: &ValidPerson, err: sqlx::Error) -> AppError {
+async fn document_conflict(db: &Db, actor: &Actor, scope: &Scope, person: &ValidPerson, err: sqlx::Error) -> AppError {
     if !is_unique_violation(&err) {
         return err.into();
     }
-    match check_document_free(db, scope, person, None).await {
+    match check_document_free(db, actor, scope, person, None).await {
         Err(conflict) => conflict,
         Ok(()) => err.into(),
     }
@@ -83,7 +89,7 @@ pub async fn create(db: &Db, actor: &Actor, scope: &Scope, person: &ValidPerson)
     }.await);
     match result {
         Ok(id) => get(db, scope, id).await?.ok_or(AppError::NotFound),
-        Err(e) => Err(document_conflict(db, scope, person, e).await),
+        Err(e) => Err(document_conflict(db, actor, scope, person, e).await),
     }
 }
 
@@ -118,7 +124,7 @@ pub async fn update(db: &Db, actor: &Actor, scope: &Scope, id: i64, person: &Val
     }.await);
     match result {
         Ok(()) => get(db, scope, id).await?.ok_or(AppError::NotFound),
-        Err(e) => Err(document_conflict(db, scope, person, e).await),
+        Err(e) => Err(document_conflict(db, actor, scope, person, e).await),
     }
 }
 
