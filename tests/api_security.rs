@@ -160,3 +160,30 @@ async fn a_hundred_guesses_at_once_get_at_most_five_passwords_checked() {
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the right password waits out the window too");
     }
 }
+
+#[tokio::test]
+async fn every_error_under_the_api_answers_the_json_error_shape() {
+    let db = backends().await.remove(0);
+    let app = seeded_app(db).await;
+    let grid = app.token("grid_worker").await;
+    for (method, path, status, code) in [
+        ("GET", "/api/v1/persons/abc", StatusCode::BAD_REQUEST, "bad_request"),
+        ("GET", "/api/v1/persons?limit=many", StatusCode::BAD_REQUEST, "bad_request"),
+        ("GET", "/api/v1/transfers/x/accept", StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        ("DELETE", "/api/v1/persons", StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        ("GET", "/api/v1/no-such-thing", StatusCode::NOT_FOUND, "not_found"),
+    ] {
+        let request = Request::builder().method(method).uri(path).header("authorization", format!("Bearer {grid}")).body(Body::empty()).unwrap();
+        let (got, headers, body) = app.send(request).await;
+        let body: Value = serde_json::from_slice(&body).unwrap_or_else(|_| panic!("{method} {path}: not JSON: {}", String::from_utf8_lossy(&body)));
+        assert_eq!((got, body["error"]["code"].as_str()), (status, Some(code)), "{method} {path}: {body}");
+        assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+        assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"));
+        if got == StatusCode::METHOD_NOT_ALLOWED {
+            assert!(headers.contains_key("allow"), "{path}: the methods it takes are still said");
+        }
+    }
+    let (status, headers, page) = app.send(Request::get("/no-such-page").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html") && String::from_utf8(page).unwrap().contains("页面不存在"));
+}

@@ -83,10 +83,12 @@ pub fn router(state: AppState) -> Router {
         .merge(
             api.layer(axum::middleware::from_fn_with_state(state.clone(), csrf::token_header))
                 .layer(axum::middleware::from_fn(csrf::same_origin))
-                .layer(axum::middleware::from_fn(text::guard_uri)),
+                .layer(axum::middleware::from_fn(text::guard_uri))
+                .layer(axum::middleware::from_fn(error::json_errors)),
         )
         .merge(pages::router())
         .merge(assets::router())
+        .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(client::remember_client_addr))
         .layer(axum::middleware::from_fn(security_headers))

@@ -131,6 +131,16 @@ async fn html_errors(request: Request, next: Next) -> Response {
     render(info.status, &ErrorPage { chrome: Chrome::anonymous(lang, title), status: info.status.as_u16(), message: info.message })
 }
 
+/// An address no route serves: the API's JSON error under `/api`, the error page elsewhere.
+pub async fn not_found(request: Request) -> Response {
+    if request.uri().path().starts_with("/api/") {
+        return AppError::NotFound.into_response();
+    }
+    let lang = Lang::from_headers(request.headers());
+    let message = lang.pick("页面不存在,请检查地址或返回首页", "There is no such page; check the address or go back home").to_string();
+    render(StatusCode::NOT_FOUND, &ErrorPage { chrome: Chrome::anonymous(lang, lang.pick("出错了", "Error")), status: 404, message })
+}
+
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
