@@ -182,6 +182,23 @@ async fn two_servers_share_one_postgresql_safely() {
     assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
     let (_, found) = on_b.call(reqwest::Method::GET, &format!("/api/v1/persons?q={contested}"), None).await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
+
+    // Forty wrong passwords for one account, spread over both servers at once: the limit holds.
+    let guesses: Vec<_> = (0..40)
+        .map(|i| {
+            let base = if i % 2 == 0 { a.base.clone() } else { b.base.clone() };
+            tokio::spawn(async move {
+                let body = json!({"username": "grid", "password": format!("guess-{i}")});
+                reqwest::Client::new().post(format!("{base}/api/v1/auth/token")).json(&body).send().await.unwrap().status().as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for guess in guesses {
+        statuses.push(guess.await.unwrap());
+    }
+    assert!(statuses.iter().filter(|s| **s == 401).count() <= 5, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
 }
 
 #[tokio::test]
