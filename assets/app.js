@@ -16,6 +16,22 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const input of document.querySelectorAll("input, textarea")) {
     input.addEventListener("input", () => input.setCustomValidity(forbidden.test(input.value) ? refusal : ""));
   }
+  // Forms marked novalidate (so that the server's messages show) are stopped here all the same.
+  for (const form of document.querySelectorAll("form")) {
+    form.addEventListener("submit", (event) => {
+      const bad = Array.from(form.elements).find((el) => typeof el.value === "string" && el.type !== "file" && forbidden.test(el.value));
+      if (bad) {
+        event.preventDefault();
+        bad.setCustomValidity(refusal);
+        bad.reportValidity();
+      }
+    });
+  }
+  // An error page's way back to the form, with what was typed still in it.
+  for (const back of document.querySelectorAll("[data-back]")) {
+    back.hidden = false;
+    back.addEventListener("click", () => history.back());
+  }
   // Chinese input methods type full-width digits and letters; fold them as the server would.
   for (const input of document.querySelectorAll('input[name="id_number"], input[name="phone"], input[name="org_code"]')) {
     input.addEventListener("blur", () => {

@@ -57,6 +57,12 @@ async fn a_grid_worker_registers_finds_and_opens_a_person() {
         browser.screenshot("home-grid-worker").await?;
         browser.click("a[href='/persons/new']").await?;
         check(browser.value("input[name=org_code]").await? == LEIYANG_GRID, "the grid is prefilled")?;
+        // A name pasted with a hidden right-to-left override is stopped at the field, before sending.
+        browser.fill("input[name=name]", "张\u{202E}三丰").await?;
+        let refusal = browser.property("input[name=name]", "validationMessage").await?;
+        check(refusal.contains("控制字符"), &format!("the field says what is wrong, got {refusal:?}"))?;
+        browser.click("button.primary").await?;
+        check(browser.url().await?.ends_with("/persons/new"), "the form was not sent")?;
         browser.fill("input[name=name]", "张三丰").await?;
         browser.fill("input[name=id_number]", "430481199001011231").await?;
         browser.fill("input[name=phone]", "13800001111").await?;

@@ -117,7 +117,12 @@ impl Browser {
     }
 
     pub async fn value(&self, css: &str) -> Step<String> {
-        Ok(self.on_element(css, reqwest::Method::GET, "/property/value", None).await?.as_str().unwrap_or_default().to_string())
+        self.property(css, "value").await
+    }
+
+    /// A DOM property of the element as text (`value`, `validationMessage`…).
+    pub async fn property(&self, css: &str, name: &str) -> Step<String> {
+        Ok(self.on_element(css, reqwest::Method::GET, &format!("/property/{name}"), None).await?.as_str().unwrap_or_default().to_string())
     }
 
     /// Waits (up to 5 s) until the element's text contains `part`: a form that comes back to the same
