@@ -21,9 +21,11 @@ fn main() {
             let (token, home) = token_for(&state, account).await;
             let sample = board::board(&db, &Scope::of(&home), &home, fangkong::clock::today(), fangkong::db::now_micros()).await.unwrap().unwrap();
             let cases: i64 = sample.cases.iter().map(|c| c.count).sum();
-            println!("{what} ({account}, {home}): {cases} cases, {} contacts in their period, {} overdue clocks, {} child units",
-                sample.contacts_in_period, sample.overdue_total, sample.units.len());
-            let raw = times(requests, || async { board::board(&db, &Scope::of(&home), &home, fangkong::clock::today(), fangkong::db::now_micros()).await.unwrap().unwrap(); }).await;
+            println!("{what} ({account}, {home}): {cases} cases, {} contacts in their period, {} overdue clocks, {} child units", sample.contacts_in_period, sample.overdue_total, sample.units.len());
+            let raw = times(requests, || async {
+                board::board(&db, &Scope::of(&home), &home, fangkong::clock::today(), fangkong::db::now_micros()).await.unwrap().unwrap();
+            })
+            .await;
             line("  storage function board::board (queries only)", raw);
             line("  GET /api/v1/cases/board (JSON)", get_times(&app, "/api/v1/cases/board", &token, requests).await);
             line("  GET /cases/board (page)", get_times(&app, "/cases/board", &token, requests).await);

@@ -58,8 +58,16 @@ async fn minimal_writer(pool: SqlitePool, mut jobs: mpsc::Receiver<MinimalJob>) 
         let mut tx = pool.begin().await.unwrap();
         let mut ids = Vec::with_capacity(batch.len());
         for (token, tenths, key, _) in &batch {
-            ids.push(sqlx::query_scalar::<sqlx::Sqlite, i64>("insert into bench_minimal (token, temperature_tenths, idempotency_key, at) values ($1, $2, $3, $4) returning id")
-                .bind(token).bind(tenths).bind(key).bind(now_micros()).fetch_one(&mut *tx).await.unwrap());
+            ids.push(
+                sqlx::query_scalar::<sqlx::Sqlite, i64>("insert into bench_minimal (token, temperature_tenths, idempotency_key, at) values ($1, $2, $3, $4) returning id")
+                    .bind(token)
+                    .bind(tenths)
+                    .bind(key)
+                    .bind(now_micros())
+                    .fetch_one(&mut *tx)
+                    .await
+                    .unwrap(),
+            );
         }
         tx.commit().await.unwrap();
         for ((.., reply), id) in batch.drain(..).zip(ids) {
@@ -98,7 +106,9 @@ fn main() {
         let tokens = seed_episodes(&db).await;
         let Db::Sqlite(pool) = &db else { unreachable!() };
         sqlx::query("create table bench_minimal (id integer primary key, token text not null, temperature_tenths bigint not null, idempotency_key text unique, at bigint not null)")
-            .execute(pool).await.unwrap();
+            .execute(pool)
+            .await
+            .unwrap();
         let (jobs, queue) = mpsc::channel(1024);
         tokio::spawn(minimal_writer(pool.clone(), queue));
         let minimal = Router::new().route("/minimal/{token}", axum::routing::post(minimal_handler)).with_state(jobs);
@@ -121,9 +131,7 @@ fn main() {
     report("HTTP stack alone (GET /healthz, ceiling)", &healthz);
     let minimal_run = {
         let tokens = tokens.clone();
-        generator.block_on(load::run(minimal, connections, warmup, measure, move |c, n| {
-            load::post_json(&format!("/minimal/bench-{}", tokens[(c + n * connections) % tokens.len()]), &body(c, n))
-        }))
+        generator.block_on(load::run(minimal, connections, warmup, measure, move |c, n| load::post_json(&format!("/minimal/bench-{}", tokens[(c + n * connections) % tokens.len()]), &body(c, n))))
     };
     report("minimal insert-only endpoint (ceiling)", &minimal_run);
     let product_run = {
@@ -134,9 +142,11 @@ fn main() {
     };
     report("product self-report check-in", &product_run);
     let (_, p99, _) = percentiles(&product_run.latencies);
-    println!("  ratio product / minimal: {:.2}; target ≥ 10,000 req/s with p99 ≤ 50 ms: {}",
+    println!(
+        "  ratio product / minimal: {:.2}; target ≥ 10,000 req/s with p99 ≤ 50 ms: {}",
         product_run.per_second() / minimal_run.per_second(),
-        if product_run.per_second() >= 10_000.0 && p99 <= 50.0 && product_run.failures == 0 { "met" } else { "NOT met" });
+        if product_run.per_second() >= 10_000.0 && p99 <= 50.0 && product_run.failures == 0 { "met" } else { "NOT met" }
+    );
     let stored: i64 = server.block_on(async { on_db!(&db, pool => sqlx::query_scalar::<DB, i64>("select count(*) from audit_log where action = 'checkin.create'").fetch_one(pool).await.unwrap()) });
     println!("  check-in reports written, warm-ups included (audit rows): {stored}");
     drop(server);

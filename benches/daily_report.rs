@@ -40,24 +40,42 @@ fn main() {
         let db = city.db.clone();
         let fangkong::db::Db::Sqlite(pool) = &db else { unreachable!() };
         let today = fangkong::clock::today();
-        let accounts: &[(&str, &str)] = if std::env::args().any(|a| a == "--verify-only") { &[] } else { &[("city", "city commander"), ("leiyang", "county commander"), ("caiziqi", "township officer"), ("grid", "grid worker")] };
+        let accounts: &[(&str, &str)] =
+            if std::env::args().any(|a| a == "--verify-only") { &[] } else { &[("city", "city commander"), ("leiyang", "county commander"), ("caiziqi", "township officer"), ("grid", "grid worker")] };
         for &(account, what) in accounts {
             let (token, home) = token_for(&state, account).await;
             let report = daily::report(&db, &Scope::of(&home), &home, today).await.unwrap().unwrap();
             let value = |code: &str| report.figure(code).map(|f| f.shown()).unwrap_or_default();
-            println!("{what} ({account}, {home}): {} key persons, {} under observation, {} reported today ({}), {} fevers, {} confirmed in all, {} child units",
-                value("key_persons_total"), value("observing"), value("reported"), value("report_rate"), value("fevers"), value("total_confirmed"), report.units.len());
-            let raw = times(requests, || async { daily::report(&db, &Scope::of(&home), &home, today).await.unwrap().unwrap(); }).await;
+            println!(
+                "{what} ({account}, {home}): {} key persons, {} under observation, {} reported today ({}), {} fevers, {} confirmed in all, {} child units",
+                value("key_persons_total"),
+                value("observing"),
+                value("reported"),
+                value("report_rate"),
+                value("fevers"),
+                value("total_confirmed"),
+                report.units.len()
+            );
+            let raw = times(requests, || async {
+                daily::report(&db, &Scope::of(&home), &home, today).await.unwrap().unwrap();
+            })
+            .await;
             line("  storage function daily::report (queries only)", raw);
             line("  GET /api/v1/reports/daily (JSON)", get_times(&app, "/api/v1/reports/daily", &token, requests).await);
             line("  GET /reports/daily (page)", get_times(&app, "/reports/daily", &token, requests).await);
-            let board = times(requests, || async { dashboard::dashboard(&db, &Scope::of(&home), &home, today, fangkong::db::now_micros()).await.unwrap().unwrap(); }).await;
+            let board = times(requests, || async {
+                dashboard::dashboard(&db, &Scope::of(&home), &home, today, fangkong::db::now_micros()).await.unwrap().unwrap();
+            })
+            .await;
             line("  storage function dashboard::dashboard (queries only)", board);
             line("  GET /api/v1/dashboard (JSON)", get_times(&app, "/api/v1/dashboard", &token, requests).await);
             line("  GET /dashboard (page)", get_times(&app, "/dashboard", &token, requests).await);
             let runs = if home.as_str().len() > 9 { requests.min(100) } else { 3 };
             let day = today.to_string();
-            let direct = times(runs, || async { raw_figures(pool, &home, &day).await; }).await;
+            let direct = times(runs, || async {
+                raw_figures(pool, &home, &day).await;
+            })
+            .await;
             line(&format!("  raw: 10 headline figures counted from the ledgers ({runs} runs)"), direct);
         }
         let started = Instant::now();

@@ -54,9 +54,7 @@ fn generate(rows: usize) -> (Vec<u8>, Vec<Row>) {
 async fn fresh(url: Option<&str>, label: &str) -> Db {
     let url = match url {
         Some(u) => u.to_string(),
-        None => {
-            db::database_url_for(None, &support::scratch_dir(label))
-        }
+        None => db::database_url_for(None, &support::scratch_dir(label)),
     };
     let db = db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();

@@ -36,9 +36,15 @@ async fn sweep_on_a_copy(city: support::city::City) {
     let first = started.elapsed();
     let started = Instant::now();
     let again = fangkong::observation::sweep::run(&db, fangkong::clock::today(), 23, fangkong::db::now_micros()).await.unwrap();
-    println!("clock sweep at 23:00 (copy of the city): {} missed-report, {} revisit, {} request alerts raised in {:.1} s; the next minute's sweep {:.0} ms ({} raised)",
-        swept.missed_reports, swept.overdue_visits, swept.overdue_needs, first.as_secs_f64(), started.elapsed().as_secs_f64() * 1000.0,
-        again.missed_reports + again.overdue_visits + again.overdue_needs);
+    println!(
+        "clock sweep at 23:00 (copy of the city): {} missed-report, {} revisit, {} request alerts raised in {:.1} s; the next minute's sweep {:.0} ms ({} raised)",
+        swept.missed_reports,
+        swept.overdue_visits,
+        swept.overdue_needs,
+        first.as_secs_f64(),
+        started.elapsed().as_secs_f64() * 1000.0,
+        again.missed_reports + again.overdue_visits + again.overdue_needs
+    );
     db.close().await;
     let _ = std::fs::remove_dir_all(&copy);
 }
@@ -50,9 +56,17 @@ fn main() {
             let (token, home) = token_for(&state, account).await;
             let (scope, level) = (Scope::of(&home), home.level());
             let sample = today::today(&db, &scope, level, fangkong::clock::today(), fangkong::clock::hour()).await.unwrap();
-            println!("{what} ({account}, {home}): {} alerts, {} not reported, {} households to visit, {} open needs shown",
-                sample.alerts.len(), sample.not_reported.len(), sample.households_to_visit.len(), sample.needs.len());
-            let raw = times(requests, || async { today::today(&db, &scope, level, fangkong::clock::today(), fangkong::clock::hour()).await.unwrap(); }).await;
+            println!(
+                "{what} ({account}, {home}): {} alerts, {} not reported, {} households to visit, {} open needs shown",
+                sample.alerts.len(),
+                sample.not_reported.len(),
+                sample.households_to_visit.len(),
+                sample.needs.len()
+            );
+            let raw = times(requests, || async {
+                today::today(&db, &scope, level, fangkong::clock::today(), fangkong::clock::hour()).await.unwrap();
+            })
+            .await;
             line("  storage function today::today (queries only)", raw);
             line("  GET /api/v1/today (JSON)", get_times(&app, "/api/v1/today", &token, requests).await);
             line("  GET /today (page)", get_times(&app, "/today", &token, requests).await);

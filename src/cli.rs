@@ -152,10 +152,7 @@ enum UserCommand {
 }
 
 pub fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "fangkong=info,tower_http=warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "fangkong=info,tower_http=warn".into())).with_writer(std::io::stderr).init();
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match runtime.block_on(run(cli)) {
@@ -291,9 +288,15 @@ async fn import_ledger(db: &Db, file: &std::path::Path, org: &str, valid_rows: b
     }
     println!(
         "共 {} 行,正确 {},有误 {};{}:新登记 {} 人,已有 {} 人,新入台账 {},已在台账 {},开始观察 {}",
-        report.rows, report.valid_rows, report.rows - report.valid_rows,
+        report.rows,
+        report.valid_rows,
+        report.rows - report.valid_rows,
         if report.landed { "已导入" } else { "未导入" },
-        report.created_persons, report.existing_persons, report.created_key_persons, report.already_on_ledger, report.started_observations
+        report.created_persons,
+        report.existing_persons,
+        report.created_key_persons,
+        report.already_on_ledger,
+        report.started_observations
     );
     if let Some(path) = report_file {
         std::fs::write(path, crate::ledger_io::xlsx::report(&report)?).with_context(|| format!("writing {}", path.display()))?;

@@ -132,7 +132,23 @@ async fn the_openapi_document_describes_every_api_route() {
     let (status, doc) = app.json("GET", "/api/openapi.json", None, None).await;
     assert_eq!(status, StatusCode::OK);
     let paths = doc["paths"].as_object().unwrap();
-    for path in ["/api/v1/auth/token", "/api/v1/me", "/api/v1/persons", "/api/v1/persons/{id}", "/api/v1/persons/duplicates", "/api/v1/orgs", "/api/v1/orgs/{code}", "/api/v1/households", "/api/v1/users", "/api/v1/users/{id}", "/api/v1/audit", "/api/v1/directives", "/api/v1/directives/{id}/attachments/{attachment}", "/api/v1/reports/daily", "/api/v1/dashboard"] {
+    for path in [
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/persons",
+        "/api/v1/persons/{id}",
+        "/api/v1/persons/duplicates",
+        "/api/v1/orgs",
+        "/api/v1/orgs/{code}",
+        "/api/v1/households",
+        "/api/v1/users",
+        "/api/v1/users/{id}",
+        "/api/v1/audit",
+        "/api/v1/directives",
+        "/api/v1/directives/{id}/attachments/{attachment}",
+        "/api/v1/reports/daily",
+        "/api/v1/dashboard",
+    ] {
         assert!(paths.contains_key(path), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["PersonInput"].is_object());

@@ -69,8 +69,11 @@ async fn control_and_bidi_characters_are_refused_at_the_field_and_change_nothing
         // A form post from the pages: the page names the field.
         let session = fangkong::auth::sessions::create(&db, user_id(&app, "grid_worker").await, fangkong::auth::sessions::SessionKind::Web, &Default::default()).await.unwrap();
         let form = format!("_csrf={}&address=%E8%B7%AF%00", session.csrf);
-        let request = Request::post(format!("/orgs/{LEIYANG_GRID}/households")).header("cookie", format!("fk_session={}", session.token))
-            .header("content-type", "application/x-www-form-urlencoded").body(Body::from(form)).unwrap();
+        let request = Request::post(format!("/orgs/{LEIYANG_GRID}/households"))
+            .header("cookie", format!("fk_session={}", session.token))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(form))
+            .unwrap();
         let (status, _, page) = app.send(request).await;
         let page = String::from_utf8(page).unwrap();
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

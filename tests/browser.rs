@@ -241,8 +241,12 @@ async fn a_confirmed_case_is_transferred_discharged_and_followed_up_on_its_home_
     let today = fangkong::clock::today();
     let input = fangkong::people::PersonInput { name: "钱确诊".into(), id_number: "43048119900101123X".into(), org_code: LEIYANG_GRID.into(), ..Default::default() };
     let person = fangkong::people::store::create(&db, &actor(), &everywhere, &input.validate(today).unwrap()).await.unwrap().id;
-    let triage = store::Triage { person_id: person, onset_date: None, history: vec![fangkong_rules::case_definition::EpiItem::AffectedAreaTravel],
-        clinical: vec![fangkong_rules::case_definition::ClinicalItem::FeverOrRespiratory, fangkong_rules::case_definition::ClinicalItem::ImagingFeatures] };
+    let triage = store::Triage {
+        person_id: person,
+        onset_date: None,
+        history: vec![fangkong_rules::case_definition::EpiItem::AffectedAreaTravel],
+        clinical: vec![fangkong_rules::case_definition::ClinicalItem::FeverOrRespiratory, fangkong_rules::case_definition::ClinicalItem::ImagingFeatures],
+    };
     let case = store::open_suspected(&db, &actor(), &everywhere, &triage, today).await.unwrap().id;
     // Tested positive, then (after treatment) negative twice a day apart.
     let day0 = fangkong::clock::micros_at(today - time::Duration::days(3), 9);

@@ -282,8 +282,8 @@ async fn logs_name_routes_not_capability_tokens_and_passwords_stay_in_their_file
     let mut args = storage_args(&dir, &fresh_sqlite_url());
     args.extend(["serve".into(), "--listen".into(), format!("127.0.0.1:{port}"), "--demo".into(), "--people".into(), "300".into()]);
     let (log, out) = (dir.join("server.log"), dir.join("server.out"));
-    let child = Command::new(BIN).args(&args).env("RUST_LOG", "fangkong=debug,tower_http=debug")
-        .stdout(std::fs::File::create(&out).unwrap()).stderr(std::fs::File::create(&log).unwrap()).spawn().unwrap();
+    let child =
+        Command::new(BIN).args(&args).env("RUST_LOG", "fangkong=debug,tower_http=debug").stdout(std::fs::File::create(&out).unwrap()).stderr(std::fs::File::create(&log).unwrap()).spawn().unwrap();
     let server = Server { child, base: format!("http://127.0.0.1:{port}") };
     let client = reqwest::Client::new();
     for _ in 0..300 {

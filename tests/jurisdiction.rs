@@ -77,7 +77,15 @@ async fn no_role_reads_or_writes_outside_its_jurisdiction() {
             let token = app.token(role.as_str()).await;
             let city_wide = home == "430400";
             let who = format!("{} on {}", role.as_str(), db.backend_name());
-            let expect = |allowed: bool, in_scope: bool| if !allowed { FORBIDDEN } else if in_scope { OK } else { NOT_FOUND };
+            let expect = |allowed: bool, in_scope: bool| {
+                if !allowed {
+                    FORBIDDEN
+                } else if in_scope {
+                    OK
+                } else {
+                    NOT_FOUND
+                }
+            };
 
             // Persons: show, edit, list, search.
             let (s, _) = app.json("GET", &format!("/api/v1/persons/{}", fx.leiyang_person), Some(&token), None).await;
@@ -107,7 +115,13 @@ async fn no_role_reads_or_writes_outside_its_jurisdiction() {
             }
             // Registering into another county's grid never succeeds.
             let (s, _) = app.json("POST", "/api/v1/persons", Some(&token), Some(person_json("越界", "430405197006305557", HENGNAN_GRID))).await;
-            let expected_create = if !registers_persons(role) { FORBIDDEN } else if city_wide { StatusCode::CREATED } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let expected_create = if !registers_persons(role) {
+                FORBIDDEN
+            } else if city_wide {
+                StatusCode::CREATED
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
             assert_eq!(s, expected_create, "{who}: register into another county");
             if s == StatusCode::CREATED {
                 let (_, found) = app.json("GET", "/api/v1/persons?q=430405197006305557", Some(&token), None).await;
@@ -143,7 +157,13 @@ async fn no_role_reads_or_writes_outside_its_jurisdiction() {
             }
             let h = json!({"org_code": HENGNAN_GRID, "address": "越界路"});
             let (s, _) = app.json("POST", "/api/v1/households", Some(&token), Some(h)).await;
-            let expected = if !manages_households(role) { FORBIDDEN } else if city_wide { StatusCode::CREATED } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let expected = if !manages_households(role) {
+                FORBIDDEN
+            } else if city_wide {
+                StatusCode::CREATED
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
             assert_eq!(s, expected, "{who}: household in another county");
             let unit = json!({"parent": "430422107", "kind": "village", "name": "越界村"});
             let (s, _) = app.json("POST", "/api/v1/orgs", Some(&token), Some(unit)).await;
@@ -217,7 +237,15 @@ async fn the_ledger_observations_and_alerts_of_another_county_stay_invisible() {
             let token = app.token(role.as_str()).await;
             let city_wide = home == "430400";
             let who = format!("{} on {}", role.as_str(), db.backend_name());
-            let expect = |allowed: bool| if !allowed { FORBIDDEN } else if city_wide { OK } else { NOT_FOUND };
+            let expect = |allowed: bool| {
+                if !allowed {
+                    FORBIDDEN
+                } else if city_wide {
+                    OK
+                } else {
+                    NOT_FOUND
+                }
+            };
             assert_eq!(app.json("GET", &format!("/api/v1/key-persons/{kp}"), Some(&token), None).await.0, expect(reads_persons(role)), "{who}: key person");
             assert_eq!(app.json("GET", &format!("/api/v1/observations/{ep}"), Some(&token), None).await.0, expect(reads_persons(role)), "{who}: observation");
             let (s, ledger) = app.json("GET", "/api/v1/key-persons", Some(&token), None).await;
@@ -232,10 +260,22 @@ async fn the_ledger_observations_and_alerts_of_another_county_stay_invisible() {
                 assert_eq!(s, FORBIDDEN, "{who}: ledger list");
             }
             let check_in = app.json("POST", &format!("/api/v1/observations/{ep}/check-ins"), Some(&token), Some(json!({"temperature": "36.5", "slot": "pm"}))).await.0;
-            let expected = if !writes_ledger(role) { FORBIDDEN } else if city_wide { StatusCode::CREATED } else { NOT_FOUND };
+            let expected = if !writes_ledger(role) {
+                FORBIDDEN
+            } else if city_wide {
+                StatusCode::CREATED
+            } else {
+                NOT_FOUND
+            };
             assert_eq!(check_in, expected, "{who}: check-in for another county");
             let handle = app.json("POST", &format!("/api/v1/alerts/{alert}/handle"), Some(&token), Some(json!({"note": "越权处置"}))).await.0;
-            let expected = if !writes_ledger(role) { FORBIDDEN } else if city_wide { StatusCode::NO_CONTENT } else { NOT_FOUND };
+            let expected = if !writes_ledger(role) {
+                FORBIDDEN
+            } else if city_wide {
+                StatusCode::NO_CONTENT
+            } else {
+                NOT_FOUND
+            };
             assert_eq!(handle, expected, "{who}: handle another county's alert");
             let coverage = app.json("GET", "/api/v1/coverage?org=430422107", Some(&token), None).await.0;
             assert_eq!(coverage, expect(reads_persons(role)), "{who}: coverage of another county");

@@ -141,7 +141,9 @@ async fn unit_pages_show_household_coverage_of_each_unit_below() {
     let (_, _, before) = app.send(get("/orgs/430481001", &session)).await;
     assert!(String::from_utf8(before).unwrap().contains("0 / 1(0%)"));
     let households = fangkong::org::store::households(&db, &fangkong_rules::Scope::everything(), &code(LEIYANG_GRID), 0, 1).await.unwrap();
-    fangkong::screening::store::record_visit(&db, &actor(), &fangkong_rules::Scope::everything(), households[0].id, fangkong::clock::today(), fangkong::screening::VisitResult::AllWell, None).await.unwrap();
+    fangkong::screening::store::record_visit(&db, &actor(), &fangkong_rules::Scope::everything(), households[0].id, fangkong::clock::today(), fangkong::screening::VisitResult::AllWell, None)
+        .await
+        .unwrap();
     let (_, _, after) = app.send(get("/orgs/430481001", &session)).await;
     assert!(String::from_utf8(after).unwrap().contains("1 / 1(100%)"));
 }
@@ -170,8 +172,12 @@ async fn a_township_adds_a_centralized_site_and_sees_its_free_places() {
 fn upload(cookie: &str, csrf: &str, org: &str, mode: &str, file: &str) -> Request<Body> {
     let b = "fkboundary7";
     let part = |name: &str, value: &str| format!("--{b}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n");
-    let body = format!("{}{}{}--{b}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"台账.csv\"\r\ncontent-type: text/csv\r\n\r\n{file}\r\n--{b}--\r\n",
-        part("_csrf", csrf), part("org", org), part("mode", mode));
+    let body = format!(
+        "{}{}{}--{b}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"台账.csv\"\r\ncontent-type: text/csv\r\n\r\n{file}\r\n--{b}--\r\n",
+        part("_csrf", csrf),
+        part("org", org),
+        part("mode", mode)
+    );
     Request::post("/imports").header("cookie", cookie).header("content-type", format!("multipart/form-data; boundary={b}")).body(Body::from(body)).unwrap()
 }
 
@@ -219,7 +225,8 @@ async fn a_ledger_uploaded_on_the_page_imports_in_the_background_with_its_report
         // A job left running by a server that stopped an hour ago wrote nothing (one transaction): it says so.
         let stale: i64 = fangkong::on_db!(&app.db, pool => sqlx::query_scalar::<DB, i64>(
             "insert into import_jobs (org_code, file_name, mode, status, created_at) values ($1, 'old.csv', 'valid_rows', 'running', 0) returning id")
-            .bind(LEIYANG_GRID).fetch_one(pool).await).unwrap();
+            .bind(LEIYANG_GRID).fetch_one(pool).await)
+        .unwrap();
         let (_, job) = app.json("GET", &format!("/api/v1/imports/{stale}"), Some(&token), None).await;
         assert_eq!(job["status"], "interrupted");
         let (_, _, body) = app.send(get(&format!("/imports/{stale}"), &session)).await;
@@ -379,7 +386,12 @@ async fn a_supervision_visit_is_recorded_and_its_fix_reported_done_by_the_townsh
     let app = seeded_app(db.clone()).await;
     let today = fangkong::clock::today();
     let (county, csrf, _) = sign_in(&app, "county_commander", false).await;
-    let body = |checked: &str| format!("_csrf={csrf}&org_code=430481001&visited_on={today}&inspectors=%E7%8E%8B%E7%BB%84%E9%95%BF&findings=%E5%8F%B0%E8%B4%A6%E7%BC%BA%E8%BF%94%E4%B9%A1%E6%97%A5%E6%9C%9F{checked}&fix_1=%E8%A1%A5%E5%85%A8%E5%8F%B0%E8%B4%A6&due_1={}", today + time::Duration::days(2));
+    let body = |checked: &str| {
+        format!(
+            "_csrf={csrf}&org_code=430481001&visited_on={today}&inspectors=%E7%8E%8B%E7%BB%84%E9%95%BF&findings=%E5%8F%B0%E8%B4%A6%E7%BC%BA%E8%BF%94%E4%B9%A1%E6%97%A5%E6%9C%9F{checked}&fix_1=%E8%A1%A5%E5%85%A8%E5%8F%B0%E8%B4%A6&due_1={}",
+            today + time::Duration::days(2)
+        )
+    };
     let (status, _, page) = app.send(form("/supervisions", &county, &body(""))).await;
     let html = String::from_utf8(page).unwrap();
     assert!(status == StatusCode::UNPROCESSABLE_ENTITY && html.contains("请选择检查了哪些方面") && html.contains("value=\"补全台账\""), "{html}");

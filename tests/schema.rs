@@ -70,8 +70,7 @@ fn is_code(column: &str) -> bool {
 async fn sqlite_schema(db: &Db) -> Schema {
     let Db::Sqlite(pool) = db else { unreachable!() };
     let mut schema = Schema::default();
-    let tables: Vec<String> = sqlx::query_scalar("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name <> '_sqlx_migrations'")
-        .fetch_all(pool).await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name <> '_sqlx_migrations'").fetch_all(pool).await.unwrap();
     for table in tables {
         let columns: Vec<(String, String, i64, i64)> = sqlx::query_as("select name, type, \"notnull\", pk from pragma_table_info($1)").bind(&table).fetch_all(pool).await.unwrap();
         let mut pk: Vec<(i64, String)> = columns.iter().filter(|c| c.3 > 0).map(|c| (c.3, c.0.clone())).collect();
@@ -93,14 +92,20 @@ async fn sqlite_schema(db: &Db) -> Schema {
 async fn postgres_schema(db: &Db) -> Schema {
     let Db::Postgres(pool) = db else { unreachable!() };
     let mut schema = Schema::default();
-    let tables: Vec<String> = sqlx::query_scalar(
-        "select table_name::text from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> '_sqlx_migrations'")
-        .fetch_all(pool).await.unwrap();
+    let tables: Vec<String> =
+        sqlx::query_scalar("select table_name::text from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> '_sqlx_migrations'")
+            .fetch_all(pool)
+            .await
+            .unwrap();
     for table in tables {
         let columns: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
             "select column_name::text, data_type::text, is_nullable::text, collation_name::text from information_schema.columns \
-             where table_schema = 'public' and table_name = $1 order by ordinal_position")
-            .bind(&table).fetch_all(pool).await.unwrap();
+             where table_schema = 'public' and table_name = $1 order by ordinal_position",
+        )
+        .bind(&table)
+        .fetch_all(pool)
+        .await
+        .unwrap();
         for (name, _, _, collation) in &columns {
             if is_code(name) && collation.as_deref() != Some("C") {
                 schema.collated.push(format!("{table}.{name} ({})", collation.as_deref().unwrap_or("the database's collation")));
@@ -111,8 +116,12 @@ async fn postgres_schema(db: &Db) -> Schema {
             "select i.relname::text, x.indisunique, x.indisprimary, exists (select 1 from pg_constraint c where c.conindid = x.indexrelid), \
                     pg_get_indexdef(x.indexrelid), pg_get_expr(x.indpred, x.indrelid) \
              from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class t on t.oid = x.indrelid \
-             join pg_namespace n on n.oid = t.relnamespace where n.nspname = 'public' and t.relname = $1")
-            .bind(&table).fetch_all(pool).await.unwrap();
+             join pg_namespace n on n.oid = t.relnamespace where n.nspname = 'public' and t.relname = $1",
+        )
+        .bind(&table)
+        .fetch_all(pool)
+        .await
+        .unwrap();
         for (name, unique, primary, constraint, definition, predicate) in indexes {
             // `CREATE INDEX n ON public.t USING btree (a, b) WHERE (…)`: the columns are the first list.
             let list = definition.split_once(" USING ").and_then(|(_, rest)| rest.split_once('(')).map(|(_, rest)| rest).unwrap_or("");
@@ -168,10 +177,14 @@ const RELEASED: &str = include_str!("../migrations/released.txt");
 
 #[test]
 fn migrations_are_frozen() {
-    let released: BTreeMap<(String, i64), String> = RELEASED.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).map(|l| {
-        let parts: Vec<&str> = l.split_whitespace().collect();
-        ((parts[0].to_string(), parts[1].parse().unwrap()), parts[2].to_string())
-    }).collect();
+    let released: BTreeMap<(String, i64), String> = RELEASED
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let parts: Vec<&str> = l.split_whitespace().collect();
+            ((parts[0].to_string(), parts[1].parse().unwrap()), parts[2].to_string())
+        })
+        .collect();
     let mut problems = Vec::new();
     for (backend, migrator) in [("sqlite", sqlx::migrate!("migrations/sqlite")), ("postgres", sqlx::migrate!("migrations/postgres"))] {
         for m in migrator.iter() {
@@ -180,7 +193,10 @@ fn migrations_are_frozen() {
                 Some(known) if *known == checksum => {}
                 Some(_) => problems.push(format!(
                     "migrations/{backend}/{:04}_{}.sql changed after it was released: a database that applied it refuses to start. \
-                     Put the file back as it was and add a new migration instead.", m.version, m.description.replace(' ', "_"))),
+                     Put the file back as it was and add a new migration instead.",
+                    m.version,
+                    m.description.replace(' ', "_")
+                )),
                 None => problems.push(format!("{backend} migration {:04} is new: once it is final, add this line to migrations/released.txt:\n{backend} {:04} {checksum}", m.version, m.version)),
             }
         }

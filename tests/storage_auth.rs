@@ -93,10 +93,12 @@ async fn a_burst_of_a_hundred_guesses_gets_at_most_the_allowance_checked() {
             admitted += usize::from(attempt.await.unwrap());
         }
         assert_eq!(admitted, 5, "on {}", db.backend_name());
-        let spread = (0..100).map(|_| {
-            let db = db.clone();
-            tokio::spawn(async move { throttle::allow(&db, "report-miss:10.0.0.7", 30, 600_000_000).await.unwrap() })
-        }).collect::<Vec<_>>();
+        let spread = (0..100)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(async move { throttle::allow(&db, "report-miss:10.0.0.7", 30, 600_000_000).await.unwrap() })
+            })
+            .collect::<Vec<_>>();
         let mut allowed = 0;
         for hit in spread {
             allowed += usize::from(hit.await.unwrap());

@@ -42,7 +42,12 @@ async fn tested(db: &Db, case_id: i64, at: i64, outcome: LabOutcome) {
 /// A confirmed case of a Leiyang resident.
 async fn confirmed_case(db: &Db, id_number: &str) -> i64 {
     let person = person_in(db, "孙七", id_number, LEIYANG_GRID).await;
-    let triage = Triage { person_id: person, onset_date: Some(date!(2020 - 02 - 02)), history: vec![EpiItem::AffectedAreaTravel], clinical: vec![ClinicalItem::FeverOrRespiratory, ClinicalItem::LowCellCounts] };
+    let triage = Triage {
+        person_id: person,
+        onset_date: Some(date!(2020 - 02 - 02)),
+        history: vec![EpiItem::AffectedAreaTravel],
+        clinical: vec![ClinicalItem::FeverOrRespiratory, ClinicalItem::LowCellCounts],
+    };
     let case = store::open_suspected(db, &actor(), &leiyang(), &triage, DIAGNOSED).await.unwrap();
     tested(db, case.id, fangkong::clock::micros_at(DIAGNOSED, 10), LabOutcome::Positive).await;
     store::decide_suspected(db, &actor(), &leiyang(), case.id, CaseStatus::Confirmed, DIAGNOSED).await.unwrap();
@@ -175,7 +180,12 @@ async fn contacts_are_observed_in_their_own_county_and_released_when_the_index_c
     for db in backends().await {
         seed_area(&db).await;
         let index = person_in(&db, "孙七", "43048119900101123X", LEIYANG_GRID).await;
-        let triage = Triage { person_id: index, onset_date: Some(date!(2020 - 02 - 02)), history: vec![EpiItem::AffectedAreaTravel], clinical: vec![ClinicalItem::FeverOrRespiratory, ClinicalItem::LowCellCounts] };
+        let triage = Triage {
+            person_id: index,
+            onset_date: Some(date!(2020 - 02 - 02)),
+            history: vec![EpiItem::AffectedAreaTravel],
+            clinical: vec![ClinicalItem::FeverOrRespiratory, ClinicalItem::LowCellCounts],
+        };
         let case = store::open_suspected(&db, &actor(), &leiyang(), &triage, DIAGNOSED).await.unwrap();
 
         // A colleague living in Hengnan, registered from Leiyang as a new person.
@@ -246,10 +256,19 @@ async fn overdue_clocks_show_on_the_county_board_and_roll_up_to_the_city() {
 
         // The roll-up counts agree with the cases; a drift injected is found and repaired.
         assert_eq!(fangkong::counts::verify(&db).await.unwrap(), []);
-        let on_db = |sql: &'static str| { let db = db.clone(); async move { match &db {
-            Db::Sqlite(p) => { sqlx::query(sql).execute(p).await.unwrap(); }
-            Db::Postgres(p) => { sqlx::query(sql).execute(p).await.unwrap(); }
-        } } };
+        let on_db = |sql: &'static str| {
+            let db = db.clone();
+            async move {
+                match &db {
+                    Db::Sqlite(p) => {
+                        sqlx::query(sql).execute(p).await.unwrap();
+                    }
+                    Db::Postgres(p) => {
+                        sqlx::query(sql).execute(p).await.unwrap();
+                    }
+                }
+            }
+        };
         on_db("update unit_counts set n = n + 5 where org_code = '430481' and metric = 'case.confirmed'").await;
         let drift = fangkong::counts::verify(&db).await.unwrap();
         assert_eq!(drift.iter().map(|d| (d.org_code.as_str(), d.metric.as_str(), d.stored, d.expected)).collect::<Vec<_>>(), [("430481", "case.confirmed", 6, 1)]);
@@ -266,7 +285,8 @@ async fn contacts_who_become_cases_make_a_chain_seen_within_each_jurisdiction() 
     for db in backends().await {
         seed_area(&db).await;
         let a = confirmed_case(&db, "43048119900101123X").await;
-        let suspect = |person: i64| Triage { person_id: person, onset_date: None, history: vec![EpiItem::InfectedContact], clinical: vec![ClinicalItem::FeverOrRespiratory, ClinicalItem::ImagingFeatures] };
+        let suspect =
+            |person: i64| Triage { person_id: person, onset_date: None, history: vec![EpiItem::InfectedContact], clinical: vec![ClinicalItem::FeverOrRespiratory, ClinicalItem::ImagingFeatures] };
         let contact = async |case_id: i64, person: i64| {
             let new = NewContact { case_id, who: Who::Existing(person), exposure: Exposure::Household, last_exposure: DIAGNOSED };
             contacts::register(&db, &actor(), &Scope::everything(), new, DIAGNOSED).await.unwrap();

@@ -11,8 +11,8 @@ use fangkong::people::PersonInput;
 use fangkong::web::error::AppError;
 use fangkong_rules::Scope;
 use fangkong_rules::case_definition::{ClinicalItem, EpiItem};
-use time::macros::date;
 use time::Date;
+use time::macros::date;
 
 const TODAY: Date = date!(2020 - 02 - 04);
 const HOUR: i64 = 3_600_000_000;

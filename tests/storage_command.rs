@@ -89,14 +89,30 @@ async fn a_supervision_visit_tracks_its_fixes_to_done() {
         let today = fangkong::clock::today();
         let county = Scope::of(&code("430481"));
         let visit = |org: &str, checked: Vec<CheckItem>, visited_on| NewSupervision {
-            org_code: code(org), visited_on, inspectors: "市督导组 王组长".into(), checked, findings: "台账未标注返乡日期 3 处".into(),
+            org_code: code(org),
+            visited_on,
+            inspectors: "市督导组 王组长".into(),
+            checked,
+            findings: "台账未标注返乡日期 3 处".into(),
             fixes: vec![NewFix { description: "补全台账返乡日期".into(), due_date: today + Duration::days(1) }, NewFix { description: "卡点夜间值守".into(), due_date: today - Duration::days(1) }],
         };
         assert!(matches!(supervision::record(&db, &actor(), &county, &visit("430481001", vec![], today), today).await, Err(AppError::Invalid(ref f)) if f[0].field == "checked"));
-        assert!(matches!(supervision::record(&db, &actor(), &county, &visit("430481001", vec![CheckItem::Ledgers], today + Duration::days(1)), today).await, Err(AppError::Invalid(ref f)) if f[0].field == "visited_on"));
-        assert!(matches!(supervision::record(&db, &actor(), &county, &visit("430422107", vec![CheckItem::Ledgers], today - Duration::days(3)), today).await, Err(AppError::Invalid(ref f)) if f[0].field == "org_code"));
+        assert!(
+            matches!(supervision::record(&db, &actor(), &county, &visit("430481001", vec![CheckItem::Ledgers], today + Duration::days(1)), today).await, Err(AppError::Invalid(ref f)) if f[0].field == "visited_on")
+        );
+        assert!(
+            matches!(supervision::record(&db, &actor(), &county, &visit("430422107", vec![CheckItem::Ledgers], today - Duration::days(3)), today).await, Err(AppError::Invalid(ref f)) if f[0].field == "org_code")
+        );
         let early = NewSupervision { visited_on: today - Duration::days(3), ..visit("430481001", vec![CheckItem::Ledgers], today) };
-        let id = supervision::record(&db, &actor(), &county, &NewSupervision { fixes: early.fixes, ..visit("430481001", vec![CheckItem::Ledgers, CheckItem::Checkpoints], today - Duration::days(3)) }, today).await.unwrap();
+        let id = supervision::record(
+            &db,
+            &actor(),
+            &county,
+            &NewSupervision { fixes: early.fixes, ..visit("430481001", vec![CheckItem::Ledgers, CheckItem::Checkpoints], today - Duration::days(3)) },
+            today,
+        )
+        .await
+        .unwrap();
 
         let listed = supervision::list(&db, &county, today, 10).await.unwrap();
         assert_eq!((listed.len(), listed[0].fixes_open, listed[0].fixes_overdue, listed[0].checked_labels().as_str()), (1, 2, 1, "排查台账、卡点值守"));

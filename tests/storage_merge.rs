@@ -9,14 +9,14 @@ use common::*;
 use fangkong::cases::store::{self as cases, Triage};
 use fangkong::db::Db;
 use fangkong::observation::episodes::{self, NewEpisode};
+use fangkong::people::PersonInput;
 use fangkong::people::merge;
 use fangkong::people::store::{self, Query};
-use fangkong::people::PersonInput;
 use fangkong::web::error::AppError;
 use fangkong_rules::Scope;
 use fangkong_rules::case_definition::{ClinicalItem, EpiItem};
-use time::macros::date;
 use time::Date;
+use time::macros::date;
 
 const TODAY: Date = date!(2020 - 02 - 04);
 

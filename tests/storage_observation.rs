@@ -276,7 +276,10 @@ async fn a_batch_of_check_ins_settles_corrections_twins_rate_limits_and_dead_lin
         // Committed earlier under key k-old, on the evening row.
         checkins::record(&db, &episode, &reading("36.5", "pm", Some("k-old")), Source::Resident, TODAY).await.unwrap();
         let by_link = |token: &str, temp: &str, slot: &str, key: &str, per_hour: i64| Submission {
-            target: Target::Link { token: token.to_string(), per_hour }, input: Some(reading(temp, slot, Some(key))), source: Source::Resident, today: TODAY,
+            target: Target::Link { token: token.to_string(), per_hour },
+            input: Some(reading(temp, slot, Some(key))),
+            source: Source::Resident,
+            today: TODAY,
         };
         let link = episode.report_token.as_str();
         let batch = vec![
@@ -356,7 +359,8 @@ async fn the_clock_raises_alerts_for_missed_reports_overdue_revisits_and_needs_o
         fangkong::on_db!(&db, pool => async {
             sqlx::query::<DB>("update observation_episodes set created_at = $1").bind(micros_at(day, -48)).execute(pool).await?;
             sqlx::query::<DB>("update life_needs set due_at = $1").bind(now - 1).execute(pool).await.map(|_| ())
-        }.await).unwrap();
+        }.await)
+        .unwrap();
         checkins::record(&db, &reporter, &reading("36.5", "am", None), Source::Resident, day).await.unwrap();
 
         let at_eleven = sweep::run(&db, day, 11, now).await.unwrap();
@@ -404,7 +408,10 @@ async fn a_report_the_database_refuses_fails_alone_and_the_rest_of_its_batch_is_
             episodes.push(observed(&db, &resident_id("430481", 100 + i), TODAY).await);
         }
         let good = |e: &fangkong::observation::episodes::Episode, temp: &str| Submission {
-            target: Target::Link { token: e.report_token.clone(), per_hour: 20 }, input: Some(reading(temp, "am", Some(&format!("k-{}", e.id)))), source: Source::Resident, today: TODAY,
+            target: Target::Link { token: e.report_token.clone(), per_hour: 20 },
+            input: Some(reading(temp, "am", Some(&format!("k-{}", e.id)))),
+            source: Source::Resident,
+            today: TODAY,
         };
         // An episode the database no longer has (merged away, say): its row breaks a foreign key.
         let mut vanished = episodes[0].clone();
@@ -461,7 +468,10 @@ async fn an_idempotency_key_belongs_to_its_episode_and_its_content() {
         let first = observed(&db, "43048119900101123X", TODAY).await;
         let second = observed(&db, "430422198502150022", TODAY).await;
         let by_link = |e: &fangkong::observation::episodes::Episode, temp: &str, key: &str| Submission {
-            target: Target::Link { token: e.report_token.clone(), per_hour: 20 }, input: Some(reading(temp, "am", Some(key))), source: Source::Resident, today: TODAY,
+            target: Target::Link { token: e.report_token.clone(), per_hour: 20 },
+            input: Some(reading(temp, "am", Some(key))),
+            source: Source::Resident,
+            today: TODAY,
         };
         let one = checkins::write_batch(&db, vec![by_link(&first, "36.5", "shared-key")]).await.remove(0).unwrap();
         // The same key through another person's link is that person's report, fever and all.

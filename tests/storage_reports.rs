@@ -78,8 +78,10 @@ async fn tree(db: &Db) -> Vec<String> {
 /// A county's worth of activity over five days, through the product's storage functions.
 async fn generate(db: &Db, today: Date) -> Vec<String> {
     let grids = tree(db).await;
-    let hospital = hospitals::create(db, &actor(), &Scope::everything(),
-        &NewHospital { org_code: code("430400"), name: "衡阳市第三人民医院".into(), general_beds: 10, isolation_beds: 10, icu_beds: 2 }).await.unwrap();
+    let hospital =
+        hospitals::create(db, &actor(), &Scope::everything(), &NewHospital { org_code: code("430400"), name: "衡阳市第三人民医院".into(), general_beds: 10, isolation_beds: 10, icu_beds: 2 })
+            .await
+            .unwrap();
     let mut seq = 0;
     let mut people = Vec::new();
     for (gi, grid) in grids.iter().enumerate() {
@@ -103,7 +105,8 @@ async fn generate(db: &Db, today: Date) -> Vec<String> {
             let kp = KeyPersonInput { person_id: *p, category: "wuhan_returnee".into(), responsibles, ..Default::default() };
             ledger::create(db, &actor(), &county(), &kp.validate(today).unwrap()).await.unwrap();
         }
-        let first = episodes::start(db, &actor(), &county(), &NewEpisode { person_id: here[0], kind: Kind::Home, site_id: None, start_date: today - Duration::days(gi as i64 % 5) }, today).await.unwrap();
+        let first =
+            episodes::start(db, &actor(), &county(), &NewEpisode { person_id: here[0], kind: Kind::Home, site_id: None, start_date: today - Duration::days(gi as i64 % 5) }, today).await.unwrap();
         checkins::record(db, &first, &reading(if gi % 4 == 0 { "37.9" } else { "36.5" }, "am"), Source::Resident, today).await.unwrap();
         if gi % 3 > 0 {
             checkins::record(db, &first, &reading("36.6", "pm"), Source::Resident, today).await.unwrap();
@@ -138,7 +141,9 @@ async fn generate(db: &Db, today: Date) -> Vec<String> {
     hospitals::advance(db, &actor(), &Scope::everything(), transfer, Step::Accept, fangkong::db::now_micros()).await.unwrap();
     // Worse in hospital: the patient moves from the severe to the critical count.
     store::assess_severity(db, &actor(), &county(), confirmed, Severity::Critical, fangkong::db::now_micros()).await.unwrap();
-    contacts::register(db, &actor(), &county(), NewContact { case_id: confirmed, who: Who::Existing(people[1][2]), exposure: Exposure::Household, last_exposure: today - Duration::days(2) }, today).await.unwrap();
+    contacts::register(db, &actor(), &county(), NewContact { case_id: confirmed, who: Who::Existing(people[1][2]), exposure: Exposure::Household, last_exposure: today - Duration::days(2) }, today)
+        .await
+        .unwrap();
 
     let discharged = suspected(db, people[2][2], today - Duration::days(2), today).await;
     tested(db, discharged, micros_at(today - Duration::days(4), 9), LabOutcome::Positive).await;
@@ -151,7 +156,9 @@ async fn generate(db: &Db, today: Date) -> Vec<String> {
     follow_ups::complete(db, &actor(), &county(), due[0].id, "体温正常").await.unwrap();
 
     let excluded = suspected(db, people[3][2], today - Duration::days(10), today).await;
-    contacts::register(db, &actor(), &county(), NewContact { case_id: excluded, who: Who::Existing(people[4][1]), exposure: Exposure::Household, last_exposure: today - Duration::days(1) }, today).await.unwrap();
+    contacts::register(db, &actor(), &county(), NewContact { case_id: excluded, who: Who::Existing(people[4][1]), exposure: Exposure::Household, last_exposure: today - Duration::days(1) }, today)
+        .await
+        .unwrap();
     tested(db, excluded, micros_at(today - Duration::days(3), 9), LabOutcome::Negative).await;
     tested(db, excluded, micros_at(today - Duration::days(1), 9), LabOutcome::Negative).await;
     for antibody in [LabTest::IgM, LabTest::IgG] {
@@ -163,7 +170,15 @@ async fn generate(db: &Db, today: Date) -> Vec<String> {
     let waiting = suspected(db, people[5][2], today - Duration::days(2), today).await;
     contacts::register(db, &actor(), &county(), NewContact { case_id: waiting, who: Who::Existing(people[6][2]), exposure: Exposure::Social, last_exposure: today }, today).await.unwrap();
     let at = micros_at(today - Duration::days(1), 15);
-    asymptomatic::register(db, &actor(), &county(), &PositiveTest { person_id: people[7][2], kind: SampleKind::ThroatSwab, taken_at: at, received_at: Some(at + HOUR), lab: None, resulted_at: at + 4 * HOUR }, today).await.unwrap();
+    asymptomatic::register(
+        db,
+        &actor(),
+        &county(),
+        &PositiveTest { person_id: people[7][2], kind: SampleKind::ThroatSwab, taken_at: at, received_at: Some(at + HOUR), lab: None, resulted_at: at + 4 * HOUR },
+        today,
+    )
+    .await
+    .unwrap();
     grids
 }
 
@@ -216,8 +231,7 @@ impl Ledgers {
         let n = |it: &mut dyn Iterator<Item = bool>| it.filter(|b| *b).count() as i64;
         let due = n(&mut self.episodes.iter().map(|(o, s, e)| under(o) && *s <= d && e.as_ref().is_none_or(|e| *e >= d)));
         let reported = n(&mut self.reported.iter().map(|(o, k)| under(o) && k.starts_with(&format!("{d}#"))));
-        let transitions = |status: &str, on_day_only: bool| n(&mut self.transitions.iter()
-            .map(|(o, s, at)| under(o) && s == status && if on_day_only { day(*at) == d } else { day(*at) <= d }));
+        let transitions = |status: &str, on_day_only: bool| n(&mut self.transitions.iter().map(|(o, s, at)| under(o) && s == status && if on_day_only { day(*at) == d } else { day(*at) <= d }));
         match figure {
             "key_persons_total" => n(&mut self.key_persons.iter().map(|(o, at)| under(o) && day(*at) <= d)),
             "key_persons_new" => n(&mut self.key_persons.iter().map(|(o, at)| under(o) && day(*at) == d)),
@@ -230,7 +244,13 @@ impl Ledgers {
             "due_to_report" => due,
             "reported" => reported,
             "missing" => (due - reported).max(0),
-            "report_rate" => if due == 0 { -1 } else { reported * 1000 / due },
+            "report_rate" => {
+                if due == 0 {
+                    -1
+                } else {
+                    reported * 1000 / due
+                }
+            }
             "fevers" => n(&mut self.fevers.iter().map(|(o, day)| under(o) && *day == d)),
             "alerts_open" => n(&mut self.alerts_open.iter().map(|(o, _)| under(o))),
             "needs_open" => n(&mut self.needs_open.iter().map(|o| under(o))),
@@ -304,8 +324,11 @@ async fn every_figure_of_the_daily_report_equals_a_direct_count_at_every_level()
         assert_eq!(taken("isolation"), 1, "the confirmed case's reserved bed");
         for unit in ["430481", &grids[0][..]] {
             let beds = daily::report(&db, &city, &code(unit), today).await.unwrap().unwrap().beds;
-            assert_eq!(beds.iter().map(|b| (b.kind.as_str(), b.total, b.taken, b.free)).collect::<Vec<_>>(),
-                [("general", 10, taken("general"), 10 - taken("general")), ("isolation", 10, 1, 9), ("icu", 2, taken("icu"), 2 - taken("icu"))], "{unit}");
+            assert_eq!(
+                beds.iter().map(|b| (b.kind.as_str(), b.total, b.taken, b.free)).collect::<Vec<_>>(),
+                [("general", 10, taken("general"), 10 - taken("general")), ("isolation", 10, 1, 9), ("icu", 2, taken("icu"), 2 - taken("icu"))],
+                "{unit}"
+            );
         }
 
         // The case boards read patients in hospital and open follow-ups from the same counts.
@@ -318,8 +341,9 @@ async fn every_figure_of_the_daily_report_equals_a_direct_count_at_every_level()
                 for line in &board.in_hospital {
                     assert_eq!(line.count, ledgers.expected(&format!("in_hospital_{}", line.code), &here, day), "{unit} {}", line.code);
                 }
-                let open = |overdue: bool| ledgers.follow_ups.iter()
-                    .filter(|(o, due, done)| o.starts_with(&here) && !done && if overdue { *due < day.to_string() } else { *due <= day.to_string() }).count() as i64;
+                let open = |overdue: bool| {
+                    ledgers.follow_ups.iter().filter(|(o, due, done)| o.starts_with(&here) && !done && if overdue { *due < day.to_string() } else { *due <= day.to_string() }).count() as i64
+                };
                 assert_eq!((board.follow_ups_due, board.follow_ups_overdue), (open(false), open(true)), "{unit} on {day}");
                 assert_eq!(board.free_beds.iter().map(|b| b.count).collect::<Vec<_>>(), [10 - taken("general"), 9, 2 - taken("icu")]);
                 open_seen += board.follow_ups_due;
@@ -333,8 +357,11 @@ async fn every_figure_of_the_daily_report_equals_a_direct_count_at_every_level()
         for key in &board.key {
             assert_eq!(key.value, value(&key.code), "{}", key.code);
         }
-        assert_eq!(board.alerts.iter().map(|a| (a.label.as_str(), a.value)).collect::<Vec<_>>(),
-            fangkong::observation::AlertKind::ALL.iter().map(|&k| (k.zh(), value(&daily::alerts_open_of(k)))).collect::<Vec<_>>(), "open alerts by kind");
+        assert_eq!(
+            board.alerts.iter().map(|a| (a.label.as_str(), a.value)).collect::<Vec<_>>(),
+            fangkong::observation::AlertKind::ALL.iter().map(|&k| (k.zh(), value(&daily::alerts_open_of(k)))).collect::<Vec<_>>(),
+            "open alerts by kind"
+        );
         let township = board.units.iter().find(|u| u.org_code == "430481001").unwrap();
         assert_eq!(township.values[0], report.figure("observing").unwrap().by_unit[0]);
         assert_eq!(township.values[5], report.figure("alerts_open").unwrap().by_unit[0], "the townships' open alerts");
@@ -342,12 +369,16 @@ async fn every_figure_of_the_daily_report_equals_a_direct_count_at_every_level()
         // A drift injected into one township's counts (a day and the metric's total) is found, shows
         // in its report, and is rebuilt away.
         let started_day = (today - Duration::days(1)).to_string();
-        let inject = format!("insert into unit_counts (org_code, metric, day, n) values ('430481001', 'obs.started', '{started_day}', 3), ('430481001', 'obs.started', '*', 3) \
-                              on conflict (org_code, metric, day) do update set n = unit_counts.n + 3");
+        let inject = format!(
+            "insert into unit_counts (org_code, metric, day, n) values ('430481001', 'obs.started', '{started_day}', 3), ('430481001', 'obs.started', '*', 3) \
+                              on conflict (org_code, metric, day) do update set n = unit_counts.n + 3"
+        );
         fangkong::on_db!(&db, pool => sqlx::query::<DB>(sqlx::AssertSqlSafe(inject.clone())).execute(pool).await.map(|_| ())).unwrap();
         let drift = fangkong::counts::verify(&db).await.unwrap();
-        assert_eq!(drift.iter().map(|d| (d.org_code.as_str(), d.metric.as_str(), d.day.as_str(), d.stored - d.expected)).collect::<Vec<_>>(),
-            [("430481001", "obs.started", "*", 3), ("430481001", "obs.started", started_day.as_str(), 3)]);
+        assert_eq!(
+            drift.iter().map(|d| (d.org_code.as_str(), d.metric.as_str(), d.day.as_str(), d.stored - d.expected)).collect::<Vec<_>>(),
+            [("430481001", "obs.started", "*", 3), ("430481001", "obs.started", started_day.as_str(), 3)]
+        );
         let drifted = daily::report(&db, &city, &code("430481001"), today).await.unwrap().unwrap();
         assert_eq!(drifted.figure("observing").unwrap().value, ledgers.expected("observing", "430481001", today) + 3);
         fangkong::counts::rebuild(&db).await.unwrap();

@@ -54,8 +54,8 @@ pub async fn open(regenerate: bool) -> City {
 /// (the same definitions).
 async fn bulk(conn: &mut sqlx::SqliteConnection, table: &str, statement: &str) {
     let started = Instant::now();
-    let indexes: Vec<(String, String)> = sqlx::query_as("select name, sql from sqlite_master where type = 'index' and tbl_name = $1 and sql is not null")
-        .bind(table).fetch_all(&mut *conn).await.unwrap();
+    let indexes: Vec<(String, String)> =
+        sqlx::query_as("select name, sql from sqlite_master where type = 'index' and tbl_name = $1 and sql is not null").bind(table).fetch_all(&mut *conn).await.unwrap();
     for (name, _) in &indexes {
         sqlx::query(sqlx::AssertSqlSafe(format!("drop index {name}"))).execute(&mut *conn).await.unwrap();
     }
@@ -87,58 +87,112 @@ async fn generate(db: &Db, dir: &std::path::Path) {
     let first_household: i64 = sqlx::query_scalar("select coalesce(max(id), 0) + 1 from households").fetch_one(&mut *conn).await.unwrap();
     let first_person: i64 = sqlx::query_scalar("select coalesce(max(id), 0) + 1 from persons").fetch_one(&mut *conn).await.unwrap();
     let grid_of = "(select code from bench_grids where n = seq.n % (select count(*) from bench_grids))";
-    bulk(conn, "households", &format!(
-        "insert into households (id, org_code, address, created_at) \
+    bulk(
+        conn,
+        "households",
+        &format!(
+            "insert into households (id, org_code, address, created_at) \
          with recursive seq(n) as (select 0 union all select n + 1 from seq where n < {HOUSEHOLDS} - 1) \
-         select {first_household} + n, {grid_of}, '衡阳市生成地址' || n || '号', {now} from seq")).await;
-    bulk(conn, "persons", &format!(
-        "insert into persons (id, org_code, household_id, name, id_type, id_number, id_key, sex, birth_date, phone, ethnicity, current_address, hukou_code, created_at, updated_at) \
+         select {first_household} + n, {grid_of}, '衡阳市生成地址' || n || '号', {now} from seq"
+        ),
+    )
+    .await;
+    bulk(
+        conn,
+        "persons",
+        &format!(
+            "insert into persons (id, org_code, household_id, name, id_type, id_number, id_key, sex, birth_date, phone, ethnicity, current_address, hukou_code, created_at, updated_at) \
          with recursive seq(n) as (select 0 union all select n + 1 from seq where n < {PERSONS} - 1) \
          select {first_person} + n, h.org_code, h.id, '居民' || n, 'resident_id', '430481' || printf('%012d', n), '430481' || printf('%012d', n), \
                 case n % 2 when 0 then 'female' else 'male' end, date('1940-01-01', '+' || (n % 25000) || ' days'), '138' || printf('%08d', n), \
                 '01', h.address, '430481', {now}, {now} \
-         from seq join households h on h.id = {first_household} + seq.n % {HOUSEHOLDS}")).await;
+         from seq join households h on h.id = {first_household} + seq.n % {HOUSEHOLDS}"
+        ),
+    )
+    .await;
     let rule_set = "(select min(id) from rule_sets)";
-    bulk(conn, "observation_episodes", &format!(
-        "insert into observation_episodes (person_id, org_code, kind, start_date, period_days, rule_set_id, status, report_token, end_date, created_at, updated_at) \
+    bulk(
+        conn,
+        "observation_episodes",
+        &format!(
+            "insert into observation_episodes (person_id, org_code, kind, start_date, period_days, rule_set_id, status, report_token, end_date, created_at, updated_at) \
          select id, org_code, 'home', date('{today}', '-' || ((id / {ACTIVE_EVERY}) % 14) || ' days'), 14, {rule_set}, 'active', 'city-' || id, null, {now}, {now} \
          from persons where id >= {first_person} and (id - {first_person}) % {ACTIVE_EVERY} = 0 \
          union all \
          select id, org_code, 'home', date('{today}', '-40 days'), 14, {rule_set}, 'ended_healthy', 'ended-' || id, date('{today}', '-26 days'), {now}, {now} \
-         from persons where id >= {first_person} and id < {first_person} + {ENDED_BELOW} and (id - {first_person}) % {ACTIVE_EVERY} = 7")).await;
+         from persons where id >= {first_person} and id < {first_person} + {ENDED_BELOW} and (id - {first_person}) % {ACTIVE_EVERY} = 7"
+        ),
+    )
+    .await;
     // Both half-days of every day before today, this morning for nine in ten.
     sqlx::query("create table bench_days (k integer primary key)").execute(&mut *conn).await.unwrap();
     sqlx::query("insert into bench_days (k) with recursive d(k) as (select 0 union all select k + 1 from d where k < 13) select k from d").execute(&mut *conn).await.unwrap();
-    bulk(conn, "check_ins", &format!(
-        "insert into check_ins (day, episode_id, org_code, slot, temperature_tenths, symptoms, source, reported_at) \
+    bulk(
+        conn,
+        "check_ins",
+        &format!(
+            "insert into check_ins (day, episode_id, org_code, slot, temperature_tenths, symptoms, source, reported_at) \
          select date(e.start_date, '+' || d.k || ' days'), e.id, e.org_code, s.slot, 362 + (e.id + d.k) % 8, '', 'resident', {now} \
          from observation_episodes e join bench_days d join (select 'am' as slot union all select 'pm') s \
          where date(e.start_date, '+' || d.k || ' days') < coalesce(e.end_date, '{today}') \
          union all \
-         select '{today}', e.id, e.org_code, 'am', 365, '', 'resident', {now} from observation_episodes e where e.status = 'active' and e.id % 10 <> 0")).await;
-    bulk(conn, "household_visits", &format!(
-        "insert into household_visits (visit_date, household_id, org_code, result, created_at) \
+         select '{today}', e.id, e.org_code, 'am', 365, '', 'resident', {now} from observation_episodes e where e.status = 'active' and e.id % 10 <> 0"
+        ),
+    )
+    .await;
+    bulk(
+        conn,
+        "household_visits",
+        &format!(
+            "insert into household_visits (visit_date, household_id, org_code, result, created_at) \
          select date('{today}', '-' || (id % 20) || ' days'), id, org_code, case when id % 20 = 1 then 'nobody_home' else 'all_well' end, {now} \
-         from households where id % 20 <> 0")).await;
+         from households where id % 20 <> 0"
+        ),
+    )
+    .await;
     // Each household keeps its first and latest visit, as `record_visit` does.
-    bulk(conn, "households", &format!(
-        "update households set last_visit_date = date('{today}', '-' || (id % 20) || ' days'), first_visit_date = date('{today}', '-' || (id % 20) || ' days'), \
-                last_visit_result = case when id % 20 = 1 then 'nobody_home' else 'all_well' end where id % 20 <> 0")).await;
+    bulk(
+        conn,
+        "households",
+        &format!(
+            "update households set last_visit_date = date('{today}', '-' || (id % 20) || ' days'), first_visit_date = date('{today}', '-' || (id % 20) || ' days'), \
+                last_visit_result = case when id % 20 = 1 then 'nobody_home' else 'all_well' end where id % 20 <> 0"
+        ),
+    )
+    .await;
     // A fever alert for one in 50 under observation; one in ten of those not yet handled.
-    bulk(conn, "alerts", &format!(
-        "insert into alerts (org_code, person_id, episode_id, kind, day, detail, raised_at, handled_at, handling_note) \
+    bulk(
+        conn,
+        "alerts",
+        &format!(
+            "insert into alerts (org_code, person_id, episode_id, kind, day, detail, raised_at, handled_at, handling_note) \
          select org_code, person_id, id, 'fever', '{today}', '体温 37.8 ℃', {now} - (id % 600) * 60000000, \
                 case when id % 500 = 0 then null else {now} end, case when id % 500 = 0 then null else '已转发热门诊' end \
-         from observation_episodes where status = 'active' and id % 50 = 0")).await;
-    bulk(conn, "life_needs", &format!(
-        "insert into life_needs (org_code, person_id, episode_id, kind, detail, status, requested_by, requested_at, due_at, done_at, done_note) \
+         from observation_episodes where status = 'active' and id % 50 = 0"
+        ),
+    )
+    .await;
+    bulk(
+        conn,
+        "life_needs",
+        &format!(
+            "insert into life_needs (org_code, person_id, episode_id, kind, detail, status, requested_by, requested_at, due_at, done_at, done_note) \
          select org_code, person_id, id, 'food', '米面油', case when id % 50 = 0 then 'open' else 'done' end, 'resident', {now} - 3600000000, \
                 {now} + (id % 7200) * 1000000 - 3600000000, case when id % 50 = 0 then null else {now} end, case when id % 50 = 0 then null else '已送达' end \
-         from observation_episodes where status = 'active' and id % 10 = 0")).await;
+         from observation_episodes where status = 'active' and id % 10 = 0"
+        ),
+    )
+    .await;
     // Everyone observed was registered on the ledger first, over the last 40 days.
-    bulk(conn, "key_persons", &format!(
-        "insert into key_persons (person_id, org_code, category, origin_code, created_at, updated_at) \
-         select person_id, org_code, 'wuhan_returnee', '420100', {now} - (id % 40) * {DAY}, {now} from observation_episodes")).await;
+    bulk(
+        conn,
+        "key_persons",
+        &format!(
+            "insert into key_persons (person_id, org_code, category, origin_code, created_at, updated_at) \
+         select person_id, org_code, 'wuhan_returnee', '420100', {now} - (id % 40) * {DAY}, {now} from observation_episodes"
+        ),
+    )
+    .await;
     generate_cases(conn, first_person, now).await;
     let started_counts = Instant::now();
     let rows = fangkong::counts::rebuild(db).await.unwrap();
@@ -165,52 +219,107 @@ async fn generate_cases(conn: &mut sqlx::SqliteConnection, first_person: i64, no
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "create table bench_cases as select (id - {first_person}) / 700 as n, id as person_id, org_code, \
                 {now} - ((id - {first_person}) / 700 % 40) * {DAY} - ((id - {first_person}) / 700 % 24) * {HOUR} as diagnosed_at \
-         from persons where id >= {first_person} and (id - {first_person}) % 700 = 350"))).execute(&mut *conn).await.unwrap();
+         from persons where id >= {first_person} and (id - {first_person}) % 700 = 350"
+    )))
+    .execute(&mut *conn)
+    .await
+    .unwrap();
     let rules = "(select max(id) from case_rule_sets)";
-    bulk(conn, "cases", &format!(
-        "insert into cases (id, person_id, org_code, status, onset_date, history, clinical, rule_set_id, diagnosed_at, reported_at, investigated_at, first_sample_at, created_at, updated_at) \
+    bulk(
+        conn,
+        "cases",
+        &format!(
+            "insert into cases (id, person_id, org_code, status, onset_date, history, clinical, rule_set_id, diagnosed_at, reported_at, investigated_at, first_sample_at, created_at, updated_at) \
          select n + 1, person_id, org_code, {status}, date(diagnosed_at / 1000000, 'unixepoch', '-2 days'), 'affected_area_travel', 'fever_or_respiratory,imaging_features', \
                 {rules}, diagnosed_at, case when n % 200 = 0 then null else diagnosed_at + {HOUR} end, case when n % 150 = 0 then null else diagnosed_at + 12 * {HOUR} end, \
-                diagnosed_at + {HOUR}, diagnosed_at, diagnosed_at from bench_cases")).await;
+                diagnosed_at + {HOUR}, diagnosed_at, diagnosed_at from bench_cases"
+        ),
+    )
+    .await;
     // Every case enters as suspected (or asymptomatic) at diagnosis; the decision follows 30 hours
     // later, discharge two weeks and death five days after it (never after now).
-    bulk(conn, "case_transitions", &format!(
-        "insert into case_transitions (case_id, from_status, to_status, at, actor, reason, rule_set_id) \
+    bulk(
+        conn,
+        "case_transitions",
+        &format!(
+            "insert into case_transitions (case_id, from_status, to_status, at, actor, reason, rule_set_id) \
          select id, null, case when status = 'asymptomatic' then 'asymptomatic' else 'suspected' end, diagnosed_at, 'bench', '生成', rule_set_id from cases \
          union all select id, 'suspected', case when status = 'excluded' then 'excluded' else 'confirmed' end, min(diagnosed_at + 30 * {HOUR}, {now}), 'bench', '生成', rule_set_id \
            from cases where status in ('excluded', 'confirmed', 'discharged', 'deceased') \
          union all select id, 'confirmed', status, min(diagnosed_at + case when status = 'discharged' then 14 * {DAY} else 5 * {DAY} end, {now}), 'bench', '生成', rule_set_id \
-           from cases where status in ('discharged', 'deceased')")).await;
-    bulk(conn, "samples", &format!(
-        "insert into samples (id, case_id, kind, taken_at, received_at, lab, created_at, first_result_at) \
+           from cases where status in ('discharged', 'deceased')"
+        ),
+    )
+    .await;
+    bulk(
+        conn,
+        "samples",
+        &format!(
+            "insert into samples (id, case_id, kind, taken_at, received_at, lab, created_at, first_result_at) \
          select n * 2 + k, n + 1, 'throat_swab', diagnosed_at + (k * 24 + 1) * {HOUR}, diagnosed_at + (k * 24 + 2) * {HOUR}, '衡阳市疾控中心', diagnosed_at, \
                 case when k = 1 and n % 200 = 7 then null else diagnosed_at + (k * 24 + 8) * {HOUR} end \
-         from bench_cases join (select 0 as k union all select 1) ks")).await;
-    bulk(conn, "lab_results",
+         from bench_cases join (select 0 as k union all select 1) ks"
+        ),
+    )
+    .await;
+    bulk(
+        conn,
+        "lab_results",
         "insert into lab_results (sample_id, case_id, test, result, resulted_at, created_at) \
          select s.id, s.case_id, 'nucleic_acid', case when c.status = 'excluded' then 'negative' else 'positive' end, s.first_result_at, s.first_result_at \
-         from samples s join cases c on c.id = s.case_id where s.first_result_at is not null").await;
-    bulk(conn, "transfers", &format!(
-        "insert into transfers (case_id, hospital_id, bed_kind, status, requested_at, accepted_at, admitted_at, ended_at) \
+         from samples s join cases c on c.id = s.case_id where s.first_result_at is not null",
+    )
+    .await;
+    bulk(
+        conn,
+        "transfers",
+        &format!(
+            "insert into transfers (case_id, hospital_id, bed_kind, status, requested_at, accepted_at, admitted_at, ended_at) \
          select id, (select min(id) from hospitals) + id % 4, 'isolation', case when status = 'confirmed' then 'admitted' else 'ended' end, diagnosed_at + 3 * {HOUR}, diagnosed_at + 4 * {HOUR}, \
                 diagnosed_at + 6 * {HOUR}, case when status = 'confirmed' then null else {now} end \
-         from cases where status in ('confirmed', 'discharged', 'deceased')")).await;
-    bulk(conn, "cases", "update cases set severity = case id % 10 when 0 then 'critical' when 1 then 'severe' when 2 then 'severe' when 3 then 'mild' else 'common' end \
-         where status in ('confirmed', 'discharged', 'deceased')").await;
-    bulk(conn, "case_severities", &format!(
-        "insert into case_severities (case_id, severity, assessed_at, actor, created_at) \
+         from cases where status in ('confirmed', 'discharged', 'deceased')"
+        ),
+    )
+    .await;
+    bulk(
+        conn,
+        "cases",
+        "update cases set severity = case id % 10 when 0 then 'critical' when 1 then 'severe' when 2 then 'severe' when 3 then 'mild' else 'common' end \
+         where status in ('confirmed', 'discharged', 'deceased')",
+    )
+    .await;
+    bulk(
+        conn,
+        "case_severities",
+        &format!(
+            "insert into case_severities (case_id, severity, assessed_at, actor, created_at) \
          select id, case id % 10 when 0 then 'critical' when 1 then 'severe' when 2 then 'severe' when 3 then 'mild' else 'common' end, diagnosed_at + 6 * {HOUR}, 'bench', {now} \
-         from cases where status in ('confirmed', 'discharged', 'deceased')")).await;
-    bulk(conn, "follow_ups", &format!(
-        "insert into follow_ups (case_id, person_id, org_code, week, due_date, created_at) \
+         from cases where status in ('confirmed', 'discharged', 'deceased')"
+        ),
+    )
+    .await;
+    bulk(
+        conn,
+        "follow_ups",
+        &format!(
+            "insert into follow_ups (case_id, person_id, org_code, week, due_date, created_at) \
          select id, person_id, org_code, w.week, date(diagnosed_at / 1000000, 'unixepoch', '+' || (w.week * 7 + 14) || ' days'), {now} \
-         from cases join (select 2 as week union all select 4) w where status = 'discharged'")).await;
-    bulk(conn, "contacts", &format!(
-        "insert into contacts (case_id, person_id, org_code, exposure, last_exposure_date, episode_id, started_episode, status, created_at) \
+         from cases join (select 2 as week union all select 4) w where status = 'discharged'"
+        ),
+    )
+    .await;
+    bulk(
+        conn,
+        "contacts",
+        &format!(
+            "insert into contacts (case_id, person_id, org_code, exposure, last_exposure_date, episode_id, started_episode, status, created_at) \
          select c.id, p.id, p.org_code, case k.k % 3 when 0 then 'household' when 1 then 'work' else 'social' end, \
                 date(c.diagnosed_at / 1000000, 'unixepoch', '-' || (k.k % 3) || ' days'), null, 0, \
                 case when c.status = 'excluded' and c.id % 2 = 0 then 'released' else 'observing' end, c.diagnosed_at + 2 * {HOUR} \
          from cases c join (with recursive ks(k) as (select 1 union all select k + 1 from ks where k < {CONTACTS_PER_CASE}) select k from ks) k \
-         join persons p on p.id = c.person_id + k.k")).await;
+         join persons p on p.id = c.person_id + k.k"
+        ),
+    )
+    .await;
     sqlx::query("drop table bench_cases").execute(&mut *conn).await.unwrap();
 }

@@ -16,11 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(issue_token))
-        .routes(routes!(me))
-        .routes(routes!(list_users, create_user))
-        .routes(routes!(update_user))
+    OpenApiRouter::new().routes(routes!(issue_token)).routes(routes!(me)).routes(routes!(list_users, create_user)).routes(routes!(update_user))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -27,12 +27,7 @@ pub struct Caller {
 
 impl Caller {
     pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: Some(self.user_id),
-            username: self.username.clone(),
-            org_code: self.org_code.to_string(),
-            client_addr: Some(self.client_addr.clone()),
-        }
+        Actor { user_id: Some(self.user_id), username: self.username.clone(), org_code: self.org_code.to_string(), client_addr: Some(self.client_addr.clone()) }
     }
 
     pub fn require(&self, permission: Permission) -> AppResult<()> {
@@ -115,9 +110,7 @@ pub async fn authenticate(state: &AppState, username: &str, password: &str, clie
     let password = password.to_string();
     // Verify even for unknown accounts, so response time does not reveal which names exist.
     let stored = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| state.settings.dummy_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || super::password::verify(&password, &stored))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let ok = tokio::task::spawn_blocking(move || super::password::verify(&password, &stored)).await.map_err(|e| AppError::Internal(e.into()))?;
     match found {
         Some((user, _)) if ok && user.active => {
             super::throttle::login_succeeded(db, username, client_addr).await?;

@@ -92,10 +92,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, lang: Lang, Ex
     };
     let session = sessions::create(&state.db, user.id, SessionKind::Web, &state.settings.lifetimes).await?;
     let attrs = cookie_attrs(&state, &headers);
-    let cookies = AppendHeaders([
-        (header::SET_COOKIE, format!("{}={}{attrs}", super::caller::SESSION_COOKIE, session.token)),
-        (header::SET_COOKIE, format!("{LOGIN_CSRF_COOKIE}=; Max-Age=0{attrs}")),
-    ]);
+    let cookies = AppendHeaders([(header::SET_COOKIE, format!("{}={}{attrs}", super::caller::SESSION_COOKIE, session.token)), (header::SET_COOKIE, format!("{LOGIN_CSRF_COOKIE}=; Max-Age=0{attrs}"))]);
     Ok((cookies, Redirect::to(&next)).into_response())
 }
 

@@ -71,13 +71,7 @@ pub async fn create(db: &Db, actor: &Actor, scope: &Scope, new: NewUser) -> AppR
         tx.commit().await?;
         Ok(id)
     }.await);
-    result.map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::invalid("username", "username_taken", "该用户名已被使用")
-        } else {
-            e.into()
-        }
-    })
+    result.map_err(|e| if is_unique_violation(&e) { AppError::invalid("username", "username_taken", "该用户名已被使用") } else { e.into() })
 }
 
 /// For login only: the account and its password hash, whatever its unit.

@@ -7,10 +7,10 @@ use super::{CaseStatus, LabOutcome, LabTest, SampleKind, Severity};
 use crate::auth::{Caller, Permission};
 use crate::clock;
 use crate::screening::api::Created;
-use crate::web::when;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, ErrorBody, FieldError};
 use crate::web::json::ApiJson;
+use crate::web::when;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -48,14 +48,24 @@ pub struct Findings {
 /// The items named by their codes; an unknown code is a field error.
 fn parse_items(history: &[String], clinical: &[String]) -> AppResult<(Vec<EpiItem>, Vec<ClinicalItem>)> {
     let mut errors = Vec::new();
-    let history = history.iter().filter_map(|c| EpiItem::parse(c).or_else(|| {
-        errors.push(FieldError::new("history", "item_unknown", format!("未知的流行病学史条目:{c}")));
-        None
-    })).collect();
-    let clinical = clinical.iter().filter_map(|c| ClinicalItem::parse(c).or_else(|| {
-        errors.push(FieldError::new("clinical", "item_unknown", format!("未知的临床表现条目:{c}")));
-        None
-    })).collect();
+    let history = history
+        .iter()
+        .filter_map(|c| {
+            EpiItem::parse(c).or_else(|| {
+                errors.push(FieldError::new("history", "item_unknown", format!("未知的流行病学史条目:{c}")));
+                None
+            })
+        })
+        .collect();
+    let clinical = clinical
+        .iter()
+        .filter_map(|c| {
+            ClinicalItem::parse(c).or_else(|| {
+                errors.push(FieldError::new("clinical", "item_unknown", format!("未知的临床表现条目:{c}")));
+                None
+            })
+        })
+        .collect();
     if errors.is_empty() { Ok((history, clinical)) } else { Err(AppError::Invalid(errors)) }
 }
 
@@ -308,7 +318,6 @@ pub struct BoardParams {
     /// A unit in the caller's jurisdiction; the caller's own unit when absent.
     pub org: Option<String>,
 }
-
 
 #[utoipa::path(get, path = "/api/v1/cases/board", tag = "cases", params(BoardParams),
     description = "The case board of a unit: cases by status, patients in hospital by classification, contacts in their period, follow-ups due, free beds, overdue clocks (oldest listed) and the breakdown by child unit.",

@@ -3,7 +3,7 @@
 //! one step; corrected (订正) to a confirmed case when symptoms appear.
 
 use super::store::{self, Case};
-use super::{CaseStatus, LabTest, LabOutcome, SampleKind, require_status, rules};
+use super::{CaseStatus, LabOutcome, LabTest, SampleKind, require_status, rules};
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, is_unique_violation, now_micros};
 use crate::on_db;
@@ -23,8 +23,7 @@ pub struct PositiveTest<'a> {
 
 /// Registers an asymptomatic infection of a person in scope with its positive nucleic-acid result.
 pub async fn register(db: &Db, actor: &Actor, scope: &Scope, test: &PositiveTest<'_>, today: Date) -> AppResult<Case> {
-    let person = crate::people::store::get(db, scope, test.person_id).await?
-        .ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?;
+    let person = crate::people::store::get(db, scope, test.person_id).await?.ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?;
     let now = now_micros();
     if test.received_at.is_some_and(|r| r < test.taken_at) || test.resulted_at < test.taken_at || test.resulted_at > now {
         return Err(AppError::invalid("resulted_at", "times_out_of_order", "时间顺序应为采样、送达实验室、出结果,且不晚于现在"));

@@ -95,18 +95,26 @@ pub async fn board(db: &Db, jurisdiction: &Scope, home: &OrgCode, today: Date, n
     let below = crate::counts::gauges_of(db, &units.iter().map(|u| u.code.clone()).collect::<Vec<_>>()).await?;
     Ok(Some(Board {
         cases: CaseStatus::ALL.iter().map(|s| count(s.as_str(), s.zh(), here.get(&crate::counts::case_metric(s.as_str())).copied().unwrap_or(0))).collect(),
-        in_hospital: Severity::ALL.iter().map(|s| (s.as_str(), s.zh())).chain([("unassessed", "未分型")])
-            .map(|(code, zh)| count(code, zh, here.get(&crate::counts::in_hospital_metric(Some(code))).copied().unwrap_or(0))).collect(),
+        in_hospital: Severity::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.zh()))
+            .chain([("unassessed", "未分型")])
+            .map(|(code, zh)| count(code, zh, here.get(&crate::counts::in_hospital_metric(Some(code))).copied().unwrap_or(0)))
+            .collect(),
         contacts_in_period,
         follow_ups_due,
         follow_ups_overdue,
         free_beds: beds.into_iter().map(|(kind, total, taken)| count(kind.as_str(), kind.zh(), (total - taken).max(0))).collect(),
         overdue_total: overdue.len() as i64,
         units: unit_lines(units, &below, &overdue),
-        overdue: overdue.into_iter().take(OVERDUE_LISTED).map(|mut c| {
-            c.name = names.get(&c.case_id).cloned().unwrap_or_default();
-            c
-        }).collect(),
+        overdue: overdue
+            .into_iter()
+            .take(OVERDUE_LISTED)
+            .map(|mut c| {
+                c.name = names.get(&c.case_id).cloned().unwrap_or_default();
+                c
+            })
+            .collect(),
     }))
 }
 
@@ -169,17 +177,20 @@ async fn masked_names(db: &Db, listed: &[OverdueClock]) -> sqlx::Result<BTreeMap
 }
 
 fn unit_lines(units: Vec<OrgUnit>, below: &BTreeMap<String, BTreeMap<String, i64>>, overdue: &[OverdueClock]) -> Vec<UnitLine> {
-    units.into_iter().map(|u| {
-        let prefix = OrgCode::parse(&u.code).map(|c| c.prefix().to_string()).unwrap_or_else(|_| u.code.clone());
-        let gauges = below.get(&u.code);
-        let of = |status: CaseStatus| gauges.and_then(|g| g.get(&crate::counts::case_metric(status.as_str()))).copied().unwrap_or(0);
-        UnitLine {
-            suspected: of(CaseStatus::Suspected),
-            confirmed: of(CaseStatus::Confirmed),
-            asymptomatic: of(CaseStatus::Asymptomatic),
-            overdue: overdue.iter().filter(|c| c.org_code.starts_with(&prefix)).count() as i64,
-            org_code: u.code,
-            name: u.name,
-        }
-    }).collect()
+    units
+        .into_iter()
+        .map(|u| {
+            let prefix = OrgCode::parse(&u.code).map(|c| c.prefix().to_string()).unwrap_or_else(|_| u.code.clone());
+            let gauges = below.get(&u.code);
+            let of = |status: CaseStatus| gauges.and_then(|g| g.get(&crate::counts::case_metric(status.as_str()))).copied().unwrap_or(0);
+            UnitLine {
+                suspected: of(CaseStatus::Suspected),
+                confirmed: of(CaseStatus::Confirmed),
+                asymptomatic: of(CaseStatus::Asymptomatic),
+                overdue: overdue.iter().filter(|c| c.org_code.starts_with(&prefix)).count() as i64,
+                org_code: u.code,
+                name: u.name,
+            }
+        })
+        .collect()
 }

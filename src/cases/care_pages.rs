@@ -14,12 +14,12 @@ use super::{BedKind, Exposure, SampleKind};
 use crate::auth::{Caller, Permission};
 use crate::clock;
 use crate::people::PersonInput;
-use crate::web::when;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, FieldError};
 use crate::web::forms::{CsrfForm, field_message};
 use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, render};
+use crate::web::when;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -136,8 +136,12 @@ async fn register_contact(State(state): State<AppState>, lang: Lang, Path(id): P
             "" => {
                 let typed = |name: &str| Some(field(&form, name).to_string()).filter(|v| !v.is_empty());
                 let input = PersonInput {
-                    name: field(&form, "name").into(), id_number: field(&form, "id_number").into(), phone: typed("phone"), org_code: field(&form, "org_code").into(),
-                    current_address: typed("current_address"), ..Default::default()
+                    name: field(&form, "name").into(),
+                    id_number: field(&form, "id_number").into(),
+                    phone: typed("phone"),
+                    org_code: field(&form, "org_code").into(),
+                    current_address: typed("current_address"),
+                    ..Default::default()
                 };
                 Who::New(Box::new(input.validate(today).map_err(AppError::Invalid)?))
             }
@@ -178,7 +182,8 @@ impl AsymptomaticPage {
 async fn show_asymptomatic(state: &AppState, caller: &Caller, lang: Lang, form: Fields, errors: Vec<FieldError>) -> AppResult<Response> {
     caller.require(Permission::ManageCases)?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page = AsymptomaticPage { chrome: Chrome::for_caller(state, caller, lang, lang.pick("登记无症状感染者", "Asymptomatic infection")).await?, form, sample_kinds: SampleKind::options(), errors };
+    let page =
+        AsymptomaticPage { chrome: Chrome::for_caller(state, caller, lang, lang.pick("登记无症状感染者", "Asymptomatic infection")).await?, form, sample_kinds: SampleKind::options(), errors };
     Ok(render(status, &page))
 }
 

@@ -72,11 +72,8 @@ impl ChainsPage<'_> {
 pub async fn chains_page(State(state): State<AppState>, caller: Caller, lang: Lang) -> AppResult<Response> {
     caller.require(Permission::ManageCases)?;
     let chains = chain::chains(&state.db, &caller.scope).await?;
-    let page = ChainsPage {
-        chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("传播链", "Transmission chains")).await?,
-        drawings: chains.clusters.iter().map(draw).collect(),
-        chains: &chains,
-    };
+    let page =
+        ChainsPage { chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("传播链", "Transmission chains")).await?, drawings: chains.clusters.iter().map(draw).collect(), chains: &chains };
     Ok(render(StatusCode::OK, &page))
 }
 

@@ -85,8 +85,7 @@ pub async fn register(db: &Db, actor: &Actor, scope: &Scope, new: NewContact, to
 /// new record in the unit given (which may be outside the registrant's own area).
 async fn person_of(db: &Db, actor: &Actor, scope: &Scope, who: Who) -> AppResult<i64> {
     match who {
-        Who::Existing(id) => Ok(crate::people::store::get(db, scope, id).await?
-            .ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?.id),
+        Who::Existing(id) => Ok(crate::people::store::get(db, scope, id).await?.ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?.id),
         Who::New(person) => match crate::people::store::id_by_document(db, person.id_type.as_str(), &person.id_key).await? {
             Some((id, _)) => Ok(id),
             None => Ok(crate::people::store::create(db, actor, &Scope::everything(), &person).await?.id),
@@ -155,10 +154,12 @@ const SELECT: &str = "select k.id, k.case_id, substr(c.org_code, 1, 6) as case_c
     from contacts k join cases c on c.id = k.case_id join persons p on p.id = k.person_id left join observation_episodes e on e.id = k.episode_id";
 
 fn masked(rows: Vec<ContactLine>) -> Vec<ContactLine> {
-    rows.into_iter().map(|mut c| {
-        c.name = mask_name(&c.name);
-        c
-    }).collect()
+    rows.into_iter()
+        .map(|mut c| {
+            c.name = mask_name(&c.name);
+            c
+        })
+        .collect()
 }
 
 /// The contacts of a case (the case is already known to be in the viewer's scope). A contact who
@@ -167,16 +168,20 @@ fn masked(rows: Vec<ContactLine>) -> Vec<ContactLine> {
 pub async fn of_case(db: &Db, scope: &Scope, case_id: i64) -> sqlx::Result<Vec<ContactLine>> {
     let sql = format!("{SELECT} where k.case_id = $1 order by k.id");
     let rows = masked(on_db!(db, pool => sqlx::query_as::<DB, ContactLine>(sqlx::AssertSqlSafe(&*sql)).bind(case_id).fetch_all(pool).await)?);
-    Ok(rows.into_iter().map(|c| match scope.allows(&c.org_code) {
-        true => c,
-        false => ContactLine { org_code: c.org_code.chars().take(6).collect(), person_id: None, episode_id: None, ..c },
-    }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|c| match scope.allows(&c.org_code) {
+            true => c,
+            false => ContactLine { org_code: c.org_code.chars().take(6).collect(), person_id: None, episode_id: None, ..c },
+        })
+        .collect())
 }
 
 /// Contacts living in scope, whatever county their case is in, newest first; `before` pages by id.
 pub async fn in_scope(db: &Db, scope: &Scope, status: Option<ContactStatus>, before: Option<i64>, limit: i64) -> sqlx::Result<Vec<ContactLine>> {
     let (low, high) = scope.bounds();
-    let sql = format!("{SELECT} where k.id in (select id from contacts where org_code >= $1 and org_code < $2 and ($3 is null or status = $3) and id < $4 order by id desc limit $5) order by k.id desc");
+    let sql =
+        format!("{SELECT} where k.id in (select id from contacts where org_code >= $1 and org_code < $2 and ($3 is null or status = $3) and id < $4 order by id desc limit $5) order by k.id desc");
     Ok(masked(on_db!(db, pool => sqlx::query_as::<DB, ContactLine>(sqlx::AssertSqlSafe(&*sql))
         .bind(low).bind(high).bind(status.map(ContactStatus::as_str)).bind(before.unwrap_or(i64::MAX)).bind(limit).fetch_all(pool).await)?))
 }

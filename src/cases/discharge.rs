@@ -22,9 +22,14 @@ macro_rules! end_stay {
             if let Some(transfer) = holds_bed!($tx, $case_id).await? {
                 bed_taken!($tx, transfer, -1).await?;
             }
-            sqlx::query::<DB>("update transfers set status = case when status = 'admitted' then 'ended' else 'cancelled' end, ended_at = $1 \
-                               where case_id = $2 and status in ('requested', 'accepted', 'admitted')")
-                .bind($at).bind($case_id).execute(&mut *$tx).await?;
+            sqlx::query::<DB>(
+                "update transfers set status = case when status = 'admitted' then 'ended' else 'cancelled' end, ended_at = $1 \
+                               where case_id = $2 and status in ('requested', 'accepted', 'admitted')",
+            )
+            .bind($at)
+            .bind($case_id)
+            .execute(&mut *$tx)
+            .await?;
             Ok::<(), sqlx::Error>(())
         }
     };
@@ -166,7 +171,6 @@ async fn home_episode(db: &Db, actor: &Actor, person_id: i64, day: Date, today: 
         other => other,
     }
 }
-
 
 /// Records the death of a confirmed case in scope, at `at` (epoch µs), with its cause.
 pub async fn record_death(db: &Db, actor: &Actor, scope: &Scope, case_id: i64, at: i64, cause: &str, today: Date) -> AppResult<Case> {

@@ -37,11 +37,13 @@ const SELECT: &str = "select f.id, f.case_id, f.person_id, f.org_code, f.week, f
 
 /// Names masked, overdue marked as of `today`.
 fn finished(rows: Vec<FollowUp>, today: Date) -> Vec<FollowUp> {
-    rows.into_iter().map(|mut f| {
-        f.name = mask_name(&f.name);
-        f.overdue = f.done_at.is_none() && f.due_date < today;
-        f
-    }).collect()
+    rows.into_iter()
+        .map(|mut f| {
+            f.name = mask_name(&f.name);
+            f.overdue = f.done_at.is_none() && f.due_date < today;
+            f
+        })
+        .collect()
 }
 
 /// Follow-ups not yet done in scope, earliest due first.

@@ -96,7 +96,8 @@ async fn create_hospital(State(state): State<AppState>, lang: Lang, CsrfForm { c
     caller.require(Permission::ManageHospitals)?;
     let created = async {
         let org_code = OrgCode::parse(field(&form, "org_code")).map_err(|_| AppError::invalid("org_code", "org_invalid", "请填写所属单位代码"))?;
-        let new = NewHospital { org_code, name: field(&form, "name").into(), general_beds: beds(&form, "general_beds")?, isolation_beds: beds(&form, "isolation_beds")?, icu_beds: beds(&form, "icu_beds")? };
+        let new =
+            NewHospital { org_code, name: field(&form, "name").into(), general_beds: beds(&form, "general_beds")?, isolation_beds: beds(&form, "isolation_beds")?, icu_beds: beds(&form, "icu_beds")? };
         hospitals::create(&state.db, &caller.actor(), &caller.scope, &new).await
     }
     .await;
@@ -149,14 +150,10 @@ async fn hospital_page(State(state): State<AppState>, caller: Caller, lang: Lang
 
 async fn set_beds(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
     caller.require(Permission::ManageHospitals)?;
-    let outcome = async {
-        hospitals::set_beds(&state.db, &caller.actor(), &caller.scope, id, beds(&form, "general_beds")?, beds(&form, "isolation_beds")?, beds(&form, "icu_beds")?).await
-    }
-    .await;
+    let outcome = async { hospitals::set_beds(&state.db, &caller.actor(), &caller.scope, id, beds(&form, "general_beds")?, beds(&form, "isolation_beds")?, beds(&form, "icu_beds")?).await }.await;
     match outcome {
         Ok(()) => Ok(Redirect::to(&format!("/hospitals/{id}")).into_response()),
         Err(AppError::Invalid(errors)) => show_hospital(&state, &caller, lang, id, Some(joined(errors))).await,
         Err(e) => Err(e),
     }
 }
-

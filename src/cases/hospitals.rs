@@ -72,14 +72,17 @@ pub async fn city_beds(db: &Db, unit: &OrgCode) -> sqlx::Result<Vec<(BedKind, i6
         },
         crate::counts::gauges(db, city.as_str()),
     )?;
-    Ok(BedKind::ALL.iter().map(|kind| {
-        let total = match kind {
-            BedKind::General => totals.0,
-            BedKind::Isolation => totals.1,
-            BedKind::Icu => totals.2,
-        };
-        (*kind, total, taken.get(&crate::counts::beds_taken_metric(kind.as_str())).copied().unwrap_or(0))
-    }).collect())
+    Ok(BedKind::ALL
+        .iter()
+        .map(|kind| {
+            let total = match kind {
+                BedKind::General => totals.0,
+                BedKind::Isolation => totals.1,
+                BedKind::Icu => totals.2,
+            };
+            (*kind, total, taken.get(&crate::counts::beds_taken_metric(kind.as_str())).copied().unwrap_or(0))
+        })
+        .collect())
 }
 
 pub async fn beds_of(db: &Db, id: i64) -> sqlx::Result<Option<HospitalBeds>> {
@@ -140,9 +143,10 @@ macro_rules! lock_and_count_taken {
     ($tx:expr, $hospital_id:expr) => {
         async {
             sqlx::query::<DB>("update hospitals set updated_at = updated_at where id = $1").bind($hospital_id).execute(&mut *$tx).await?;
-            sqlx::query_as::<DB, (String, i64)>(
-                "select bed_kind, count(*) from transfers where hospital_id = $1 and status in ('accepted', 'admitted') group by bed_kind")
-                .bind($hospital_id).fetch_all(&mut *$tx).await
+            sqlx::query_as::<DB, (String, i64)>("select bed_kind, count(*) from transfers where hospital_id = $1 and status in ('accepted', 'admitted') group by bed_kind")
+                .bind($hospital_id)
+                .fetch_all(&mut *$tx)
+                .await
         }
     };
 }
@@ -154,7 +158,8 @@ fn taken_of(taken: &[(String, i64)], kind: BedKind) -> i64 {
 /// Changes a hospital's bed counts (wards opened or closed); never below the beds taken.
 pub async fn set_beds(db: &Db, actor: &Actor, scope: &Scope, id: i64, general: i64, isolation: i64, icu: i64) -> AppResult<()> {
     let current = beds_of(db, id).await?.filter(|h| scope.allows(&h.org_code)).ok_or(AppError::NotFound)?;
-    let wanted = NewHospital { org_code: OrgCode::parse(&current.org_code).map_err(|_| AppError::NotFound)?, name: current.name.clone(), general_beds: general, isolation_beds: isolation, icu_beds: icu };
+    let wanted =
+        NewHospital { org_code: OrgCode::parse(&current.org_code).map_err(|_| AppError::NotFound)?, name: current.name.clone(), general_beds: general, isolation_beds: isolation, icu_beds: icu };
     check_beds(&wanted)?;
     on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
@@ -179,8 +184,7 @@ pub async fn set_beds(db: &Db, actor: &Actor, scope: &Scope, id: i64, general: i
 /// The message for a hospital with no free bed of a kind.
 fn full(h: &HospitalBeds, kind: BedKind) -> AppError {
     let (total, taken) = h.beds(kind);
-    AppError::invalid("hospital_id", "hospital_full",
-        format!("{}的{}已满(共 {total} 张,已占用 {taken} 张),请选择其他定点医院或其他床位类型", h.name, kind.zh()))
+    AppError::invalid("hospital_id", "hospital_full", format!("{}的{}已满(共 {total} 张,已占用 {taken} 张),请选择其他定点医院或其他床位类型", h.name, kind.zh()))
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -348,10 +352,14 @@ pub struct Patient {
 pub async fn patients(db: &Db, scope: &Scope, hospital_id: i64) -> sqlx::Result<Vec<Patient>> {
     let (low, high) = scope.bounds();
     let sql = format!(
-        "select {TRANSFER_COLUMNS}, p.name, c.status as case_status, c.org_code as case_org_code,            (select s.severity from case_severities s where s.case_id = c.id order by s.assessed_at desc, s.id desc limit 1) as severity          from transfers t join hospitals h on h.id = t.hospital_id join cases c on c.id = t.case_id join persons p on p.id = c.person_id          where t.hospital_id = $1 and t.status in ('requested', 'accepted', 'admitted') and c.org_code >= $2 and c.org_code < $3          order by t.status, t.requested_at");
+        "select {TRANSFER_COLUMNS}, p.name, c.status as case_status, c.org_code as case_org_code,            (select s.severity from case_severities s where s.case_id = c.id order by s.assessed_at desc, s.id desc limit 1) as severity          from transfers t join hospitals h on h.id = t.hospital_id join cases c on c.id = t.case_id join persons p on p.id = c.person_id          where t.hospital_id = $1 and t.status in ('requested', 'accepted', 'admitted') and c.org_code >= $2 and c.org_code < $3          order by t.status, t.requested_at"
+    );
     let rows: Vec<Patient> = on_db!(db, pool => sqlx::query_as::<DB, Patient>(sqlx::AssertSqlSafe(&*sql)).bind(hospital_id).bind(low).bind(high).fetch_all(pool).await)?;
-    Ok(rows.into_iter().map(|mut p| {
-        p.name = fangkong_rules::mask::mask_name(&p.name);
-        p
-    }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|mut p| {
+            p.name = fangkong_rules::mask::mask_name(&p.name);
+            p
+        })
+        .collect())
 }

@@ -7,12 +7,12 @@ use super::store::{self, Case, NewSample, SampleLine, SeverityLine, Transition, 
 use super::{CaseStatus, LabOutcome, LabTest, SampleKind, Severity};
 use crate::auth::{Caller, Permission};
 use crate::clock;
-use crate::web::when;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, FieldError};
 use crate::web::forms::{CsrfForm, field_message};
 use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, render};
+use crate::web::when;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -52,10 +52,14 @@ async fn list_page(State(state): State<AppState>, caller: Caller, lang: Lang) ->
     caller.require(Permission::ManageCases)?;
     let editions = rules::all(&state.db).await?;
     let now = crate::db::now_micros();
-    let items = store::list(&state.db, &caller.scope, None, None, 100).await?.into_iter().map(|line| {
-        let clocks = editions.iter().find(|r| r.id == line.case.rule_set_id).map(|r| clocks::of_line(&line, r, now)).unwrap_or_default();
-        (line, clocks)
-    }).collect();
+    let items = store::list(&state.db, &caller.scope, None, None, 100)
+        .await?
+        .into_iter()
+        .map(|line| {
+            let clocks = editions.iter().find(|r| r.id == line.case.rule_set_id).map(|r| clocks::of_line(&line, r, now)).unwrap_or_default();
+            (line, clocks)
+        })
+        .collect();
     let chrome = Chrome::for_caller(&state, &caller, lang, lang.pick("病例", "Cases")).await?;
     Ok(render(StatusCode::OK, &ListPage { chrome, items }))
 }
@@ -146,8 +150,12 @@ impl CasePage {
         clock::format_micros(*micros)
     }
     fn label(&self, code: &str) -> &'static str {
-        SampleKind::parse(code).map(SampleKind::zh).or_else(|| LabTest::parse(code).map(LabTest::zh)).or_else(|| LabOutcome::parse(code).map(LabOutcome::zh))
-            .or_else(|| Severity::parse(code).map(Severity::zh)).unwrap_or("")
+        SampleKind::parse(code)
+            .map(SampleKind::zh)
+            .or_else(|| LabTest::parse(code).map(LabTest::zh))
+            .or_else(|| LabOutcome::parse(code).map(LabOutcome::zh))
+            .or_else(|| Severity::parse(code).map(Severity::zh))
+            .unwrap_or("")
     }
     fn is_suspected(&self) -> bool {
         self.case.status == CaseStatus::Suspected.as_str()

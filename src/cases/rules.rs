@@ -62,6 +62,7 @@ pub async fn by_id(db: &Db, id: i64) -> sqlx::Result<CaseRuleSet> {
 pub async fn in_force(db: &Db, day: Date) -> sqlx::Result<CaseRuleSet> {
     let sql = format!(
         "select {COLUMNS} from case_rule_sets order by case when effective_from <= $1 then 0 else 1 end, \
-         case when effective_from <= $1 then effective_from end desc, effective_from, id desc limit 1");
+         case when effective_from <= $1 then effective_from end desc, effective_from, id desc limit 1"
+    );
     on_db!(db, pool => sqlx::query_as::<DB, CaseRuleSet>(sqlx::AssertSqlSafe(&*sql)).bind(day).fetch_one(pool).await)
 }

@@ -78,8 +78,7 @@ fn codes<T: Copy>(items: &[T], code: fn(T) -> &'static str) -> String {
 /// Opens a suspected case when the triage findings meet the definition of the edition in force;
 /// otherwise says which way they fall short, and writes nothing.
 pub async fn open_suspected(db: &Db, actor: &Actor, scope: &Scope, triage: &Triage, today: Date) -> AppResult<Case> {
-    let person = crate::people::store::get(db, scope, triage.person_id).await?
-        .ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?;
+    let person = crate::people::store::get(db, scope, triage.person_id).await?.ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?;
     if triage.onset_date.is_some_and(|d| d > today) {
         return Err(AppError::invalid("onset_date", "date_future", "发病日期不能晚于今天"));
     }
@@ -110,7 +109,6 @@ pub async fn open_suspected(db: &Db, actor: &Actor, scope: &Scope, triage: &Tria
         Err(e) => Err(e.into()),
     }
 }
-
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Case>> {
     let (low, high) = scope.bounds();
@@ -284,7 +282,9 @@ pub(super) async fn results(db: &Db, case_id: i64) -> sqlx::Result<Vec<Found>> {
 
 /// The conclusive nucleic-acid results, for the exclusion and discharge rules.
 pub(super) fn nucleic_acid(found: &[Found]) -> Vec<NucleicAcid> {
-    found.iter().filter(|r| r.test == LabTest::NucleicAcid.as_str() && r.result != LabOutcome::Inconclusive.as_str())
+    found
+        .iter()
+        .filter(|r| r.test == LabTest::NucleicAcid.as_str() && r.result != LabOutcome::Inconclusive.as_str())
         .map(|r| NucleicAcid { sampled_at: instant(r.taken_at), resulted_at: instant(r.resulted_at), negative: r.result == LabOutcome::Negative.as_str() })
         .collect()
 }
@@ -365,13 +365,17 @@ pub async fn list(db: &Db, scope: &Scope, status: Option<CaseStatus>, before: Op
            (select min(s.received_at) from samples s where s.case_id = c.id and s.received_at is not null and s.first_result_at is null) as waiting_since \
          from cases c join persons p on p.id = c.person_id \
          where c.id in (select id from cases where org_code >= $1 and org_code < $2 and ($3 is null or status = $3) and id < $4 order by id desc limit $5) \
-         order by c.id desc");
+         order by c.id desc"
+    );
     let rows: Vec<CaseLine> = on_db!(db, pool => sqlx::query_as::<DB, CaseLine>(sqlx::AssertSqlSafe(&*sql))
         .bind(low).bind(high).bind(status.map(CaseStatus::as_str)).bind(before.unwrap_or(i64::MAX)).bind(limit).fetch_all(pool).await)?;
-    Ok(rows.into_iter().map(|mut line| {
-        line.name = fangkong_rules::mask::mask_name(&line.name);
-        line
-    }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|mut line| {
+            line.name = fangkong_rules::mask::mask_name(&line.name);
+            line
+        })
+        .collect())
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]

@@ -4,10 +4,10 @@
 use super::directives::{self, DirectiveView, Issued, MAX_ATTACHMENT, MAX_ATTACHMENTS, NewAttachment, NewDirective, Overdue, Received};
 use crate::auth::{Caller, Permission};
 use crate::screening::api::Created;
-use crate::web::when;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, ErrorBody};
 use crate::web::json::ApiJson;
+use crate::web::when;
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
@@ -59,12 +59,16 @@ impl DirectiveInput {
     /// The directive as typed, its files decoded.
     pub fn parse(self) -> AppResult<NewDirective> {
         use base64::Engine;
-        let attachments = self.attachments.into_iter().map(|a| {
-            let data = base64::engine::general_purpose::STANDARD.decode(a.data_base64.trim()).map_err(|_| {
-                AppError::invalid("attachments", "attachment_not_base64", format!("附件「{}」的内容不是有效的 base64 编码", a.filename))
-            })?;
-            Ok(NewAttachment { filename: a.filename, content_type: a.content_type.unwrap_or_else(|| "application/octet-stream".into()), data })
-        }).collect::<AppResult<Vec<_>>>()?;
+        let attachments = self
+            .attachments
+            .into_iter()
+            .map(|a| {
+                let data = base64::engine::general_purpose::STANDARD
+                    .decode(a.data_base64.trim())
+                    .map_err(|_| AppError::invalid("attachments", "attachment_not_base64", format!("附件「{}」的内容不是有效的 base64 编码", a.filename)))?;
+                Ok(NewAttachment { filename: a.filename, content_type: a.content_type.unwrap_or_else(|| "application/octet-stream".into()), data })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
         Ok(NewDirective {
             ack_due_at: when::deadline("ack_due_at", &self.ack_due_at)?,
             feedback_due_at: when::deadline("feedback_due_at", &self.feedback_due_at)?,

@@ -6,12 +6,12 @@ use super::directive_api::{Lists, lists};
 use super::directives::{self, DirectiveView, MAX_ATTACHMENT, MAX_ATTACHMENTS, NewAttachment, NewDirective};
 use crate::auth::{Caller, Permission};
 use crate::clock;
-use crate::web::when;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, FieldError};
 use crate::web::forms::{CsrfForm, Fields, Filled, field};
 use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, render};
+use crate::web::when;
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::header;
@@ -76,8 +76,7 @@ async fn issue(State(state): State<AppState>, caller: Caller, lang: Lang, multip
     caller.require(Permission::IssueDirectives)?;
     // Text fields and the files sent as `attachments` (at most MAX_ATTACHMENTS, checked by `issue`).
     let (form, uploads) = crate::web::forms::read_multipart(&caller, multipart).await?;
-    let files = uploads.into_iter().filter(|u| u.field == "attachments")
-        .map(|u| NewAttachment { filename: u.filename, content_type: u.content_type, data: u.data }).collect();
+    let files = uploads.into_iter().filter(|u| u.field == "attachments").map(|u| NewAttachment { filename: u.filename, content_type: u.content_type, data: u.data }).collect();
     let issued = async {
         let new = typed(&form, files)?;
         directives::issue(&state.db, &caller.actor(), &caller.scope, &caller.org_code, new, crate::db::now_micros()).await
@@ -108,8 +107,7 @@ impl DetailPage {
 async fn show_detail(state: &AppState, caller: &Caller, lang: Lang, id: i64, filled: Filled) -> AppResult<Response> {
     caller.require(Permission::ReceiveDirectives)?;
     let view = directives::view(&state.db, &caller.scope, &caller.org_code, id, crate::db::now_micros()).await?.ok_or(AppError::NotFound)?;
-    let can_forward = caller.may(Permission::IssueDirectives)
-        && !crate::org::store::children(&state.db, &caller.scope, &caller.org_code).await?.is_empty();
+    let can_forward = caller.may(Permission::IssueDirectives) && !crate::org::store::children(&state.db, &caller.scope, &caller.org_code).await?.is_empty();
     let page = DetailPage { chrome: Chrome::for_caller(state, caller, lang, &view.directive.title).await?, view, can_forward, filled };
     Ok(render(page.filled.status(), &page))
 }
@@ -161,8 +159,7 @@ const SHOWN_TYPES: [&str; 4] = ["application/pdf", "image/png", "image/jpeg", "i
 /// An attachment's file, as a download; the API serves the same.
 pub(super) async fn download(State(state): State<AppState>, caller: Caller, Path((id, attachment)): Path<(i64, i64)>) -> AppResult<Response> {
     caller.require(Permission::ReceiveDirectives)?;
-    let (filename, content_type, data) = directives::attachment(&state.db, &caller.scope, &caller.org_code, id, attachment, crate::db::now_micros()).await?
-        .ok_or(AppError::NotFound)?;
+    let (filename, content_type, data) = directives::attachment(&state.db, &caller.scope, &caller.org_code, id, attachment, crate::db::now_micros()).await?.ok_or(AppError::NotFound)?;
     let content_type = if SHOWN_TYPES.contains(&content_type.as_str()) { content_type } else { "application/octet-stream".into() };
     let disposition = format!("attachment; filename=\"attachment\"; filename*=UTF-8''{}", crate::web::pages::urlencode(&filename));
     Ok(([(header::CONTENT_TYPE, content_type), (header::CONTENT_DISPOSITION, disposition), (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into())], data).into_response())

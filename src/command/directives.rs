@@ -291,8 +291,7 @@ pub async fn complete(db: &Db, actor: &Actor, unit: &OrgCode, target_id: i64, fe
 /// The target `target_id` when it is addressed to `unit`, with its directive.
 async fn own_target(db: &Db, unit: &OrgCode, target_id: i64, now: i64) -> AppResult<(Target, Directive)> {
     let sql = format!("{TARGET_SQL} where t.id = $2 and t.org_code = $3");
-    let target = on_db!(db, pool => sqlx::query_as::<DB, Target>(sqlx::AssertSqlSafe(&*sql)).bind(now).bind(target_id).bind(unit.as_str()).fetch_optional(pool).await)?
-        .ok_or(AppError::NotFound)?;
+    let target = on_db!(db, pool => sqlx::query_as::<DB, Target>(sqlx::AssertSqlSafe(&*sql)).bind(now).bind(target_id).bind(unit.as_str()).fetch_optional(pool).await)?.ok_or(AppError::NotFound)?;
     let directive = directive(db, target.directive_id).await?.ok_or(AppError::NotFound)?;
     Ok((target, directive))
 }

@@ -4,12 +4,12 @@
 use super::supervision::{self, CheckItem, NewFix, NewSupervision, Supervision, SupervisionView};
 use crate::auth::{Caller, Permission};
 use crate::clock;
-use crate::web::when;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::forms::{CsrfForm, Fields, Filled, field};
 use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, render};
+use crate::web::when;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -20,10 +20,7 @@ use fangkong_rules::OrgCode;
 const FIX_LINES: [usize; 3] = [1, 2, 3];
 
 pub fn router() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/supervisions", get(index).post(record))
-        .route("/supervisions/{id}", get(detail))
-        .route("/supervision-fixes/{id}/done", post(fix_done))
+    axum::Router::new().route("/supervisions", get(index).post(record)).route("/supervisions/{id}", get(detail)).route("/supervision-fixes/{id}/done", post(fix_done))
 }
 
 #[derive(Template)]

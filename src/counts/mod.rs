@@ -222,7 +222,8 @@ pub async fn sums_up_to(db: &Db, org_code: &str, metrics: &[&str], day: &str) ->
     let places = (0..metrics.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
     let sql = format!(
         "select metric, cast(sum(case when day = '{TOTAL}' then n else -n end) as bigint) from unit_counts \
-         where org_code = $1 and (day = '{TOTAL}' or day > $2) and metric in ({places}) group by metric");
+         where org_code = $1 and (day = '{TOTAL}' or day > $2) and metric in ({places}) group by metric"
+    );
     let rows: Vec<(String, i64)> = on_db!(db, pool => {
         let mut q = sqlx::query_as::<DB, (String, i64)>(sqlx::AssertSqlSafe(&*sql)).bind(org_code).bind(day);
         for metric in metrics {

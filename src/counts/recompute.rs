@@ -30,9 +30,11 @@ fn facts(local_day: fn(&str) -> String) -> Vec<String> {
         "select org_code, 'alerts.' || kind, '', count(*) from alerts where handled_at is null group by org_code, kind".into(),
         "select org_code, 'needs.open', '', count(*) from life_needs where status <> 'done' group by org_code".into(),
         "select c.org_code, 'inhosp.' || coalesce(c.severity, 'unassessed'), '', count(*) from transfers t join cases c on c.id = t.case_id \
-         where t.status in ('accepted', 'admitted') group by c.org_code, c.severity".into(),
+         where t.status in ('accepted', 'admitted') group by c.org_code, c.severity"
+            .into(),
         "select h.org_code, 'beds.' || t.bed_kind, '', count(*) from transfers t join hospitals h on h.id = t.hospital_id \
-         where t.status in ('accepted', 'admitted') group by h.org_code, t.bed_kind".into(),
+         where t.status in ('accepted', 'admitted') group by h.org_code, t.bed_kind"
+            .into(),
         "select org_code, 'fu.due', cast(due_date as text), count(*) from follow_ups group by org_code, due_date".into(),
         "select org_code, 'fu.done', cast(due_date as text), count(*) from follow_ups where done_at is not null group by org_code, due_date".into(),
     ]
@@ -46,9 +48,16 @@ async fn check_in_facts(db: &Db) -> sqlx::Result<Vec<String>> {
     let mut bounds: Vec<String> = vec![String::new()];
     bounds.extend(counties.into_iter().skip(1));
     bounds.push("~".into());
-    Ok(bounds.windows(2).map(|w| format!(
-        "select org_code, 'checkin.reported', cast(day as text), count(distinct episode_id) from check_ins \
-         where org_code >= '{}' and org_code < '{}' group by org_code, day", w[0], w[1])).collect())
+    Ok(bounds
+        .windows(2)
+        .map(|w| {
+            format!(
+                "select org_code, 'checkin.reported', cast(day as text), count(distinct episode_id) from check_ins \
+         where org_code >= '{}' and org_code < '{}' group by org_code, day",
+                w[0], w[1]
+            )
+        })
+        .collect())
 }
 
 fn sqlite_local_day(column: &str) -> String {
@@ -71,14 +80,16 @@ async fn fact_queries(db: &Db) -> sqlx::Result<Vec<String>> {
 
 /// `facts` added up at each fact's unit and every unit above it, with each dated metric's total.
 fn rolled_up(facts: &str) -> String {
-    format!("with facts (org_code, metric, day, n) as materialized ({facts}), units as ( \
+    format!(
+        "with facts (org_code, metric, day, n) as materialized ({facts}), units as ( \
            select org_code as unit, metric, day, n from facts \
            union all select substr(org_code, 1, 12), metric, day, n from facts where length(org_code) > 12 \
            union all select substr(org_code, 1, 9), metric, day, n from facts where length(org_code) > 9 \
            union all select substr(org_code, 1, 6), metric, day, n from facts where length(org_code) > 6 \
            union all select substr(org_code, 1, 4) || '00', metric, day, n from facts where substr(org_code, 5, 2) <> '00' \
          ) select unit, metric, day, cast(sum(n) as bigint) from units group by unit, metric, day \
-         union all select unit, metric, '*', cast(sum(n) as bigint) from units where day <> '' group by unit, metric")
+         union all select unit, metric, '*', cast(sum(n) as bigint) from units where day <> '' group by unit, metric"
+    )
 }
 
 /// Counts keyed by `org_code metric day` in one string, so that a lookup allocates nothing.
@@ -153,10 +164,7 @@ pub struct Drift {
 /// counts are read [packed](super::PACKED) beside the recomputation.
 pub async fn verify(db: &Db) -> sqlx::Result<Vec<Drift>> {
     let stored_sql = format!("select org_code, {} from unit_counts group by org_code", super::PACKED);
-    let (mut expected, stored) = tokio::try_join!(
-        recomputed(db),
-        async { on_db!(db, pool => sqlx::query_as::<DB, (String, String)>(sqlx::AssertSqlSafe(&*stored_sql)).fetch_all(pool).await) },
-    )?;
+    let (mut expected, stored) = tokio::try_join!(recomputed(db), async { on_db!(db, pool => sqlx::query_as::<DB, (String, String)>(sqlx::AssertSqlSafe(&*stored_sql)).fetch_all(pool).await) },)?;
     // Each stored count takes its recomputation out of the map; what is left was never stored.
     let (mut drift, mut key) = (Vec::new(), String::new());
     for (org_code, packed) in stored {

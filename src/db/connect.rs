@@ -17,12 +17,7 @@ pub fn database_url_for(database_url: Option<&str>, data_dir: &Path) -> String {
 /// Opens a pool for `url` (`postgres://…` or `sqlite://…`), creating a SQLite file if needed.
 pub async fn connect(url: &str) -> anyhow::Result<Db> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
-            .await
-            .context("connecting to PostgreSQL")?;
+        let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await.context("connecting to PostgreSQL")?;
         return Ok(Db::Postgres(pool));
     }
     if url.starts_with("sqlite:") {
@@ -38,11 +33,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         if let Some(dir) = options.get_filename().parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .context("opening SQLite")?;
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.context("opening SQLite")?;
         return Ok(Db::Sqlite(pool));
     }
     anyhow::bail!("unsupported database URL (use postgres://… or sqlite://…)")

@@ -38,12 +38,8 @@ pub async fn has_accounts(db: &Db) -> sqlx::Result<bool> {
 /// Loads the demo city in one transaction (all or nothing) and writes the generated passwords to
 /// `demo-accounts.txt` in the data directory, readable by its owner only.
 /// The city's designated hospitals (定点医院) with general, isolation and ICU beds.
-const DESIGNATED_HOSPITALS: [(&str, i64, i64, i64); 4] = [
-    ("衡阳市第三人民医院(传染病院区)", 120, 300, 20),
-    ("南华大学附属第一医院", 200, 120, 30),
-    ("南华大学附属第二医院", 180, 100, 24),
-    ("衡阳市中心医院", 150, 80, 16),
-];
+const DESIGNATED_HOSPITALS: [(&str, i64, i64, i64); 4] =
+    [("衡阳市第三人民医院(传染病院区)", 120, 300, 20), ("南华大学附属第一医院", 200, 120, 30), ("南华大学附属第二医院", 180, 100, 24), ("衡阳市中心医院", 150, 80, 16)];
 
 pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
@@ -61,30 +57,72 @@ pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow:
 
     let now = now_micros();
     let tables = vec![
-        Table::new("org_units", &["code", "parent_code", "name", "level", "kind", "created_at"], city.units.iter().map(|u| {
-            vec![Cell::text(&u.code), Cell::opt(u.parent_code.clone()), Cell::text(&u.name), Cell::text(&u.level), Cell::opt(u.kind.clone()), Cell::Int(Some(now))]
-        })),
-        Table::new("households", &["id", "org_code", "address", "building", "unit", "room", "created_at"], city.households.iter().map(|h| {
-            vec![Cell::Int(Some(h.id)), Cell::text(&h.org_code), Cell::text(&h.address), Cell::opt(h.building.clone()), Cell::opt(h.unit.clone()), Cell::opt(h.room.clone()), Cell::Int(Some(now))]
-        })),
+        Table::new(
+            "org_units",
+            &["code", "parent_code", "name", "level", "kind", "created_at"],
+            city.units.iter().map(|u| vec![Cell::text(&u.code), Cell::opt(u.parent_code.clone()), Cell::text(&u.name), Cell::text(&u.level), Cell::opt(u.kind.clone()), Cell::Int(Some(now))]),
+        ),
+        Table::new(
+            "households",
+            &["id", "org_code", "address", "building", "unit", "room", "created_at"],
+            city.households.iter().map(|h| {
+                vec![Cell::Int(Some(h.id)), Cell::text(&h.org_code), Cell::text(&h.address), Cell::opt(h.building.clone()), Cell::opt(h.unit.clone()), Cell::opt(h.room.clone()), Cell::Int(Some(now))]
+            }),
+        ),
         Table::new(
             "persons",
-            &["org_code", "household_id", "name", "id_type", "id_number", "id_key", "id_legacy", "sex", "birth_date", "phone", "ethnicity", "current_address", "hukou_code", "created_at", "updated_at"],
+            &[
+                "org_code",
+                "household_id",
+                "name",
+                "id_type",
+                "id_number",
+                "id_key",
+                "id_legacy",
+                "sex",
+                "birth_date",
+                "phone",
+                "ethnicity",
+                "current_address",
+                "hukou_code",
+                "created_at",
+                "updated_at",
+            ],
             city.persons.iter().map(|p| {
                 vec![
-                    Cell::text(&p.org_code), Cell::Int(Some(p.household_id)), Cell::text(&p.name), Cell::text("resident_id"),
-                    Cell::text(&p.id_number), Cell::text(&p.id_number), Cell::Bool(false), Cell::text(p.sex), Cell::Date(Some(p.birth_date)),
-                    Cell::opt(p.phone.clone()), Cell::text(p.ethnicity), Cell::text(&p.address), Cell::text(&p.hukou_code),
-                    Cell::Int(Some(now)), Cell::Int(Some(now)),
+                    Cell::text(&p.org_code),
+                    Cell::Int(Some(p.household_id)),
+                    Cell::text(&p.name),
+                    Cell::text("resident_id"),
+                    Cell::text(&p.id_number),
+                    Cell::text(&p.id_number),
+                    Cell::Bool(false),
+                    Cell::text(p.sex),
+                    Cell::Date(Some(p.birth_date)),
+                    Cell::opt(p.phone.clone()),
+                    Cell::text(p.ethnicity),
+                    Cell::text(&p.address),
+                    Cell::text(&p.hukou_code),
+                    Cell::Int(Some(now)),
+                    Cell::Int(Some(now)),
                 ]
             }),
         ),
-        Table::new("hospitals", &["org_code", "name", "general_beds", "isolation_beds", "icu_beds", "created_at", "updated_at"], DESIGNATED_HOSPITALS.iter().map(|(name, general, isolation, icu)| {
-            vec![Cell::text("430400"), Cell::text(name), Cell::Int(Some(*general)), Cell::Int(Some(*isolation)), Cell::Int(Some(*icu)), Cell::Int(Some(now)), Cell::Int(Some(now))]
-        })),
-        Table::new("users", &["username", "display_name", "password_hash", "role", "org_code", "active", "created_at"], ACCOUNTS.iter().zip(&hashes).map(|((user, role, org, name), hash)| {
-            vec![Cell::text(user), Cell::text(name), Cell::text(hash), Cell::text(role.as_str()), Cell::text(org), Cell::Bool(true), Cell::Int(Some(now))]
-        })),
+        Table::new(
+            "hospitals",
+            &["org_code", "name", "general_beds", "isolation_beds", "icu_beds", "created_at", "updated_at"],
+            DESIGNATED_HOSPITALS.iter().map(|(name, general, isolation, icu)| {
+                vec![Cell::text("430400"), Cell::text(name), Cell::Int(Some(*general)), Cell::Int(Some(*isolation)), Cell::Int(Some(*icu)), Cell::Int(Some(now)), Cell::Int(Some(now))]
+            }),
+        ),
+        Table::new(
+            "users",
+            &["username", "display_name", "password_hash", "role", "org_code", "active", "created_at"],
+            ACCOUNTS
+                .iter()
+                .zip(&hashes)
+                .map(|((user, role, org, name), hash)| vec![Cell::text(user), Cell::text(name), Cell::text(hash), Cell::text(role.as_str()), Cell::text(org), Cell::Bool(true), Cell::Int(Some(now))]),
+        ),
     ];
     let total_rows: usize = tables.iter().map(Table::len).sum();
     let bar = ProgressBar::new(total_rows as u64);
@@ -98,13 +136,7 @@ pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow:
     // The households were written in bulk: their roll-up counts are taken from the records.
     crate::counts::rebuild(db).await?;
     let file = write_accounts(data_dir, &passwords)?;
-    println!(
-        "演示城市已加载:{} 个村/社区/网格,{} 户,{} 人,用时 {:.1} 秒 / demo city loaded",
-        city.units.len(),
-        city.households.len(),
-        city.persons.len(),
-        started.elapsed().as_secs_f64()
-    );
+    println!("演示城市已加载:{} 个村/社区/网格,{} 户,{} 人,用时 {:.1} 秒 / demo city loaded", city.units.len(), city.households.len(), city.persons.len(), started.elapsed().as_secs_f64());
     // Passwords are shown to a person at a terminal, never written into a service's log.
     if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         println!("\n演示账号(只显示这一次;也已写入 {}):", file.display());

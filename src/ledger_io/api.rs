@@ -22,12 +22,7 @@ use utoipa_axum::routes;
 pub const MAX_FILE: usize = 200 * 1024 * 1024;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(import_file))
-        .routes(routes!(import_job))
-        .routes(routes!(template))
-        .routes(routes!(export_ledger))
-        .layer(DefaultBodyLimit::max(MAX_FILE))
+    OpenApiRouter::new().routes(routes!(import_file)).routes(routes!(import_job)).routes(routes!(template)).routes(routes!(export_ledger)).layer(DefaultBodyLimit::max(MAX_FILE))
 }
 
 pub fn page_router() -> axum::Router<AppState> {

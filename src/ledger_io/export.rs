@@ -4,8 +4,8 @@ use crate::audit::{Actor, AuditEvent};
 use crate::db::Db;
 use crate::on_db;
 use crate::screening::{Category, Transport};
-use fangkong_rules::{OrgCode, Scope};
 use fangkong_rules::mask::{mask_id_number, mask_name, mask_phone};
+use fangkong_rules::{OrgCode, Scope};
 use time::Date;
 
 #[derive(sqlx::FromRow)]
@@ -41,23 +41,35 @@ pub async fn ledger(db: &Db, actor: &Actor, caller_scope: &Scope, unit: &OrgCode
          left join observation_episodes e on e.person_id = k.person_id and e.status = 'active' \
          where k.org_code >= $1 and k.org_code < $2 order by k.org_code, k.id")
         .bind(low).bind(high).fetch_all(pool).await)?;
-    let rows: Vec<Vec<String>> = lines.iter().enumerate().map(|(i, l)| {
-        vec![
-            (i + 1).to_string(),
-            mask_name(&l.name),
-            match l.sex.as_deref() { Some("male") => "男", Some("female") => "女", _ => "" }.to_string(),
-            mask_id_number(&l.id_number),
-            l.phone.as_deref().map(mask_phone).unwrap_or_default(),
-            l.org_code.clone(),
-            Category::parse(&l.category).map(Category::zh).unwrap_or("").to_string(),
-            l.origin_place.clone().or(l.origin_code.clone()).unwrap_or_default(),
-            l.arrival_date.map(|d| d.to_string()).unwrap_or_default(),
-            l.transport.as_deref().and_then(Transport::parse).map(Transport::zh).unwrap_or("").to_string(),
-            l.transport_no.clone().unwrap_or_default(),
-            match (&l.status, l.start_date) { (Some(_), Some(s)) => format!("观察中,{s} 起"), _ => String::new() },
-            l.note.clone().unwrap_or_default(),
-        ]
-    }).collect();
+    let rows: Vec<Vec<String>> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            vec![
+                (i + 1).to_string(),
+                mask_name(&l.name),
+                match l.sex.as_deref() {
+                    Some("male") => "男",
+                    Some("female") => "女",
+                    _ => "",
+                }
+                .to_string(),
+                mask_id_number(&l.id_number),
+                l.phone.as_deref().map(mask_phone).unwrap_or_default(),
+                l.org_code.clone(),
+                Category::parse(&l.category).map(Category::zh).unwrap_or("").to_string(),
+                l.origin_place.clone().or(l.origin_code.clone()).unwrap_or_default(),
+                l.arrival_date.map(|d| d.to_string()).unwrap_or_default(),
+                l.transport.as_deref().and_then(Transport::parse).map(Transport::zh).unwrap_or("").to_string(),
+                l.transport_no.clone().unwrap_or_default(),
+                match (&l.status, l.start_date) {
+                    (Some(_), Some(s)) => format!("观察中,{s} 起"),
+                    _ => String::new(),
+                },
+                l.note.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
     let bytes = super::xlsx::sheet(&HEADERS, &rows)?;
     let event = AuditEvent { action: "ledger.export", record_type: "org_unit", record_id: Some(unit.to_string()), org_code: unit.to_string(), detail: Some(format!("rows={}", rows.len())) };
     crate::audit::store::record(db, actor, event).await?;

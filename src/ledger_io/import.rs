@@ -109,11 +109,7 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, org: &OrgCode, rows: 
         return Err(AppError::invalid("file", "control_character", format!("表头第 {column} 列{}", crate::web::text::message(c))));
     }
     let map = ColumnMap::new(header);
-    let mut report = Report {
-        recognised: map.recognised.iter().map(|(h, f)| (h.clone(), f.to_string())).collect(),
-        ignored: map.ignored.clone(),
-        ..Report::default()
-    };
+    let mut report = Report { recognised: map.recognised.iter().map(|(h, f)| (h.clone(), f.to_string())).collect(), ignored: map.ignored.clone(), ..Report::default() };
     let missing: Vec<&str> = [Field::Name, Field::IdNumber].into_iter().filter(|f| !map.has(*f)).map(canonical).collect();
     if !missing.is_empty() {
         return Err(AppError::invalid("file", "columns_missing", format!("缺少必需的列:{}(表头应在第一行)", missing.join("、"))));
@@ -154,24 +150,28 @@ fn check_rows(org: &OrgCode, map: &ColumnMap, body: &[Vec<String>], actor: &Acto
     let per_thread = body.len().div_ceil(threads).max(1);
     let done = AtomicUsize::new(0);
     let checked = std::thread::scope(|s| {
-        let workers: Vec<_> = body.chunks(per_thread).enumerate().map(|(part, rows)| {
-            let done = &done;
-            s.spawn(move || {
-                let mut out = Vec::with_capacity(rows.len());
-                for (i, row) in rows.iter().enumerate() {
-                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    if n.is_multiple_of(1024) {
-                        progress(n);
+        let workers: Vec<_> = body
+            .chunks(per_thread)
+            .enumerate()
+            .map(|(part, rows)| {
+                let done = &done;
+                s.spawn(move || {
+                    let mut out = Vec::with_capacity(rows.len());
+                    for (i, row) in rows.iter().enumerate() {
+                        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                        if n.is_multiple_of(1024) {
+                            progress(n);
+                        }
+                        if row.iter().all(|c| c.trim().is_empty()) {
+                            continue;
+                        }
+                        let row_no = part * per_thread + i + 2;
+                        out.push((row_no, plan_row(org, map, row, row_no, actor, today)));
                     }
-                    if row.iter().all(|c| c.trim().is_empty()) {
-                        continue;
-                    }
-                    let row_no = part * per_thread + i + 2;
-                    out.push((row_no, plan_row(org, map, row, row_no, actor, today)));
-                }
-                out
+                    out
+                })
             })
-        }).collect();
+            .collect();
         workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
     });
     progress(body.len());
@@ -184,9 +184,7 @@ type Checked = Result<Planned, Vec<(String, String)>>;
 /// Checks one row; a row error is `(column, message)`.
 fn plan_row(org: &OrgCode, map: &ColumnMap, row: &[String], row_no: usize, actor: &Actor, today: Date) -> Checked {
     // The text rule of every form holds for cells too: a control character refuses the row.
-    let refused: Vec<(String, String)> = map.columns.iter()
-        .filter_map(|(i, f)| Some((canonical(*f).to_string(), crate::web::text::message(fangkong_rules::forbidden_char(row.get(*i)?)?))))
-        .collect();
+    let refused: Vec<(String, String)> = map.columns.iter().filter_map(|(i, f)| Some((canonical(*f).to_string(), crate::web::text::message(fangkong_rules::forbidden_char(row.get(*i)?)?)))).collect();
     if !refused.is_empty() {
         return Err(refused);
     }
@@ -284,11 +282,9 @@ async fn link_registered(db: &Db, scope: &Scope, planned: Vec<Planned>, report: 
     for mut p in planned {
         let registered = found.get(&p.person.id_key).and_then(|same_key| same_key.iter().find(|(kind, ..)| kind == p.person.id_type.as_str()));
         match registered.map(|(_, id, org)| (*id, org.clone())) {
-            Some((_, org)) if !scope.allows(&org) => report.errors.push(RowError {
-                row: p.row,
-                column: canonical(Field::IdNumber).into(),
-                message: "该证件号码已在其他辖区登记,请联系上级单位核实".into(),
-            }),
+            Some((_, org)) if !scope.allows(&org) => {
+                report.errors.push(RowError { row: p.row, column: canonical(Field::IdNumber).into(), message: "该证件号码已在其他辖区登记,请联系上级单位核实".into() })
+            }
             existing => {
                 p.existing_person = existing;
                 linked.push(p);

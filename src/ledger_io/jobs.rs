@@ -102,7 +102,8 @@ impl ImportJobs {
         let (low, high) = scope.bounds();
         let row = on_db!(db, pool => sqlx::query_as::<DB, JobRow>(
             "select id, org_code, file_name, status, rows_total, report, error, created_at from import_jobs where id = $1 and org_code >= $2 and org_code < $3")
-            .bind(id).bind(low).bind(high).fetch_optional(pool).await)?.ok_or(AppError::NotFound)?;
+            .bind(id).bind(low).bind(high).fetch_optional(pool).await)?
+        .ok_or(AppError::NotFound)?;
         let report = row.report.as_deref().map(serde_json::from_str::<Report>).transpose().map_err(|e| AppError::Internal(e.into()))?;
         let live = self.lock().get(&id).map(|p| (p.total.load(Ordering::Relaxed), p.checked.load(Ordering::Relaxed)));
         let total = usize::try_from(row.rows_total).unwrap_or(0);

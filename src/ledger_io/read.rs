@@ -9,11 +9,7 @@ use std::io::Cursor;
 pub type Rows = Vec<Vec<String>>;
 
 pub fn read(bytes: &[u8]) -> Result<Rows, String> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)
-    } else {
-        read_csv(bytes)
-    }
+    if bytes.starts_with(b"PK\x03\x04") { read_xlsx(bytes) } else { read_csv(bytes) }
 }
 
 fn cell_text(cell: &Data) -> String {

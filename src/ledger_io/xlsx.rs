@@ -35,15 +35,46 @@ pub fn report(report: &Report) -> Result<Vec<u8>, XlsxError> {
 
 /// The fields of the template, in the order a grid worker fills them in.
 pub const TEMPLATE_FIELDS: [Field; 17] = [
-    Field::Name, Field::Sex, Field::IdNumber, Field::Phone, Field::Address, Field::Hukou, Field::Origin, Field::DepartureDate,
-    Field::ArrivalDate, Field::Transport, Field::TransportNo, Field::Category, Field::Companions, Field::Symptoms,
-    Field::ObservationStart, Field::GridWorker, Field::Note,
+    Field::Name,
+    Field::Sex,
+    Field::IdNumber,
+    Field::Phone,
+    Field::Address,
+    Field::Hukou,
+    Field::Origin,
+    Field::DepartureDate,
+    Field::ArrivalDate,
+    Field::Transport,
+    Field::TransportNo,
+    Field::Category,
+    Field::Companions,
+    Field::Symptoms,
+    Field::ObservationStart,
+    Field::GridWorker,
+    Field::Note,
 ];
 
 pub fn template() -> Result<Vec<u8>, XlsxError> {
     let headers: Vec<&str> = TEMPLATE_FIELDS.iter().map(|f| canonical(*f)).collect();
-    let example = ["张三", "男", "43048119900101123X", "13800001111", "蔡子池街道金南社区南城一品3栋501", "430481", "武汉市",
-        "2020-01-20", "2020-01-21", "火车", "G1001", "武汉返乡人员", "无", "无", "2020-01-21", "李网格", "示例行,导入前请删除"];
+    let example = [
+        "张三",
+        "男",
+        "43048119900101123X",
+        "13800001111",
+        "蔡子池街道金南社区南城一品3栋501",
+        "430481",
+        "武汉市",
+        "2020-01-20",
+        "2020-01-21",
+        "火车",
+        "G1001",
+        "武汉返乡人员",
+        "无",
+        "无",
+        "2020-01-21",
+        "李网格",
+        "示例行,导入前请删除",
+    ];
     sheet(&headers, &[example.iter().map(|s| s.to_string()).collect()])
 }
 

@@ -2,16 +2,16 @@
 
 use super::checkins::{self, CheckIn, CheckInInput, Recorded, Source, Submission, Target};
 use super::episodes::{self, Episode, NewEpisode};
+use super::needs::{self, Need, NeedKind, NeedStatus, Requester};
 use super::sites::{self, Site};
 use super::today::{self, AlertLine, Today};
-use super::needs::{self, Need, NeedKind, NeedStatus, Requester};
 use super::{Kind, Status};
 use crate::auth::{Caller, Permission};
 use crate::clock;
-use crate::web::when;
 use crate::web::AppState;
 use crate::web::error::{AppError, AppResult, ErrorBody};
 use crate::web::json::ApiJson;
+use crate::web::when;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -218,7 +218,8 @@ pub struct NeedParams {
 #[utoipa::path(get, path = "/api/v1/needs", tag = "observation", params(NeedParams), responses((status = 200, body = Vec<Need>)))]
 async fn list_needs(State(state): State<AppState>, caller: Caller, Query(p): Query<NeedParams>) -> AppResult<Json<Vec<Need>>> {
     caller.require(Permission::ReadPersons)?;
-    let status = p.status.as_deref().filter(|s| !s.is_empty()).map(|s| NeedStatus::parse(s).ok_or_else(|| AppError::BadRequest { message: "status 无效".into(), field: Some("status".into()) })).transpose()?;
+    let status =
+        p.status.as_deref().filter(|s| !s.is_empty()).map(|s| NeedStatus::parse(s).ok_or_else(|| AppError::BadRequest { message: "status 无效".into(), field: Some("status".into()) })).transpose()?;
     Ok(Json(needs::board(&state.db, &caller.scope, status, 200).await?))
 }
 

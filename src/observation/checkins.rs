@@ -1,11 +1,11 @@
 //! Daily check-ins (体温上报) and the alerts they raise, written in one transaction.
 
 use super::episodes::Episode;
+use super::rules;
 use super::{AlertKind, Slot};
 use crate::audit::Actor;
 use crate::db::{Db, now_micros};
 use crate::idempotency::{self, Known};
-use super::rules;
 use crate::on_db;
 use crate::web::error::{AppError, FieldError};
 use fangkong_rules::observation::{Symptom, Temperature};
@@ -56,7 +56,13 @@ impl CheckInInput {
     pub fn validate(&self, hour_now: u8) -> Result<ValidCheckIn, Vec<FieldError>> {
         let mut errors = Vec::new();
         let slot = match self.slot.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => if hour_now < 12 { Slot::Morning } else { Slot::Evening },
+            None => {
+                if hour_now < 12 {
+                    Slot::Morning
+                } else {
+                    Slot::Evening
+                }
+            }
             Some(s) => Slot::parse(s).unwrap_or_else(|| {
                 errors.push(FieldError::new("slot", "slot_invalid", "时段应为上午或下午"));
                 Slot::Morning
@@ -336,7 +342,13 @@ where
 
 async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Result<Recorded, AppError>>> {
     let now = now_micros();
-    let tokens: Vec<&str> = batch.iter().filter_map(|s| match &s.target { Target::Link { token, .. } => Some(token.as_str()), Target::Episode(_) => None }).collect();
+    let tokens: Vec<&str> = batch
+        .iter()
+        .filter_map(|s| match &s.target {
+            Target::Link { token, .. } => Some(token.as_str()),
+            Target::Episode(_) => None,
+        })
+        .collect();
     let keys: Vec<&str> = batch.iter().filter_map(|s| s.input.as_ref()?.idempotency_key.as_deref()).collect();
     // SQLite: take the write lock first, so that what is read below cannot change before the writes.
     let begin = if matches!(db, Db::Sqlite(_)) { "begin immediate" } else { "begin" };

@@ -83,8 +83,7 @@ pub struct NewEpisode {
 
 /// Puts a person in scope under observation. One active episode per person.
 pub async fn start(db: &Db, actor: &Actor, scope: &Scope, new: &NewEpisode, today: Date) -> AppResult<Episode> {
-    let person = crate::people::store::get(db, scope, new.person_id).await?
-        .ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?;
+    let person = crate::people::store::get(db, scope, new.person_id).await?.ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?;
     if new.start_date > today {
         return Err(AppError::invalid("start_date", "date_future", "观察起始日(末次暴露或抵达日)不能晚于今天"));
     }

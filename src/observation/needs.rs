@@ -6,8 +6,8 @@ use super::rules;
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, is_unique_violation, now_micros};
 use crate::idempotency::{self, Known};
-use crate::on_db;
 use crate::labels::labelled_enum;
+use crate::on_db;
 use crate::web::error::{AppError, AppResult};
 use fangkong_rules::Scope;
 use fangkong_rules::mask::mask_name;
@@ -158,14 +158,18 @@ pub async fn board(db: &Db, scope: &Scope, status: Option<NeedStatus>, limit: i6
     let sql = format!(
         "select n.id, n.org_code, n.person_id, n.episode_id, n.kind, n.detail, n.status, n.requested_by, n.requested_at, n.due_at, \
          n.assignee, n.assigned_at, n.done_at, n.done_note, p.name from life_needs n join persons p on p.id = n.person_id \
-         where n.id in (select id from life_needs where org_code >= $1 and org_code < $2 and {wanted} order by due_at limit $4) order by n.due_at");
+         where n.id in (select id from life_needs where org_code >= $1 and org_code < $2 and {wanted} order by due_at limit $4) order by n.due_at"
+    );
     let rows: Vec<Need> = on_db!(db, pool => sqlx::query_as::<DB, Need>(sqlx::AssertSqlSafe(&*sql))
         .bind(low).bind(high).bind(status.map(|s| s.as_str())).bind(limit).fetch_all(pool).await)?;
-    Ok(rows.into_iter().map(|mut n| {
-        n.overdue = n.status != "done" && n.due_at < now;
-        n.name = mask_name(&n.name);
-        n
-    }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|mut n| {
+            n.overdue = n.status != "done" && n.due_at < now;
+            n.name = mask_name(&n.name);
+            n
+        })
+        .collect())
 }
 
 /// Moves a request in scope forward: assign it to someone, or mark it done (which also closes its

@@ -4,8 +4,8 @@
 
 use super::checkins::CheckInInput;
 use super::episodes::{self, Episode};
-use super::today::{self, AlertLine, Today};
 use super::needs::{self, Need, NeedKind, NeedStatus};
+use super::today::{self, AlertLine, Today};
 use super::{Kind, Status, api, rules, sites};
 use crate::auth::{Caller, Permission};
 use crate::clock;
@@ -143,9 +143,7 @@ async fn or_screening_page(state: &AppState, caller: &Caller, lang: Lang, id: i6
     match result {
         Ok(target) => Ok(Redirect::to(&target).into_response()),
         Err(AppError::Invalid(errors)) => screening_view(state, caller, lang, id, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
-        Err(AppError::Conflict { message, .. }) => {
-            screening_view(state, caller, lang, id, form, vec![FieldError::new("form", "conflict", message)], StatusCode::CONFLICT).await
-        }
+        Err(AppError::Conflict { message, .. }) => screening_view(state, caller, lang, id, form, vec![FieldError::new("form", "conflict", message)], StatusCode::CONFLICT).await,
         Err(e) => Err(e),
     }
 }

@@ -25,7 +25,8 @@ impl RuleSet {
     }
 }
 
-pub(super) const COLUMNS: &str = "id, name, effective_from, observation_days, fever_threshold_tenths, morning_cutoff_hour, evening_cutoff_hour, escalation_minutes, revisit_days, request_overdue_hours";
+pub(super) const COLUMNS: &str =
+    "id, name, effective_from, observation_days, fever_threshold_tenths, morning_cutoff_hour, evening_cutoff_hour, escalation_minutes, revisit_days, request_overdue_hours";
 
 /// The newest rule set effective on `day`; for a day before every edition, the oldest one.
 pub async fn in_force(db: &Db, day: Date) -> sqlx::Result<RuleSet> {

@@ -10,6 +10,7 @@ use crate::clock;
 use crate::web::AppState;
 use crate::web::client::ClientAddr;
 use crate::web::error::{AppError, AppResult, ErrorBody, FieldError};
+use crate::web::forms::{Fields, PublicForm, field};
 use crate::web::json::ApiJson;
 use crate::web::pages::render;
 use askama::Template;
@@ -18,7 +19,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use crate::web::forms::{Fields, PublicForm, field};
 use fangkong_rules::observation::Symptom;
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -106,7 +106,12 @@ async fn link_status(State(state): State<AppState>, Extension(addr): Extension<C
 
 #[utoipa::path(post, path = "/api/v1/self-report/{token}", tag = "self-report", params(("token" = String, Path)), request_body = CheckInInput, security(()),
     responses((status = 201, body = Recorded), (status = 200, body = Recorded, description = "already recorded under this idempotency key"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn submit_api(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>, body: AppResult<ApiJson<CheckInInput>>) -> AppResult<(StatusCode, Json<Recorded>)> {
+async fn submit_api(
+    State(state): State<AppState>,
+    Extension(addr): Extension<ClientAddr>,
+    Path(token): Path<String>,
+    body: AppResult<ApiJson<CheckInInput>>,
+) -> AppResult<(StatusCode, Json<Recorded>)> {
     let recorded = match submit(&state, &token, body.map(|ApiJson(input)| input)).await {
         Err(AppError::NotFound) => return Err(miss(&state, &addr.0).await),
         other => other?,
@@ -203,7 +208,12 @@ async fn submit_need(state: &AppState, episode: &Episode, input: AppResult<super
 #[utoipa::path(post, path = "/api/v1/self-report/{token}/needs", tag = "self-report", params(("token" = String, Path)), request_body = super::api::NeedInput, security(()),
     responses((status = 201, body = crate::screening::api::Created), (status = 200, body = crate::screening::api::Created, description = "already recorded under this idempotency key"),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn submit_need_api(State(state): State<AppState>, Extension(addr): Extension<ClientAddr>, Path(token): Path<String>, body: AppResult<ApiJson<super::api::NeedInput>>) -> AppResult<(StatusCode, Json<crate::screening::api::Created>)> {
+async fn submit_need_api(
+    State(state): State<AppState>,
+    Extension(addr): Extension<ClientAddr>,
+    Path(token): Path<String>,
+    body: AppResult<ApiJson<super::api::NeedInput>>,
+) -> AppResult<(StatusCode, Json<crate::screening::api::Created>)> {
     let episode = episode_for(&state, &token, &addr.0).await?;
     Ok(super::api::need_created(submit_need(&state, &episode, body.map(|ApiJson(input)| input)).await?))
 }

@@ -57,7 +57,9 @@ pub async fn get(db: &Db, id: i64) -> sqlx::Result<Option<Site>> {
 
 /// A site is usable by a caller when it serves their scope (see [`list`]) and has a free place.
 pub async fn check_room(db: &Db, scope: &Scope, id: i64) -> AppResult<()> {
-    let site = get(db, id).await?.filter(|s| scope.allows(&s.org_code) || scope.prefix().starts_with(&s.org_code))
+    let site = get(db, id)
+        .await?
+        .filter(|s| scope.allows(&s.org_code) || scope.prefix().starts_with(&s.org_code))
         .ok_or_else(|| AppError::invalid("site_id", "site_unknown", "隔离点不存在或不在您的管辖范围内"))?;
     if site.occupied >= site.capacity {
         return Err(AppError::invalid("site_id", "site_full", format!("{} 已满({}/{}),请选择其他隔离点", site.name, site.occupied, site.capacity)));
@@ -79,7 +81,9 @@ pub async fn set_post_discharge_site(db: &Db, actor: &Actor, scope: &Scope, coun
         return Err(AppError::invalid("site_id", "not_a_county", "出院患者康复观察方式由县(市、区)指挥部设置"));
     }
     if let Some(id) = site {
-        get(db, id).await?.filter(|s| county.as_str().starts_with(&s.org_code) || s.org_code.starts_with(county.as_str()))
+        get(db, id)
+            .await?
+            .filter(|s| county.as_str().starts_with(&s.org_code) || s.org_code.starts_with(county.as_str()))
             .ok_or_else(|| AppError::invalid("site_id", "site_unknown", "隔离点不存在或不服务本县"))?;
     }
     on_db!(db, pool => async {

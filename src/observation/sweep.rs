@@ -70,7 +70,8 @@ fn missed_kind(slot: Slot) -> AlertKind {
 
 async fn swept_already(db: &Db, job: &str, day: Date) -> sqlx::Result<bool> {
     on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select count(*) from alert_sweeps where job = $1 and day = $2")
-        .bind(job).bind(day).fetch_one(pool).await).map(|n| n > 0)
+        .bind(job).bind(day).fetch_one(pool).await)
+    .map(|n| n > 0)
 }
 
 /// Episodes active before the cut-off with no report for that half-day get one alert each.
@@ -135,7 +136,8 @@ async fn overdue_needs(db: &Db, today: Date, now: i64) -> sqlx::Result<u64> {
         "insert into alerts (org_code, person_id, need_id, kind, day, detail, raised_at) \
          select n.org_code, n.person_id, n.id, $1, $2, case n.kind{labels} else '需求超时未办' end, $3 from life_needs n \
          where n.status <> 'done' and n.due_at < $3 and not exists (select 1 from alerts a where a.need_id = n.id) \
-         on conflict do nothing returning org_code, kind");
+         on conflict do nothing returning org_code, kind"
+    );
     on_db!(db, pool => {
         let mut tx = pool.begin().await?;
         let raised = crate::count_alerts!(tx, sqlx::query_as::<DB, (String, String)>(sqlx::AssertSqlSafe(sql))

@@ -65,15 +65,18 @@ pub async fn open_alerts(db: &Db, scope: &Scope, escalated_only: bool, today: Da
                         order by raised_at limit $5) \
          order by a.raised_at")
         .bind(low).bind(high).bind(i64::from(escalated_only)).bind(cutoff).bind(limit).fetch_all(pool).await)?;
-    Ok(rows.into_iter().map(|row| {
-        let mut a = row.line;
-        a.escalated = a.raised_at < cutoff;
-        a.name = match (row.address, a.household_id) {
-            (Some(address), Some(id)) => crate::org::Household { id, org_code: a.org_code.clone(), address, building: row.building, unit: row.unit, room: row.room }.label(),
-            _ => mask_name(&a.name),
-        };
-        a
-    }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut a = row.line;
+            a.escalated = a.raised_at < cutoff;
+            a.name = match (row.address, a.household_id) {
+                (Some(address), Some(id)) => crate::org::Household { id, org_code: a.org_code.clone(), address, building: row.building, unit: row.unit, room: row.room }.label(),
+                _ => mask_name(&a.name),
+            };
+            a
+        })
+        .collect())
 }
 
 /// An alert with its household's address parts, when it is about a household.
@@ -132,10 +135,13 @@ pub async fn missing_reports(db: &Db, scope: &Scope, today: Date, slot: Slot, li
          and not exists (select 1 from check_ins c where c.day = $3 and c.episode_id = e.id and c.slot = $4) \
          order by e.org_code, e.id limit $5")
         .bind(low).bind(high).bind(today).bind(slot.as_str()).bind(limit).fetch_all(pool).await)?;
-    Ok(rows.into_iter().map(|mut m| {
-        m.name = mask_name(&m.name);
-        m
-    }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|mut m| {
+            m.name = mask_name(&m.name);
+            m
+        })
+        .collect())
 }
 
 /// Each section of the today list is bounded, so the page stays fast at city scale.
@@ -162,11 +168,7 @@ pub struct Today {
 impl Today {
     /// As roles that see persons masked see it: households' addresses masked.
     pub fn masked(self) -> Today {
-        Today {
-            alerts: self.alerts.into_iter().map(AlertLine::masked).collect(),
-            households_to_visit: self.households_to_visit.into_iter().map(crate::org::Household::masked).collect(),
-            ..self
-        }
+        Today { alerts: self.alerts.into_iter().map(AlertLine::masked).collect(), households_to_visit: self.households_to_visit.into_iter().map(crate::org::Household::masked).collect(), ..self }
     }
 }
 

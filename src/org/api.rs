@@ -15,10 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_orgs, create_org))
-        .routes(routes!(get_org))
-        .routes(routes!(list_households, create_household))
+    OpenApiRouter::new().routes(routes!(list_orgs, create_org)).routes(routes!(get_org)).routes(routes!(list_households, create_household))
 }
 
 pub fn parse_code(field: &str, code: &str) -> AppResult<OrgCode> {

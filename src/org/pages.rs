@@ -18,11 +18,7 @@ use fangkong_rules::{OrgCode, OrgLevel};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/orgs", get(my_unit))
-        .route("/orgs/{code}", get(unit_page))
-        .route("/orgs/{code}/children", post(add_child))
-        .route("/orgs/{code}/households", post(add_household))
+    Router::new().route("/orgs", get(my_unit)).route("/orgs/{code}", get(unit_page)).route("/orgs/{code}/children", post(add_child)).route("/orgs/{code}/households", post(add_household))
 }
 
 pub struct UnitRow {

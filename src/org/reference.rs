@@ -26,14 +26,7 @@ pub fn township_kind(code: &str) -> &'static str {
 
 /// Every reference unit, parents before children.
 pub fn units() -> Vec<OrgUnit> {
-    let mut units = vec![OrgUnit {
-        code: CITY_CODE.into(),
-        parent_code: None,
-        name: "衡阳市".into(),
-        level: "city".into(),
-        kind: Some("city".into()),
-        population: Some(6_645_243),
-    }];
+    let mut units = vec![OrgUnit { code: CITY_CODE.into(), parent_code: None, name: "衡阳市".into(), level: "city".into(), kind: Some("city".into()), population: Some(6_645_243) }];
     for row in rows(COUNTIES).chain(rows(ZONES)) {
         units.push(OrgUnit {
             code: row[0].into(),
@@ -45,14 +38,7 @@ pub fn units() -> Vec<OrgUnit> {
         });
     }
     for row in rows(TOWNSHIPS) {
-        units.push(OrgUnit {
-            code: row[0].into(),
-            parent_code: Some(row[2].into()),
-            name: row[1].into(),
-            level: "township".into(),
-            kind: Some(township_kind(row[0]).into()),
-            population: None,
-        });
+        units.push(OrgUnit { code: row[0].into(), parent_code: Some(row[2].into()), name: row[1].into(), level: "township".into(), kind: Some(township_kind(row[0]).into()), population: None });
     }
     units
 }

@@ -38,9 +38,7 @@ pub async fn get(db: &Db, scope: &Scope, code: &OrgCode) -> sqlx::Result<Option<
 /// The children of `parent` that lie in `scope`.
 pub async fn children(db: &Db, scope: &Scope, parent: &OrgCode) -> sqlx::Result<Vec<OrgUnit>> {
     let (low, high) = scope.bounds();
-    let sql = format!(
-        "select {UNIT_COLUMNS} from org_units where parent_code = $1 and code >= $2 and code < $3 order by code"
-    );
+    let sql = format!("select {UNIT_COLUMNS} from org_units where parent_code = $1 and code >= $2 and code < $3 order by code");
     on_db!(db, pool => sqlx::query_as::<DB, OrgUnit>(sqlx::AssertSqlSafe(&*sql)).bind(parent.as_str()).bind(low).bind(high).fetch_all(pool).await)
 }
 
@@ -198,8 +196,6 @@ pub async fn households(db: &Db, scope: &Scope, under: &OrgCode, after: i64, lim
         return Ok(Vec::new());
     }
     let (low, high) = Scope::of(under).bounds();
-    let sql = format!(
-        "select {HOUSEHOLD_COLUMNS} from households where org_code >= $1 and org_code < $2 and id > $3 order by id limit $4"
-    );
+    let sql = format!("select {HOUSEHOLD_COLUMNS} from households where org_code >= $1 and org_code < $2 and id > $3 order by id limit $4");
     on_db!(db, pool => sqlx::query_as::<DB, Household>(sqlx::AssertSqlSafe(&*sql)).bind(low).bind(high).bind(after).bind(limit).fetch_all(pool).await)
 }

@@ -15,11 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_persons, create_person))
-        .routes(routes!(get_person, update_person))
-        .routes(routes!(duplicate_candidates))
-        .merge(super::merge_web::api_router())
+    OpenApiRouter::new().routes(routes!(list_persons, create_person)).routes(routes!(get_person, update_person)).routes(routes!(duplicate_candidates)).merge(super::merge_web::api_router())
 }
 
 /// Page sizes are clamped to this range.
@@ -101,13 +97,7 @@ pub async fn show(state: &AppState, caller: &Caller, id: i64) -> AppResult<Perso
     if !caller.may(Permission::ViewFullPerson) {
         return Ok(row.masked());
     }
-    let event = crate::audit::AuditEvent {
-        action: "person.view_full",
-        record_type: "person",
-        record_id: Some(id.to_string()),
-        org_code: row.org_code.clone(),
-        detail: None,
-    };
+    let event = crate::audit::AuditEvent { action: "person.view_full", record_type: "person", record_id: Some(id.to_string()), org_code: row.org_code.clone(), detail: None };
     crate::audit::store::record(&state.db, &caller.actor(), event).await?;
     Ok(row.full())
 }

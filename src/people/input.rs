@@ -116,9 +116,7 @@ fn optional(value: &Option<String>) -> Option<String> {
 
 pub fn parse_date(s: &str) -> Option<Date> {
     let s = fangkong_rules::normalize_width(s).replace(['/', '.'], "-");
-    Date::parse(&s, format_description!("[year]-[month]-[day]"))
-        .or_else(|_| Date::parse(&s, format_description!("[year]-[month padding:none]-[day padding:none]")))
-        .ok()
+    Date::parse(&s, format_description!("[year]-[month]-[day]")).or_else(|_| Date::parse(&s, format_description!("[year]-[month padding:none]-[day padding:none]"))).ok()
 }
 
 fn limited(errors: &mut Vec<FieldError>, field: &str, value: Option<String>, max: usize, label: &str) -> Option<String> {
@@ -154,9 +152,7 @@ impl PersonInput {
             }),
         };
 
-        let typed_sex = optional(&self.sex).map(|s| {
-            Sex::parse(&s).ok_or_else(|| errors.push(FieldError::new("sex", "sex_invalid", "性别应为男或女")))
-        });
+        let typed_sex = optional(&self.sex).map(|s| Sex::parse(&s).ok_or_else(|| errors.push(FieldError::new("sex", "sex_invalid", "性别应为男或女"))));
         let typed_birth = optional(&self.birth_date).map(|s| match parse_date(&s) {
             Some(d) if d > today => Err(errors.push(FieldError::new("birth_date", "birth_future", "出生日期不能晚于今天"))),
             Some(d) => Ok(d),
@@ -183,8 +179,7 @@ impl PersonInput {
                     } else if id.area_code().starts_with("4304") && !crate::org::reference::is_known_county(id.area_code()) {
                         warnings.push(format!("身份证号地区码 {} 不是衡阳现行县级区划(可能是已撤销的旧区划),请核对", id.area_code()));
                     }
-                    (id_number, id_key, id_legacy, sex, birth_date) =
-                        (id.number().to_string(), id.canonical().to_string(), id.is_legacy15(), Some(id.sex()), Some(id.birth_date()));
+                    (id_number, id_key, id_legacy, sex, birth_date) = (id.number().to_string(), id.canonical().to_string(), id.is_legacy15(), Some(id.sex()), Some(id.birth_date()));
                 }
                 Err(e) => errors.push(FieldError::new("id_number", e.code(), e.zh())),
             }

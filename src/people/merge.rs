@@ -42,8 +42,7 @@ pub async fn merge(db: &Db, actor: &Actor, scope: &Scope, kept_id: i64, merged_i
     }
     let mut org_code = String::new();
     for id in [merged_id, kept_id] {
-        let person = super::store::get(db, scope, id).await?
-            .ok_or_else(|| AppError::invalid("merged_id", "person_unknown", format!("人员 {id} 不存在或不在您的管辖范围内")))?;
+        let person = super::store::get(db, scope, id).await?.ok_or_else(|| AppError::invalid("merged_id", "person_unknown", format!("人员 {id} 不存在或不在您的管辖范围内")))?;
         if let Some(into) = person.merged_into {
             return Err(AppError::invalid("merged_id", "already_merged", format!("人员 {id} 已合并至 {into}")));
         }

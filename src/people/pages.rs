@@ -169,7 +169,16 @@ struct FormPage {
     conflict: Option<(String, Option<i64>)>,
 }
 
-async fn form_view(state: &AppState, caller: &Caller, lang: Lang, person_id: Option<i64>, form: PersonForm, candidates: Vec<PersonView>, conflict: Option<(String, Option<i64>)>, status: StatusCode) -> AppResult<Response> {
+async fn form_view(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    person_id: Option<i64>,
+    form: PersonForm,
+    candidates: Vec<PersonView>,
+    conflict: Option<(String, Option<i64>)>,
+    status: StatusCode,
+) -> AppResult<Response> {
     let title = if person_id.is_some() { lang.pick("修改人员信息", "Edit person") } else { lang.pick("登记人员", "Register a person") };
     let page = FormPage {
         chrome: Chrome::for_caller(state, caller, lang, title).await?,
@@ -191,11 +200,7 @@ struct NewParams {
 
 async fn new_page(State(state): State<AppState>, caller: Caller, lang: Lang, Query(p): Query<NewParams>) -> AppResult<Response> {
     caller.require(Permission::RegisterPersons)?;
-    let form = PersonForm {
-        org_code: p.org.unwrap_or_else(|| caller.org_code.to_string()),
-        household_id: p.household.map(|h| h.to_string()).unwrap_or_default(),
-        ..PersonForm::default()
-    };
+    let form = PersonForm { org_code: p.org.unwrap_or_else(|| caller.org_code.to_string()), household_id: p.household.map(|h| h.to_string()).unwrap_or_default(), ..PersonForm::default() };
     form_view(&state, &caller, lang, None, form, Vec::new(), None, StatusCode::OK).await
 }
 

@@ -43,11 +43,15 @@ async fn check_placement(db: &Db, scope: &Scope, person: &ValidPerson) -> AppRes
 pub async fn check_document_free(db: &Db, actor: &Actor, scope: &Scope, person: &ValidPerson, except: Option<i64>) -> AppResult<()> {
     match id_by_document(db, person.id_type.as_str(), &person.id_key).await? {
         Some((id, _)) if Some(id) == except => Ok(()),
-        Some((id, org)) if scope.allows(&org) => {
-            Err(AppError::Conflict { message: format!("该证件号码已登记(人员编号 {id}),请勿重复登记"), existing_id: Some(id) })
-        }
+        Some((id, org)) if scope.allows(&org) => Err(AppError::Conflict { message: format!("该证件号码已登记(人员编号 {id}),请勿重复登记"), existing_id: Some(id) }),
         Some((id, org)) => {
-            let event = AuditEvent { action: "person.registered_elsewhere", record_type: "person", record_id: Some(id.to_string()), org_code: org, detail: Some(format!("id_type={}", person.id_type.as_str())) };
+            let event = AuditEvent {
+                action: "person.registered_elsewhere",
+                record_type: "person",
+                record_id: Some(id.to_string()),
+                org_code: org,
+                detail: Some(format!("id_type={}", person.id_type.as_str())),
+            };
             crate::audit::store::record(db, actor, event).await?;
             Err(AppError::Conflict { message: "该证件号码已在其他辖区登记,请联系上级单位核实".into(), existing_id: None })
         }
@@ -197,14 +201,7 @@ pub async fn search(db: &Db, scope: &Scope, query: &Query, before: Option<i64>, 
 }
 
 /// Possible duplicates of a person being registered: same name and birth date, or same phone.
-pub async fn duplicate_candidates(
-    db: &Db,
-    scope: &Scope,
-    name: &str,
-    birth_date: Option<time::Date>,
-    phone: Option<&str>,
-    except_id: Option<i64>,
-) -> sqlx::Result<Vec<PersonRow>> {
+pub async fn duplicate_candidates(db: &Db, scope: &Scope, name: &str, birth_date: Option<time::Date>, phone: Option<&str>, except_id: Option<i64>) -> sqlx::Result<Vec<PersonRow>> {
     let (low, high) = scope.bounds();
     let sql = format!(
         "select {COLUMNS} from persons where org_code >= $1 and org_code < $2 and id <> $3 and merged_into is null \

@@ -162,36 +162,48 @@ fn indicators() -> Vec<(&'static str, Vec<Indicator>)> {
     let due = [STARTED, ENDED];
     let due_and_reported = [STARTED, ENDED, REPORTED];
     vec![
-        ("排查", vec![
-            figure("key_persons_total", "重点人员累计", [counts::KEY_PERSONS_NEW], |s| s.upto(counts::KEY_PERSONS_NEW)),
-            figure("key_persons_new", "新增重点人员", [counts::KEY_PERSONS_NEW], |s| s.on(counts::KEY_PERSONS_NEW)),
-            gauge("households", "住户数(当前)", counts::HOUSEHOLDS.into()),
-            figure("households_visited", "已走访住户", [counts::HOUSEHOLDS_VISITED], |s| s.upto(counts::HOUSEHOLDS_VISITED)),
-            figure("households_first_visited", "当日首次走访住户", [counts::HOUSEHOLDS_VISITED], |s| s.on(counts::HOUSEHOLDS_VISITED)),
-        ]),
-        ("医学观察", vec![
-            figure("observing", "在观察人数", due, |s| s.upto(STARTED) - s.upto(ENDED)),
-            figure("observation_new", "新增观察", [STARTED], |s| s.on(STARTED)),
-            figure("observation_ended", "解除观察", [ENDED], |s| s.on(ENDED)),
-            figure("due_to_report", "应报人数", due, Sums::due_to_report),
-            figure("reported", "已报人数", [REPORTED], |s| s.on(REPORTED)),
-            figure("missing", "未报人数", due_and_reported, |s| (s.due_to_report() - s.on(REPORTED)).max(0)),
-            figure(REPORT_RATE, "上报率", due_and_reported, |s| match s.due_to_report() {
-                0 => -1,
-                due => s.on(REPORTED) * 1000 / due,
-            }),
-            figure("fevers", "发热人数", [counts::FEVERS], |s| s.on(counts::FEVERS)),
-            gauge("needs_open", "未办结生活需求(当前)", counts::NEEDS_OPEN.into()),
-            figure(ALERTS_OPEN, "未处置预警(当前)", open_alerts.clone(), move |s| open_alerts.iter().map(|m| s.gauge(m)).sum()),
-        ].into_iter().chain(open_alerts_by_kind()).collect()),
+        (
+            "排查",
+            vec![
+                figure("key_persons_total", "重点人员累计", [counts::KEY_PERSONS_NEW], |s| s.upto(counts::KEY_PERSONS_NEW)),
+                figure("key_persons_new", "新增重点人员", [counts::KEY_PERSONS_NEW], |s| s.on(counts::KEY_PERSONS_NEW)),
+                gauge("households", "住户数(当前)", counts::HOUSEHOLDS.into()),
+                figure("households_visited", "已走访住户", [counts::HOUSEHOLDS_VISITED], |s| s.upto(counts::HOUSEHOLDS_VISITED)),
+                figure("households_first_visited", "当日首次走访住户", [counts::HOUSEHOLDS_VISITED], |s| s.on(counts::HOUSEHOLDS_VISITED)),
+            ],
+        ),
+        (
+            "医学观察",
+            vec![
+                figure("observing", "在观察人数", due, |s| s.upto(STARTED) - s.upto(ENDED)),
+                figure("observation_new", "新增观察", [STARTED], |s| s.on(STARTED)),
+                figure("observation_ended", "解除观察", [ENDED], |s| s.on(ENDED)),
+                figure("due_to_report", "应报人数", due, Sums::due_to_report),
+                figure("reported", "已报人数", [REPORTED], |s| s.on(REPORTED)),
+                figure("missing", "未报人数", due_and_reported, |s| (s.due_to_report() - s.on(REPORTED)).max(0)),
+                figure(REPORT_RATE, "上报率", due_and_reported, |s| match s.due_to_report() {
+                    0 => -1,
+                    due => s.on(REPORTED) * 1000 / due,
+                }),
+                figure("fevers", "发热人数", [counts::FEVERS], |s| s.on(counts::FEVERS)),
+                gauge("needs_open", "未办结生活需求(当前)", counts::NEEDS_OPEN.into()),
+                figure(ALERTS_OPEN, "未处置预警(当前)", open_alerts.clone(), move |s| open_alerts.iter().map(|m| s.gauge(m)).sum()),
+            ]
+            .into_iter()
+            .chain(open_alerts_by_kind())
+            .collect(),
+        ),
         ("病例", cases),
-        ("随访与密接", vec![
-            figure("follow_ups_due", "当日应随访", [counts::FOLLOW_UPS_DUE], |s| s.on(counts::FOLLOW_UPS_DUE)),
-            figure("follow_ups_overdue", "逾期未随访", [counts::FOLLOW_UPS_DUE, counts::FOLLOW_UPS_DONE], |s| s.before(counts::FOLLOW_UPS_DUE) - s.before(counts::FOLLOW_UPS_DONE)),
-            figure("contacts_new", "新增密切接触者", [counts::CONTACTS_NEW], |s| s.on(counts::CONTACTS_NEW)),
-            figure("contacts_total", "累计密切接触者", [counts::CONTACTS_NEW], |s| s.upto(counts::CONTACTS_NEW)),
-            figure("contacts_observing", "在观密切接触者", [counts::CONTACTS_OBSERVING], |s| s.last_14_days(counts::CONTACTS_OBSERVING)),
-        ]),
+        (
+            "随访与密接",
+            vec![
+                figure("follow_ups_due", "当日应随访", [counts::FOLLOW_UPS_DUE], |s| s.on(counts::FOLLOW_UPS_DUE)),
+                figure("follow_ups_overdue", "逾期未随访", [counts::FOLLOW_UPS_DUE, counts::FOLLOW_UPS_DONE], |s| s.before(counts::FOLLOW_UPS_DUE) - s.before(counts::FOLLOW_UPS_DONE)),
+                figure("contacts_new", "新增密切接触者", [counts::CONTACTS_NEW], |s| s.on(counts::CONTACTS_NEW)),
+                figure("contacts_total", "累计密切接触者", [counts::CONTACTS_NEW], |s| s.upto(counts::CONTACTS_NEW)),
+                figure("contacts_observing", "在观密切接触者", [counts::CONTACTS_OBSERVING], |s| s.last_14_days(counts::CONTACTS_OBSERVING)),
+            ],
+        ),
     ]
 }
 
@@ -217,8 +229,7 @@ fn open_alerts_by_kind() -> impl Iterator<Item = Indicator> {
 pub const REPORT_RATE: &str = "report_rate";
 
 /// The case statuses a report counts, new and cumulative.
-const REPORTED_STATUSES: [CaseStatus; 6] =
-    [CaseStatus::Suspected, CaseStatus::Confirmed, CaseStatus::Asymptomatic, CaseStatus::Excluded, CaseStatus::Discharged, CaseStatus::Deceased];
+const REPORTED_STATUSES: [CaseStatus; 6] = [CaseStatus::Suspected, CaseStatus::Confirmed, CaseStatus::Asymptomatic, CaseStatus::Excluded, CaseStatus::Discharged, CaseStatus::Deceased];
 
 /// The report of `unit` — within `jurisdiction` — on `date`; `None` for a unit outside it or unknown.
 pub async fn report(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date) -> sqlx::Result<Option<DailyReport>> {
@@ -236,34 +247,30 @@ pub async fn report_of(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date
     let Some(home) = home else { return Ok(None) };
     let mut codes: Vec<String> = vec![home.code.clone()];
     codes.extend(children.iter().map(|c| c.code.clone()));
-    let sections: Vec<(&str, Vec<Indicator>)> = indicators().into_iter().map(|(title, figures)| {
-        (title, figures.into_iter().filter(|f| selection.is_none_or(|codes| codes.contains(&f.code.as_str()))).collect())
-    }).collect();
+    let sections: Vec<(&str, Vec<Indicator>)> =
+        indicators().into_iter().map(|(title, figures)| (title, figures.into_iter().filter(|f| selection.is_none_or(|codes| codes.contains(&f.code.as_str()))).collect())).collect();
     let metrics: BTreeSet<&str> = sections.iter().flat_map(|(_, figures)| figures).flat_map(|f| &f.metrics).map(String::as_str).collect();
     // The hospitals' beds are the same for every unit: read beside the unit's counts.
     let wants_beds = selection.is_none();
-    let (sums, beds) = tokio::try_join!(read_sums(db, &codes, date, &metrics), async {
-        if wants_beds { beds(db, unit).await } else { Ok(Vec::new()) }
-    })?;
+    let (sums, beds) = tokio::try_join!(read_sums(db, &codes, date, &metrics), async { if wants_beds { beds(db, unit).await } else { Ok(Vec::new()) } })?;
     let empty = Sums::default();
-    let sections = sections.into_iter().map(|(title, figures)| Section {
-        title: title.to_string(),
-        figures: figures.into_iter().map(|Indicator { code, label, rule, .. }| Figure {
-            kind: if code == REPORT_RATE { "permille" } else { "count" },
-            value: rule(sums.get(&home.code).unwrap_or(&empty)),
-            by_unit: children.iter().map(|c| rule(sums.get(&c.code).unwrap_or(&empty))).collect(),
-            code,
-            label,
-        }).collect(),
-    }).collect();
-    Ok(Some(DailyReport {
-        org_code: home.code,
-        org_name: home.name,
-        date,
-        units: children.into_iter().map(|c| UnitRef { org_code: c.code, name: c.name }).collect(),
-        sections,
-        beds,
-    }))
+    let sections = sections
+        .into_iter()
+        .map(|(title, figures)| Section {
+            title: title.to_string(),
+            figures: figures
+                .into_iter()
+                .map(|Indicator { code, label, rule, .. }| Figure {
+                    kind: if code == REPORT_RATE { "permille" } else { "count" },
+                    value: rule(sums.get(&home.code).unwrap_or(&empty)),
+                    by_unit: children.iter().map(|c| rule(sums.get(&c.code).unwrap_or(&empty))).collect(),
+                    code,
+                    label,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Some(DailyReport { org_code: home.code, org_name: home.name, date, units: children.into_iter().map(|c| UnitRef { org_code: c.code, name: c.name }).collect(), sections, beds }))
 }
 
 /// The counts `metrics` of the units as of `date`, read by (unit, day) on the counts' key: the
@@ -297,7 +304,9 @@ async fn read_sums(db: &Db, codes: &[String], date: Date, metrics: &BTreeSet<&st
            union all select org_code, metric, day, n from unit_counts where org_code in ({places}) and day >= ${day} and {only} \
            {window} \
          ) c group by org_code",
-        total = counts::TOTAL, packed = counts::PACKED);
+        total = counts::TOTAL,
+        packed = counts::PACKED
+    );
     let rows: Vec<(String, String)> = on_db!(db, pool => {
         let mut q = sqlx::query_as::<DB, (String, String)>(sqlx::AssertSqlSafe(&*sql));
         for code in codes {
@@ -337,7 +346,9 @@ async fn read_sums(db: &Db, codes: &[String], date: Date, metrics: &BTreeSet<&st
 
 /// The beds of the designated hospitals of `unit`'s city by kind, now.
 pub async fn beds(db: &Db, unit: &OrgCode) -> sqlx::Result<Vec<Beds>> {
-    Ok(crate::cases::hospitals::city_beds(db, unit).await?.into_iter().map(|(kind, total, taken)| {
-        Beds { kind: kind.as_str().into(), label: kind.zh().into(), total, taken, free: (total - taken).max(0) }
-    }).collect())
+    Ok(crate::cases::hospitals::city_beds(db, unit)
+        .await?
+        .into_iter()
+        .map(|(kind, total, taken)| Beds { kind: kind.as_str().into(), label: kind.zh().into(), total, taken, free: (total - taken).max(0) })
+        .collect())
 }

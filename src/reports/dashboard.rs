@@ -79,12 +79,8 @@ pub async fn dashboard(db: &Db, jurisdiction: &Scope, unit: &OrgCode, today: Dat
     let (low, high) = Scope::of(unit).bounds();
     let alert_figures: Vec<String> = AlertKind::ALL.iter().map(|&k| daily::alerts_open_of(k)).collect();
     let figures: Vec<&str> = KEY_FIGURES.iter().chain(UNIT_FIGURES.iter()).copied().chain(alert_figures.iter().map(String::as_str)).collect();
-    let (report, trend, overdue, beds) = tokio::try_join!(
-        daily::report_of(db, jurisdiction, unit, today, Some(&figures)),
-        trend(db, unit, today),
-        crate::cases::board::overdue_clocks(db, &low, &high, now),
-        daily::beds(db, unit),
-    )?;
+    let (report, trend, overdue, beds) =
+        tokio::try_join!(daily::report_of(db, jurisdiction, unit, today, Some(&figures)), trend(db, unit, today), crate::cases::board::overdue_clocks(db, &low, &high, now), daily::beds(db, unit),)?;
     let Some(report) = report else { return Ok(None) };
     Ok(Some(from_report(report, trend, beds, overdue.len() as i64)))
 }
@@ -95,12 +91,17 @@ fn from_report(report: DailyReport, trend: Trend, beds: Vec<daily::Beds>, overdu
     // Labelled by kind alone: the panel's title says they are open alerts.
     let alerts = AlertKind::ALL.iter().filter_map(|&k| report.figure(&daily::alerts_open_of(k)).map(|f| KeyFigure { label: k.zh().into(), ..key_figure(f) })).collect();
     let columns: Vec<&daily::Figure> = UNIT_FIGURES.iter().filter_map(|code| report.figure(code)).collect();
-    let units = report.units.iter().enumerate().map(|(i, u)| UnitLine {
-        org_code: u.org_code.clone(),
-        name: u.name.clone(),
-        values: columns.iter().map(|f| f.by_unit[i]).collect(),
-        shown: columns.iter().map(|f| f.show(f.by_unit[i])).collect(),
-    }).collect();
+    let units = report
+        .units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| UnitLine {
+            org_code: u.org_code.clone(),
+            name: u.name.clone(),
+            values: columns.iter().map(|f| f.by_unit[i]).collect(),
+            shown: columns.iter().map(|f| f.show(f.by_unit[i])).collect(),
+        })
+        .collect();
     Dashboard {
         unit_columns: columns.iter().map(|f| f.label.clone()).collect(),
         org_code: report.org_code,
@@ -117,8 +118,13 @@ fn from_report(report: DailyReport, trend: Trend, beds: Vec<daily::Beds>, overdu
 
 /// The unit's daily series over the last [`TREND_DAYS`] up to `today`, from its dated counts.
 async fn trend(db: &Db, unit: &OrgCode, today: Date) -> sqlx::Result<Trend> {
-    let metrics = [counts::case_new_metric("confirmed"), counts::case_new_metric("suspected"), counts::OBSERVATION_STARTED.to_string(),
-        counts::OBSERVATION_ENDED.to_string(), counts::CHECKIN_REPORTED.to_string()];
+    let metrics = [
+        counts::case_new_metric("confirmed"),
+        counts::case_new_metric("suspected"),
+        counts::OBSERVATION_STARTED.to_string(),
+        counts::OBSERVATION_ENDED.to_string(),
+        counts::CHECKIN_REPORTED.to_string(),
+    ];
     let rows: Vec<(String, String, i64)> = on_db!(db, pool => sqlx::query_as::<DB, (String, String, i64)>(
         "select metric, day, n from unit_counts where org_code = $1 and metric in ($2, $3, $4, $5, $6) and day > '*' and day <= $7")
         .bind(unit.as_str()).bind(&metrics[0]).bind(&metrics[1]).bind(&metrics[2]).bind(&metrics[3]).bind(&metrics[4]).bind(today.to_string())

@@ -15,10 +15,7 @@ use axum::response::Response;
 use axum::routing::get;
 
 pub fn router() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/reports/daily", get(daily_page))
-        .route("/reports/daily.xlsx", get(daily_download))
-        .route("/dashboard", get(dashboard_page))
+    axum::Router::new().route("/reports/daily", get(daily_page)).route("/reports/daily.xlsx", get(daily_download)).route("/dashboard", get(dashboard_page))
 }
 
 #[derive(Template)]

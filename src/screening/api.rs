@@ -1,8 +1,8 @@
 //! `/api/v1/key-persons`, `/api/v1/household-visits`, `/api/v1/coverage`.
 
+use super::VisitResult;
 use super::input::KeyPersonInput;
 use super::store::{self, Coverage, KeyPerson, LedgerFilter, LedgerLine, Responsible};
-use super::VisitResult;
 use crate::auth::{Caller, Permission};
 use crate::clock;
 use crate::web::AppState;
@@ -16,11 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_ledger, create_key_person))
-        .routes(routes!(get_key_person))
-        .routes(routes!(create_visit))
-        .routes(routes!(get_coverage))
+    OpenApiRouter::new().routes(routes!(list_ledger, create_key_person)).routes(routes!(get_key_person)).routes(routes!(create_visit)).routes(routes!(get_coverage))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -1,7 +1,7 @@
 //! Storage of the ledger and household visits. Every function takes the caller's scope.
 
-use super::input::ValidKeyPerson;
 use super::VisitResult;
+use super::input::ValidKeyPerson;
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, is_unique_violation, now_micros};
 use crate::on_db;
@@ -46,8 +46,7 @@ pub struct Responsible {
 
 /// Puts a registered person on the ledger of their unit, with their responsible people.
 pub async fn create(db: &Db, actor: &Actor, scope: &Scope, kp: &ValidKeyPerson) -> AppResult<KeyPerson> {
-    let person = crate::people::store::get(db, scope, kp.person_id).await?
-        .ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?;
+    let person = crate::people::store::get(db, scope, kp.person_id).await?.ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?;
     let now = now_micros();
     let result: sqlx::Result<i64> = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
@@ -156,19 +155,21 @@ pub async fn ledger(db: &Db, scope: &Scope, filter: &LedgerFilter, today: Date, 
         .bind(low).bind(high).bind(filter.before.unwrap_or(i64::MAX)).bind(today)
         .bind(filter.category.as_deref().filter(|c| !c.is_empty())).bind(limit)
         .fetch_all(pool).await)?;
-    Ok(rows.into_iter().map(|mut l| {
-        l.name = fangkong_rules::mask::mask_name(&l.name);
-        l.id_number = fangkong_rules::mask::mask_id_number(&l.id_number);
-        l
-    }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|mut l| {
+            l.name = fangkong_rules::mask::mask_name(&l.name);
+            l.id_number = fangkong_rules::mask::mask_id_number(&l.id_number);
+            l
+        })
+        .collect())
 }
 
 /// Records a visit to a household in scope. The household keeps its latest visit (a visit dated
 /// earlier than the latest one changes nothing there), and an open "not revisited" alert on it is
 /// closed by the visit.
 pub async fn record_visit(db: &Db, actor: &Actor, scope: &Scope, household_id: i64, day: Date, result: VisitResult, note: Option<&str>) -> AppResult<i64> {
-    let household = crate::org::store::get_household(db, scope, household_id).await?
-        .ok_or_else(|| AppError::invalid("household_id", "household_unknown", "住户不存在或不在您的管辖范围内"))?;
+    let household = crate::org::store::get_household(db, scope, household_id).await?.ok_or_else(|| AppError::invalid("household_id", "household_unknown", "住户不存在或不在您的管辖范围内"))?;
     let id = on_db!(db, pool => {
         let mut tx = pool.begin().await?;
         // Lock the household first: two visits to it at once must not both count from the same state.

@@ -12,11 +12,7 @@ pub struct ClientAddr(pub String);
 /// what we see; deployments that need the original address set the proxy to pass it, and this is
 /// the one place to read it.
 pub async fn remember_client_addr(mut request: Request, next: Next) -> Response {
-    let addr = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(a)| a.ip().to_string())
-        .unwrap_or_else(|| "local".to_string());
+    let addr = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip().to_string()).unwrap_or_else(|| "local".to_string());
     request.extensions_mut().insert(ClientAddr(addr));
     next.run(request).await
 }

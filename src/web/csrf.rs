@@ -27,8 +27,7 @@ fn changes_state(method: &Method) -> bool {
 
 /// Signed in by cookie (or signing in through the form), not by a bearer token.
 fn cookie_borne(headers: &HeaderMap) -> bool {
-    headers.get(axum::http::header::AUTHORIZATION).is_none()
-        && (cookie(headers, SESSION_COOKIE).is_some() || cookie(headers, crate::auth::pages::LOGIN_CSRF_COOKIE).is_some())
+    headers.get(axum::http::header::AUTHORIZATION).is_none() && (cookie(headers, SESSION_COOKIE).is_some() || cookie(headers, crate::auth::pages::LOGIN_CSRF_COOKIE).is_some())
 }
 
 /// Whether the browser says the request comes from another site.

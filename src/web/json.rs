@@ -13,11 +13,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
+        let is_json = req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
         if !is_json {
             return Err(AppError::BadRequest { message: "请求体应为 JSON(Content-Type: application/json)".into(), field: None });
         }
@@ -29,8 +25,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 /// Parses a JSON body: its syntax first, then every string through [`super::text::check_json`],
 /// then the shape of `T`.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let document: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| AppError::BadRequest { message: format!("JSON 格式错误:{e}"), field: None })?;
+    let document: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| AppError::BadRequest { message: format!("JSON 格式错误:{e}"), field: None })?;
     super::text::check_json(&document)?;
     serde_path_to_error::deserialize(document).map_err(|err| {
         let path = err.path().to_string();

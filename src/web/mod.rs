@@ -25,10 +25,7 @@ use tower_http::trace::TraceLayer;
 /// only (none inline), never inside a frame, no `Referer` sent onward (a self-report link is a
 /// capability, and so will be a pass code), no guessing of content types.
 const SECURITY_HEADERS: [(&str, &str); 4] = [
-    (
-        "content-security-policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    ),
+    ("content-security-policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
     ("x-frame-options", "DENY"),
     ("referrer-policy", "no-referrer"),
     ("x-content-type-options", "nosniff"),

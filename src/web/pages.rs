@@ -86,11 +86,7 @@ impl Chrome {
         Ok(Chrome {
             lang,
             title: title.to_string(),
-            user: Some(UserBadge {
-                display_name: caller.display_name.clone(),
-                role: lang.pick(caller.role.zh(), caller.role.en()).to_string(),
-                unit,
-            }),
+            user: Some(UserBadge { display_name: caller.display_name.clone(), role: lang.pick(caller.role.zh(), caller.role.en()).to_string(), unit }),
             csrf: caller.csrf.clone().unwrap_or_default(),
             nav,
         })

@@ -27,7 +27,9 @@ pub type Step<T> = Result<T, String>;
 impl Browser {
     /// Starts chromedriver and a headless Chromium with a phone-sized window.
     pub async fn start() -> Browser {
-        let driver_path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| std::path::Path::new(p).exists())
+        let driver_path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
             .expect("chromedriver is not installed: run `bash scripts/test`, which installs chromium and chromium-driver");
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let driver = Command::new(driver_path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();

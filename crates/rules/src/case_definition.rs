@@ -109,12 +109,10 @@ impl SuspectedDefinition {
         let c: Vec<ClinicalItem> = ClinicalItem::ALL.into_iter().filter(|i| clinical.contains(i)).collect();
         let (suspected, reason) = if !h.is_empty() {
             let met = c.len() >= self.clinical_with_history;
-            (met, format!("有流行病学史 {} 条,临床表现 {} 条(有流行病学史时需 {} 条):{}", h.len(), c.len(), self.clinical_with_history,
-                if met { "符合疑似病例定义" } else { "不符合疑似病例定义" }))
+            (met, format!("有流行病学史 {} 条,临床表现 {} 条(有流行病学史时需 {} 条):{}", h.len(), c.len(), self.clinical_with_history, if met { "符合疑似病例定义" } else { "不符合疑似病例定义" }))
         } else {
             let met = c.len() >= self.clinical_without_history;
-            (met, format!("无明确流行病学史,临床表现 {} 条(需 {} 条):{}", c.len(), self.clinical_without_history,
-                if met { "符合疑似病例定义" } else { "不符合疑似病例定义" }))
+            (met, format!("无明确流行病学史,临床表现 {} 条(需 {} 条):{}", c.len(), self.clinical_without_history, if met { "符合疑似病例定义" } else { "不符合疑似病例定义" }))
         };
         Assessment { suspected, history: h, clinical: c, reason }
     }
@@ -258,11 +256,11 @@ mod tests {
         let rule = ExclusionRule { min_hours_between_negatives: 24, antibody_days_after_onset: Some(7) };
         let tests = [na(datetime!(2020-03-10 09:00 +8), true), na(datetime!(2020-03-11 10:00 +8), true)];
         assert!(rule.check(&tests, &[], None, NOW).unwrap_err().contains("发病日期"));
-        let early = Antibodies { sampled_on: date!(2020-03-08), igm_negative: true, igg_negative: true };
-        assert!(rule.check(&tests, &[early], Some(date!(2020-03-02)), NOW).is_err(), "six days after onset is too early");
-        let week = Antibodies { sampled_on: date!(2020-03-09), ..early };
-        assert_eq!(rule.check(&tests, &[week], Some(date!(2020-03-02)), NOW), Ok(()));
+        let early = Antibodies { sampled_on: date!(2020 - 03 - 08), igm_negative: true, igg_negative: true };
+        assert!(rule.check(&tests, &[early], Some(date!(2020 - 03 - 02)), NOW).is_err(), "six days after onset is too early");
+        let week = Antibodies { sampled_on: date!(2020 - 03 - 09), ..early };
+        assert_eq!(rule.check(&tests, &[week], Some(date!(2020 - 03 - 02)), NOW), Ok(()));
         let igg_positive = Antibodies { igg_negative: false, ..week };
-        assert!(rule.check(&tests, &[igg_positive], Some(date!(2020-03-02)), NOW).is_err());
+        assert!(rule.check(&tests, &[igg_positive], Some(date!(2020 - 03 - 02)), NOW).is_err());
     }
 }

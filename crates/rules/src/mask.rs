@@ -2,32 +2,26 @@
 //! surname + one `*` per hidden character. Full values appear only in audited detail views.
 
 /// Two-character surnames that keep both characters when masking (`欧阳修` → `欧阳*`).
-const COMPOUND_SURNAMES: [&str; 20] = [
-    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯",
-    "轩辕", "令狐", "端木", "独孤", "南宫", "西门", "申屠",
-];
+const COMPOUND_SURNAMES: [&str; 20] = ["欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "轩辕", "令狐", "端木", "独孤", "南宫", "西门", "申屠"];
 
 pub fn mask_id_number(id: &str) -> String {
     let chars: Vec<char> = id.chars().collect();
-    let (head, tail) = if chars.len() >= 14 { (6, 4) } else if chars.len() >= 6 { (2, 2) } else { (0, 0) };
+    let (head, tail) = if chars.len() >= 14 {
+        (6, 4)
+    } else if chars.len() >= 6 {
+        (2, 2)
+    } else {
+        (0, 0)
+    };
     if head + tail == 0 {
         return "*".repeat(chars.len());
     }
     let hidden = chars.len() - head - tail;
-    format!(
-        "{}{}{}",
-        chars[..head].iter().collect::<String>(),
-        "*".repeat(hidden),
-        chars[chars.len() - tail..].iter().collect::<String>()
-    )
+    format!("{}{}{}", chars[..head].iter().collect::<String>(), "*".repeat(hidden), chars[chars.len() - tail..].iter().collect::<String>())
 }
 
 pub fn mask_phone(phone: &str) -> String {
-    if phone.len() == 11 && phone.is_ascii() {
-        format!("{}****{}", &phone[..3], &phone[7..])
-    } else {
-        "*".repeat(phone.chars().count())
-    }
+    if phone.len() == 11 && phone.is_ascii() { format!("{}****{}", &phone[..3], &phone[7..]) } else { "*".repeat(phone.chars().count()) }
 }
 
 /// An address keeps its first third (at most six characters: the street or estate), enough to

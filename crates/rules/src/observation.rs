@@ -59,16 +59,7 @@ pub enum Symptom {
 }
 
 impl Symptom {
-    pub const ALL: [Symptom; 8] = [
-        Symptom::Fever,
-        Symptom::Cough,
-        Symptom::SoreThroat,
-        Symptom::ShortnessOfBreath,
-        Symptom::Fatigue,
-        Symptom::Diarrhoea,
-        Symptom::LossOfTasteOrSmell,
-        Symptom::Other,
-    ];
+    pub const ALL: [Symptom; 8] = [Symptom::Fever, Symptom::Cough, Symptom::SoreThroat, Symptom::ShortnessOfBreath, Symptom::Fatigue, Symptom::Diarrhoea, Symptom::LossOfTasteOrSmell, Symptom::Other];
 
     pub fn as_str(self) -> &'static str {
         match self {

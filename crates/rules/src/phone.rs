@@ -39,11 +39,7 @@ impl Phone {
         if s.is_empty() {
             return Err(PhoneError::Empty);
         }
-        let digits = s
-            .strip_prefix("+86")
-            .or_else(|| s.strip_prefix("0086"))
-            .or_else(|| if s.len() == 13 { s.strip_prefix("86") } else { None })
-            .unwrap_or(&s);
+        let digits = s.strip_prefix("+86").or_else(|| s.strip_prefix("0086")).or_else(|| if s.len() == 13 { s.strip_prefix("86") } else { None }).unwrap_or(&s);
         let b = digits.as_bytes();
         let valid = b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]);
         if valid { Ok(Phone(digits.to_string())) } else { Err(PhoneError::Invalid) }

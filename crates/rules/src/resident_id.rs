@@ -10,8 +10,8 @@ const CHECK_CHARS: &[u8; 11] = b"10X98765432";
 
 /// Province-level codes of GB/T 2260 (the first two digits of an address code).
 const PROVINCES: [&str; 34] = [
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42",
-    "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82",
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71",
+    "81", "82",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -64,7 +64,9 @@ pub enum IdError {
     BadLength(usize),
     BadBirthDate,
     FutureBirthDate,
-    BadChecksum { expected: char },
+    BadChecksum {
+        expected: char,
+    },
 }
 
 impl IdError {
@@ -95,7 +97,9 @@ impl IdError {
     pub fn en(&self) -> String {
         match self {
             IdError::Empty => "ID number is required".into(),
-            IdError::ScientificNotation => "Excel turned this ID number into scientific notation (e.g. 4.30481E+17) and its last digits are lost; format the column as text and enter the full 18 digits".into(),
+            IdError::ScientificNotation => {
+                "Excel turned this ID number into scientific notation (e.g. 4.30481E+17) and its last digits are lost; format the column as text and enter the full 18 digits".into()
+            }
             IdError::BadCharacters => "An ID number holds digits only, the last may be X".into(),
             IdError::BadLength(n) => format!("An ID number has 18 digits (15 on old cards), this one has {n}"),
             IdError::BadBirthDate => "The birth date inside the ID number (digits 7–14) is not a real date".into(),
@@ -109,10 +113,7 @@ impl IdError {
 fn looks_like_scientific_notation(s: &str) -> bool {
     let Some((mantissa, exponent)) = s.split_once(['e', 'E']) else { return false };
     let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
-    !mantissa.is_empty()
-        && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && !exponent.is_empty()
-        && exponent.chars().all(|c| c.is_ascii_digit())
+    !mantissa.is_empty() && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.') && !exponent.is_empty() && exponent.chars().all(|c| c.is_ascii_digit())
 }
 
 /// The check character for the first 17 digits.
