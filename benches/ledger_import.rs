@@ -129,13 +129,29 @@ fn main() {
         let db = fresh(postgres.as_deref(), "import").await;
         let t = Instant::now();
         let parsed = fangkong::ledger_io::read::read(&csv).unwrap();
-        let report = import::import(&db, &Actor::cli("bench"), &Scope::everything(), &OrgCode::parse(GRID).unwrap(), &parsed, Mode::AllOrNothing, fangkong::clock::today(), &|_| {}).await.unwrap();
+        let report = import::import(
+            &db,
+            &Actor::cli("bench"),
+            &Scope::everything(),
+            import::Sheet { org: &OrgCode::parse(GRID).unwrap(), rows: &parsed, mode: Mode::AllOrNothing, today: fangkong::clock::today() },
+            &|_| {},
+        )
+        .await
+        .unwrap();
         let product = t.elapsed().as_secs_f64();
         assert!(report.landed && report.created_persons == rows, "{} errors", report.errors.len());
         assert_eq!(sample(&db).await, raw_sample, "the raw insert writes the same row content as the product");
 
         let t = Instant::now();
-        let again = import::import(&db, &Actor::cli("bench"), &Scope::everything(), &OrgCode::parse(GRID).unwrap(), &parsed, Mode::AllOrNothing, fangkong::clock::today(), &|_| {}).await.unwrap();
+        let again = import::import(
+            &db,
+            &Actor::cli("bench"),
+            &Scope::everything(),
+            import::Sheet { org: &OrgCode::parse(GRID).unwrap(), rows: &parsed, mode: Mode::AllOrNothing, today: fangkong::clock::today() },
+            &|_| {},
+        )
+        .await
+        .unwrap();
         let reimport = t.elapsed().as_secs_f64();
         assert_eq!(again.created_persons, 0);
 

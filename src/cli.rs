@@ -272,7 +272,7 @@ async fn import_ledger(db: &Db, file: &std::path::Path, org: &str, valid_rows: b
     bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} 行 ({eta})").expect("static template"));
     let mode = if valid_rows { Mode::ValidRows } else { Mode::AllOrNothing };
     let progress = |n: usize| bar.set_position(n as u64);
-    let result = import::import(db, &Actor::cli("import ledger"), &Scope::everything(), &org, &rows, mode, crate::clock::today(), &progress).await;
+    let result = import::import(db, &Actor::cli("import ledger"), &Scope::everything(), import::Sheet { org: &org, rows: &rows, mode, today: crate::clock::today() }, &progress).await;
     bar.finish_and_clear();
     let report = match result {
         Ok(r) => r,

@@ -51,7 +51,7 @@ async fn a_messy_sheet_is_reported_row_by_row_and_lands_only_as_chosen() {
         let rows = read::read(&messy_workbook()).unwrap();
         let all = Scope::everything();
         let org = code(LEIYANG_GRID);
-        let report = import::import(&db, &actor(), &scope, &org, &rows, Mode::AllOrNothing, TODAY, &|_| {}).await.unwrap();
+        let report = import::import(&db, &actor(), &scope, import::Sheet { org: &org, rows: &rows, mode: Mode::AllOrNothing, today: TODAY }, &|_| {}).await.unwrap();
         assert!(!report.landed);
         assert_eq!((report.rows, report.valid_rows), (6, 2));
         let errors: Vec<(usize, &str)> = report.errors.iter().map(|e| (e.row, e.column.as_str())).collect();
@@ -63,12 +63,12 @@ async fn a_messy_sheet_is_reported_row_by_row_and_lands_only_as_chosen() {
         assert!(report.recognised.contains(&("车次".to_string(), "车次/航班号/车牌号".to_string())));
         assert_eq!(fangkong::people::store::count_under(&db, &all, &code("430400")).await.unwrap(), 0, "nothing lands");
 
-        let report = import::import(&db, &actor(), &scope, &org, &rows, Mode::ValidRows, TODAY, &|_| {}).await.unwrap();
+        let report = import::import(&db, &actor(), &scope, import::Sheet { org: &org, rows: &rows, mode: Mode::ValidRows, today: TODAY }, &|_| {}).await.unwrap();
         assert!(report.landed);
         assert_eq!((report.created_persons, report.created_key_persons, report.started_observations), (2, 2, 1));
         let ledger = fangkong::screening::store::ledger(&db, &scope, &Default::default(), TODAY, 10).await.unwrap();
         assert_eq!(ledger.len(), 2);
-        let again = import::import(&db, &actor(), &scope, &org, &rows, Mode::ValidRows, TODAY, &|_| {}).await.unwrap();
+        let again = import::import(&db, &actor(), &scope, import::Sheet { org: &org, rows: &rows, mode: Mode::ValidRows, today: TODAY }, &|_| {}).await.unwrap();
         assert_eq!((again.created_persons, again.existing_persons, again.created_key_persons, again.already_on_ledger, again.started_observations), (0, 2, 0, 2, 0));
         assert_eq!(fangkong::people::store::count_under(&db, &all, &code("430400")).await.unwrap(), 2, "re-import adds nothing");
 
@@ -79,7 +79,7 @@ async fn a_messy_sheet_is_reported_row_by_row_and_lands_only_as_chosen() {
         assert_eq!(back.len(), 5);
 
         // Another county cannot import into this grid.
-        let other = import::import(&db, &actor(), &Scope::of(&code("430422")), &org, &rows, Mode::ValidRows, TODAY, &|_| {}).await;
+        let other = import::import(&db, &actor(), &Scope::of(&code("430422")), import::Sheet { org: &org, rows: &rows, mode: Mode::ValidRows, today: TODAY }, &|_| {}).await;
         assert!(other.is_err());
     }
 }
@@ -92,12 +92,12 @@ async fn a_gbk_csv_imports_like_the_same_sheet_in_utf8() {
         let text = "姓名,证件号码,联系电话,来源地,返回日期,交通方式\r\n陈七,430422198502150022,13700003333,武汉市,2020-01-25,自驾\r\n";
         let (gbk, _, _) = encoding_rs::GBK.encode(text);
         let rows = read::read(&gbk).unwrap();
-        let report = import::import(&db, &actor(), &scope, &code(LEIYANG_GRID), &rows, Mode::AllOrNothing, TODAY, &|_| {}).await.unwrap();
+        let report = import::import(&db, &actor(), &scope, import::Sheet { org: &code(LEIYANG_GRID), rows: &rows, mode: Mode::AllOrNothing, today: TODAY }, &|_| {}).await.unwrap();
         assert!(report.landed && report.errors.is_empty(), "{:?}", report.errors);
         let found = fangkong::people::store::search(&db, &scope, &fangkong::people::store::Query::parse("陈七", TODAY), None, 5).await.unwrap();
         assert_eq!((found[0].phone.as_deref(), found[0].sex.as_deref()), (Some("13700003333"), Some("female")));
         let missing = read::read("名字\n王\n".as_bytes()).unwrap();
-        let err = import::import(&db, &actor(), &scope, &code(LEIYANG_GRID), &missing, Mode::ValidRows, TODAY, &|_| {}).await;
+        let err = import::import(&db, &actor(), &scope, import::Sheet { org: &code(LEIYANG_GRID), rows: &missing, mode: Mode::ValidRows, today: TODAY }, &|_| {}).await;
         assert!(matches!(err, Err(fangkong::web::error::AppError::Invalid(ref f)) if f[0].message.contains("身份证号")));
     }
 }
@@ -109,13 +109,13 @@ async fn a_cell_or_header_with_a_control_character_is_refused_and_the_good_rows_
         let scope = Scope::of(&code("430481"));
         let text = "姓名,证件号码,备注\n陈\u{0}七,430422198502150022,\n王八,430481199001011231,右\u{202E}左\n刘九,43048119900101123X,好\n";
         let rows = read::read(text.as_bytes()).unwrap();
-        let report = import::import(&db, &actor(), &scope, &code(LEIYANG_GRID), &rows, Mode::ValidRows, TODAY, &|_| {}).await.unwrap();
+        let report = import::import(&db, &actor(), &scope, import::Sheet { org: &code(LEIYANG_GRID), rows: &rows, mode: Mode::ValidRows, today: TODAY }, &|_| {}).await.unwrap();
         let errors: Vec<(usize, &str)> = report.errors.iter().map(|e| (e.row, e.column.as_str())).collect();
         assert_eq!(errors, [(2, "姓名"), (3, "备注")], "{:?}", report.errors);
         assert!(report.errors.iter().all(|e| e.message.contains("控制字符")));
         assert_eq!((report.valid_rows, report.landed), (1, true));
         let header = read::read("姓名\u{0},证件号码\n刘九,43048119900101123X\n".as_bytes()).unwrap();
-        let refused = import::import(&db, &actor(), &scope, &code(LEIYANG_GRID), &header, Mode::ValidRows, TODAY, &|_| {}).await;
+        let refused = import::import(&db, &actor(), &scope, import::Sheet { org: &code(LEIYANG_GRID), rows: &header, mode: Mode::ValidRows, today: TODAY }, &|_| {}).await;
         assert!(matches!(refused, Err(fangkong::web::error::AppError::Invalid(ref f)) if f[0].message.contains("第 1 列")));
     }
 }
@@ -125,7 +125,7 @@ async fn the_export_is_masked_neutralised_audited_and_scoped() {
     for db in backends().await {
         let app = seeded_app(db.clone()).await;
         let rows = read::read(&messy_workbook()).unwrap();
-        import::import(&db, &actor(), &Scope::of(&code("430481")), &code(LEIYANG_GRID), &rows, Mode::ValidRows, TODAY, &|_| {}).await.unwrap();
+        import::import(&db, &actor(), &Scope::of(&code("430481")), import::Sheet { org: &code(LEIYANG_GRID), rows: &rows, mode: Mode::ValidRows, today: TODAY }, &|_| {}).await.unwrap();
         let token = app.token("county_commander").await;
         let request = Request::get("/api/v1/exports/ledger").header("authorization", format!("Bearer {token}")).body(Body::empty()).unwrap();
         let (status, headers, body) = app.send(request).await;

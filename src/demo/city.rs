@@ -8,6 +8,9 @@ use fangkong_rules::resident_id::check_char;
 use std::collections::{HashMap, HashSet};
 use time::{Date, Duration};
 
+/// Hengyang's largest minorities, for the demo's few non-Han residents.
+const MINORITIES: [&str; 4] = ["瑶族", "土家族", "苗族", "侗族"];
+
 pub struct Household {
     pub id: i64,
     pub org_code: String,
@@ -173,7 +176,7 @@ pub fn generate(people: usize, seed: u64, today: Date, first_household_id: i64) 
                     sex: if male { "male" } else { "female" },
                     birth_date: birth,
                     phone: (age_days > 12 * 365 && rng.chance(90)).then(|| ids.phone(&mut rng)),
-                    ethnicity: if rng.chance(97) { "汉族" } else { *rng.pick(&["瑶族", "土家族", "苗族", "侗族"]) },
+                    ethnicity: if rng.chance(97) { "汉族" } else { MINORITIES[rng.range(0, MINORITIES.len() as u64 - 1) as usize] },
                     address: address.clone(),
                     hukou_code: area.to_string(),
                 });

@@ -52,7 +52,7 @@ pub async fn run_import(state: &AppState, caller: &Caller, org: &str, mode: Mode
     caller.require(Permission::WriteLedger)?;
     let org = crate::org::api::parse_code("org", org)?;
     let rows = super::read::read(bytes).map_err(|m| AppError::invalid("file", "file_unreadable", m))?;
-    import::import(&state.db, &caller.actor(), &caller.scope, &org, &rows, mode, clock::today(), &|_| {}).await
+    import::import(&state.db, &caller.actor(), &caller.scope, import::Sheet { org: &org, rows: &rows, mode, today: clock::today() }, &|_| {}).await
 }
 
 fn mode_of(mode: Option<&str>) -> Mode {

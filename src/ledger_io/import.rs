@@ -98,9 +98,19 @@ pub async fn check_target(db: &Db, scope: &Scope, org: &OrgCode) -> AppResult<()
     Ok(())
 }
 
+/// A sheet to import: its rows, the village/community or grid they go to, what to do with bad rows,
+/// and the day it is (dates in the rows may not be later).
+pub struct Sheet<'a> {
+    pub org: &'a OrgCode,
+    pub rows: &'a Rows,
+    pub mode: Mode,
+    pub today: Date,
+}
+
 /// Validates every row and, as the mode allows, writes the valid ones; `progress` hears the number
 /// of rows checked.
-pub async fn import(db: &Db, actor: &Actor, scope: &Scope, org: &OrgCode, rows: &Rows, mode: Mode, today: Date, progress: &(dyn Fn(usize) + Sync)) -> AppResult<Report> {
+pub async fn import(db: &Db, actor: &Actor, scope: &Scope, sheet: Sheet<'_>, progress: &(dyn Fn(usize) + Sync)) -> AppResult<Report> {
+    let Sheet { org, rows, mode, today } = sheet;
     check_target(db, scope, org).await?;
     let Some((header, body)) = rows.split_first() else {
         return Err(AppError::invalid("file", "empty", "文件是空的"));

@@ -127,7 +127,7 @@ async fn run(db: &Db, job: &NewJob, progress: &Progress) -> AppResult<Report> {
     let rows = super::read::read(&job.bytes).map_err(|m| AppError::invalid("file", "file_unreadable", m))?;
     progress.total.store(rows.len().saturating_sub(1), Ordering::Relaxed);
     let count = |n: usize| progress.checked.store(n, Ordering::Relaxed);
-    import::import(db, &job.actor, &job.scope, &job.org, &rows, job.mode, crate::clock::today(), &count).await
+    import::import(db, &job.actor, &job.scope, import::Sheet { org: &job.org, rows: &rows, mode: job.mode, today: crate::clock::today() }, &count).await
 }
 
 async fn finish(db: &Db, id: i64, total: usize, outcome: AppResult<Report>) -> anyhow::Result<()> {

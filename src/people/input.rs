@@ -153,13 +153,16 @@ impl PersonInput {
         };
 
         let typed_sex = optional(&self.sex).map(|s| Sex::parse(&s).ok_or_else(|| errors.push(FieldError::new("sex", "sex_invalid", "性别应为男或女"))));
-        let typed_birth = optional(&self.birth_date).map(|s| match parse_date(&s) {
-            Some(d) if d > today => Err(errors.push(FieldError::new("birth_date", "birth_future", "出生日期不能晚于今天"))),
-            Some(d) => Ok(d),
-            None => Err(errors.push(FieldError::new("birth_date", "date_invalid", "出生日期格式应为 YYYY-MM-DD"))),
+        let typed_birth = optional(&self.birth_date).and_then(|s| {
+            let error = match parse_date(&s) {
+                Some(d) if d <= today => return Some(d),
+                Some(_) => FieldError::new("birth_date", "birth_future", "出生日期不能晚于今天"),
+                None => FieldError::new("birth_date", "date_invalid", "出生日期格式应为 YYYY-MM-DD"),
+            };
+            errors.push(error);
+            None
         });
         let typed_sex = typed_sex.and_then(Result::ok);
-        let typed_birth = typed_birth.and_then(Result::ok);
 
         let (mut id_number, mut id_key, mut id_legacy, mut sex, mut birth_date) = (String::new(), String::new(), false, typed_sex, typed_birth);
         if id_type == IdType::ResidentId {

@@ -169,16 +169,30 @@ struct FormPage {
     conflict: Option<(String, Option<i64>)>,
 }
 
-async fn form_view(
-    state: &AppState,
-    caller: &Caller,
-    lang: Lang,
-    person_id: Option<i64>,
-    form: PersonForm,
+/// How a person form comes back: its status, the possible duplicates to confirm against, a
+/// document conflict (the message, and the existing record's id when the caller may see it).
+struct Answer {
+    status: StatusCode,
     candidates: Vec<PersonView>,
     conflict: Option<(String, Option<i64>)>,
-    status: StatusCode,
-) -> AppResult<Response> {
+}
+
+impl Answer {
+    fn fresh() -> Answer {
+        Answer { status: StatusCode::OK, candidates: Vec::new(), conflict: None }
+    }
+    fn invalid() -> Answer {
+        Answer { status: StatusCode::UNPROCESSABLE_ENTITY, ..Answer::fresh() }
+    }
+    fn candidates(candidates: Vec<PersonView>) -> Answer {
+        Answer { candidates, ..Answer::fresh() }
+    }
+    fn conflict(message: String, existing_id: Option<i64>) -> Answer {
+        Answer { status: StatusCode::CONFLICT, conflict: Some((message, existing_id)), ..Answer::fresh() }
+    }
+}
+
+async fn form_view(state: &AppState, caller: &Caller, lang: Lang, person_id: Option<i64>, form: PersonForm, answer: Answer) -> AppResult<Response> {
     let title = if person_id.is_some() { lang.pick("修改人员信息", "Edit person") } else { lang.pick("登记人员", "Register a person") };
     let page = FormPage {
         chrome: Chrome::for_caller(state, caller, lang, title).await?,
@@ -186,10 +200,10 @@ async fn form_view(
         form,
         id_types: IdType::ALL.into_iter().map(|t| (t.as_str(), lang.pick(t.zh(), t.en()))).collect(),
         ethnicities: &fangkong_rules::ethnicity::ETHNICITIES,
-        candidates,
-        conflict,
+        candidates: answer.candidates,
+        conflict: answer.conflict,
     };
-    Ok(render(status, &page))
+    Ok(render(answer.status, &page))
 }
 
 #[derive(Deserialize)]
@@ -201,7 +215,7 @@ struct NewParams {
 async fn new_page(State(state): State<AppState>, caller: Caller, lang: Lang, Query(p): Query<NewParams>) -> AppResult<Response> {
     caller.require(Permission::RegisterPersons)?;
     let form = PersonForm { org_code: p.org.unwrap_or_else(|| caller.org_code.to_string()), household_id: p.household.map(|h| h.to_string()).unwrap_or_default(), ..PersonForm::default() };
-    form_view(&state, &caller, lang, None, form, Vec::new(), None, StatusCode::OK).await
+    form_view(&state, &caller, lang, None, form, Answer::fresh()).await
 }
 
 /// Validates a submitted form; on failure, the form comes back with its errors.
@@ -227,11 +241,11 @@ async fn save_failed(state: &AppState, caller: &Caller, lang: Lang, person_id: O
     match err {
         AppError::Invalid(errors) => {
             form.errors = errors;
-            form_view(state, caller, lang, person_id, form, Vec::new(), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            form_view(state, caller, lang, person_id, form, Answer::invalid()).await
         }
         AppError::Conflict { message, existing_id } => {
             form.errors = vec![FieldError::new("id_number", "duplicate", message.clone())];
-            form_view(state, caller, lang, person_id, form, Vec::new(), Some((message, existing_id)), StatusCode::CONFLICT).await
+            form_view(state, caller, lang, person_id, form, Answer::conflict(message, existing_id)).await
         }
         other => Err(other),
     }
@@ -240,7 +254,7 @@ async fn save_failed(state: &AppState, caller: &Caller, lang: Lang, person_id: O
 async fn create(State(state): State<AppState>, lang: Lang, CsrfForm { caller, mut form }: CsrfForm<PersonForm>) -> AppResult<Response> {
     caller.require(Permission::RegisterPersons)?;
     let Some(valid) = validate(&mut form) else {
-        return form_view(&state, &caller, lang, None, form, Vec::new(), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return form_view(&state, &caller, lang, None, form, Answer::invalid()).await;
     };
     if let Err(e) = store::check_document_free(&state.db, &caller.actor(), &caller.scope, &valid, None).await {
         return save_failed(&state, &caller, lang, None, form, e).await;
@@ -249,7 +263,7 @@ async fn create(State(state): State<AppState>, lang: Lang, CsrfForm { caller, mu
         let candidates = store::duplicate_candidates(&state.db, &caller.scope, &valid.name, valid.birth_date, valid.phone.as_deref(), None).await?;
         if !candidates.is_empty() {
             let candidates = candidates.into_iter().map(PersonRow::masked).collect();
-            return form_view(&state, &caller, lang, None, form, candidates, None, StatusCode::OK).await;
+            return form_view(&state, &caller, lang, None, form, Answer::candidates(candidates)).await;
         }
     }
     match store::create(&state.db, &caller.actor(), &caller.scope, &valid).await {
@@ -315,13 +329,13 @@ pub(super) async fn detail(state: &AppState, caller: &Caller, lang: Lang, id: i6
 async fn edit_page(State(state): State<AppState>, caller: Caller, lang: Lang, Path(id): Path<i64>) -> AppResult<Response> {
     caller.require(Permission::EditPersons)?;
     let row = store::get(&state.db, &caller.scope, id).await?.ok_or(AppError::NotFound)?;
-    form_view(&state, &caller, lang, Some(id), PersonForm::from_row(&row), Vec::new(), None, StatusCode::OK).await
+    form_view(&state, &caller, lang, Some(id), PersonForm::from_row(&row), Answer::fresh()).await
 }
 
 async fn update(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, mut form }: CsrfForm<PersonForm>) -> AppResult<Response> {
     caller.require(Permission::EditPersons)?;
     let Some(valid) = validate(&mut form) else {
-        return form_view(&state, &caller, lang, Some(id), form, Vec::new(), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return form_view(&state, &caller, lang, Some(id), form, Answer::invalid()).await;
     };
     match store::update(&state.db, &caller.actor(), &caller.scope, id, &valid).await {
         Ok(_) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
