@@ -101,7 +101,7 @@ async fn a_fever_reported_through_the_link_reaches_the_grid_worker_then_the_town
 
 #[tokio::test]
 async fn screening_endpoints_are_scoped_and_guarded_by_role() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db).await;
     let grid = app.token("grid_worker").await;
     let person = register(&app, &grid, "43048119900101123X").await;

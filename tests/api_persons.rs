@@ -86,7 +86,7 @@ async fn soft_duplicates_and_warnings_come_back_on_registration() {
 
 #[tokio::test]
 async fn bad_requests_name_the_field_and_change_nothing() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db.clone()).await;
     let grid = app.token("grid_worker").await;
     let (status, e) = app.json("POST", "/api/v1/persons", Some(&grid), Some(json!({"name": 5, "id_number": "x", "org_code": LEIYANG_GRID}))).await;
@@ -113,7 +113,7 @@ async fn bad_requests_name_the_field_and_change_nothing() {
 
 #[tokio::test]
 async fn login_is_throttled_per_account_with_429() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db).await;
     for _ in 0..5 {
         let (status, _) = app.json("POST", "/api/v1/auth/token", None, Some(json!({"username": "admin", "password": "wrong-password"}))).await;
@@ -127,7 +127,7 @@ async fn login_is_throttled_per_account_with_429() {
 
 #[tokio::test]
 async fn the_openapi_document_describes_every_api_route() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = App::new(db).await;
     let (status, doc) = app.json("GET", "/api/openapi.json", None, None).await;
     assert_eq!(status, StatusCode::OK);

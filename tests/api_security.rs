@@ -166,7 +166,7 @@ async fn a_hundred_guesses_at_once_get_at_most_five_passwords_checked() {
 
 #[tokio::test]
 async fn every_error_under_the_api_answers_the_json_error_shape() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db).await;
     let grid = app.token("grid_worker").await;
     for (method, path, status, code) in [

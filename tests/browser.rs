@@ -18,7 +18,7 @@ async fn start_app() -> String {
 }
 
 async fn start_app_with_db() -> (String, fangkong::db::Db) {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db.clone()).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

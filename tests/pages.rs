@@ -42,7 +42,7 @@ async fn sign_in(app: &App, username: &str, https: bool) -> (String, String, Vec
 
 #[tokio::test]
 async fn sign_in_sets_a_strict_http_only_cookie_and_refuses_a_forged_form() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db).await;
     let (_, _, cookies) = sign_in(&app, "grid_worker", false).await;
     let session = cookies.iter().find(|c| c.starts_with("fk_session=")).unwrap();
@@ -60,7 +60,7 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_refuses_a_forged_form() {
 
 #[tokio::test]
 async fn forms_need_the_session_csrf_token_and_keep_what_was_typed() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db.clone()).await;
     let (session, csrf, _) = sign_in(&app, "grid_worker", false).await;
     let person = format!("name=%E5%BC%A0%E4%B8%89&id_type=resident_id&id_number=43048119900101123X&org_code={LEIYANG_GRID}");
@@ -97,7 +97,7 @@ async fn forms_need_the_session_csrf_token_and_keep_what_was_typed() {
 
 #[tokio::test]
 async fn an_admin_creates_accounts_in_scope_from_the_users_page() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db.clone()).await;
     let (session, csrf, _) = sign_in(&app, "admin", false).await;
     let (status, _, body) = app.send(form("/users", &session, &format!("_csrf={csrf}&username=new_worker&role=grid_worker&org_code={LEIYANG_GRID}&password=short"))).await;
@@ -117,7 +117,7 @@ async fn an_admin_creates_accounts_in_scope_from_the_users_page() {
 
 #[tokio::test]
 async fn english_can_be_chosen_and_logout_ends_the_session() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db).await;
     let (session, csrf, _) = sign_in(&app, "county_commander", false).await;
     let (status, headers, _) = app.send(get("/lang/en?back=/persons", &session)).await;
@@ -135,7 +135,7 @@ async fn english_can_be_chosen_and_logout_ends_the_session() {
 
 #[tokio::test]
 async fn unit_pages_show_household_coverage_of_each_unit_below() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db.clone()).await;
     let (session, _, _) = sign_in(&app, "township_officer", false).await;
     let (_, _, before) = app.send(get("/orgs/430481001", &session)).await;
@@ -150,7 +150,7 @@ async fn unit_pages_show_household_coverage_of_each_unit_below() {
 
 #[tokio::test]
 async fn a_township_adds_a_centralized_site_and_sees_its_free_places() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db.clone()).await;
     let (session, csrf, _) = sign_in(&app, "township_officer", false).await;
     let (status, _, html) = app.send(form("/sites", &session, &format!("_csrf={csrf}&org_code=430481001&name=%E8%94%A1%E5%AD%90%E6%B1%A0%E9%9A%94%E7%A6%BB%E7%82%B9&address=&capacity=0"))).await;
@@ -239,7 +239,7 @@ async fn a_confirmed_case_page_records_its_clinical_classification() {
     use fangkong::cases::store::{self, NewSample, Triage};
     use fangkong::cases::{CaseStatus, LabOutcome, LabTest, SampleKind};
     use fangkong_rules::case_definition::{ClinicalItem, EpiItem};
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db.clone()).await;
     let county = fangkong_rules::Scope::of(&code("430481"));
     let input = fangkong::people::PersonInput { name: "郑九".into(), id_number: "43048119900101123X".into(), org_code: LEIYANG_GRID.into(), ..Default::default() };
@@ -267,7 +267,7 @@ async fn a_confirmed_case_page_records_its_clinical_classification() {
 
 #[tokio::test]
 async fn an_asymptomatic_infection_is_registered_corrected_and_counted_on_the_board() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db.clone()).await;
     let input = fangkong::people::PersonInput { name: "冯十一".into(), id_number: "43048119900101123X".into(), org_code: LEIYANG_GRID.into(), ..Default::default() };
     let person = fangkong::people::store::create(&db, &actor(), &fangkong_rules::Scope::everything(), &input.validate(fangkong::clock::today()).unwrap()).await.unwrap().id;
@@ -313,7 +313,7 @@ async fn an_asymptomatic_infection_is_registered_corrected_and_counted_on_the_bo
 
 #[tokio::test]
 async fn a_duplicate_is_merged_from_the_person_page_and_the_merge_undone() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db.clone()).await;
     let everywhere = fangkong_rules::Scope::everything();
     let mut ids = Vec::new();
@@ -340,7 +340,7 @@ async fn a_duplicate_is_merged_from_the_person_page_and_the_merge_undone() {
 
 #[tokio::test]
 async fn a_county_chooses_where_its_discharged_patients_are_observed() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db.clone()).await;
     let site = fangkong::observation::sites::create(&db, &actor(), &fangkong_rules::Scope::everything(), &code("430481"), "耒阳市康复观察点", None, 20).await.unwrap();
     let (session, csrf, _) = sign_in(&app, "county_commander", false).await;
@@ -361,7 +361,7 @@ async fn a_county_chooses_where_its_discharged_patients_are_observed() {
 
 #[tokio::test]
 async fn the_daily_report_page_drills_down_prints_and_says_what_is_wrong_with_a_date() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db.clone()).await;
     let (session, _, _) = sign_in(&app, "county_commander", false).await;
     let (status, _, body) = app.send(get("/reports/daily", &session)).await;
@@ -382,7 +382,7 @@ async fn the_daily_report_page_drills_down_prints_and_says_what_is_wrong_with_a_
 
 #[tokio::test]
 async fn a_supervision_visit_is_recorded_and_its_fix_reported_done_by_the_township() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db.clone()).await;
     let today = fangkong::clock::today();
     let (county, csrf, _) = sign_in(&app, "county_commander", false).await;
@@ -418,7 +418,7 @@ async fn a_supervision_visit_is_recorded_and_its_fix_reported_done_by_the_townsh
 
 #[tokio::test]
 async fn a_redirect_never_leaves_the_site_whatever_the_next_or_back_parameter_holds() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db).await;
     // As sent on the wire: percent-encoded the way an attacker's link would be.
     let bypasses = ["//x", "/%5Cx", "%5C/x", "/%09/evil.example", "/%0A/evil.example", "/%0D/x", "https:x", "http://evil.example", "/%20/x"];
@@ -437,7 +437,7 @@ async fn a_redirect_never_leaves_the_site_whatever_the_next_or_back_parameter_ho
 
 #[tokio::test]
 async fn a_cookie_borne_write_from_another_site_or_without_the_token_is_refused() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db).await;
     let (session, csrf, _) = sign_in(&app, "admin", false).await;
     let household = |origin: Option<(&'static str, &'static str)>| {
@@ -476,7 +476,7 @@ async fn a_cookie_borne_write_from_another_site_or_without_the_token_is_refused(
 
 #[tokio::test]
 async fn every_response_forbids_framing_referers_sniffing_and_inline_script() {
-    let db = backends().await.remove(0);
+    let db = sqlite_only().await;
     let app = seeded_app(db).await;
     for path in ["/login", "/api/v1/me", "/healthz", "/assets/app.css", "/r/not-a-link"] {
         let (_, headers, _) = app.send(get(path, "")).await;

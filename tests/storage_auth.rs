@@ -32,6 +32,21 @@ async fn accounts_are_unique_scoped_and_can_be_disabled() {
         users::set_active(&db, &actor(), &Scope::everything(), id, false).await.unwrap();
         assert!(sessions::lookup(&db, &session.token, SessionKind::Web, &Lifetimes::default()).await.unwrap().is_none(), "disabling ends sessions");
         assert!(!users::get(&db, &Scope::everything(), id).await.unwrap().unwrap().active);
+
+        // A new password replaces the old one and ends the account's sessions; only within scope.
+        users::set_active(&db, &actor(), &Scope::everything(), id, true).await.unwrap();
+        let session = sessions::create(&db, id, SessionKind::Api, &Lifetimes::default()).await.unwrap();
+        let hash = fangkong::auth::password::hash("a-new-long-password").unwrap();
+        assert!(matches!(users::set_password(&db, &actor(), &Scope::of(&code("430422")), id, &hash).await, Err(AppError::NotFound)));
+        users::set_password(&db, &actor(), &Scope::of(&code("430481")), id, &hash).await.unwrap();
+        let (_, stored) = users::find_for_login(&db, "leiyang_cmd").await.unwrap().unwrap();
+        assert!(fangkong::auth::password::verify("a-new-long-password", &stored) && !fangkong::auth::password::verify(PASSWORD, &stored));
+        assert!(sessions::lookup(&db, &session.token, SessionKind::Api, &Lifetimes::default()).await.unwrap().is_none(), "a reset ends sessions");
+
+        // A row edited by hand into an unknown role is an error, never read as some other role.
+        fangkong::on_db!(&db, pool => sqlx::query::<DB>("update users set role = 'root' where id = $1").bind(id).execute(pool).await.map(|_| ())).unwrap();
+        assert!(users::find_for_login(&db, "leiyang_cmd").await.is_err());
+        assert!(users::get(&db, &Scope::everything(), id).await.is_err());
     }
 }
 

@@ -99,6 +99,14 @@ async fn a_full_hospital_refuses_a_transfer_and_a_discharge_frees_the_bed() {
         hospitals::advance(&db, &actor(), &city, waiting, Step::Accept, now).await.unwrap();
         let last = store::transitions(&db, first).await.unwrap().pop().unwrap();
         assert_eq!((last.to_status.as_str(), last.reason.as_str()), ("deceased", "呼吸衰竭"));
+
+        // The city sets the beds, never below those taken (one isolation bed is, by the waiting case).
+        let below = hospitals::set_beds(&db, &actor(), &city, hospital, 2, 0, 0).await;
+        assert!(matches!(below, Err(AppError::Invalid(ref f)) if f[0].code == "beds_below_taken"), "{below:?}");
+        assert!(matches!(hospitals::set_beds(&db, &actor(), &hengnan, hospital, 3, 3, 3).await, Err(AppError::NotFound)), "a hospital outside the scope");
+        hospitals::set_beds(&db, &actor(), &city, hospital, 4, 2, 1).await.unwrap();
+        let board = hospitals::beds_of(&db, hospital).await.unwrap().unwrap();
+        assert_eq!((board.free(BedKind::General), board.free(BedKind::Isolation), board.free(BedKind::Icu)), (4, 1, 1), "a request takes no bed until accepted: {board:?}");
     }
 }
 

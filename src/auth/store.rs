@@ -32,12 +32,15 @@ pub struct User {
 }
 
 impl UserRow {
-    fn into_user(self) -> (User, String) {
-        // Rows are written only through `create`, which validates both; a hand-edited row is an internal error.
-        let role = Role::parse(&self.role).unwrap_or(Role::SanitationInspector);
-        let org_code = OrgCode::parse(&self.org_code).expect("stored org codes are valid");
+    /// Rows are written only through `create`, which validates both role and unit; a row edited by
+    /// hand into something else is refused as a decoding error (an internal error for the request),
+    /// never read as some other role.
+    fn into_user(self) -> sqlx::Result<(User, String)> {
+        let bad = |what: &str, value: &str| sqlx::Error::Decode(format!("user {}: stored {what} {value:?} is not valid", self.id).into());
+        let role = Role::parse(&self.role).ok_or_else(|| bad("role", &self.role))?;
+        let org_code = OrgCode::parse(&self.org_code).map_err(|_| bad("org code", &self.org_code))?;
         let user = User { id: self.id, username: self.username, display_name: self.display_name, role, org_code, active: self.active };
-        (user, self.password_hash)
+        Ok((user, self.password_hash))
     }
 }
 
@@ -78,14 +81,14 @@ pub async fn create(db: &Db, actor: &Actor, scope: &Scope, new: NewUser) -> AppR
 pub async fn find_for_login(db: &Db, username: &str) -> sqlx::Result<Option<(User, String)>> {
     let sql = format!("select {COLUMNS} from users where username = $1");
     let row: Option<UserRow> = on_db!(db, pool => sqlx::query_as::<DB, UserRow>(sqlx::AssertSqlSafe(&*sql)).bind(username).fetch_optional(pool).await)?;
-    Ok(row.map(UserRow::into_user))
+    row.map(UserRow::into_user).transpose()
 }
 
 /// For session lookup: the account behind a valid session.
 pub(super) async fn by_id_unscoped(db: &Db, id: i64) -> sqlx::Result<Option<User>> {
     let sql = format!("select {COLUMNS} from users where id = $1");
     let row: Option<UserRow> = on_db!(db, pool => sqlx::query_as::<DB, UserRow>(sqlx::AssertSqlSafe(&*sql)).bind(id).fetch_optional(pool).await)?;
-    Ok(row.map(|r| r.into_user().0))
+    Ok(row.map(UserRow::into_user).transpose()?.map(|(user, _)| user))
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<User>> {
@@ -96,7 +99,7 @@ pub async fn list(db: &Db, scope: &Scope) -> sqlx::Result<Vec<User>> {
     let (low, high) = scope.bounds();
     let sql = format!("select {COLUMNS} from users where org_code >= $1 and org_code < $2 order by org_code, username limit 1000");
     let rows: Vec<UserRow> = on_db!(db, pool => sqlx::query_as::<DB, UserRow>(sqlx::AssertSqlSafe(&*sql)).bind(low).bind(high).fetch_all(pool).await)?;
-    Ok(rows.into_iter().map(|r| r.into_user().0).collect())
+    rows.into_iter().map(|r| r.into_user().map(|(user, _)| user)).collect()
 }
 
 /// Enables or disables an account in scope; disabling also ends its sessions.

@@ -18,7 +18,7 @@ pub struct Case {
     pub id: i64,
     pub person_id: i64,
     pub org_code: String,
-    /// `suspected`, `confirmed`, `asymptomatic` or `excluded`.
+    /// `suspected`, `confirmed`, `asymptomatic`, `excluded`, `discharged` or `deceased`.
     pub status: String,
     #[schema(value_type = Option<String>, format = Date)]
     #[serde(serialize_with = "crate::web::json::opt_date")]

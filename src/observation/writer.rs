@@ -1,8 +1,8 @@
 //! Group commit for check-ins. Twice a day every person under observation reports within the same
 //! hour; on SQLite, one transaction per report would make them queue for the single write lock. Here
-//! one task per database connection takes every report waiting (up to [`MAX_BATCH`]), writes them in
-//! one transaction with [`checkins::write_batch`], and only then answers each request: a 201 is sent
-//! after the commit, never before.
+//! writer tasks — one on SQLite, four on PostgreSQL — each take every report waiting (up to
+//! [`MAX_BATCH`]), write them in one transaction with [`checkins::write_batch`], and only then answer
+//! each request: a 201 is sent after the commit, never before.
 
 use super::checkins::{self, Recorded, Submission};
 use crate::db::Db;

@@ -284,7 +284,8 @@ async fn read_sums(db: &Db, codes: &[String], date: Date, metrics: &BTreeSet<&st
     let day = codes.len() + 1;
     // SQLite's key is (unit, day, metric): a plain `metric in (…)` becomes one seek per unit, day and
     // metric, slower (0.77 ms for a county) than filtering the unit's few dozen rows of a day (0.44 ms);
-    // `|| ''` keeps the key for (unit, day) only. PostgreSQL's key is (unit, metric, day) and wants it.
+    // `|| ''` keeps the key for (unit, day) only. PostgreSQL has the same key since migration 0014
+    // and keeps the plain `in`.
     let metric = if matches!(db, Db::Sqlite(_)) { "metric || ''" } else { "metric" };
     let only = format!("{metric} in ({})", (0..metrics.len()).map(|i| format!("${}", day + 1 + i)).collect::<Vec<_>>().join(", "));
     // The 13 days before `date` of the windowed metric, looked up one key each rather than scanned

@@ -59,18 +59,33 @@ pub fn fresh_sqlite_url() -> String {
 }
 
 /// Opened, migrated databases with the reference tree: SQLite always, PostgreSQL when configured.
+/// In CI (`CI=true`) PostgreSQL must be configured: a storage test never skips it silently there.
 pub async fn backends() -> Vec<Db> {
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    assert!(!in_ci || postgres_url().is_some(), "CI=true but FANGKONG_TEST_POSTGRES_URL is not set: storage tests must run on PostgreSQL too");
     let mut urls = vec![fresh_sqlite_url()];
     urls.extend(fresh_postgres_url().await);
     let mut dbs = Vec::new();
     for url in urls {
-        let db = db::connect(&url).await.unwrap();
-        db.migrate().await.unwrap();
-        org::seed_reference(&db).await.unwrap();
-        eprintln!("-- running on {}", db.backend_name());
-        dbs.push(db);
+        dbs.push(opened(&url).await);
     }
     dbs
+}
+
+/// A migrated SQLite database with the reference tree, for tests of what does not depend on the
+/// database (pages, HTTP plumbing): it says so instead of making a PostgreSQL database it never uses.
+pub async fn sqlite_only() -> Db {
+    let db = opened(&fresh_sqlite_url()).await;
+    eprintln!("-- running on sqlite only (the behaviour tested does not depend on the database)");
+    db
+}
+
+async fn opened(url: &str) -> Db {
+    let db = db::connect(url).await.unwrap();
+    db.migrate().await.unwrap();
+    org::seed_reference(&db).await.unwrap();
+    eprintln!("-- running on {}", db.backend_name());
+    db
 }
 
 pub fn actor() -> Actor {
