@@ -4,37 +4,43 @@
 // charts in place, so a wall screen stays current. A failed fetch keeps what is shown and says so.
 const REFRESH_MS = 60 * 1000;
 
+// Series and axis names come from the page, in its language (`data-series`, `data-axes`: "a|b|c").
+const labels = (id, key) => (document.getElementById(id)?.dataset[key] || "").split("|");
+
 const options = (data) => {
   const days = data.trend.days.map((d) => d.slice(5));
+  const [confirmed, suspected, observing] = labels("chart-cases", "series");
+  const [casesAxis, observingAxis] = labels("chart-cases", "axes");
+  const [taken, free] = labels("chart-beds", "series");
   return {
     "chart-cases": {
       legend: { top: 0 },
       xAxis: { type: "category", data: days },
-      yAxis: [{ type: "value", name: "病例", minInterval: 1 }, { type: "value", name: "在观察", minInterval: 1 }],
+      yAxis: [{ type: "value", name: casesAxis, minInterval: 1 }, { type: "value", name: observingAxis, minInterval: 1 }],
       series: [
-        { name: "新增确诊", type: "bar", data: data.trend.new_confirmed, itemStyle: { color: "#c0392b" } },
-        { name: "新增疑似", type: "bar", data: data.trend.new_suspected, itemStyle: { color: "#e67e22" } },
-        { name: "在观察人数", type: "line", yAxisIndex: 1, data: data.trend.observing, showSymbol: false, itemStyle: { color: "#2471a3" } },
+        { name: confirmed, type: "bar", data: data.trend.new_confirmed, itemStyle: { color: "#c0392b" } },
+        { name: suspected, type: "bar", data: data.trend.new_suspected, itemStyle: { color: "#e67e22" } },
+        { name: observing, type: "line", yAxisIndex: 1, data: data.trend.observing, showSymbol: false, itemStyle: { color: "#2471a3" } },
       ],
     },
     "chart-rate": {
       xAxis: { type: "category", data: days },
       yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
-      series: [{ name: "上报率", type: "line", data: data.trend.report_rate, connectNulls: false, itemStyle: { color: "#1e8449" } }],
+      series: [{ name: labels("chart-rate", "series")[0], type: "line", data: data.trend.report_rate, connectNulls: false, itemStyle: { color: "#1e8449" } }],
     },
     "chart-units": {
       tooltip: { trigger: "item" },
       xAxis: { type: "category", data: data.units.map((u) => u.name), axisLabel: { interval: 0, rotate: data.units.length > 8 ? 40 : 0 } },
       yAxis: { type: "value", minInterval: 1 },
-      series: [{ name: data.unit_columns[0], type: "bar", data: data.units.map((u) => u.values[0]), itemStyle: { color: "#2471a3" }, cursor: "pointer" }],
+      series: [{ name: labels("chart-units", "series")[0], type: "bar", data: data.units.map((u) => u.values[0]), itemStyle: { color: "#2471a3" }, cursor: "pointer" }],
     },
     "chart-beds": {
       legend: { top: 0 },
       xAxis: { type: "category", data: data.beds.map((b) => b.label) },
       yAxis: { type: "value", minInterval: 1 },
       series: [
-        { name: "已占用", type: "bar", stack: "beds", data: data.beds.map((b) => b.taken), itemStyle: { color: "#c0392b" } },
-        { name: "空床", type: "bar", stack: "beds", data: data.beds.map((b) => Math.max(b.total - b.taken, 0)), itemStyle: { color: "#27ae60" } },
+        { name: taken, type: "bar", stack: "beds", data: data.beds.map((b) => b.taken), itemStyle: { color: "#c0392b" } },
+        { name: free, type: "bar", stack: "beds", data: data.beds.map((b) => Math.max(b.total - b.taken, 0)), itemStyle: { color: "#27ae60" } },
       ],
     },
   };

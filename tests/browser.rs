@@ -376,6 +376,11 @@ async fn the_city_dashboard_draws_its_charts_and_drills_down_to_a_grid() {
         let row = browser.text(&format!("#dashboard-units tr[data-unit='{LEIYANG_GRID}']")).await?;
         check(row.starts_with("第一网格 2"), &format!("the grid's line counts both, got {row:?}"))?;
         check(browser.text("#dashboard-updated").await?.contains("更新于"), "the time of the update is shown")?;
+        // In English, the charts' series are named in English too.
+        browser.click("a[data-lang]").await?;
+        browser.wait_for_text("#dashboard-refresh", "Refresh").await?;
+        let names = browser.script("return echarts.getInstanceByDom(document.getElementById('chart-cases')).getOption().series.map((s) => s.name)").await?;
+        check(names == serde_json::json!(["New confirmed", "New suspected", "Under observation"]), &format!("English legends, got {names}"))?;
         // Once the session is gone, an update leads to the sign-in page rather than a network error.
         browser.delete_cookies().await?;
         browser.click("#dashboard-refresh").await?;

@@ -159,6 +159,11 @@ impl Browser {
         self.command(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": [{ELEMENT_KEY: el}, value]}))).await.map(|_| ())
     }
 
+    /// Runs `script` in the page and returns what it returns.
+    pub async fn script(&self, script: &str) -> Step<Value> {
+        self.command(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": []}))).await
+    }
+
     pub async fn attribute(&self, css: &str, name: &str) -> Step<String> {
         Ok(self.on_element(css, reqwest::Method::GET, &format!("/attribute/{name}"), None).await?.as_str().unwrap_or_default().to_string())
     }
