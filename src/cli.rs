@@ -216,7 +216,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report { command: ReportCommand::Daily { org, date, format, output } } => {
             let unit = OrgCode::parse(&org).map_err(|m| anyhow::anyhow!("{m}"))?;
             let date = match date {
-                Some(d) => crate::people::input::parse_date(&d).with_context(|| format!("日期格式应为 YYYY-MM-DD: {d}"))?,
+                Some(d) => crate::clock::parse_date(&d).with_context(|| format!("日期格式应为 YYYY-MM-DD: {d}"))?,
                 None => crate::clock::today(),
             };
             let report = crate::reports::daily::report(&db, &Scope::everything(), &unit, date).await?.with_context(|| format!("没有单位 {org}"))?;
@@ -245,14 +245,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let new = crate::auth::api::new_user(&username, name.as_deref().unwrap_or(""), role, org.as_str(), password).await;
             let new = match new {
                 Ok(n) => n,
-                Err(crate::web::error::AppError::Invalid(errors)) => {
+                Err(crate::error::AppError::Invalid(errors)) => {
                     bail!("{}", errors.into_iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))
                 }
                 Err(e) => bail!("{e}"),
             };
             match users::create(&db, &Actor::cli("user add"), &Scope::everything(), new).await {
                 Ok(id) => println!("已创建用户 {username}(编号 {id},角色 {},单位 {org})", role.zh()),
-                Err(crate::web::error::AppError::Invalid(errors)) => {
+                Err(crate::error::AppError::Invalid(errors)) => {
                     bail!("{}", errors.into_iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))
                 }
                 Err(e) => return Err(anyhow::anyhow!("{e}")),
@@ -276,7 +276,7 @@ async fn import_ledger(db: &Db, file: &std::path::Path, org: &str, valid_rows: b
     bar.finish_and_clear();
     let report = match result {
         Ok(r) => r,
-        Err(crate::web::error::AppError::Invalid(errors)) => bail!("{}", errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; ")),
+        Err(crate::error::AppError::Invalid(errors)) => bail!("{}", errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; ")),
         Err(e) => bail!("{e}"),
     };
     println!("识别的列:{}", report.recognised.iter().map(|(h, f)| format!("{h}→{f}")).collect::<Vec<_>>().join(","));

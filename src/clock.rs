@@ -30,6 +30,12 @@ pub fn micros_at(day: Date, hour: i64) -> i64 {
     (midnight + hour * 3600) * 1_000_000
 }
 
+/// Parses a date as people type it: `2020-02-04`, `2020/2/4`, `2020.02.04`, full-width digits too.
+pub fn parse_date(s: &str) -> Option<Date> {
+    let s = fangkong_rules::normalize_width(s).replace(['/', '.'], "-");
+    Date::parse(&s, time::macros::format_description!("[year]-[month]-[day]")).or_else(|_| Date::parse(&s, time::macros::format_description!("[year]-[month padding:none]-[day padding:none]"))).ok()
+}
+
 /// Parses a Beijing time as people type it, `2020-02-04 14:30` (or with `T`), into epoch microseconds.
 pub fn parse_local(s: &str) -> Option<i64> {
     let s = s.trim().replace('T', " ");

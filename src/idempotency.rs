@@ -5,7 +5,7 @@
 //! never a silent success that would swallow the new submission. The same key for another owner is
 //! simply another submission. Stores read and write the table inside their own transaction.
 
-use crate::web::error::AppError;
+use crate::error::AppError;
 use sha2::{Digest, Sha256};
 
 /// What a check-in's key is kept under.

@@ -10,6 +10,8 @@ pub mod command;
 pub mod counts;
 pub mod db;
 pub mod demo;
+pub mod error;
+pub mod format;
 pub mod idempotency;
 mod labels;
 pub mod ledger_io;

@@ -98,7 +98,7 @@ async fn a_gbk_csv_imports_like_the_same_sheet_in_utf8() {
         assert_eq!((found[0].phone.as_deref(), found[0].sex.as_deref()), (Some("13700003333"), Some("female")));
         let missing = read::read("名字\n王\n".as_bytes()).unwrap();
         let err = import::import(&db, &actor(), &scope, import::Sheet { org: &code(LEIYANG_GRID), rows: &missing, mode: Mode::ValidRows, today: TODAY }, &|_| {}).await;
-        assert!(matches!(err, Err(fangkong::web::error::AppError::Invalid(ref f)) if f[0].message.contains("身份证号")));
+        assert!(matches!(err, Err(fangkong::error::AppError::Invalid(ref f)) if f[0].message.contains("身份证号")));
     }
 }
 
@@ -116,7 +116,7 @@ async fn a_cell_or_header_with_a_control_character_is_refused_and_the_good_rows_
         assert_eq!((report.valid_rows, report.landed), (1, true));
         let header = read::read("姓名\u{0},证件号码\n刘九,43048119900101123X\n".as_bytes()).unwrap();
         let refused = import::import(&db, &actor(), &scope, import::Sheet { org: &code(LEIYANG_GRID), rows: &header, mode: Mode::ValidRows, today: TODAY }, &|_| {}).await;
-        assert!(matches!(refused, Err(fangkong::web::error::AppError::Invalid(ref f)) if f[0].message.contains("第 1 列")));
+        assert!(matches!(refused, Err(fangkong::error::AppError::Invalid(ref f)) if f[0].message.contains("第 1 列")));
     }
 }
 

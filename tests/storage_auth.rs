@@ -7,7 +7,7 @@ use fangkong::audit::{AuditEvent, store as audit};
 use fangkong::auth::sessions::{self, Lifetimes, SessionKind};
 use fangkong::auth::throttle::{self, Limits};
 use fangkong::auth::{Role, store as users};
-use fangkong::web::error::AppError;
+use fangkong::error::AppError;
 use fangkong_rules::Scope;
 
 #[tokio::test]

@@ -8,7 +8,7 @@ mod common;
 use common::*;
 use fangkong::command::directives::{self, NewAttachment, NewDirective};
 use fangkong::command::supervision::{self, CheckItem, NewFix, NewSupervision};
-use fangkong::web::error::AppError;
+use fangkong::error::AppError;
 use fangkong_rules::Scope;
 use time::Duration;
 

@@ -4,6 +4,7 @@ mod common;
 
 use common::*;
 use fangkong::db::Db;
+use fangkong::error::AppError;
 use fangkong::observation::checkins::{self, CheckInInput, Source};
 use fangkong::observation::episodes::{self, NewEpisode};
 use fangkong::observation::{Kind, Slot, Status, today};
@@ -11,7 +12,6 @@ use fangkong::people::PersonInput;
 use fangkong::screening::VisitResult;
 use fangkong::screening::input::{KeyPersonInput, ResponsibleInput};
 use fangkong::screening::store::{self as ledger, LedgerFilter};
-use fangkong::web::error::AppError;
 use fangkong_rules::{OrgLevel, Scope};
 use time::macros::date;
 use time::{Date, Duration};

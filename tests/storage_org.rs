@@ -36,9 +36,9 @@ async fn children_are_numbered_by_kind_and_checked_against_the_level() {
         let g = org::create_child(&db, &actor(), &scope, &code("430481001001"), ChildKind::Grid, "第一网格").await.unwrap();
         assert_eq!((g.code.as_str(), g.level.as_str()), ("430481001001001", "grid"));
         let wrong_level = org::create_child(&db, &actor(), &scope, &code("430481001"), ChildKind::Grid, "x").await;
-        assert!(matches!(wrong_level, Err(fangkong::web::error::AppError::Invalid(_))));
+        assert!(matches!(wrong_level, Err(fangkong::error::AppError::Invalid(_))));
         let other_county = org::create_child(&db, &actor(), &scope, &code("430422107"), ChildKind::Village, "x").await;
-        assert!(matches!(other_county, Err(fangkong::web::error::AppError::NotFound)));
+        assert!(matches!(other_county, Err(fangkong::error::AppError::NotFound)));
         let audit = fangkong::audit::store::list(&db, &scope, Some("org.create"), None, 10).await.unwrap();
         assert_eq!(audit.len(), 4);
     }

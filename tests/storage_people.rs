@@ -3,9 +3,9 @@
 mod common;
 
 use common::*;
+use fangkong::error::AppError;
 use fangkong::people::store::{self, Query};
 use fangkong::people::{PersonInput, ValidPerson};
-use fangkong::web::error::AppError;
 use fangkong_rules::Scope;
 use time::macros::date;
 

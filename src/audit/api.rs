@@ -2,8 +2,8 @@
 
 use super::AuditRow;
 use crate::auth::{Caller, Permission};
+use crate::error::{AppResult, ErrorBody};
 use crate::web::AppState;
-use crate::web::error::{AppResult, ErrorBody};
 use axum::Json;
 use axum::extract::{Query, State};
 use serde::Deserialize;
@@ -27,6 +27,6 @@ pub struct AuditParams {
     responses((status = 200, body = Vec<AuditRow>), (status = 403, body = ErrorBody)))]
 async fn list_audit(State(state): State<AppState>, caller: Caller, Query(p): Query<AuditParams>) -> AppResult<Json<Vec<AuditRow>>> {
     caller.require(Permission::ReadAudit)?;
-    let limit = crate::people::api::clamp_page(p.limit);
+    let limit = crate::web::params::clamp_page(p.limit);
     Ok(Json(super::store::list(&state.db, &caller.scope, p.action.as_deref(), p.before, limit).await?))
 }

@@ -3,8 +3,8 @@
 use super::AuditRow;
 use crate::auth::{Caller, Permission};
 use crate::clock;
+use crate::error::AppResult;
 use crate::web::AppState;
-use crate::web::error::AppResult;
 use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, render};
 use askama::Template;

@@ -3,9 +3,9 @@
 use super::sessions::{self, SessionKind};
 use super::store::{self, NewUser, User};
 use super::{Caller, Permission, Role};
+use crate::error::{AppError, AppResult, ErrorBody};
 use crate::web::AppState;
 use crate::web::client::ClientAddr;
-use crate::web::error::{AppError, AppResult, ErrorBody};
 use crate::web::json::ApiJson;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -69,13 +69,13 @@ pub async fn new_user(username: &str, display_name: &str, role: Role, org_code: 
     let mut errors = Vec::new();
     let username = username.trim().to_string();
     if !(2..=32).contains(&username.len()) || !username.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-') {
-        errors.push(crate::web::error::FieldError::new("username", "username_invalid", "用户名为 2–32 位字母、数字、下划线、点或连字符"));
+        errors.push(crate::error::FieldError::new("username", "username_invalid", "用户名为 2–32 位字母、数字、下划线、点或连字符"));
     }
-    let org = OrgCode::parse(org_code).map_err(|m| errors.push(crate::web::error::FieldError::new("org_code", "org_invalid", m))).ok();
+    let org = OrgCode::parse(org_code).map_err(|m| errors.push(crate::error::FieldError::new("org_code", "org_invalid", m))).ok();
     // The command line reaches this without passing a form or a JSON body.
     errors.extend(crate::web::text::check("display_name", display_name).err());
     if let Err(m) = super::password::check_policy(password) {
-        errors.push(crate::web::error::FieldError::new("password", "password_weak", m));
+        errors.push(crate::error::FieldError::new("password", "password_weak", m));
     }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));

@@ -3,9 +3,9 @@
 use super::sessions::{self, SessionKind};
 use super::{Permission, Role, store};
 use crate::audit::{Actor, AuditEvent};
+use crate::error::{AppError, AppResult};
 use crate::web::AppState;
 use crate::web::client::ClientAddr;
-use crate::web::error::{AppError, AppResult};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use fangkong_rules::{OrgCode, Scope};

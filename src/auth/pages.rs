@@ -2,9 +2,9 @@
 
 use super::sessions::{self, SessionKind};
 use super::{Caller, Permission, Role, store};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::web::AppState;
 use crate::web::client::ClientAddr;
-use crate::web::error::{AppError, AppResult, FieldError};
 use crate::web::forms::{CsrfForm, PublicForm, tokens_match};
 use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, is_https, render, safe_local_path};

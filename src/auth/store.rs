@@ -3,8 +3,8 @@
 use super::Role;
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, is_unique_violation, now_micros};
+use crate::error::{AppError, AppResult};
 use crate::on_db;
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::{OrgCode, Scope};
 use serde::Serialize;
 
@@ -26,7 +26,7 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     #[schema(value_type = String)]
-    #[serde(serialize_with = "crate::web::json::as_str")]
+    #[serde(serialize_with = "crate::format::as_str")]
     pub org_code: OrgCode,
     pub active: bool,
 }

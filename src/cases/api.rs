@@ -6,10 +6,10 @@ use super::store::{self, Case, CaseLine, Milestone, NewSample, SampleLine, Sever
 use super::{CaseStatus, LabOutcome, LabTest, SampleKind, Severity};
 use crate::auth::{Caller, Permission};
 use crate::clock;
-use crate::screening::api::Created;
+use crate::error::{AppError, AppResult, ErrorBody, FieldError};
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult, ErrorBody, FieldError};
 use crate::web::json::ApiJson;
+use crate::web::json::Created;
 use crate::web::when;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -181,7 +181,7 @@ async fn list_cases(State(state): State<AppState>, caller: Caller, Query(p): Que
         None => None,
         Some(s) => Some(CaseStatus::parse(s).ok_or_else(|| AppError::invalid("status", "status_unknown", "未知的病例状态"))?),
     };
-    let lines = store::list(&state.db, &caller.scope, status, p.before, crate::people::api::clamp_page(p.limit)).await?;
+    let lines = store::list(&state.db, &caller.scope, status, p.before, crate::web::params::clamp_page(p.limit)).await?;
     let editions = rules::all(&state.db).await?;
     let now = crate::db::now_micros();
     let mut items = Vec::with_capacity(lines.len());

@@ -6,8 +6,8 @@ use super::store::{self, Case};
 use super::{CaseStatus, LabOutcome, LabTest, SampleKind, require_status, rules};
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, is_unique_violation, now_micros};
+use crate::error::{AppError, AppResult};
 use crate::on_db;
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::Scope;
 use time::Date;
 

@@ -10,11 +10,11 @@ use super::hospitals::{self, HospitalBeds, NewHospital, Patient, Step, Transfer}
 use super::{BedKind, ContactStatus, Exposure, SampleKind};
 use crate::auth::{Caller, Permission};
 use crate::clock;
+use crate::error::{AppError, AppResult, ErrorBody};
 use crate::people::PersonInput;
-use crate::screening::api::Created;
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult, ErrorBody};
 use crate::web::json::ApiJson;
+use crate::web::json::Created;
 use crate::web::when;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -294,7 +294,7 @@ pub struct ContactParams {
 async fn list_contacts(State(state): State<AppState>, caller: Caller, Query(p): Query<ContactParams>) -> AppResult<Json<Vec<ContactLine>>> {
     caller.require(Permission::ManageCases)?;
     let status = p.status.as_deref().filter(|s| !s.is_empty()).map(|s| ContactStatus::parse(s).ok_or_else(|| AppError::invalid("status", "status_unknown", "未知的状态"))).transpose()?;
-    Ok(Json(contacts::in_scope(&state.db, &caller.scope, status, p.before, crate::people::api::clamp_page(p.limit)).await?))
+    Ok(Json(contacts::in_scope(&state.db, &caller.scope, status, p.before, crate::web::params::clamp_page(p.limit)).await?))
 }
 
 /// Follow-ups are kept by grid workers and county staff alike.
@@ -307,7 +307,7 @@ pub(super) fn require_follow_up(caller: &Caller) -> AppResult<()> {
     responses((status = 200, body = Vec<FollowUp>)))]
 async fn list_follow_ups(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Vec<FollowUp>>> {
     require_follow_up(&caller)?;
-    Ok(Json(follow_ups::open(&state.db, &caller.scope, clock::today(), crate::people::api::MAX_PAGE).await?))
+    Ok(Json(follow_ups::open(&state.db, &caller.scope, clock::today(), crate::web::params::MAX_PAGE).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -3,8 +3,8 @@
 
 use super::chain::{self, Chains, Cluster, Node};
 use crate::auth::{Caller, Permission};
+use crate::error::AppResult;
 use crate::web::AppState;
-use crate::web::error::AppResult;
 use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, render};
 use askama::Template;

@@ -9,10 +9,10 @@ use super::store::{self as cases, Case};
 use super::{CaseStatus, ContactStatus, Exposure, require_status};
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, is_unique_violation, now_micros};
+use crate::error::{AppError, AppResult};
 use crate::observation::episodes::{self, Episode, NewEpisode};
 use crate::on_db;
 use crate::people::ValidPerson;
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::Scope;
 use fangkong_rules::mask::mask_name;
 use fangkong_rules::observation::period_complete;
@@ -127,7 +127,7 @@ pub struct ContactLine {
     /// `household`, `work`, `medical`, `transport`, `social` or `other`.
     pub exposure: String,
     #[schema(value_type = String, format = Date)]
-    #[serde(serialize_with = "crate::web::json::as_str")]
+    #[serde(serialize_with = "crate::format::as_str")]
     pub last_exposure_date: Date,
     /// The observation; absent for a viewer outside the contact's jurisdiction.
     pub episode_id: Option<i64>,

@@ -8,10 +8,10 @@ use super::store::{self, Case};
 use super::{CaseStatus, require_status};
 use crate::audit::Actor;
 use crate::db::{Db, now_micros};
+use crate::error::{AppError, AppResult};
 use crate::observation::episodes::{self, NewEpisode};
 use crate::observation::needs::{self, NeedKind, Requester};
 use crate::on_db;
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::Scope;
 use time::{Date, Duration};
 

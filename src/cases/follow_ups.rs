@@ -3,8 +3,8 @@
 
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, now_micros};
+use crate::error::{AppError, AppResult};
 use crate::on_db;
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::Scope;
 use fangkong_rules::mask::mask_name;
 use serde::Serialize;
@@ -19,7 +19,7 @@ pub struct FollowUp {
     /// 2 or 4: the week after discharge.
     pub week: i64,
     #[schema(value_type = String, format = Date)]
-    #[serde(serialize_with = "crate::web::json::as_str")]
+    #[serde(serialize_with = "crate::format::as_str")]
     pub due_date: Date,
     pub done_at: Option<i64>,
     pub note: Option<String>,

@@ -8,8 +8,8 @@ use super::store::{self as cases, Case};
 use super::{BedKind, CaseStatus, TransferStatus};
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, is_unique_violation, now_micros};
+use crate::error::{AppError, AppResult};
 use crate::on_db;
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::{OrgCode, Scope};
 use serde::Serialize;
 

@@ -115,17 +115,17 @@ macro_rules! first_result {
 }
 
 /// The conflict when a case changed under the user's feet.
-fn changed_meanwhile() -> crate::web::error::AppError {
-    crate::web::error::AppError::Conflict { message: "该病例已被他人更新,请刷新后再试".into(), existing_id: None }
+fn changed_meanwhile() -> crate::error::AppError {
+    crate::error::AppError::Conflict { message: "该病例已被他人更新,请刷新后再试".into(), existing_id: None }
 }
 
 /// A conflict unless the case is in one of `allowed`; `doing` names the refused action.
-fn require_status(case: &store::Case, allowed: &[CaseStatus], doing: &str) -> crate::web::error::AppResult<()> {
+fn require_status(case: &store::Case, allowed: &[CaseStatus], doing: &str) -> crate::error::AppResult<()> {
     if allowed.iter().any(|s| s.as_str() == case.status) {
         return Ok(());
     }
     let now = CaseStatus::parse(&case.status).map(CaseStatus::zh).unwrap_or("");
-    Err(crate::web::error::AppError::Conflict { message: format!("该病例当前为{now},不能{doing}"), existing_id: None })
+    Err(crate::error::AppError::Conflict { message: format!("该病例当前为{now},不能{doing}"), existing_id: None })
 }
 
 pub mod api;

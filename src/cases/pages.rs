@@ -7,8 +7,8 @@ use super::store::{self, Case, NewSample, SampleLine, SeverityLine, Transition, 
 use super::{CaseStatus, LabOutcome, LabTest, SampleKind, Severity};
 use crate::auth::{Caller, Permission};
 use crate::clock;
+use crate::error::{AppError, AppResult, FieldError};
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult, FieldError};
 use crate::web::forms::{CsrfForm, field_message};
 use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, render};

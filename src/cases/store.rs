@@ -6,8 +6,8 @@ use super::rules::{self, CaseRuleSet};
 use super::{CaseStatus, LabOutcome, LabTest, SampleKind, Severity};
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, is_unique_violation, now_micros};
+use crate::error::{AppError, AppResult};
 use crate::on_db;
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::Scope;
 use fangkong_rules::case_definition::{Antibodies, ClinicalItem, EpiItem, NucleicAcid};
 use serde::Serialize;
@@ -21,7 +21,7 @@ pub struct Case {
     /// `suspected`, `confirmed`, `asymptomatic`, `excluded`, `discharged` or `deceased`.
     pub status: String,
     #[schema(value_type = Option<String>, format = Date)]
-    #[serde(serialize_with = "crate::web::json::opt_date")]
+    #[serde(serialize_with = "crate::format::opt_date")]
     pub onset_date: Option<Date>,
     /// Epidemiological-history item codes found at triage, comma-separated.
     pub history: String,

@@ -3,10 +3,10 @@
 
 use super::directives::{self, DirectiveView, Issued, MAX_ATTACHMENT, MAX_ATTACHMENTS, NewAttachment, NewDirective, Overdue, Received};
 use crate::auth::{Caller, Permission};
-use crate::screening::api::Created;
+use crate::error::{AppError, AppResult, ErrorBody};
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult, ErrorBody};
 use crate::web::json::ApiJson;
+use crate::web::json::Created;
 use crate::web::when;
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, Path, State};

@@ -10,8 +10,8 @@
 
 use crate::audit::{Actor, AuditEvent};
 use crate::db::Db;
+use crate::error::{AppError, AppResult};
 use crate::on_db;
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::{OrgCode, Scope};
 use serde::Serialize;
 

@@ -4,9 +4,9 @@
 
 use crate::audit::{Actor, AuditEvent};
 use crate::db::Db;
+use crate::error::{AppError, AppResult};
 use crate::labels::labelled_enum;
 use crate::on_db;
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::{OrgCode, Scope};
 use serde::Serialize;
 use time::Date;
@@ -70,7 +70,7 @@ pub struct Supervision {
     pub org_code: String,
     pub org_name: String,
     #[schema(value_type = String, format = Date)]
-    #[serde(serialize_with = "crate::web::json::as_str")]
+    #[serde(serialize_with = "crate::format::as_str")]
     pub visited_on: Date,
     pub inspectors: String,
     /// Codes of what was checked, comma-separated.
@@ -97,7 +97,7 @@ pub struct Fix {
     pub org_code: String,
     pub description: String,
     #[schema(value_type = String, format = Date)]
-    #[serde(serialize_with = "crate::web::json::as_str")]
+    #[serde(serialize_with = "crate::format::as_str")]
     pub due_date: Date,
     pub done_at: Option<i64>,
     pub done_by: Option<String>,

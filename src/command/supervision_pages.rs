@@ -4,8 +4,8 @@
 use super::supervision::{self, CheckItem, NewFix, NewSupervision, Supervision, SupervisionView};
 use crate::auth::{Caller, Permission};
 use crate::clock;
+use crate::error::{AppError, AppResult};
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult};
 use crate::web::forms::{CsrfForm, Fields, Filled, field};
 use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, render};

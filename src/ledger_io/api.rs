@@ -4,8 +4,8 @@ use super::import::{self, Mode, Report};
 use super::jobs::{JobStatus, NewJob};
 use crate::auth::{Caller, Permission};
 use crate::clock;
+use crate::error::{AppError, AppResult, ErrorBody};
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult, ErrorBody};
 use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, render};
 use askama::Template;
@@ -50,7 +50,7 @@ pub struct ImportParams {
 
 pub async fn run_import(state: &AppState, caller: &Caller, org: &str, mode: Mode, bytes: &[u8]) -> AppResult<Report> {
     caller.require(Permission::WriteLedger)?;
-    let org = crate::org::api::parse_code("org", org)?;
+    let org = crate::web::params::parse_code("org", org)?;
     let rows = super::read::read(bytes).map_err(|m| AppError::invalid("file", "file_unreadable", m))?;
     import::import(&state.db, &caller.actor(), &caller.scope, import::Sheet { org: &org, rows: &rows, mode, today: clock::today() }, &|_| {}).await
 }
@@ -87,7 +87,7 @@ pub struct ExportParams {
 async fn export_ledger(State(state): State<AppState>, caller: Caller, Query(p): Query<ExportParams>) -> AppResult<Response> {
     caller.require(Permission::ReadPersons)?;
     let unit = match p.org.as_deref().filter(|o| !o.is_empty()) {
-        Some(o) => crate::org::api::parse_code("org", o)?,
+        Some(o) => crate::web::params::parse_code("org", o)?,
         None => caller.org_code.clone(),
     };
     let (bytes, _) = super::export::ledger(&state.db, &caller.actor(), &caller.scope, &unit).await?.ok_or(AppError::NotFound)?;
@@ -124,7 +124,7 @@ async fn import_upload(State(state): State<AppState>, caller: Caller, lang: Lang
     let org = crate::web::forms::field(&fields, "org").to_string();
     let mode = crate::web::forms::field(&fields, "mode").to_string();
     let (file_name, file) = uploads.into_iter().find(|u| u.field == "file").map(|u| (u.filename, u.data)).unwrap_or_default();
-    let started = match crate::org::api::parse_code("org", &org) {
+    let started = match crate::web::params::parse_code("org", &org) {
         Ok(code) if file.is_empty() => Err(AppError::invalid("file", "file_missing", format!("请选择要导入到 {code} 的文件"))),
         Ok(code) => {
             let job = NewJob { actor: caller.actor(), scope: caller.scope.clone(), org: code, mode: mode_of(Some(mode.as_str())), file_name, bytes: file };

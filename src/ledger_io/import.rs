@@ -7,10 +7,10 @@ use super::headers::{ColumnMap, Field, canonical};
 use super::read::Rows;
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, now_micros};
+use crate::error::{AppError, AppResult};
 use crate::on_db;
 use crate::people::{PersonInput, ValidPerson};
 use crate::screening::input::{KeyPersonInput, ResponsibleInput, ValidKeyPerson};
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::{OrgCode, OrgLevel, Scope};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -116,7 +116,7 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, sheet: Sheet<'_>, pro
         return Err(AppError::invalid("file", "empty", "文件是空的"));
     };
     if let Some((column, c)) = header.iter().enumerate().find_map(|(i, h)| Some((i + 1, fangkong_rules::forbidden_char(h)?))) {
-        return Err(AppError::invalid("file", "control_character", format!("表头第 {column} 列{}", crate::web::text::message(c))));
+        return Err(AppError::invalid("file", "control_character", format!("表头第 {column} 列{}", fangkong_rules::refusal(c))));
     }
     let map = ColumnMap::new(header);
     let mut report = Report { recognised: map.recognised.iter().map(|(h, f)| (h.clone(), f.to_string())).collect(), ignored: map.ignored.clone(), ..Report::default() };
@@ -194,7 +194,7 @@ type Checked = Result<Planned, Vec<(String, String)>>;
 /// Checks one row; a row error is `(column, message)`.
 fn plan_row(org: &OrgCode, map: &ColumnMap, row: &[String], row_no: usize, actor: &Actor, today: Date) -> Checked {
     // The text rule of every form holds for cells too: a control character refuses the row.
-    let refused: Vec<(String, String)> = map.columns.iter().filter_map(|(i, f)| Some((canonical(*f).to_string(), crate::web::text::message(fangkong_rules::forbidden_char(row.get(*i)?)?)))).collect();
+    let refused: Vec<(String, String)> = map.columns.iter().filter_map(|(i, f)| Some((canonical(*f).to_string(), fangkong_rules::refusal(fangkong_rules::forbidden_char(row.get(*i)?)?)))).collect();
     if !refused.is_empty() {
         return Err(refused);
     }
@@ -251,7 +251,7 @@ fn plan_row(org: &OrgCode, map: &ColumnMap, row: &[String], row_no: usize, actor
     let key_person = key_person.validate(today).map_err(|e| errors.extend(e.into_iter().map(|f| (column_of(&f.field), f.message)))).ok();
     let observation_start = match get(Field::ObservationStart) {
         None => None,
-        Some(s) => match crate::people::input::parse_date(&s).filter(|d| *d <= today) {
+        Some(s) => match crate::clock::parse_date(&s).filter(|d| *d <= today) {
             Some(d) => Some(d),
             None => {
                 errors.push((canonical(Field::ObservationStart).into(), "隔离开始日期格式应为 YYYY-MM-DD,且不晚于今天".into()));

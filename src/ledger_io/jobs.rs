@@ -7,8 +7,8 @@
 use super::import::{self, Mode, Report};
 use crate::audit::Actor;
 use crate::db::{Db, now_micros};
+use crate::error::{AppError, AppResult};
 use crate::on_db;
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::{OrgCode, Scope};
 use serde::Serialize;
 use std::collections::HashMap;

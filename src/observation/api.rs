@@ -8,8 +8,8 @@ use super::today::{self, AlertLine, Today};
 use super::{Kind, Status};
 use crate::auth::{Caller, Permission};
 use crate::clock;
+use crate::error::{AppError, AppResult, ErrorBody};
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult, ErrorBody};
 use crate::web::json::ApiJson;
 use crate::web::when;
 use axum::Json;
@@ -63,7 +63,7 @@ pub struct EpisodeDetail {
     /// Day N of the observation today (day 1 is the start day).
     pub day: i64,
     #[schema(value_type = String, format = Date)]
-    #[serde(serialize_with = "crate::web::json::as_str")]
+    #[serde(serialize_with = "crate::format::as_str")]
     pub last_day: time::Date,
     pub check_ins: Vec<CheckIn>,
     /// The resident's self-report path (`/r/TOKEN`), for staff who keep the ledger, while active.
@@ -162,12 +162,12 @@ pub struct SiteInput {
 }
 
 #[utoipa::path(post, path = "/api/v1/observation-sites", tag = "observation", request_body = SiteInput,
-    responses((status = 201, body = crate::screening::api::Created), (status = 422, body = ErrorBody)))]
-async fn create_site(State(state): State<AppState>, caller: Caller, ApiJson(input): ApiJson<SiteInput>) -> AppResult<(StatusCode, Json<crate::screening::api::Created>)> {
+    responses((status = 201, body = crate::web::json::Created), (status = 422, body = ErrorBody)))]
+async fn create_site(State(state): State<AppState>, caller: Caller, ApiJson(input): ApiJson<SiteInput>) -> AppResult<(StatusCode, Json<crate::web::json::Created>)> {
     caller.require(Permission::WriteLedger)?;
-    let org = crate::org::api::parse_code("org_code", &input.org_code)?;
+    let org = crate::web::params::parse_code("org_code", &input.org_code)?;
     let id = sites::create(&state.db, &caller.actor(), &caller.scope, &org, &input.name, input.address.as_deref(), input.capacity).await?;
-    Ok((StatusCode::CREATED, Json(crate::screening::api::Created { id })))
+    Ok((StatusCode::CREATED, Json(crate::web::json::Created { id })))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -243,8 +243,8 @@ impl NeedInput {
 }
 
 /// 201 for a request recorded now, 200 for one already recorded under its key.
-pub fn need_created(requested: needs::Requested) -> (StatusCode, Json<crate::screening::api::Created>) {
-    (if requested.duplicate { StatusCode::OK } else { StatusCode::CREATED }, Json(crate::screening::api::Created { id: requested.id }))
+pub fn need_created(requested: needs::Requested) -> (StatusCode, Json<crate::web::json::Created>) {
+    (if requested.duplicate { StatusCode::OK } else { StatusCode::CREATED }, Json(crate::web::json::Created { id: requested.id }))
 }
 
 /// Records a worker's request for a person under an active observation in scope.
@@ -258,9 +258,9 @@ pub async fn worker_need(state: &AppState, caller: &Caller, episode_id: i64, inp
 }
 
 #[utoipa::path(post, path = "/api/v1/observations/{id}/needs", tag = "observation", params(("id" = i64, Path)), request_body = NeedInput,
-    responses((status = 201, body = crate::screening::api::Created), (status = 200, body = crate::screening::api::Created, description = "already recorded under this idempotency key"),
+    responses((status = 201, body = crate::web::json::Created), (status = 200, body = crate::web::json::Created, description = "already recorded under this idempotency key"),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_need(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<NeedInput>) -> AppResult<(StatusCode, Json<crate::screening::api::Created>)> {
+async fn create_need(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<NeedInput>) -> AppResult<(StatusCode, Json<crate::web::json::Created>)> {
     Ok(need_created(worker_need(&state, &caller, id, &input).await?))
 }
 

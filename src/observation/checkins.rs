@@ -5,9 +5,9 @@ use super::rules;
 use super::{AlertKind, Slot};
 use crate::audit::Actor;
 use crate::db::{Db, now_micros};
+use crate::error::{AppError, FieldError};
 use crate::idempotency::{self, Known};
 use crate::on_db;
-use crate::web::error::{AppError, FieldError};
 use fangkong_rules::observation::{Symptom, Temperature};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -96,7 +96,7 @@ impl CheckInInput {
 pub struct CheckIn {
     pub id: i64,
     #[schema(value_type = String, format = Date)]
-    #[serde(serialize_with = "crate::web::json::as_str")]
+    #[serde(serialize_with = "crate::format::as_str")]
     pub day: Date,
     pub slot: String,
     /// Tenths of °C.

@@ -4,8 +4,8 @@
 use super::{Kind, Status, rules};
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, is_unique_violation, now_micros};
+use crate::error::{AppError, AppResult};
 use crate::on_db;
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::Scope;
 use fangkong_rules::observation::{last_day, observation_day, period_complete};
 use serde::Serialize;
@@ -19,7 +19,7 @@ pub struct Episode {
     pub kind: String,
     pub site_id: Option<i64>,
     #[schema(value_type = String, format = Date)]
-    #[serde(serialize_with = "crate::web::json::as_str")]
+    #[serde(serialize_with = "crate::format::as_str")]
     pub start_date: Date,
     pub period_days: i64,
     pub rule_set_id: i64,
@@ -28,7 +28,7 @@ pub struct Episode {
     #[serde(skip)]
     pub report_token: String,
     #[schema(value_type = Option<String>, format = Date)]
-    #[serde(serialize_with = "crate::web::json::opt_date")]
+    #[serde(serialize_with = "crate::format::opt_date")]
     pub end_date: Option<Date>,
     pub end_note: Option<String>,
     pub created_at: i64,

@@ -7,9 +7,9 @@ use super::episodes::{self, Episode};
 use super::needs::{self, NeedKind, Requester};
 use crate::auth::throttle;
 use crate::clock;
+use crate::error::{AppError, AppResult, ErrorBody, FieldError};
 use crate::web::AppState;
 use crate::web::client::ClientAddr;
-use crate::web::error::{AppError, AppResult, ErrorBody, FieldError};
 use crate::web::forms::{Fields, PublicForm, field};
 use crate::web::json::ApiJson;
 use crate::web::pages::render;
@@ -206,14 +206,14 @@ async fn submit_need(state: &AppState, episode: &Episode, input: AppResult<super
 }
 
 #[utoipa::path(post, path = "/api/v1/self-report/{token}/needs", tag = "self-report", params(("token" = String, Path)), request_body = super::api::NeedInput, security(()),
-    responses((status = 201, body = crate::screening::api::Created), (status = 200, body = crate::screening::api::Created, description = "already recorded under this idempotency key"),
+    responses((status = 201, body = crate::web::json::Created), (status = 200, body = crate::web::json::Created, description = "already recorded under this idempotency key"),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn submit_need_api(
     State(state): State<AppState>,
     Extension(addr): Extension<ClientAddr>,
     Path(token): Path<String>,
     body: AppResult<ApiJson<super::api::NeedInput>>,
-) -> AppResult<(StatusCode, Json<crate::screening::api::Created>)> {
+) -> AppResult<(StatusCode, Json<crate::web::json::Created>)> {
     let episode = episode_for(&state, &token, &addr.0).await?;
     Ok(super::api::need_created(submit_need(&state, &episode, body.map(|ApiJson(input)| input)).await?))
 }

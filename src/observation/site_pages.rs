@@ -3,8 +3,8 @@
 
 use super::sites::{self, Site};
 use crate::auth::{Caller, Permission};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult, FieldError};
 use crate::web::forms::{CsrfForm, field_message};
 use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, render};
@@ -78,7 +78,7 @@ async fn sites_page(State(state): State<AppState>, caller: Caller, lang: Lang) -
 async fn add_site(State(state): State<AppState>, lang: Lang, CsrfForm { caller, form }: CsrfForm<SiteForm>) -> AppResult<Response> {
     caller.require(Permission::WriteLedger)?;
     let result = async {
-        let org = crate::org::api::parse_code("org_code", form.org_code.trim())?;
+        let org = crate::web::params::parse_code("org_code", form.org_code.trim())?;
         let capacity = form.capacity.trim().parse::<i64>().map_err(|_| AppError::invalid("capacity", "capacity_range", "床位数应为 1–10000"))?;
         let address = Some(form.address.trim()).filter(|a| !a.is_empty());
         sites::create(&state.db, &caller.actor(), &caller.scope, &org, &form.name, address, capacity).await

@@ -2,8 +2,8 @@
 
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, now_micros};
+use crate::error::{AppError, AppResult};
 use crate::on_db;
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::{OrgCode, Scope};
 use serde::Serialize;
 

@@ -4,8 +4,8 @@
 use super::{AlertKind, Slot, rules};
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, now_micros};
+use crate::error::{AppError, AppResult};
 use crate::on_db;
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::Scope;
 use fangkong_rules::mask::mask_name;
 use serde::Serialize;
@@ -23,7 +23,7 @@ pub struct AlertLine {
     /// `fever`, `red_flag`, `missed_am`, `missed_pm`, `visit_overdue` or `need_overdue`.
     pub kind: String,
     #[schema(value_type = String, format = Date)]
-    #[serde(serialize_with = "crate::web::json::as_str")]
+    #[serde(serialize_with = "crate::format::as_str")]
     pub day: Date,
     pub detail: String,
     pub raised_at: i64,
@@ -123,7 +123,7 @@ pub struct MissingReport {
     pub name: String,
     pub org_code: String,
     #[schema(value_type = String, format = Date)]
-    #[serde(serialize_with = "crate::web::json::as_str")]
+    #[serde(serialize_with = "crate::format::as_str")]
     pub start_date: Date,
 }
 
@@ -150,7 +150,7 @@ pub const SECTION_LIMIT: i64 = 50;
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Today {
     #[schema(value_type = String, format = Date)]
-    #[serde(serialize_with = "crate::web::json::as_str")]
+    #[serde(serialize_with = "crate::format::as_str")]
     pub date: Date,
     /// `am` or `pm`: the half-day whose reports are counted.
     pub slot: String,

@@ -6,7 +6,7 @@
 
 use super::checkins::{self, Recorded, Submission};
 use crate::db::Db;
-use crate::web::error::AppError;
+use crate::error::AppError;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 

@@ -3,8 +3,8 @@
 use super::store::{self, ChildKind, NewHousehold};
 use super::{Household, OrgUnit};
 use crate::auth::{Caller, Permission};
+use crate::error::{AppError, AppResult, ErrorBody};
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult, ErrorBody};
 use crate::web::json::ApiJson;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -18,10 +18,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_orgs, create_org)).routes(routes!(get_org)).routes(routes!(list_households, create_household))
 }
 
-pub fn parse_code(field: &str, code: &str) -> AppResult<OrgCode> {
-    OrgCode::parse(code).map_err(|m| AppError::BadRequest { message: m.to_string(), field: Some(field.to_string()) })
-}
-
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct OrgParams {
     /// The parent unit; defaults to the caller's home unit.
@@ -31,7 +27,7 @@ pub struct OrgParams {
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "orgs", params(OrgParams), responses((status = 200, body = Vec<OrgUnit>)))]
 async fn list_orgs(State(state): State<AppState>, caller: Caller, Query(p): Query<OrgParams>) -> AppResult<Json<Vec<OrgUnit>>> {
     let parent = match p.parent.as_deref() {
-        Some(code) => parse_code("parent", code)?,
+        Some(code) => crate::web::params::parse_code("parent", code)?,
         None => caller.org_code.clone(),
     };
     Ok(Json(store::children(&state.db, &caller.scope, &parent).await?))
@@ -57,7 +53,7 @@ pub struct NewOrgInput {
     responses((status = 201, body = OrgUnit), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_org(State(state): State<AppState>, caller: Caller, ApiJson(input): ApiJson<NewOrgInput>) -> AppResult<(StatusCode, Json<OrgUnit>)> {
     caller.require(Permission::ManageOrgs)?;
-    let parent = parse_code("parent", &input.parent)?;
+    let parent = crate::web::params::parse_code("parent", &input.parent)?;
     let unit = store::create_child(&state.db, &caller.actor(), &caller.scope, &parent, input.kind, &input.name).await?;
     Ok((StatusCode::CREATED, Json(unit)))
 }
@@ -81,8 +77,8 @@ pub async fn households_seen(state: &AppState, caller: &Caller, org: &OrgCode, a
 
 #[utoipa::path(get, path = "/api/v1/households", tag = "orgs", params(HouseholdParams), responses((status = 200, body = Vec<Household>), (status = 403, body = ErrorBody)))]
 async fn list_households(State(state): State<AppState>, caller: Caller, Query(p): Query<HouseholdParams>) -> AppResult<Json<Vec<Household>>> {
-    let org = parse_code("org", &p.org)?;
-    Ok(Json(households_seen(&state, &caller, &org, p.after.unwrap_or(0), crate::people::api::clamp_page(p.limit)).await?))
+    let org = crate::web::params::parse_code("org", &p.org)?;
+    Ok(Json(households_seen(&state, &caller, &org, p.after.unwrap_or(0), crate::web::params::clamp_page(p.limit)).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -115,7 +111,7 @@ pub fn narrowed_scope(caller: &Caller, org: Option<&str>) -> AppResult<fangkong_
     match org.filter(|o| !o.is_empty()) {
         None => Ok(caller.scope.clone()),
         Some(code) => {
-            let code = parse_code("org", code)?;
+            let code = crate::web::params::parse_code("org", code)?;
             if !caller.scope.allows(code.as_str()) {
                 return Err(AppError::NotFound);
             }

@@ -3,8 +3,8 @@
 use super::store::{self, ChildKind, NewHousehold};
 use super::{Household, OrgUnit};
 use crate::auth::{Caller, Permission};
+use crate::error::{AppError, AppResult};
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult};
 use crate::web::forms::CsrfForm;
 use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, render};

@@ -3,8 +3,8 @@
 use super::{Household, OrgUnit, reference};
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, is_unique_violation, now_micros};
+use crate::error::{AppError, AppResult};
 use crate::on_db;
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::{OrgCode, OrgLevel, Scope};
 
 const UNIT_COLUMNS: &str = "code, parent_code, name, level, kind, population";

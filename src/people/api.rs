@@ -4,8 +4,8 @@ use super::store::{self, Query};
 use super::{PersonInput, PersonView};
 use crate::auth::{Caller, Permission};
 use crate::clock;
+use crate::error::{AppError, AppResult, ErrorBody};
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult, ErrorBody};
 use crate::web::json::ApiJson;
 use axum::Json;
 use axum::extract::{Path, Query as QueryParams, State};
@@ -16,13 +16,6 @@ use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_persons, create_person)).routes(routes!(get_person, update_person)).routes(routes!(duplicate_candidates)).merge(super::merge_web::api_router())
-}
-
-/// Page sizes are clamped to this range.
-pub const MAX_PAGE: i64 = 100;
-
-pub fn clamp_page(limit: Option<i64>) -> i64 {
-    limit.unwrap_or(20).clamp(1, MAX_PAGE)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -47,7 +40,7 @@ pub struct PersonPage {
 pub async fn search_page(state: &AppState, caller: &Caller, params: &SearchParams) -> AppResult<PersonPage> {
     caller.require(Permission::ReadPersons)?;
     let query = Query::parse(params.q.as_deref().unwrap_or(""), clock::today());
-    let limit = clamp_page(params.limit);
+    let limit = crate::web::params::clamp_page(params.limit);
     let mut rows = store::search(&state.db, &caller.scope, &query, params.before, limit + 1).await?;
     let next_before = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
@@ -128,7 +121,7 @@ pub struct CandidateParams {
     responses((status = 200, body = Vec<PersonView>)))]
 async fn duplicate_candidates(State(state): State<AppState>, caller: Caller, QueryParams(p): QueryParams<CandidateParams>) -> AppResult<Json<Vec<PersonView>>> {
     caller.require(Permission::ReadPersons)?;
-    let birth = p.birth_date.as_deref().and_then(super::input::parse_date);
+    let birth = p.birth_date.as_deref().and_then(crate::clock::parse_date);
     let phone = p.phone.as_deref().and_then(|ph| fangkong_rules::Phone::parse(ph).ok());
     let rows = store::duplicate_candidates(&state.db, &caller.scope, p.name.trim(), birth, phone.as_ref().map(|p| p.as_str()), None).await?;
     Ok(Json(rows.into_iter().map(|r| r.masked()).collect()))

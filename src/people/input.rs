@@ -1,11 +1,11 @@
 //! What a person record must satisfy before it is stored: the registry's validation rules, shared by
 //! the API, the web form and (later) ledger imports.
 
-use crate::web::error::FieldError;
+use crate::clock::parse_date;
+use crate::error::FieldError;
 use fangkong_rules::{OrgCode, Phone, ResidentId, Sex, ethnicity};
 use serde::Deserialize;
 use time::Date;
-use time::macros::format_description;
 
 /// Identity document types (证件类型).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,11 +112,6 @@ pub struct ValidPerson {
 
 fn optional(value: &Option<String>) -> Option<String> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
-}
-
-pub fn parse_date(s: &str) -> Option<Date> {
-    let s = fangkong_rules::normalize_width(s).replace(['/', '.'], "-");
-    Date::parse(&s, format_description!("[year]-[month]-[day]")).or_else(|_| Date::parse(&s, format_description!("[year]-[month padding:none]-[day padding:none]"))).ok()
 }
 
 fn limited(errors: &mut Vec<FieldError>, field: &str, value: Option<String>, max: usize, label: &str) -> Option<String> {

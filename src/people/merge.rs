@@ -6,8 +6,8 @@
 
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, now_micros};
+use crate::error::{AppError, AppResult};
 use crate::on_db;
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::Scope;
 use serde::Serialize;
 use std::collections::BTreeMap;

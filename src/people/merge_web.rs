@@ -3,8 +3,8 @@
 
 use super::merge::{self, Merge};
 use crate::auth::{Caller, Permission};
+use crate::error::{AppError, AppResult, ErrorBody};
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult, ErrorBody};
 use crate::web::forms::CsrfForm;
 use crate::web::i18n::Lang;
 use crate::web::json::ApiJson;

@@ -4,8 +4,8 @@ use super::ValidPerson;
 use super::view::{COLUMNS, PersonRow};
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, is_unique_violation, now_micros};
+use crate::error::{AppError, AppResult};
 use crate::on_db;
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::{OrgCode, Phone, ResidentId, Scope};
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<PersonRow>> {

@@ -44,7 +44,7 @@ pub struct PersonView {
     pub id_legacy: bool,
     pub sex: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
-    #[serde(serialize_with = "crate::web::json::opt_date")]
+    #[serde(serialize_with = "crate::format::opt_date")]
     pub birth_date: Option<Date>,
     pub phone: Option<String>,
     pub ethnicity: Option<String>,

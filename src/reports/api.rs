@@ -3,8 +3,8 @@
 use super::daily::{self, DailyReport};
 use super::dashboard::{self, Dashboard};
 use crate::auth::{Caller, Permission};
+use crate::error::{AppError, AppResult, ErrorBody};
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult, ErrorBody};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::header;

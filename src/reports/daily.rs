@@ -60,7 +60,7 @@ pub struct DailyReport {
     pub org_code: String,
     pub org_name: String,
     #[schema(value_type = String, format = Date)]
-    #[serde(serialize_with = "crate::web::json::as_str")]
+    #[serde(serialize_with = "crate::format::as_str")]
     pub date: Date,
     /// The child units of the breakdown.
     pub units: Vec<UnitRef>,

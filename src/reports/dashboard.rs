@@ -56,7 +56,7 @@ pub struct Dashboard {
     pub org_code: String,
     pub org_name: String,
     #[schema(value_type = String, format = Date)]
-    #[serde(serialize_with = "crate::web::json::as_str")]
+    #[serde(serialize_with = "crate::format::as_str")]
     pub date: Date,
     pub key: Vec<KeyFigure>,
     /// Alerts not yet handled, one figure per kind (their sum is the key figure `alerts_open`).
@@ -136,7 +136,7 @@ async fn trend(db: &Db, unit: &OrgCode, today: Date) -> sqlx::Result<Trend> {
     let first_shown = (today - Duration::days(TREND_DAYS - 1)).to_string();
     let (mut started, mut ended_before) = (0, 0);
     let mut trend = Trend::default();
-    let mut day = by_day.keys().next().and_then(|d| crate::people::input::parse_date(d)).map_or(today, |d| d.max(today - Duration::days(366)));
+    let mut day = by_day.keys().next().and_then(|d| crate::clock::parse_date(d)).map_or(today, |d| d.max(today - Duration::days(366)));
     while day <= today {
         let key = day.to_string();
         let of = |metric: &str| by_day.get(&key).and_then(|m| m.get(metric)).copied().unwrap_or(0);

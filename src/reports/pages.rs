@@ -4,8 +4,8 @@
 use super::daily::DailyReport;
 use super::dashboard::Dashboard;
 use crate::auth::Caller;
+use crate::error::{AppError, AppResult};
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult};
 use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, render};
 use askama::Template;

@@ -2,7 +2,7 @@
 //! value then one column per child unit; counts are numbers, the rate is text as shown on the page.
 
 use super::daily::DailyReport;
-use crate::ledger_io::xlsx::neutralise;
+use crate::format::neutralise;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 pub fn daily(report: &DailyReport) -> Result<Vec<u8>, XlsxError> {

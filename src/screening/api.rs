@@ -5,9 +5,9 @@ use super::input::KeyPersonInput;
 use super::store::{self, Coverage, KeyPerson, LedgerFilter, LedgerLine, Responsible};
 use crate::auth::{Caller, Permission};
 use crate::clock;
+use crate::error::{AppError, AppResult, ErrorBody};
 use crate::web::AppState;
-use crate::web::error::{AppError, AppResult, ErrorBody};
-use crate::web::json::ApiJson;
+use crate::web::json::{ApiJson, Created};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -50,7 +50,7 @@ impl LedgerParams {
 pub async fn ledger_page(state: &AppState, caller: &Caller, org: Option<&str>, filter: &LedgerFilter, limit: Option<i64>) -> AppResult<LedgerPage> {
     caller.require(Permission::ReadPersons)?;
     let scope = crate::org::api::narrowed_scope(caller, org)?;
-    let limit = crate::people::api::clamp_page(limit);
+    let limit = crate::web::params::clamp_page(limit);
     let mut items = store::ledger(&state.db, &scope, filter, clock::today(), limit + 1).await?;
     let next_before = if items.len() as i64 > limit {
         items.truncate(limit as usize);
@@ -109,11 +109,6 @@ impl VisitInput {
     }
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Created {
-    pub id: i64,
-}
-
 #[utoipa::path(post, path = "/api/v1/household-visits", tag = "screening", request_body = VisitInput,
     responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
 async fn create_visit(State(state): State<AppState>, caller: Caller, ApiJson(input): ApiJson<VisitInput>) -> AppResult<(StatusCode, Json<Created>)> {
@@ -133,7 +128,7 @@ pub struct CoverageParams {
 async fn get_coverage(State(state): State<AppState>, caller: Caller, Query(p): Query<CoverageParams>) -> AppResult<Json<Coverage>> {
     caller.require(Permission::ReadPersons)?;
     let unit = match p.org.as_deref() {
-        Some(code) => crate::org::api::parse_code("org", code)?,
+        Some(code) => crate::web::params::parse_code("org", code)?,
         None => caller.org_code.clone(),
     };
     if !caller.scope.allows(unit.as_str()) {

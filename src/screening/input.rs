@@ -1,8 +1,8 @@
 //! Validation of ledger entries, shared by the API, the web form and imports.
 
 use super::{Category, ResponsibleRole, Transport};
-use crate::people::input::parse_date;
-use crate::web::error::FieldError;
+use crate::clock::parse_date;
+use crate::error::FieldError;
 use fangkong_rules::Phone;
 use serde::Deserialize;
 use time::Date;

@@ -4,8 +4,8 @@ use super::VisitResult;
 use super::input::ValidKeyPerson;
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, is_unique_violation, now_micros};
+use crate::error::{AppError, AppResult};
 use crate::on_db;
-use crate::web::error::{AppError, AppResult};
 use fangkong_rules::{OrgCode, Scope};
 use serde::Serialize;
 use time::Date;
@@ -19,10 +19,10 @@ pub struct KeyPerson {
     pub origin_code: Option<String>,
     pub origin_place: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
-    #[serde(serialize_with = "crate::web::json::opt_date")]
+    #[serde(serialize_with = "crate::format::opt_date")]
     pub departure_date: Option<Date>,
     #[schema(value_type = Option<String>, format = Date)]
-    #[serde(serialize_with = "crate::web::json::opt_date")]
+    #[serde(serialize_with = "crate::format::opt_date")]
     pub arrival_date: Option<Date>,
     pub transport: Option<String>,
     pub transport_no: Option<String>,
@@ -108,11 +108,11 @@ pub struct LedgerLine {
     pub org_code: String,
     pub category: String,
     #[schema(value_type = Option<String>, format = Date)]
-    #[serde(serialize_with = "crate::web::json::opt_date")]
+    #[serde(serialize_with = "crate::format::opt_date")]
     pub arrival_date: Option<Date>,
     pub episode_id: Option<i64>,
     #[schema(value_type = Option<String>, format = Date)]
-    #[serde(serialize_with = "crate::web::json::opt_date")]
+    #[serde(serialize_with = "crate::format::opt_date")]
     pub start_date: Option<Date>,
     pub period_days: Option<i64>,
     /// The latest temperature, tenths of °C.

@@ -9,10 +9,10 @@
 //!   the session's CSRF token in `X-CSRF-Token`, as a form sends it in `_csrf`.
 
 use super::AppState;
-use super::error::AppError;
 use super::forms::tokens_match;
 use crate::auth::Caller;
 use crate::auth::caller::{SESSION_COOKIE, cookie};
+use crate::error::AppError;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;

@@ -3,8 +3,8 @@
 //! rule of [`super::text`].
 
 use super::AppState;
-use super::error::AppError;
 use crate::auth::Caller;
+use crate::error::AppError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use serde::de::DeserializeOwned;
@@ -104,11 +104,11 @@ pub fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
 #[derive(Default)]
 pub struct Filled {
     pub fields: Fields,
-    pub errors: Vec<super::error::FieldError>,
+    pub errors: Vec<crate::error::FieldError>,
 }
 
 impl Filled {
-    pub fn new(fields: Fields, errors: Vec<super::error::FieldError>) -> Filled {
+    pub fn new(fields: Fields, errors: Vec<crate::error::FieldError>) -> Filled {
         Filled { fields, errors }
     }
     /// The message to show beside `name`.
@@ -126,6 +126,6 @@ impl Filled {
 }
 
 /// The message for `field` among a form's errors, shown beside that field.
-pub fn field_message<'a>(errors: &'a [super::error::FieldError], field: &str) -> Option<&'a str> {
+pub fn field_message<'a>(errors: &'a [crate::error::FieldError], field: &str) -> Option<&'a str> {
     errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
 }

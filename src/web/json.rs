@@ -1,13 +1,22 @@
 //! JSON input that names the offending field: `{"error":{"fields":[{"field":"phone",…}]}}` for a wrong
-//! type, an unknown field or a forbidden character, instead of serde's bare message.
+//! type, an unknown field or a forbidden character, instead of serde's bare message; and the same
+//! JSON error shape for error responses that did not come from `AppError`.
 
-use super::error::AppError;
+use crate::error::{AppError, ErrorBody, ErrorDetail, ErrorInfo};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use serde::Serializer;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 pub struct ApiJson<T>(pub T);
+
+/// The answer to a creation: the new record's id.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
@@ -48,15 +57,30 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     })
 }
 
-/// Serialises any `Display` value as a string (org codes in JSON).
-pub fn as_str<T: std::fmt::Display, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(value)
-}
-
-/// Serialises an optional date as `YYYY-MM-DD` (time's own serde format is a tuple).
-pub fn opt_date<S: Serializer>(value: &Option<time::Date>, s: S) -> Result<S::Ok, S::Error> {
-    match value {
-        Some(d) => s.collect_str(d),
-        None => s.serialize_none(),
+/// Gives an error response that did not come from [`AppError`] — a path or query the extractors
+/// could not parse, a method the route does not take, a body over its limit — the API's JSON
+/// shape, so that every answer under `/api` is `{"error":{"code","message"}}`.
+pub async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) || response.extensions().get::<ErrorInfo>().is_some() {
+        return response;
     }
+    let (parts, body) = response.into_parts();
+    let said = axum::body::to_bytes(body, 4096).await.map(|b| String::from_utf8_lossy(&b).trim().to_string()).unwrap_or_default();
+    let (code, message) = match status {
+        StatusCode::NOT_FOUND => ("not_found", AppError::NotFound.message()),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "此地址不接受该请求方法".to_string()),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", AppError::TooLarge.message()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", format!("请求体的格式不受支持:{said}")),
+        s if s.is_client_error() => ("bad_request", format!("请求有误:{said}")),
+        _ => ("internal", "服务器内部错误,请稍后再试".to_string()),
+    };
+    let body = ErrorBody { error: ErrorDetail { code: code.into(), message, fields: None, existing_id: None } };
+    let mut response = (status, axum::Json(body)).into_response();
+    // The rest of what was said (`Allow` on a 405, say) stays.
+    for (name, value) in parts.headers.iter().filter(|(n, _)| !matches!(*n, &header::CONTENT_TYPE | &header::CONTENT_LENGTH)) {
+        response.headers_mut().append(name, value.clone());
+    }
+    response
 }

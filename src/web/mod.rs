@@ -3,12 +3,12 @@
 pub mod assets;
 pub mod client;
 pub mod csrf;
-pub mod error;
 pub mod forms;
 pub mod i18n;
 pub mod json;
 pub mod openapi;
 pub mod pages;
+pub mod params;
 pub mod text;
 pub mod when;
 
@@ -81,7 +81,7 @@ pub fn router(state: AppState) -> Router {
             api.layer(axum::middleware::from_fn_with_state(state.clone(), csrf::token_header))
                 .layer(axum::middleware::from_fn(csrf::same_origin))
                 .layer(axum::middleware::from_fn(text::guard_uri))
-                .layer(axum::middleware::from_fn(error::json_errors)),
+                .layer(axum::middleware::from_fn(json::json_errors)),
         )
         .merge(pages::router())
         .merge(assets::router())

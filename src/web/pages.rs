@@ -2,9 +2,9 @@
 //! pages, the language switch and the home page.
 
 use super::AppState;
-use super::error::{AppError, AppResult, ErrorInfo};
 use super::i18n::{LANG_COOKIE, Lang};
 use crate::auth::{Caller, Permission};
+use crate::error::{AppError, AppResult, ErrorInfo};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, Request, State};

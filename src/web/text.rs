@@ -5,7 +5,7 @@
 //! and the cells of imported ledger files. A refused text changes nothing and names its field, on
 //! SQLite and PostgreSQL alike (PostgreSQL cannot store U+0000 at all).
 
-use super::error::{AppError, FieldError};
+use crate::error::{AppError, FieldError};
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -15,13 +15,8 @@ use serde_json::Value;
 pub fn check(field: &str, value: &str) -> Result<(), FieldError> {
     match fangkong_rules::forbidden_char(value) {
         None => Ok(()),
-        Some(c) => Err(FieldError::new(field, "control_character", message(c))),
+        Some(c) => Err(FieldError::new(field, "control_character", fangkong_rules::refusal(c))),
     }
-}
-
-/// What the person is told: which character, and what to do.
-pub fn message(c: char) -> String {
-    format!("含有不可见的控制字符或文字方向控制符(U+{:04X}),请删除后重新输入", c as u32)
 }
 
 /// Every string (and object key) of a JSON document; fields are named as `person.name`, `items[2]`.
@@ -71,7 +66,7 @@ pub async fn guard_uri(request: Request, next: Next) -> Response {
     let uri = request.uri();
     let path = percent_decoded(uri.path());
     if let Some(c) = fangkong_rules::forbidden_char(&path) {
-        return AppError::BadRequest { message: format!("请求地址{}", message(c)), field: Some("path".into()) }.into_response();
+        return AppError::BadRequest { message: format!("请求地址{}", fangkong_rules::refusal(c)), field: Some("path".into()) }.into_response();
     }
     if let Some(query) = uri.query()
         && let Ok(pairs) = serde_urlencoded::from_str::<Vec<(String, String)>>(query)

@@ -4,9 +4,9 @@
 //! phone whose clock runs fast — so a fact dated in the future is refused at its field and can never
 //! drive a decision; a deadline or the day of a report may lie ahead.
 
-use super::error::{AppError, AppResult};
 use crate::clock;
 use crate::db::now_micros;
+use crate::error::{AppError, AppResult};
 use time::Date;
 
 const TIME_FORMAT: &str = "时间格式应为 YYYY-MM-DD HH:MM(北京时间)";
@@ -19,7 +19,7 @@ pub fn deadline(field: &str, value: &str) -> AppResult<i64> {
 
 /// Any date typed into `field` (a report's day, a fix's deadline).
 pub fn date(field: &str, value: &str) -> AppResult<Date> {
-    crate::people::input::parse_date(value.trim()).ok_or_else(|| AppError::invalid(field, "date_invalid", DATE_FORMAT))
+    crate::clock::parse_date(value.trim()).ok_or_else(|| AppError::invalid(field, "date_invalid", DATE_FORMAT))
 }
 
 /// The time something happened, typed into `field`: not later than now.

@@ -14,7 +14,7 @@ mod text;
 pub use org_code::{OrgCode, OrgLevel, Scope};
 pub use phone::{Phone, PhoneError};
 pub use resident_id::{IdError, ResidentId, Sex};
-pub use text::{forbidden_char, normalize_width};
+pub use text::{forbidden_char, normalize_width, refusal};
 
 /// How far ahead of the server a time of something that happened may lie and still be taken: a
 /// phone's clock running a few minutes fast. Anything later is in the future, and refused.

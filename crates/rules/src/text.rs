@@ -26,6 +26,11 @@ pub fn forbidden_char(text: &str) -> Option<char> {
     text.chars().find(|&c| is_forbidden(c))
 }
 
+/// What a person is told about a refused character: which one, and what to do.
+pub fn refusal(c: char) -> String {
+    format!("含有不可见的控制字符或文字方向控制符(U+{:04X}),请删除后重新输入", c as u32)
+}
+
 fn is_forbidden(c: char) -> bool {
     match c {
         '\t' | '\n' | '\r' => false,

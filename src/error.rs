@@ -1,6 +1,7 @@
-//! The one error story of the web layer. Every handler returns `AppError` on failure; its response is
-//! JSON `{"error":{"code","message","fields"?}}` with the right status. Page routes turn the same
-//! errors into HTML by [`super::pages::html_errors`]. Internal causes are logged, never shown.
+//! The one error story. Storage functions and handlers return `AppError` on failure (storage reaches
+//! it without the web layer); its response is JSON `{"error":{"code","message","fields"?}}` with the
+//! right status. Page routes turn the same errors into HTML (`web::pages::html_errors`). Internal
+//! causes are logged, never shown.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -162,31 +163,3 @@ impl IntoResponse for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
-
-/// Gives an error response that did not come from [`AppError`] — a path or query the extractors
-/// could not parse, a method the route does not take, a body over its limit — the API's JSON
-/// shape, so that every answer under `/api` is `{"error":{"code","message"}}`.
-pub async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let response = next.run(request).await;
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) || response.extensions().get::<ErrorInfo>().is_some() {
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    let said = axum::body::to_bytes(body, 4096).await.map(|b| String::from_utf8_lossy(&b).trim().to_string()).unwrap_or_default();
-    let (code, message) = match status {
-        StatusCode::NOT_FOUND => ("not_found", AppError::NotFound.message()),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "此地址不接受该请求方法".to_string()),
-        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", AppError::TooLarge.message()),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", format!("请求体的格式不受支持:{said}")),
-        s if s.is_client_error() => ("bad_request", format!("请求有误:{said}")),
-        _ => ("internal", "服务器内部错误,请稍后再试".to_string()),
-    };
-    let body = ErrorBody { error: ErrorDetail { code: code.into(), message, fields: None, existing_id: None } };
-    let mut response = (status, Json(body)).into_response();
-    // The rest of what was said (`Allow` on a 405, say) stays.
-    for (name, value) in parts.headers.iter().filter(|(n, _)| !matches!(*n, &axum::http::header::CONTENT_TYPE | &axum::http::header::CONTENT_LENGTH)) {
-        response.headers_mut().append(name, value.clone());
-    }
-    response
-}
