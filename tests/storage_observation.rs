@@ -497,3 +497,43 @@ async fn an_idempotency_key_belongs_to_its_episode_and_its_content() {
         assert!(matches!(twins[2], Err(AppError::Conflict { .. })));
     }
 }
+
+#[tokio::test]
+async fn writers_side_by_side_keep_a_links_allowance_and_its_keys() {
+    use checkins::{Submission, Target};
+    for db in backends().await {
+        seed_area(&db).await;
+        let episode = observed(&db, "43048119900101123X", TODAY).await;
+        // Each report in a transaction of its own, all at once: as many servers' writers would.
+        let send = |input: Option<checkins::ValidCheckIn>| {
+            let (db, token) = (db.clone(), episode.report_token.clone());
+            tokio::spawn(async move { checkins::write_batch(&db, vec![Submission { target: Target::Link { token, per_hour: 20 }, input, source: Source::Resident, today: TODAY }]).await.remove(0) })
+        };
+        // Sixty at once, forty of them refused before the writer and twenty good ones: twenty in all are taken.
+        let sends: Vec<_> = (0..60).map(|i| send((i % 3 == 0).then(|| reading("36.6", if i % 2 == 0 { "am" } else { "pm" }, Some(&format!("k-{i}")))))).collect();
+        let mut outcomes = Vec::new();
+        for s in sends {
+            outcomes.push(s.await.unwrap());
+        }
+        let limited = outcomes.iter().filter(|o| matches!(o, Err(AppError::RateLimited))).count();
+        assert_eq!(limited, 40, "on {}: {:?}", db.backend_name(), outcomes.iter().map(|o| o.as_ref().map(|_| ()).map_err(|e| e.code())).collect::<Vec<_>>());
+        assert!(outcomes.iter().all(|o| o.is_ok() || matches!(o, Err(AppError::RateLimited | AppError::Invalid(_)))));
+        assert_eq!(window(&db, episode.id).await, 20);
+
+        // The same report forty times at once on a fresh link: one written, the others duplicates, no error.
+        let other = observed(&db, &resident_id("430481", 9), TODAY).await;
+        let sends: Vec<_> = (0..40)
+            .map(|_| {
+                let (db, token) = (db.clone(), other.report_token.clone());
+                let one = Submission { target: Target::Link { token, per_hour: 100 }, input: Some(reading("37.9", "am", Some("one-key"))), source: Source::Resident, today: TODAY };
+                tokio::spawn(async move { checkins::write_batch(&db, vec![one]).await.remove(0) })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for s in sends {
+            answers.push(s.await.unwrap().unwrap_or_else(|e| panic!("on {}: {e:?}", db.backend_name())));
+        }
+        assert_eq!(answers.iter().filter(|a| !a.duplicate).count(), 1);
+        assert_eq!(checkins::history(&db, other.id).await.unwrap().len(), 1);
+    }
+}

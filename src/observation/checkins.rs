@@ -4,7 +4,7 @@ use super::episodes::Episode;
 use super::rules;
 use super::{AlertKind, Slot};
 use crate::audit::Actor;
-use crate::db::{Db, now_micros};
+use crate::db::{Db, is_unique_violation, now_micros};
 use crate::error::{AppError, FieldError};
 use crate::idempotency::{self, Known};
 use crate::on_db;
@@ -204,15 +204,20 @@ pub async fn record(db: &Db, episode: &Episode, input: &ValidCheckIn, source: So
 /// A failure that is not a refused statement (the connection lost) fails the reports it held.
 pub async fn write_batch(db: &Db, batch: Vec<Submission>) -> Vec<Result<Recorded, AppError>> {
     let mut results = Vec::with_capacity(batch.len());
-    let mut parts: Vec<&[Submission]> = vec![&batch];
-    while let Some(part) = parts.pop() {
+    // Parts still to write, the next one last: (where it lies in the batch, already written again).
+    let mut parts: Vec<(std::ops::Range<usize>, bool)> = vec![(0..batch.len(), false)];
+    while let Some((range, again)) = parts.pop() {
+        let part = &batch[range.clone()];
         match write_together(db, part).await {
             Ok(written) => results.extend(written),
             Err(sqlx::Error::Database(_)) if part.len() > 1 => {
-                let (first, second) = part.split_at(part.len() / 2);
-                parts.push(second);
-                parts.push(first);
+                let middle = range.start + part.len() / 2;
+                parts.push((middle..range.end, false));
+                parts.push((range.start..middle, false));
             }
+            // A key another writer kept between this report's reads and its writes: written
+            // again, the key is known and the report answered as a duplicate or a conflict.
+            Err(e) if is_unique_violation(&e) && !again => parts.push((range, true)),
             Err(e @ sqlx::Error::Database(_)) => results.push(Err(failed_alone(db, &part[0], e).await)),
             Err(e) => {
                 tracing::error!(error = %e, count = part.len(), "check-in batch failed");
@@ -302,9 +307,10 @@ where
     query
 }
 
-/// Counts the people reporting for the first time on a day in this batch. On PostgreSQL the
-/// episodes are locked first, so two batches at once cannot both count the same person's day.
-async fn reported_days<DB>(tx: &mut sqlx::Transaction<'_, DB>, rows: &[&&Accepted<'_>], lock_episodes: bool) -> sqlx::Result<crate::counts::Tally>
+/// Counts the people reporting for the first time on a day in this batch. The batch holds its
+/// episodes (locked at its start on PostgreSQL, the write lock on SQLite), so two batches at once
+/// cannot both count the same person's day.
+async fn reported_days<DB>(tx: &mut sqlx::Transaction<'_, DB>, rows: &[&&Accepted<'_>]) -> sqlx::Result<crate::counts::Tally>
 where
     DB: sqlx::Database,
     for<'a> DB::Arguments: sqlx::IntoArguments<DB>,
@@ -315,11 +321,6 @@ where
     usize: sqlx::ColumnIndex<DB::Row>,
 {
     let episodes: Vec<i64> = rows.iter().map(|a| a.episode.id).collect();
-    if lock_episodes {
-        let mut lock = select_in::<DB, i64>("select id from observation_episodes", "id", episodes.iter().copied());
-        lock.push(" order by id for update");
-        lock.build().execute(&mut **tx).await?;
-    }
     let mut days: Vec<Date> = rows.iter().map(|a| a.submission.today).collect();
     days.sort();
     days.dedup();
@@ -355,6 +356,25 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
     let lock_episodes = matches!(db, Db::Postgres(_));
     on_db!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;
+        if lock_episodes {
+            // PostgreSQL: lock every episode of the batch first, in id order, so that what is read
+            // below (a link's hourly window, the keys already used, the days already reported)
+            // cannot change before this batch writes — another writer with the same episode waits.
+            let ids: Vec<i64> = batch.iter().filter_map(|s| match &s.target { Target::Episode(e) => Some(e.id), Target::Link { .. } => None }).collect();
+            // An empty list stands as a value no episode has (an empty token, id -1).
+            let mut lock = sqlx::QueryBuilder::<DB>::new("select id from observation_episodes where report_token in (");
+            let mut list = lock.separated(", ");
+            for token in tokens.iter().copied().chain(tokens.is_empty().then_some("")) {
+                list.push_bind(token);
+            }
+            lock.push(") or id in (");
+            let mut list = lock.separated(", ");
+            for id in ids.iter().copied().chain(ids.is_empty().then_some(-1)) {
+                list.push_bind(id);
+            }
+            lock.push(") order by id for update");
+            lock.build().execute(&mut *tx).await?;
+        }
         let linked: HashMap<String, Linked> = if tokens.is_empty() { HashMap::new() } else {
             let head = format!("select {}, report_window_start, report_window_count from observation_episodes", super::episodes::COLUMNS);
             select_in::<DB, _>(&head, "report_token", tokens.iter().copied())
@@ -451,7 +471,7 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
             }
             let mut rows: Vec<&&Accepted> = last.values().collect();
             rows.sort_by_key(|a| a.index);
-            let mut tally = reported_days(&mut tx, &rows, lock_episodes).await?;
+            let mut tally = reported_days(&mut tx, &rows).await?;
             let mut insert = sqlx::QueryBuilder::<DB>::new(
                 "insert into check_ins (day, episode_id, org_code, slot, temperature_tenths, symptoms, note, source, reported_at, created_by) ");
             insert.push_values(&rows, |mut row, a| {
