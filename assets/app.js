@@ -9,7 +9,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   // The server refuses control characters and bidirectional controls in any text (a pasted name can
   // carry them invisibly); say so at the field before the form is sent.
-  const forbidden = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
+  const forbidden = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\u200B\u2060\uFEFF\u2028\u2029\uFFFD]/;
   const refusal = document.documentElement.lang === "en"
     ? "Contains an invisible control or text-direction character; please delete it and type again"
     : "含有不可见的控制字符或文字方向控制符,请删除后重新输入";

@@ -62,9 +62,15 @@ async fn control_and_bidi_characters_are_refused_at_the_field_and_change_nothing
         let (status, body) = app.json("GET", "/api/v1/persons?q=%E5%BC%A0%00", Some(&grid), None).await;
         assert_eq!((status, field_of(&body)), (StatusCode::UNPROCESSABLE_ENTITY, Some("q")), "{body}");
         let (status, body) = app.json("GET", "/api/v1/orgs/430481%00", Some(&grid), None).await;
-        assert_eq!((status, field_of(&body)), (StatusCode::BAD_REQUEST, Some("path")), "{body}");
+        assert_eq!((status, field_of(&body)), (StatusCode::UNPROCESSABLE_ENTITY, Some("path")), "{body}");
         let (status, _) = app.json("GET", &format!("/api/v1/self-report/{link}%E2%80%AE"), None, None).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, body) = app.json("GET", "/api/v1/persons?q=%C0%80", Some(&grid), None).await;
+        assert_eq!((status, field_of(&body)), (StatusCode::UNPROCESSABLE_ENTITY, Some("q")), "bytes that are not UTF-8: {body}");
+        let (status, body) = app.json("POST", "/api/v1/persons", Some(&grid), Some(person_json("张\u{200B}三", "430481199001011237", LEIYANG_GRID))).await;
+        assert_eq!((status, field_of(&body)), (StatusCode::UNPROCESSABLE_ENTITY, Some("name")), "a zero-width space: {body}");
+        let (_, body) = app.json("POST", "/api/v1/persons", Some(&grid), Some(json!({"na\u{202E}me": "x"}))).await;
+        assert!(body.to_string().contains("naU+202Eme"), "a refused key is named without its character: {body}");
 
         // A form post from the pages: the page names the field.
         let session = fangkong::auth::sessions::create(&db, user_id(&app, "grid_worker").await, fangkong::auth::sessions::SessionKind::Web, &Default::default()).await.unwrap();
@@ -78,6 +84,28 @@ async fn control_and_bidi_characters_are_refused_at_the_field_and_change_nothing
         let page = String::from_utf8(page).unwrap();
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.contains("address") && page.contains("U+0000"), "the page says which field: {page}");
+        let form = format!("_csrf={}&address=%E8%B7%AF%FF", session.csrf);
+        let request = Request::post(format!("/orgs/{LEIYANG_GRID}/households"))
+            .header("cookie", format!("fk_session={}", session.token))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(form))
+            .unwrap();
+        let (status, _, page) = app.send(request).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "bytes that are not UTF-8 are not stored as U+FFFD");
+        assert!(String::from_utf8(page).unwrap().contains("编码"));
+
+        // A multipart file name with a control character: refused as malformed, not as too large.
+        let body = format!(
+            "--b\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{}\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\u{1}.csv\"\r\n\r\nx\r\n--b--\r\n",
+            session.csrf
+        );
+        let request = Request::post("/imports").header("cookie", format!("fk_session={}", session.token)).header("content-type", "multipart/form-data; boundary=b").body(Body::from(body)).unwrap();
+        let status = app.send(request).await.0;
+        assert!(status == StatusCode::BAD_REQUEST || status == StatusCode::UNPROCESSABLE_ENTITY, "{status}");
+
+        // Refused before its body was read, a request's connection is closed with the answer.
+        let request = Request::post("/api/v1/orgs/%00").header("content-type", "application/json").body(Body::from("{}")).unwrap();
+        assert_eq!(app.send(request).await.1["connection"], "close");
     }
 }
 
@@ -175,6 +203,7 @@ async fn every_error_under_the_api_answers_the_json_error_shape() {
         ("GET", "/api/v1/transfers/x/accept", StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
         ("DELETE", "/api/v1/persons", StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
         ("GET", "/api/v1/no-such-thing", StatusCode::NOT_FOUND, "not_found"),
+        ("GET", "/api", StatusCode::NOT_FOUND, "not_found"),
     ] {
         let request = Request::builder().method(method).uri(path).header("authorization", format!("Bearer {grid}")).body(Body::empty()).unwrap();
         let (got, headers, body) = app.send(request).await;
@@ -189,4 +218,9 @@ async fn every_error_under_the_api_answers_the_json_error_shape() {
     let (status, headers, page) = app.send(Request::get("/no-such-page").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(headers["content-type"].to_str().unwrap().starts_with("text/html") && String::from_utf8(page).unwrap().contains("页面不存在"));
+    // A page's path that does not parse gets the error page too, in the platform's words.
+    let session = fangkong::auth::sessions::create(&app.db, user_id(&app, "grid_worker").await, fangkong::auth::sessions::SessionKind::Web, &Default::default()).await.unwrap();
+    let (status, headers, page) = app.send(Request::get("/persons/abc").header("cookie", format!("fk_session={}", session.token)).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html") && String::from_utf8(page).unwrap().contains("请求有误"));
 }

@@ -16,7 +16,7 @@ use crate::error::AppError;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 /// The header a page's script sends the session's CSRF token in.
 pub const TOKEN_HEADER: &str = "x-csrf-token";
@@ -45,7 +45,7 @@ fn from_elsewhere(headers: &HeaderMap) -> bool {
 /// Refuses a cookie-borne state-changing request sent from another site.
 pub async fn same_origin(request: Request, next: Next) -> Response {
     if changes_state(request.method()) && cookie_borne(request.headers()) && from_elsewhere(request.headers()) {
-        return AppError::BadRequest { message: "请求不是从本站页面发出的,已拒绝。请在本站页面上重新操作".into(), field: None }.into_response();
+        return super::refuse_unread(AppError::BadRequest { message: "请求不是从本站页面发出的,已拒绝。请在本站页面上重新操作".into(), field: None });
     }
     next.run(request).await
 }
@@ -60,7 +60,7 @@ pub async fn token_header(State(state): State<AppState>, request: Request, next:
     if let Ok(caller) = Caller::from_request_parts(&mut parts, &state).await {
         let sent = parts.headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
         if !tokens_match(sent, caller.csrf.as_deref().unwrap_or("")) {
-            return AppError::BadRequest { message: format!("用会话 Cookie 调用接口须在 {TOKEN_HEADER} 头中附上页面的 CSRF 令牌"), field: None }.into_response();
+            return super::refuse_unread(AppError::BadRequest { message: format!("用会话 Cookie 调用接口须在 {TOKEN_HEADER} 头中附上页面的 CSRF 令牌"), field: None });
         }
     }
     next.run(Request::from_parts(parts, body)).await

@@ -72,11 +72,16 @@ pub struct Upload {
 /// file names) and its files, the CSRF token checked. A file field left empty is dropped.
 pub async fn read_multipart(caller: &Caller, mut multipart: axum::extract::Multipart) -> Result<(Fields, Vec<Upload>), AppError> {
     let (mut fields, mut files) = (Fields::new(), Vec::new());
-    while let Some(part) = multipart.next_field().await.map_err(|_| AppError::TooLarge)? {
+    while let Some(part) = multipart.next_field().await.map_err(multipart_error)? {
         let name = part.name().unwrap_or("").to_string();
         let filename = part.file_name().map(|f| f.chars().take(200).collect::<String>());
+        // A file name that is not UTF-8 is not read as "no file name" (which would drop the file).
+        let disposition = part.headers().get(axum::http::header::CONTENT_DISPOSITION).map(|v| v.as_bytes().windows(9).any(|w| w.eq_ignore_ascii_case(b"filename=")));
+        if filename.is_none() && disposition == Some(true) {
+            return Err(AppError::invalid(&name, "filename_invalid", "文件名无法识别(编码有误),请改名后重新上传"));
+        }
         let content_type = part.content_type().unwrap_or("application/octet-stream").to_string();
-        let data = part.bytes().await.map_err(|_| AppError::TooLarge)?;
+        let data = part.bytes().await.map_err(multipart_error)?;
         match filename {
             Some(filename) => {
                 super::text::check(&name, &filename).map_err(|e| AppError::Invalid(vec![e]))?;
@@ -90,6 +95,14 @@ pub async fn read_multipart(caller: &Caller, mut multipart: axum::extract::Multi
     check_csrf(caller, field(&fields, "_csrf"))?;
     super::text::check_pairs(&fields)?;
     Ok((fields, files))
+}
+
+/// A multipart body that could not be read: too large (413), or malformed (400, with why).
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    match e.status() {
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+        _ => AppError::BadRequest { message: format!("上传的表单格式有误:{}", e.body_text()), field: None },
+    }
 }
 
 /// A form posted as `(name, value)` pairs; check boxes repeat their name.

@@ -57,6 +57,20 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     })
 }
 
+/// What an error response that did not come from [`AppError`] (an extractor's rejection, a method
+/// not allowed) means, in the platform's words: its code and message.
+pub async fn described(status: StatusCode, body: axum::body::Body) -> (&'static str, String) {
+    let said = axum::body::to_bytes(body, 4096).await.map(|b| String::from_utf8_lossy(&b).trim().to_string()).unwrap_or_default();
+    match status {
+        StatusCode::NOT_FOUND => ("not_found", AppError::NotFound.message()),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "此地址不接受该请求方法".to_string()),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", AppError::TooLarge.message()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", format!("请求体的格式不受支持:{said}")),
+        s if s.is_client_error() => ("bad_request", format!("请求有误:{said}")),
+        _ => ("internal", "服务器内部错误,请稍后再试".to_string()),
+    }
+}
+
 /// Gives an error response that did not come from [`AppError`] — a path or query the extractors
 /// could not parse, a method the route does not take, a body over its limit — the API's JSON
 /// shape, so that every answer under `/api` is `{"error":{"code","message"}}`.
@@ -67,15 +81,7 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         return response;
     }
     let (parts, body) = response.into_parts();
-    let said = axum::body::to_bytes(body, 4096).await.map(|b| String::from_utf8_lossy(&b).trim().to_string()).unwrap_or_default();
-    let (code, message) = match status {
-        StatusCode::NOT_FOUND => ("not_found", AppError::NotFound.message()),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "此地址不接受该请求方法".to_string()),
-        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", AppError::TooLarge.message()),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", format!("请求体的格式不受支持:{said}")),
-        s if s.is_client_error() => ("bad_request", format!("请求有误:{said}")),
-        _ => ("internal", "服务器内部错误,请稍后再试".to_string()),
-    };
+    let (code, message) = described(status, body).await;
     let body = ErrorBody { error: ErrorDetail { code: code.into(), message, fields: None, existing_id: None } };
     let mut response = (status, axum::Json(body)).into_response();
     // The rest of what was said (`Allow` on a 405, say) stays.

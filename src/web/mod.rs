@@ -31,6 +31,14 @@ const SECURITY_HEADERS: [(&str, &str); 4] = [
     ("x-content-type-options", "nosniff"),
 ];
 
+/// The answer to a request refused before its body was read: the connection is closed after it
+/// (the unread body would otherwise be taken for the next request), and says so.
+pub fn refuse_unread(error: crate::error::AppError) -> axum::response::Response {
+    let mut response = axum::response::IntoResponse::into_response(error);
+    response.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+    response
+}
+
 /// Request bodies above this size answer 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 

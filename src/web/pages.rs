@@ -113,12 +113,22 @@ struct ErrorPage {
     message: String,
 }
 
-/// Turns error responses of page routes into HTML: a sign-in redirect for 401, an error page otherwise.
+/// Turns error responses of page routes into HTML: a sign-in redirect for 401, an error page
+/// otherwise — for an extractor's rejection too (a path like `/persons/abc`).
 async fn html_errors(request: Request, next: Next) -> Response {
     let lang = Lang::from_headers(request.headers());
     let path = request.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
     let response = next.run(request).await;
-    let Some(info) = response.extensions().get::<ErrorInfo>().cloned() else { return response };
+    let info = match response.extensions().get::<ErrorInfo>().cloned() {
+        Some(info) => info,
+        // A page's own answer with an error status (a form with its errors, the sign-in page after a
+        // wrong password) is HTML already; a rejection is plain text, or empty.
+        None if (response.status().is_client_error() || response.status().is_server_error()) && !is_html(&response) => {
+            let status = response.status();
+            ErrorInfo { status, message: super::json::described(status, response.into_body()).await.1 }
+        }
+        None => return response,
+    };
     if info.status == StatusCode::UNAUTHORIZED {
         let target = format!("/login?next={}", urlencode(&path));
         return Redirect::to(&target).into_response();
@@ -129,12 +139,17 @@ async fn html_errors(request: Request, next: Next) -> Response {
 
 /// An address no route serves: the API's JSON error under `/api`, the error page elsewhere.
 pub async fn not_found(request: Request) -> Response {
-    if request.uri().path().starts_with("/api/") {
+    let path = request.uri().path().trim_start_matches('/');
+    if path == "api" || path.starts_with("api/") {
         return AppError::NotFound.into_response();
     }
     let lang = Lang::from_headers(request.headers());
     let message = lang.pick("页面不存在,请检查地址或返回首页", "There is no such page; check the address or go back home").to_string();
     render(StatusCode::NOT_FOUND, &ErrorPage { chrome: Chrome::anonymous(lang, lang.pick("出错了", "Error")), status: 404, message })
+}
+
+fn is_html(response: &Response) -> bool {
+    response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"))
 }
 
 pub fn urlencode(s: &str) -> String {

@@ -8,15 +8,20 @@
 use crate::error::{AppError, FieldError};
 use axum::extract::Request;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::Value;
 
 /// The field error for `value` in `field`, if it holds a forbidden character.
 pub fn check(field: &str, value: &str) -> Result<(), FieldError> {
     match fangkong_rules::forbidden_char(value) {
         None => Ok(()),
-        Some(c) => Err(FieldError::new(field, "control_character", fangkong_rules::refusal(c))),
+        Some(c) => Err(FieldError::new(&shown(field), "control_character", fangkong_rules::refusal(c))),
     }
+}
+
+/// A field's name as it can be shown back: a refused character in it written as `U+XXXX`.
+fn shown(field: &str) -> String {
+    field.chars().map(|c| if fangkong_rules::forbidden_char(c.encode_utf8(&mut [0; 4])).is_some() { format!("U+{:04X}", c as u32) } else { c.to_string() }).collect()
 }
 
 /// Every string (and object key) of a JSON document; fields are named as `person.name`, `items[2]`.
@@ -66,13 +71,13 @@ pub async fn guard_uri(request: Request, next: Next) -> Response {
     let uri = request.uri();
     let path = percent_decoded(uri.path());
     if let Some(c) = fangkong_rules::forbidden_char(&path) {
-        return AppError::BadRequest { message: format!("请求地址{}", fangkong_rules::refusal(c)), field: Some("path".into()) }.into_response();
+        return super::refuse_unread(AppError::invalid("path", "control_character", format!("请求地址{}", fangkong_rules::refusal(c))));
     }
     if let Some(query) = uri.query()
         && let Ok(pairs) = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
         && let Err(e) = check_pairs(&pairs)
     {
-        return e.into_response();
+        return super::refuse_unread(e);
     }
     next.run(request).await
 }
