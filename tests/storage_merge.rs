@@ -76,3 +76,29 @@ async fn a_merge_that_would_leave_two_running_observations_is_refused() {
         assert!(matches!(merge::merge(&db, &actor(), &hengnan, kept, duplicate).await, Err(AppError::Invalid(_))), "out of scope");
     }
 }
+
+#[tokio::test]
+async fn two_people_merged_into_each_other_at_once_make_one_merge_and_no_cycle() {
+    for db in backends().await {
+        seed_area(&db).await;
+        let county = Scope::of(&code("430481"));
+        for round in 0..5 {
+            let (a, b) = (person(&db, "赵甲", 10 + round * 2).await, person(&db, "赵乙", 11 + round * 2).await);
+            let attempts: Vec<_> = (0..6)
+                .map(|i| {
+                    let (db, county) = (db.clone(), county.clone());
+                    let (kept, merged) = if i % 2 == 0 { (a, b) } else { (b, a) };
+                    tokio::spawn(async move { merge::merge(&db, &actor(), &county, kept, merged).await })
+                })
+                .collect();
+            let mut outcomes = Vec::new();
+            for attempt in attempts {
+                outcomes.push(attempt.await.unwrap());
+            }
+            assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "on {}: {outcomes:?}", db.backend_name());
+            assert!(outcomes.iter().all(|o| matches!(o, Ok(_) | Err(AppError::Conflict { .. } | AppError::Invalid(_)))), "refused, never failed: {outcomes:?}");
+            let (ra, rb) = (store::get(&db, &county, a).await.unwrap().unwrap(), store::get(&db, &county, b).await.unwrap().unwrap());
+            assert!(ra.merged_into.is_none() != rb.merged_into.is_none(), "exactly one of the two is merged: {:?} {:?}", ra.merged_into, rb.merged_into);
+        }
+    }
+}

@@ -35,7 +35,19 @@ pub struct Merge {
     pub undone_at: Option<i64>,
 }
 
+/// SQLite: take the write lock at once, so that two merges at once queue instead of failing.
+fn begin(db: &Db) -> &'static str {
+    if matches!(db, Db::Sqlite(_)) { "begin immediate" } else { "begin" }
+}
+
+/// Why a merge cannot go on now that another merge came first.
+fn merged_meanwhile() -> AppError {
+    AppError::Conflict { message: "其中一人刚被合并到别的记录,请刷新后核对".into(), existing_id: None }
+}
+
 /// Merges the duplicate `merged_id` into `kept_id`, both in scope and neither merged already.
+/// Inside its transaction both persons are locked in id order and checked again, so two merges
+/// at once (A into B, B into A) cannot both go through and leave a cycle.
 pub async fn merge(db: &Db, actor: &Actor, scope: &Scope, kept_id: i64, merged_id: i64) -> AppResult<Merge> {
     if kept_id == merged_id {
         return Err(AppError::invalid("merged_id", "same_person", "不能与自己合并"));
@@ -48,15 +60,20 @@ pub async fn merge(db: &Db, actor: &Actor, scope: &Scope, kept_id: i64, merged_i
         }
         org_code = person.org_code;
     }
-    for (sql, at_least, message) in CONFLICTS {
-        let found: i64 = on_db!(db, pool => sqlx::query_scalar::<DB, i64>(sql).bind(kept_id).bind(merged_id).fetch_one(pool).await)?;
-        if found >= at_least {
-            return Err(AppError::Conflict { message: message.into(), existing_id: None });
-        }
-    }
     let now = now_micros();
     let id = on_db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_with(begin(db)).await?;
+        for id in [kept_id.min(merged_id), kept_id.max(merged_id)] {
+            let locked = sqlx::query::<DB>("update persons set updated_at = $1 where id = $2 and merged_into is null").bind(now).bind(id).execute(&mut *tx).await?.rows_affected();
+            if locked == 0 {
+                return Ok(Err(merged_meanwhile()));
+            }
+        }
+        for (sql, at_least, message) in CONFLICTS {
+            if sqlx::query_scalar::<DB, i64>(sql).bind(kept_id).bind(merged_id).fetch_one(&mut *tx).await? >= at_least {
+                return Ok(Err(AppError::Conflict { message: message.into(), existing_id: None }));
+            }
+        }
         let mut moved: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
         for table in TABLES {
             let ids = sqlx::query_scalar::<DB, i64>(sqlx::AssertSqlSafe(format!("select id from {table} where person_id = $1 order by id")))
@@ -74,8 +91,8 @@ pub async fn merge(db: &Db, actor: &Actor, scope: &Scope, kept_id: i64, merged_i
             detail: Some(format!("merged={merged_id} merge={id}")),
         })?;
         tx.commit().await?;
-        Ok::<i64, sqlx::Error>(id)
-    }.await)?;
+        Ok::<AppResult<i64>, sqlx::Error>(Ok(id))
+    }.await)??;
     get(db, id).await?.ok_or(AppError::NotFound)
 }
 
@@ -102,7 +119,13 @@ pub async fn undo(db: &Db, actor: &Actor, scope: &Scope, merged_id: i64) -> AppR
     let moved: BTreeMap<String, Vec<i64>> = serde_json::from_str(&merge.moved).map_err(|e| AppError::Internal(e.into()))?;
     let now = now_micros();
     on_db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_with(begin(db)).await?;
+        // The merge is marked undone first: of two undos at once, the second finds it done.
+        let undone = sqlx::query::<DB>("update person_merges set undone_at = $1, undone_by = $2 where id = $3 and undone_at is null")
+            .bind(now).bind(actor.user_id).bind(merge.id).execute(&mut *tx).await?.rows_affected();
+        if undone == 0 {
+            return Ok(Err(AppError::Conflict { message: "该合并已撤销".into(), existing_id: None }));
+        }
         for (table, ids) in &moved {
             // Only known tables are named in a merge; anything else would be a corrupted record.
             let Some(table) = TABLES.iter().find(|t| *t == table) else { continue };
@@ -112,12 +135,11 @@ pub async fn undo(db: &Db, actor: &Actor, scope: &Scope, merged_id: i64) -> AppR
             }
         }
         sqlx::query::<DB>("update persons set merged_into = null, updated_at = $1 where id = $2").bind(now).bind(merge.merged_id).execute(&mut *tx).await?;
-        sqlx::query::<DB>("update person_merges set undone_at = $1, undone_by = $2 where id = $3").bind(now).bind(actor.user_id).bind(merge.id).execute(&mut *tx).await?;
         crate::audit_insert!(&mut *tx, actor, AuditEvent {
             action: "person.unmerge", record_type: "person", record_id: Some(merge.kept_id.to_string()), org_code,
             detail: Some(format!("merged={} merge={}", merge.merged_id, merge.id)),
         })?;
-        tx.commit().await
-    }.await)?;
-    Ok(())
+        tx.commit().await?;
+        Ok::<AppResult<()>, sqlx::Error>(Ok(()))
+    }.await)?
 }
