@@ -135,9 +135,14 @@ async fn a_county_sees_its_contacts_of_another_countys_case_but_not_the_case() {
         assert_eq!(app.json("POST", &format!("/api/v1/cases/{case}/contacts"), Some(&doctor), Some(contact)).await.0, StatusCode::CREATED);
         let (_, detail) = app.json("GET", &format!("/api/v1/cases/{case}"), Some(&doctor), None).await;
         for c in detail["contacts"].as_array().unwrap() {
-            assert_eq!((c["org_code"].as_str(), c["person_id"].as_i64(), c["episode_id"].as_i64()), (Some("430422"), None, None), "{c}");
+            assert_eq!((c["org_code"].as_str(), c["person_id"].as_i64(), c["episode_id"].as_i64(), c["name"].as_str()), (Some("430422"), None, None, Some("")), "{c}");
             assert!(!c["status"].as_str().unwrap().is_empty());
         }
+        // Typing a number held in another county with another name finds out nothing and observes nobody.
+        let probe = json!({"person": person_json("随便写", &resident_id("430422", 8), LEIYANG_GRID), "exposure": "social", "last_exposure_date": today.to_string()});
+        let (status, e) = app.json("POST", &format!("/api/v1/cases/{case}/contacts"), Some(&doctor), Some(probe)).await;
+        assert_eq!((status, e["error"]["fields"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("name_mismatch")), "{e}");
+        assert!(!e.to_string().contains("孙"), "the registered name is not told: {e}");
         assert!(!detail.to_string().contains(HENGNAN_GRID) && !detail.to_string().contains(&format!("\"person_id\":{}", known["id"])), "{detail}");
 
         // Registering that ID as a person of Leiyang: "registered elsewhere", and the attempt is audited.

@@ -87,6 +87,15 @@ async fn person_of(db: &Db, actor: &Actor, scope: &Scope, who: Who) -> AppResult
     match who {
         Who::Existing(id) => Ok(crate::people::store::get(db, scope, id).await?.ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?.id),
         Who::New(person) => match crate::people::store::id_by_document(db, person.id_type.as_str(), &person.id_key).await? {
+            // Held in another jurisdiction: linked only when the name typed is the name registered,
+            // so that typing a number cannot find out, or start an observation on, whoever holds it.
+            Some((id, org)) if !scope.allows(&org) => {
+                let held = crate::people::store::get(db, &Scope::everything(), id).await?.ok_or(AppError::NotFound)?;
+                if held.name != person.name {
+                    return Err(AppError::invalid("person.name", "name_mismatch", "该证件号码已在其他辖区登记,但姓名与登记的不一致:请核对姓名和证件号码,或联系对方辖区"));
+                }
+                Ok(id)
+            }
             Some((id, _)) => Ok(id),
             None => Ok(crate::people::store::create(db, actor, &Scope::everything(), &person).await?.id),
         },
@@ -120,7 +129,7 @@ pub struct ContactLine {
     pub case_county_code: String,
     /// The contact's person; absent for a viewer outside the contact's jurisdiction.
     pub person_id: Option<i64>,
-    /// Masked.
+    /// Masked; empty for a viewer outside the contact's jurisdiction.
     pub name: String,
     /// The contact's own unit; only its county for a viewer outside the contact's jurisdiction.
     pub org_code: String,
@@ -164,7 +173,8 @@ fn masked(rows: Vec<ContactLine>) -> Vec<ContactLine> {
 
 /// The contacts of a case (the case is already known to be in the viewer's scope). A contact who
 /// lives outside `scope` (registered from here, observed in their own county) is shown with their
-/// county and status only: the record stays with the county that owns it.
+/// county and status only — no name, grid, person or episode: the record stays with the county
+/// that owns it.
 pub async fn of_case(db: &Db, scope: &Scope, case_id: i64) -> sqlx::Result<Vec<ContactLine>> {
     let sql = format!("{SELECT} where k.case_id = $1 order by k.id");
     let rows = masked(on_db!(db, pool => sqlx::query_as::<DB, ContactLine>(sqlx::AssertSqlSafe(&*sql)).bind(case_id).fetch_all(pool).await)?);
@@ -172,7 +182,7 @@ pub async fn of_case(db: &Db, scope: &Scope, case_id: i64) -> sqlx::Result<Vec<C
         .into_iter()
         .map(|c| match scope.allows(&c.org_code) {
             true => c,
-            false => ContactLine { org_code: c.org_code.chars().take(6).collect(), person_id: None, episode_id: None, ..c },
+            false => ContactLine { name: String::new(), org_code: c.org_code.chars().take(6).collect(), person_id: None, episode_id: None, ..c },
         })
         .collect())
 }
