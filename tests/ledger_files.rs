@@ -159,3 +159,29 @@ async fn the_export_is_masked_neutralised_audited_and_scoped() {
         assert_eq!(read::read(&template).unwrap()[0][..3], ["姓名", "性别", "身份证号"]);
     }
 }
+
+#[tokio::test]
+async fn the_same_sheet_imported_six_times_at_once_registers_each_person_once() {
+    for db in backends().await {
+        seed_area(&db).await;
+        let scope = Scope::of(&code("430481"));
+        let text = "姓名,证件号码\n陈七,430422198502150022\n王八,43048119900101123X\n";
+        let imports: Vec<_> = (0..6)
+            .map(|_| {
+                let (db, scope) = (db.clone(), scope.clone());
+                tokio::spawn(async move {
+                    let rows = read::read(text.as_bytes()).unwrap();
+                    import::import(&db, &actor(), &scope, import::Sheet { org: &code(LEIYANG_GRID), rows: &rows, mode: Mode::AllOrNothing, today: TODAY }, &|_| {}).await
+                })
+            })
+            .collect();
+        let mut reports = Vec::new();
+        for i in imports {
+            reports.push(i.await.unwrap().unwrap_or_else(|e| panic!("on {}: {e:?}", db.backend_name())));
+        }
+        assert!(reports.iter().all(|r| r.landed), "{reports:?}");
+        assert_eq!(reports.iter().map(|r| r.created_persons).sum::<usize>(), 2, "each person created once");
+        let found = fangkong::people::store::search(&db, &scope, &fangkong::people::store::Query::parse("陈七", TODAY), None, 5).await.unwrap();
+        assert_eq!(found.len(), 1);
+    }
+}

@@ -141,15 +141,24 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, sheet: Sheet<'_>, pro
             }
         }
     }
-    let mut planned = link_registered(db, scope, planned, &mut report).await?;
-    report.errors.sort_by_key(|e| e.row);
-    report.valid_rows = planned.len();
     planned.sort_by_key(|p| p.row);
-    if planned.is_empty() || (mode == Mode::AllOrNothing && !report.errors.is_empty()) {
-        return Ok(report);
+    // A document registered by someone else between the look-up and the write (another import or
+    // a registration at the same moment) breaks the unique key and rolls the write back whole: the
+    // rows are then matched again, linked to those records, and written once more.
+    for attempt in 0..2 {
+        link_registered(db, scope, &mut planned, &mut report).await?;
+        report.errors.sort_by_key(|e| e.row);
+        report.valid_rows = planned.len();
+        if planned.is_empty() || (mode == Mode::AllOrNothing && !report.errors.is_empty()) {
+            return Ok(report);
+        }
+        match write(db, actor, org, &planned, &mut report, today).await {
+            Err(e) if attempt == 0 && crate::db::is_unique_violation(&e) => continue,
+            written => written?,
+        }
+        report.landed = true;
+        break;
     }
-    write(db, actor, org, &planned, &mut report, today).await?;
-    report.landed = true;
     Ok(report)
 }
 
@@ -270,8 +279,9 @@ fn plan_row(org: &OrgCode, map: &ColumnMap, row: &[String], row_no: usize, actor
 const BATCH: usize = 500;
 
 /// Finds the persons already registered with each row's document, a batch at a time: in scope they are
-/// linked (the same document is the same person); in another area the row is refused.
-async fn link_registered(db: &Db, scope: &Scope, planned: Vec<Planned>, report: &mut Report) -> AppResult<Vec<Planned>> {
+/// linked (the same document is the same person); in another area the row is refused (taken out of
+/// `planned`, its reason added to the report).
+async fn link_registered(db: &Db, scope: &Scope, planned: &mut Vec<Planned>, report: &mut Report) -> AppResult<()> {
     // Registered persons by document key: (document type, id, unit).
     let mut found: HashMap<String, Vec<(String, i64, String)>> = HashMap::new();
     for chunk in planned.chunks(BATCH) {
@@ -288,24 +298,24 @@ async fn link_registered(db: &Db, scope: &Scope, planned: Vec<Planned>, report: 
             found.entry(key).or_default().push((kind, id, org));
         }
     }
-    let mut linked = Vec::with_capacity(planned.len());
-    for mut p in planned {
+    planned.retain_mut(|p| {
         let registered = found.get(&p.person.id_key).and_then(|same_key| same_key.iter().find(|(kind, ..)| kind == p.person.id_type.as_str()));
         match registered.map(|(_, id, org)| (*id, org.clone())) {
             Some((_, org)) if !scope.allows(&org) => {
-                report.errors.push(RowError { row: p.row, column: canonical(Field::IdNumber).into(), message: "该证件号码已在其他辖区登记,请联系上级单位核实".into() })
+                report.errors.push(RowError { row: p.row, column: canonical(Field::IdNumber).into(), message: "该证件号码已在其他辖区登记,请联系上级单位核实".into() });
+                false
             }
             existing => {
                 p.existing_person = existing;
-                linked.push(p);
+                true
             }
         }
-    }
-    Ok(linked)
+    });
+    Ok(())
 }
 
 /// Writes the planned rows in one transaction, a batch of rows per statement.
-async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], report: &mut Report, today: Date) -> AppResult<()> {
+async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], report: &mut Report, today: Date) -> sqlx::Result<()> {
     let now = now_micros();
     let mut rule_sets = HashMap::new();
     for p in planned {
@@ -315,8 +325,10 @@ async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], repor
             slot.insert(crate::observation::rules::in_force(db, start).await?);
         }
     }
+    // SQLite: the write lock at once, so that two imports at once queue rather than fail.
+    let begin = if matches!(db, Db::Sqlite(_)) { "begin immediate" } else { "begin" };
     let counts: (usize, usize, usize, usize, usize) = on_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_with(begin).await?;
         let mut tally = crate::counts::Tally::default();
         let registered_day = crate::clock::day_of_micros(now).to_string();
         let (mut created, mut existing, mut key_created, mut on_ledger, mut started) = (0, 0, 0, 0, 0);
