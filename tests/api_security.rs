@@ -57,6 +57,9 @@ async fn control_and_bidi_characters_are_refused_at_the_field_and_change_nothing
         assert_eq!((status, field_of(&body)), (StatusCode::UNPROCESSABLE_ENTITY, Some("detail")), "{body}");
         let (status, _) = app.json("POST", &format!("/api/v1/self-report/{link}"), None, Some(json!({"temperature": "36.5", "note": "第一行\n第二行"}))).await;
         assert_eq!(status, StatusCode::CREATED, "tabs and line breaks are text");
+        let flood = json!({"temperature": "36.5", "symptoms": vec!["cough"; 10_000]});
+        let (status, body) = app.json("POST", &format!("/api/v1/self-report/{link}"), None, Some(flood)).await;
+        assert_eq!((status, field_of(&body)), (StatusCode::UNPROCESSABLE_ENTITY, Some("symptoms")), "ten thousand symptoms: {body}");
 
         // Path and query, percent-encoded.
         let (status, body) = app.json("GET", "/api/v1/persons?q=%E5%BC%A0%00", Some(&grid), None).await;

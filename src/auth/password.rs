@@ -15,6 +15,34 @@ pub fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
+/// Passwords tried first by anyone guessing (the commonest in leaked lists, Chinese ones among them).
+const COMMON: [&str; 24] = [
+    "password",
+    "password1",
+    "password123",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "87654321",
+    "11111111",
+    "88888888",
+    "66666666",
+    "qwertyui",
+    "qwerty123",
+    "1qaz2wsx",
+    "1q2w3e4r",
+    "abc12345",
+    "abcd1234",
+    "a1234567",
+    "a123456789",
+    "iloveyou",
+    "woaini1314",
+    "admin123",
+    "admin888",
+    "zxcvbnm1",
+    "asdfghjk",
+];
+
 /// Checks a new password against the policy; the message is shown beside the field.
 pub fn check_policy(password: &str) -> Result<(), &'static str> {
     if password.chars().count() < MIN_LENGTH {
@@ -22,6 +50,12 @@ pub fn check_policy(password: &str) -> Result<(), &'static str> {
     }
     if password.chars().all(|c| c.is_ascii_digit()) {
         return Err("密码不能全是数字");
+    }
+    let mut distinct: Vec<char> = password.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 4 || COMMON.iter().any(|c| c.eq_ignore_ascii_case(password)) {
+        return Err("密码太简单或太常见,容易被猜中,请换一个");
     }
     Ok(())
 }
@@ -52,6 +86,8 @@ mod tests {
         assert!(check_policy("short").is_err());
         assert!(check_policy("12345678").is_err());
         assert!(check_policy("hengyang2020").is_ok());
+        assert!(check_policy("password").is_err() && check_policy("PassWord1").is_err(), "common ones");
+        assert!(check_policy("aaaaaaaaaaaa").is_err() && check_policy("abababab").is_err(), "too few characters");
         assert_eq!(generate().len(), 16);
     }
 }

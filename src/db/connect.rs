@@ -14,6 +14,27 @@ pub fn database_url_for(database_url: Option<&str>, data_dir: &Path) -> String {
     }
 }
 
+/// The database file holds residents' personal data: a new one (and a directory made for it) is
+/// readable by this account only. SQLite gives its `-wal` and `-shm` files the main file's mode.
+fn private_file(path: &Path) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    if path.as_os_str().is_empty() || path.exists() || path.to_str() == Some(":memory:") {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    Ok(())
+}
+
 /// Opens a pool for `url` (`postgres://…` or `sqlite://…`), creating a SQLite file if needed.
 pub async fn connect(url: &str) -> anyhow::Result<Db> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -30,9 +51,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", "-65536");
-        if let Some(dir) = options.get_filename().parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
+        private_file(options.get_filename())?;
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.context("opening SQLite")?;
         return Ok(Db::Sqlite(pool));
     }

@@ -70,7 +70,10 @@ impl CheckInInput {
         };
         let temperature = Temperature::parse(&self.temperature).map_err(|m| errors.push(FieldError::new("temperature", "temperature_invalid", m))).ok();
         let mut symptoms = Vec::new();
-        for s in &self.symptoms {
+        if self.symptoms.len() > 2 * Symptom::ALL.len() {
+            errors.push(FieldError::new("symptoms", "too_many", format!("症状最多 {} 项", Symptom::ALL.len())));
+        }
+        for s in self.symptoms.iter().take(2 * Symptom::ALL.len()) {
             match Symptom::parse(s) {
                 Some(sym) if !symptoms.contains(&sym) => symptoms.push(sym),
                 Some(_) => {}
