@@ -98,7 +98,8 @@ impl Browser {
         for _ in 0..20 {
             let el = self.find(css).await?;
             match self.command(method.clone(), &format!("/element/{el}{suffix}"), body.clone()).await {
-                Err(e) if e.contains("stale element") => tokio::time::sleep(Duration::from_millis(100)).await,
+                // Read while the page was being replaced: look the element up again.
+                Err(e) if e.contains("stale element") || e.contains("does not belong to the document") => tokio::time::sleep(Duration::from_millis(100)).await,
                 other => return other,
             }
         }
