@@ -3,7 +3,9 @@
 //! the same content it is answered with the record it made and writes nothing; sent with other
 //! content, or by someone else, it is a conflict (409), as in the IETF Idempotency-Key draft —
 //! never a silent success that would swallow the new submission. The same key for another owner is
-//! simply another submission. Stores read and write the table inside their own transaction.
+//! simply another submission. A check-in keeps the key of the report it holds on its own row and
+//! moves it here when a later report corrects it; a life-needs request keeps its key here. Stores
+//! read and write keys inside their own transaction.
 
 use crate::error::AppError;
 use sha2::{Digest, Sha256};

@@ -1,8 +1,9 @@
 -- Idempotency keys belong to one submitter's submission for one owner (the episode a check-in or a
 -- life-needs request is for), not to the whole database: the same key sent for another episode is
--- another submission, and the same key with another body for the same episode is a conflict. Every
--- key accepted is remembered here with a fingerprint of what was submitted, so a retry is answered
--- with its record even after a later report corrected the row.
+-- another submission, and the same key with another body for the same episode is a conflict.
+-- A check-in keeps the key of the report it holds, with who sent it and a fingerprint of what was
+-- sent; a key whose report a later one corrected moves to `submission_keys`, where life-needs
+-- requests keep theirs, so a retry is answered with its record even after a correction.
 create table submission_keys (
     idempotency_key text not null,
     kind text not null,
@@ -15,6 +16,6 @@ create table submission_keys (
     created_at bigint not null,
     primary key (idempotency_key, kind, owner)
 );
-insert into submission_keys (idempotency_key, kind, owner, submitter, fingerprint, record_id, created_at)
-    select idempotency_key, 'check_in', episode_id, null, null, id, reported_at from check_ins where idempotency_key is not null;
-alter table check_ins drop column idempotency_key;
+alter table check_ins drop constraint check_ins_idempotency_key_key;
+alter table check_ins add column key_submitter text, add column key_fingerprint text;
+create unique index check_ins_key on check_ins(idempotency_key, episode_id);

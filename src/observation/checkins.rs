@@ -310,38 +310,30 @@ where
     query
 }
 
-/// Counts the people reporting for the first time on a day in this batch. The batch holds its
-/// episodes (locked at its start on PostgreSQL, the write lock on SQLite), so two batches at once
-/// cannot both count the same person's day.
-async fn reported_days<DB>(tx: &mut sqlx::Transaction<'_, DB>, rows: &[&&Accepted<'_>]) -> sqlx::Result<crate::counts::Tally>
-where
-    DB: sqlx::Database,
-    for<'a> DB::Arguments: sqlx::IntoArguments<DB>,
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB>,
-    Date: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB>,
-    (i64, Date): for<'r> sqlx::FromRow<'r, DB::Row>,
-    usize: sqlx::ColumnIndex<DB::Row>,
-{
-    let episodes: Vec<i64> = rows.iter().map(|a| a.episode.id).collect();
-    let mut days: Vec<Date> = rows.iter().map(|a| a.submission.today).collect();
-    days.sort();
-    days.dedup();
-    let mut query = select_in::<DB, i64>("select distinct episode_id, day from check_ins", "episode_id", episodes.iter().copied());
-    query.push(" and day in (");
-    let mut list = query.separated(", ");
-    for day in &days {
-        list.push_bind(*day);
-    }
-    query.push(")");
-    let mut reported: HashSet<(i64, Date)> = query.build_query_as::<(i64, Date)>().fetch_all(&mut **tx).await?.into_iter().collect();
-    let mut tally = crate::counts::Tally::default();
-    for a in rows {
-        if reported.insert((a.episode.id, a.submission.today)) {
-            tally.add(&a.episode.org_code, crate::counts::CHECKIN_REPORTED, &a.submission.today.to_string(), 1);
-        }
-    }
-    Ok(tally)
+/// A check-in's key as [`Known`] reads it.
+const HELD_KEYS: &str = "select idempotency_key, episode_id as owner, key_submitter as submitter, key_fingerprint as fingerprint, id as record_id from check_ins";
+
+/// What a batch reads of the check-ins already written on its episodes' days.
+const WRITTEN: &str = "select id, episode_id, day, slot, idempotency_key, key_submitter, key_fingerprint from check_ins";
+
+/// A key moved aside: its report was corrected by a later one on the same check-in.
+struct Aside<'a> {
+    key: &'a str,
+    episode: i64,
+    submitter: Option<String>,
+    fingerprint: Option<&'a str>,
+    check_in: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Written {
+    id: i64,
+    episode_id: i64,
+    day: Date,
+    slot: String,
+    idempotency_key: Option<String>,
+    key_submitter: Option<String>,
+    key_fingerprint: Option<String>,
 }
 
 async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Result<Recorded, AppError>>> {
@@ -388,12 +380,17 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
             select_in::<DB, i64>(&format!("select {} from rule_sets", rules::COLUMNS), "id", rule_ids.iter().copied())
                 .build_query_as().fetch_all(&mut *tx).await?
         };
-        // Keys already used, by (episode, key): a key belongs to its episode only.
-        let known_keys: HashMap<(i64, String), Known> = if keys.is_empty() { HashMap::new() } else {
-            let mut query = select_in::<DB, _>(idempotency::SELECT_KNOWN, "idempotency_key", keys.iter().copied());
-            query.push(" and kind = ").push_bind(idempotency::CHECK_IN);
-            query.build_query_as::<Known>().fetch_all(&mut *tx).await?.into_iter().map(|k| ((k.owner, k.idempotency_key.clone()), k)).collect()
-        };
+        // Keys already used, by (episode, key): a key belongs to its episode only. The key of the
+        // report a check-in holds is on the check-in; one a later report corrected was moved aside.
+        let mut known_keys: HashMap<(i64, String), Known> = HashMap::new();
+        if !keys.is_empty() {
+            let mut held = select_in::<DB, _>(HELD_KEYS, "idempotency_key", keys.iter().copied());
+            let mut aside = select_in::<DB, _>(idempotency::SELECT_KNOWN, "idempotency_key", keys.iter().copied());
+            aside.push(" and kind = ").push_bind(idempotency::CHECK_IN);
+            for known in [held.build_query_as::<Known>().fetch_all(&mut *tx).await?, aside.build_query_as::<Known>().fetch_all(&mut *tx).await?].concat() {
+                known_keys.insert((known.owner, known.idempotency_key.clone()), known);
+            }
+        }
 
         // Decide each report's fate in order; `results[i]` is final unless it is accepted.
         let mut results: Vec<Option<Result<Recorded, AppError>>> = Vec::with_capacity(batch.len());
@@ -474,30 +471,63 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
             }
             let mut rows: Vec<&&Accepted> = last.values().collect();
             rows.sort_by_key(|a| a.index);
-            let mut tally = reported_days(&mut tx, &rows).await?;
+            // The rows these reports land on that are written already: a person's first report of a
+            // day is counted, and the key of a report about to be corrected is kept aside.
+            let episodes: Vec<i64> = rows.iter().map(|a| a.episode.id).collect();
+            let mut days: Vec<Date> = rows.iter().map(|a| a.submission.today).collect();
+            days.sort();
+            days.dedup();
+            let mut query = select_in::<DB, i64>(WRITTEN, "episode_id", episodes.iter().copied());
+            query.push(" and day in (");
+            let mut list = query.separated(", ");
+            for day in &days {
+                list.push_bind(*day);
+            }
+            query.push(")");
+            let written: Vec<Written> = query.build_query_as::<Written>().fetch_all(&mut *tx).await?;
+            let mut tally = crate::counts::Tally::default();
+            let mut reported: HashSet<(i64, Date)> = written.iter().map(|w| (w.episode_id, w.day)).collect();
+            for a in &rows {
+                if reported.insert((a.episode.id, a.submission.today)) {
+                    tally.add(&a.episode.org_code, crate::counts::CHECKIN_REPORTED, &a.submission.today.to_string(), 1);
+                }
+            }
             let mut insert = sqlx::QueryBuilder::<DB>::new(
-                "insert into check_ins (day, episode_id, org_code, slot, temperature_tenths, symptoms, note, source, reported_at, created_by) ");
+                "insert into check_ins (day, episode_id, org_code, slot, temperature_tenths, symptoms, note, source, reported_at, created_by, \
+                 idempotency_key, key_submitter, key_fingerprint) ");
             insert.push_values(&rows, |mut row, a| {
                 let input = a.input;
+                let key = input.idempotency_key.as_deref();
                 row.push_bind(a.submission.today).push_bind(a.episode.id).push_bind(&a.episode.org_code).push_bind(input.slot.as_str())
                     .push_bind(i64::from(input.temperature.tenths())).push_bind(input.symptoms.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","))
-                    .push_bind(&input.note).push_bind(a.source_name()).push_bind(now).push_bind(a.actor.user_id);
+                    .push_bind(&input.note).push_bind(a.source_name()).push_bind(now).push_bind(a.actor.user_id)
+                    .push_bind(key).push_bind(key.map(|_| a.submission.source.submitter())).push_bind(key.map(|_| a.fingerprint.as_str()));
             });
             insert.push(" on conflict (day, episode_id, slot) do update set temperature_tenths = excluded.temperature_tenths, symptoms = excluded.symptoms, \
-                note = excluded.note, source = excluded.source, reported_at = excluded.reported_at, created_by = excluded.created_by \
+                note = excluded.note, source = excluded.source, reported_at = excluded.reported_at, created_by = excluded.created_by, \
+                idempotency_key = excluded.idempotency_key, key_submitter = excluded.key_submitter, key_fingerprint = excluded.key_fingerprint \
                 returning id, episode_id, slot");
             for (id, episode_id, slot) in insert.build_query_as::<(i64, i64, String)>().fetch_all(&mut *tx).await? {
                 ids.insert((episode_id, slot), id);
             }
-            // Every key is kept, also one whose report a later one in the batch corrected. A key
-            // another writer kept meanwhile is a unique violation: the batch is written again.
-            let keyed: Vec<&Accepted> = accepted.iter().filter(|a| a.input.idempotency_key.is_some()).collect();
-            if !keyed.is_empty() {
+            // Keys that are no longer their row's: an earlier report's that one of these corrects, and
+            // those of reports corrected by a later one in this batch. They are kept aside, so a retry
+            // of the earlier report is still known. (Rare: most reports are a half-day's only one.)
+            let corrected = |w: &Written| last.get(&(w.episode_id, w.slot.clone())).is_some_and(|a| a.submission.today == w.day && a.input.idempotency_key != w.idempotency_key);
+            let mut aside: Vec<Aside> = written.iter()
+                .filter(|w| corrected(w))
+                .filter_map(|w| Some(Aside { key: w.idempotency_key.as_deref()?, episode: w.episode_id, submitter: w.key_submitter.clone(), fingerprint: w.key_fingerprint.as_deref(), check_in: w.id }))
+                .collect();
+            for a in accepted.iter().filter(|a| last[&a.slot_key()].index != a.index) {
+                if let (Some(key), Some(id)) = (a.input.idempotency_key.as_deref(), ids.get(&a.slot_key())) {
+                    aside.push(Aside { key, episode: a.episode.id, submitter: Some(a.submission.source.submitter()), fingerprint: Some(a.fingerprint.as_str()), check_in: *id });
+                }
+            }
+            if !aside.is_empty() {
                 let mut insert = sqlx::QueryBuilder::<DB>::new(
                     "insert into submission_keys (idempotency_key, kind, owner, submitter, fingerprint, record_id, created_at) ");
-                insert.push_values(&keyed, |mut row, a| {
-                    row.push_bind(a.input.idempotency_key.as_deref()).push_bind(idempotency::CHECK_IN).push_bind(a.episode.id)
-                        .push_bind(a.submission.source.submitter()).push_bind(&a.fingerprint).push_bind(ids.get(&a.slot_key()).copied()).push_bind(now);
+                insert.push_values(&aside, |mut row, k| {
+                    row.push_bind(k.key).push_bind(idempotency::CHECK_IN).push_bind(k.episode).push_bind(k.submitter.as_deref()).push_bind(k.fingerprint).push_bind(k.check_in).push_bind(now);
                 });
                 insert.build().execute(&mut *tx).await?;
             }
