@@ -50,24 +50,3 @@ pub struct AuditRow {
     pub client_addr: Option<String>,
     pub detail: Option<String>,
 }
-
-/// Inserts an audit row through `$exec` (a pool or `&mut *tx`) inside an [`on_db!`] body.
-#[macro_export]
-macro_rules! audit_insert {
-    ($exec:expr, $actor:expr, $event:expr) => {{
-        let actor: &$crate::audit::Actor = $actor;
-        let event: $crate::audit::AuditEvent = $event;
-        sqlx::query::<DB>($crate::audit::store::INSERT_SQL)
-            .bind($crate::db::now_micros())
-            .bind(actor.user_id)
-            .bind(&actor.username)
-            .bind(event.action)
-            .bind(event.record_type)
-            .bind(event.record_id)
-            .bind(event.org_code)
-            .bind(actor.client_addr.as_deref())
-            .bind(event.detail)
-            .execute($exec)
-            .await
-    }};
-}

@@ -1,5 +1,5 @@
 use super::{Actor, AuditEvent, AuditRow};
-use crate::db::Db;
+use crate::db::{Conn, Db};
 use crate::on_db;
 use fangkong_rules::Scope;
 
@@ -8,7 +8,25 @@ pub const INSERT_SQL: &str = "insert into audit_log (at, actor_id, actor, action
 
 /// Records an event that is not part of a write (a view, a search, an export, a login).
 pub async fn record(db: &Db, actor: &Actor, event: AuditEvent) -> sqlx::Result<()> {
-    on_db!(db, pool => crate::audit_insert!(pool, actor, event).map(|_| ()))
+    on_db!(db, pool => insert(&mut *pool.acquire().await?, actor, event).await)
+}
+
+/// Inserts an audit row on `conn`: inside a write's transaction (`&mut *tx`), so that the row
+/// commits or rolls back with the write.
+pub async fn insert<'a>(conn: impl Into<Conn<'a>>, actor: &Actor, event: AuditEvent) -> sqlx::Result<()> {
+    crate::on_conn!(conn, c => sqlx::query::<DB>(INSERT_SQL)
+        .bind(crate::db::now_micros())
+        .bind(actor.user_id)
+        .bind(&actor.username)
+        .bind(event.action)
+        .bind(event.record_type)
+        .bind(event.record_id)
+        .bind(event.org_code)
+        .bind(actor.client_addr.as_deref())
+        .bind(event.detail)
+        .execute(c)
+        .await
+        .map(|_| ()))
 }
 
 /// The newest audit rows about records in `scope`, older than `before` when paging.

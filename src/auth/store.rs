@@ -67,10 +67,10 @@ pub async fn create(db: &Db, actor: &Actor, scope: &Scope, new: NewUser) -> AppR
             .bind(&new.username).bind(&new.display_name).bind(&new.password_hash)
             .bind(new.role.as_str()).bind(new.org_code.as_str()).bind(now_micros())
             .fetch_one(&mut *tx).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "user.create", record_type: "user", record_id: Some(id.to_string()),
             org_code: new.org_code.to_string(), detail: Some(format!("role={}", new.role.as_str())),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok(id)
     }.await);
@@ -111,10 +111,10 @@ pub async fn set_active(db: &Db, actor: &Actor, scope: &Scope, id: i64, active: 
         if !active {
             sqlx::query::<DB>("delete from sessions where user_id = $1").bind(id).execute(&mut *tx).await?;
         }
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: if active { "user.enable" } else { "user.disable" }, record_type: "user",
             record_id: Some(id.to_string()), org_code: user.org_code.to_string(), detail: None,
-        })?;
+        }).await?;
         tx.commit().await
     })?;
     Ok(())
@@ -127,10 +127,10 @@ pub async fn set_password(db: &Db, actor: &Actor, scope: &Scope, id: i64, passwo
         let mut tx = pool.begin().await?;
         sqlx::query::<DB>("update users set password_hash = $1 where id = $2").bind(password_hash).bind(id).execute(&mut *tx).await?;
         sqlx::query::<DB>("delete from sessions where user_id = $1").bind(id).execute(&mut *tx).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "user.password_reset", record_type: "user", record_id: Some(id.to_string()),
             org_code: user.org_code.to_string(), detail: None,
-        })?;
+        }).await?;
         tx.commit().await
     })?;
     Ok(())

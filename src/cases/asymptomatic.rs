@@ -43,9 +43,9 @@ pub async fn register(db: &Db, actor: &Actor, scope: &Scope, test: &PositiveTest
             .execute(&mut *tx).await?;
         first_result!(tx, sample, test.resulted_at).await?;
         insert_transition!(tx, actor, id, &person.org_code, None, CaseStatus::Asymptomatic, &reason, rules.id, now).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "case.asymptomatic", record_type: "case", record_id: Some(id.to_string()), org_code: person.org_code.clone(), detail: Some(format!("rules={}", rules.id)),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok(id)
     }.await);

@@ -67,11 +67,11 @@ pub async fn register(db: &Db, actor: &Actor, scope: &Scope, new: NewContact, to
         let mut tally = crate::counts::Tally::default();
         tally.add(&episode.org_code, crate::counts::CONTACTS_OBSERVING, &new.last_exposure.to_string(), 1);
         tally.add(&episode.org_code, crate::counts::CONTACTS_NEW, &crate::clock::day_of_micros(now).to_string(), 1);
-        crate::tally_write!(tx, tally).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::counts::write(&mut *tx, &tally).await?;
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "contact.register", record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(),
             detail: Some(format!("contact={id} unit={}", episode.org_code)),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok(id)
     }.await);
@@ -224,11 +224,11 @@ pub async fn release(db: &Db, actor: &Actor, scope: &Scope, case_id: i64, today:
         for (org_code, day, n) in &leaving {
             tally.add(org_code, crate::counts::CONTACTS_OBSERVING, &day.to_string(), -n);
         }
-        crate::tally_write!(tx, tally).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::counts::write(&mut *tx, &tally).await?;
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "contact.release", record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(),
             detail: Some(format!("released={released}")),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok::<u64, sqlx::Error>(released)
     }.await)?;

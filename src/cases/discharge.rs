@@ -132,7 +132,7 @@ pub async fn discharge(db: &Db, actor: &Actor, scope: &Scope, asked: Discharge, 
             }
             sqlx::query::<DB>("update life_needs set episode_id = $1, org_code = $2 where person_id = $3 and status <> 'done'")
                 .bind(episode.id).bind(&episode.org_code).bind(case.person_id).execute(&mut *tx).await?;
-            crate::tally_write!(tx, tally).await?;
+            crate::counts::write(&mut *tx, &tally).await?;
             tx.commit().await?;
         }
         Ok::<bool, sqlx::Error>(moved)

@@ -74,10 +74,10 @@ pub async fn complete(db: &Db, actor: &Actor, scope: &Scope, id: i64, note: &str
         let done = sqlx::query::<DB>("update follow_ups set done_at = $1, done_by = $2, note = $3 where id = $4 and done_at is null")
             .bind(now_micros()).bind(actor.user_id).bind(note).bind(id).execute(&mut *tx).await?.rows_affected() == 1;
         if done {
-            crate::count_add!(tx, &org, crate::counts::FOLLOW_UPS_DONE, due_date.to_string(), 1).await?;
-            crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            crate::counts::add(&mut *tx, &org, crate::counts::FOLLOW_UPS_DONE, &due_date.to_string(), 1).await?;
+            crate::audit::store::insert(&mut *tx, actor, AuditEvent {
                 action: "follow_up.done", record_type: "follow_up", record_id: Some(id.to_string()), org_code: org.clone(), detail: None,
-            })?;
+            }).await?;
             tx.commit().await?;
         }
         Ok::<bool, sqlx::Error>(done)

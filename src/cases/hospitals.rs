@@ -124,10 +124,10 @@ pub async fn create(db: &Db, actor: &Actor, scope: &Scope, h: &NewHospital) -> A
             "insert into hospitals (org_code, name, general_beds, isolation_beds, icu_beds, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $6) returning id")
             .bind(h.org_code.as_str()).bind(h.name.trim()).bind(h.general_beds).bind(h.isolation_beds).bind(h.icu_beds).bind(now)
             .fetch_one(&mut *tx).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "hospital.create", record_type: "hospital", record_id: Some(id.to_string()), org_code: h.org_code.to_string(),
             detail: Some(format!("general={} isolation={} icu={}", h.general_beds, h.isolation_beds, h.icu_beds)),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok(id)
     }.await);
@@ -172,10 +172,10 @@ pub async fn set_beds(db: &Db, actor: &Actor, scope: &Scope, id: i64, general: i
         }
         sqlx::query::<DB>("update hospitals set general_beds = $1, isolation_beds = $2, icu_beds = $3, updated_at = $4 where id = $5")
             .bind(general).bind(isolation).bind(icu).bind(now_micros()).bind(id).execute(&mut *tx).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "hospital.beds", record_type: "hospital", record_id: Some(id.to_string()), org_code: current.org_code.clone(),
             detail: Some(format!("general={general} isolation={isolation} icu={icu}")),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok::<AppResult<()>, sqlx::Error>(Ok(()))
     }.await)?
@@ -249,10 +249,10 @@ pub async fn request(db: &Db, actor: &Actor, scope: &Scope, case_id: i64, hospit
         let id = sqlx::query_scalar::<DB, i64>(
             "insert into transfers (case_id, hospital_id, bed_kind, status, requested_at, requested_by, note) values ($1, $2, $3, 'requested', $4, $5, $6) returning id")
             .bind(case.id).bind(hospital_id).bind(kind.as_str()).bind(now_micros()).bind(actor.user_id).bind(note).fetch_one(&mut *tx).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "transfer.request", record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(),
             detail: Some(format!("hospital={hospital_id} bed={}", kind.as_str())),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok(id)
     }.await);
@@ -306,10 +306,10 @@ pub async fn advance(db: &Db, actor: &Actor, scope: &Scope, id: i64, step: Step,
             (Step::Cancel, "accepted") => bed_taken!(tx, transfer.id, -1).await?,
             _ => {}
         }
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: step_action(step), record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(),
             detail: Some(format!("transfer={}", transfer.id)),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok::<AppResult<()>, AppError>(Ok(()))
     }.await)?;

@@ -27,7 +27,7 @@ macro_rules! insert_transition {
             }
             tally.add($org_code, &$crate::counts::case_metric($to.as_str()), "", 1);
             tally.add($org_code, &$crate::counts::case_new_metric($to.as_str()), &$crate::clock::day_of_micros($at).to_string(), 1);
-            $crate::tally_write!($tx, tally).await
+            $crate::counts::write(&mut *$tx, &tally).await
         }
     };
 }
@@ -39,7 +39,7 @@ macro_rules! bed_count {
     ($tx:expr, $case_id:expr, $delta:expr) => {
         async {
             let (org_code, severity) = sqlx::query_as::<DB, (String, Option<String>)>("select org_code, severity from cases where id = $1").bind($case_id).fetch_one(&mut *$tx).await?;
-            $crate::count_add!($tx, &org_code, $crate::counts::in_hospital_metric(severity.as_deref()), "", $delta).await
+            $crate::counts::add(&mut *$tx, &org_code, &$crate::counts::in_hospital_metric(severity.as_deref()), "", $delta).await
         }
     };
 }
@@ -60,7 +60,7 @@ macro_rules! bed_taken {
             let mut tally = $crate::counts::Tally::default();
             tally.add(&case_org, &$crate::counts::in_hospital_metric(severity.as_deref()), "", $delta);
             tally.add(&hospital_org, &$crate::counts::beds_taken_metric(&kind), "", $delta);
-            $crate::tally_write!($tx, tally).await
+            $crate::counts::write(&mut *$tx, &tally).await
         }
     };
 }
@@ -89,7 +89,7 @@ macro_rules! change_status {
                 == 1;
             if moved {
                 insert_transition!($tx, $actor, $case.id, &$case.org_code, Some($from), $to, $reason, $rule_set_id, $at).await?;
-                $crate::audit_insert!(
+                $crate::audit::store::insert(
                     &mut *$tx,
                     $actor,
                     $crate::audit::AuditEvent {
@@ -98,8 +98,9 @@ macro_rules! change_status {
                         record_id: Some($case.id.to_string()),
                         org_code: $case.org_code.clone(),
                         detail: Some(format!("rules={}", $rule_set_id)),
-                    }
-                )?;
+                    },
+                )
+                .await?;
             }
             Ok::<bool, sqlx::Error>(moved)
         }

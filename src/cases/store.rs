@@ -97,9 +97,9 @@ pub async fn open_suspected(db: &Db, actor: &Actor, scope: &Scope, triage: &Tria
             .bind(codes(&assessment.clinical, ClinicalItem::as_str)).bind(rules.id).bind(now).bind(actor.user_id)
             .fetch_one(&mut *tx).await?;
         insert_transition!(tx, actor, id, &person.org_code, None, CaseStatus::Suspected, &assessment.reason, rules.id, now).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "case.suspected", record_type: "case", record_id: Some(id.to_string()), org_code: person.org_code.clone(), detail: Some(format!("rules={}", rules.id)),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok(id)
     }.await);
@@ -149,9 +149,9 @@ pub async fn record_milestone(db: &Db, actor: &Actor, scope: &Scope, case_id: i6
         let mut tx = pool.begin().await?;
         let changed = sqlx::query::<DB>(sql).bind(at).bind(now_micros()).bind(case.id).execute(&mut *tx).await?.rows_affected() == 1;
         if changed {
-            crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            crate::audit::store::insert(&mut *tx, actor, AuditEvent {
                 action, record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(), detail: None,
-            })?;
+            }).await?;
             tx.commit().await?;
         }
         Ok::<bool, sqlx::Error>(changed)
@@ -183,9 +183,9 @@ pub async fn add_sample(db: &Db, actor: &Actor, scope: &Scope, sample: &NewSampl
             .bind(case.id).bind(sample.kind.as_str()).bind(sample.taken_at).bind(sample.received_at).bind(sample.lab).bind(now_micros()).fetch_one(&mut *tx).await?;
         sqlx::query::<DB>("update cases set first_sample_at = $1 where id = $2 and (first_sample_at is null or first_sample_at > $1)")
             .bind(sample.taken_at).bind(case.id).execute(&mut *tx).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "case.sample", record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(), detail: Some(format!("sample={id}")),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok::<i64, sqlx::Error>(id)
     }.await)?;
@@ -209,10 +209,10 @@ pub async fn add_result(db: &Db, actor: &Actor, scope: &Scope, sample_id: i64, t
             .bind(sample_id).bind(case_id).bind(test.as_str()).bind(outcome.as_str()).bind(resulted_at).bind(actor.user_id).bind(now_micros())
             .fetch_one(&mut *tx).await?;
         first_result!(tx, sample_id, resulted_at).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "case.result", record_type: "case", record_id: Some(case_id.to_string()), org_code,
             detail: Some(format!("test={} result={}", test.as_str(), outcome.as_str())),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok::<i64, sqlx::Error>(id)
     }.await)?;
@@ -410,10 +410,10 @@ pub async fn assess_severity(db: &Db, actor: &Actor, scope: &Scope, case_id: i64
         if in_bed {
             bed_count!(tx, case.id, 1).await?;
         }
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "case.severity", record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(),
             detail: Some(format!("severity={}", severity.as_str())),
-        })?;
+        }).await?;
         tx.commit().await
     }.await)?;
     Ok(())

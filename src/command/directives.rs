@@ -237,10 +237,10 @@ async fn create(db: &Db, actor: &Actor, issuer: &OrgCode, parent: Option<(i64, i
                 return Ok(None);
             }
         }
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: if parent.is_some() { "directive.forward" } else { "directive.issue" }, record_type: "directive",
             record_id: Some(id.to_string()), org_code: issuer.to_string(), detail: Some(format!("targets={}", children.len())),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok::<Option<i64>, sqlx::Error>(Some(id))
     }.await)?;
@@ -255,9 +255,9 @@ pub async fn acknowledge(db: &Db, actor: &Actor, unit: &OrgCode, target_id: i64,
         let done = sqlx::query::<DB>("update directive_targets set acknowledged_at = $1, acknowledged_by = $2 where id = $3 and acknowledged_at is null")
             .bind(now).bind(&actor.username).bind(target_id).execute(&mut *tx).await?.rows_affected();
         if done == 1 {
-            crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            crate::audit::store::insert(&mut *tx, actor, AuditEvent {
                 action: "directive.acknowledge", record_type: "directive_target", record_id: Some(target_id.to_string()), org_code: unit.to_string(), detail: None,
-            })?;
+            }).await?;
         }
         tx.commit().await
     }.await)?;
@@ -278,9 +278,9 @@ pub async fn complete(db: &Db, actor: &Actor, unit: &OrgCode, target_id: i64, fe
              acknowledged_by = coalesce(acknowledged_by, $2) where id = $4 and completed_at is null")
             .bind(now).bind(&actor.username).bind(feedback).bind(target_id).execute(&mut *tx).await?.rows_affected();
         if done == 1 {
-            crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            crate::audit::store::insert(&mut *tx, actor, AuditEvent {
                 action: "directive.complete", record_type: "directive_target", record_id: Some(target_id.to_string()), org_code: unit.to_string(), detail: None,
-            })?;
+            }).await?;
         }
         tx.commit().await?;
         Ok::<bool, sqlx::Error>(done == 1)

@@ -136,10 +136,10 @@ pub async fn record(db: &Db, actor: &Actor, scope: &Scope, new: &NewSupervision,
             sqlx::query::<DB>("insert into supervision_fixes (supervision_id, org_code, description, due_date) values ($1, $2, $3, $4)")
                 .bind(id).bind(new.org_code.as_str()).bind(fix.description.trim()).bind(fix.due_date).execute(&mut *tx).await?;
         }
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "supervision.record", record_type: "supervision", record_id: Some(id.to_string()), org_code: new.org_code.to_string(),
             detail: Some(format!("fixes={}", new.fixes.len())),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok::<i64, sqlx::Error>(id)
     }.await)?;
@@ -181,9 +181,9 @@ pub async fn fix_done(db: &Db, actor: &Actor, scope: &Scope, fix_id: i64, note: 
         let done = sqlx::query::<DB>("update supervision_fixes set done_at = $1, done_by = $2, done_note = $3 where id = $4 and done_at is null")
             .bind(crate::db::now_micros()).bind(&actor.username).bind(note).bind(fix_id).execute(&mut *tx).await?.rows_affected();
         if done == 1 {
-            crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            crate::audit::store::insert(&mut *tx, actor, AuditEvent {
                 action: "supervision.fix_done", record_type: "supervision_fix", record_id: Some(fix_id.to_string()), org_code, detail: None,
-            })?;
+            }).await?;
         }
         tx.commit().await
     }.await)?;

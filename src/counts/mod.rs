@@ -14,10 +14,10 @@ pub mod recompute;
 
 pub use recompute::{Drift, rebuild, verify};
 
-use crate::db::Db;
+use crate::db::{Conn, Db};
 use crate::on_db;
 use fangkong_rules::{OrgCode, OrgLevel};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Cases by status now: `case.suspected`, `case.confirmed`, … (a gauge).
 pub fn case_metric(status: &str) -> String {
@@ -44,30 +44,6 @@ pub fn beds_taken_metric(kind: &str) -> String {
 /// Alerts of a kind (`fever`, `missed_am`, …) raised and not yet handled (a gauge).
 pub fn open_alerts_metric(kind: &str) -> String {
     format!("alerts.{kind}")
-}
-
-/// Inside an `on_db!` transaction: `$rows` (a query returning `(org_code, kind)` of the alerts
-/// it raised or handled) is run and each row adds `$delta` to its unit's open alerts of its kind.
-/// Evaluates to the number of rows. (A sweep returns up to 50,000 rows per slice: they are
-/// grouped by unit before they are added up the tree.)
-#[macro_export]
-macro_rules! count_alerts {
-    ($tx:expr, $rows:expr, $delta:expr) => {
-        async {
-            let rows: Vec<(String, String)> = $rows.fetch_all(&mut *$tx).await?;
-            let n = rows.len() as u64;
-            let mut by_unit: std::collections::HashMap<(String, String), i64> = std::collections::HashMap::new();
-            for row in rows {
-                *by_unit.entry(row).or_default() += 1;
-            }
-            let mut tally = $crate::counts::Tally::default();
-            for ((org_code, kind), alerts) in &by_unit {
-                tally.add(org_code, &$crate::counts::open_alerts_metric(kind), "", $delta * alerts);
-            }
-            $crate::tally_write!($tx, tally).await?;
-            Ok::<u64, sqlx::Error>(n)
-        }
-    };
 }
 
 /// Close contacts still observed, by day of last exposure.
@@ -157,35 +133,45 @@ impl Tally {
     }
 }
 
-/// Inside an `on_db!` transaction: writes a [`Tally`].
-#[macro_export]
-macro_rules! tally_write {
-    ($tx:expr, $tally:expr) => {
-        async {
-            for chunk in $tally.changes().chunks(500) {
-                let mut upsert = sqlx::QueryBuilder::<DB>::new("insert into unit_counts (org_code, metric, day, n) ");
-                upsert.push_values(chunk, |mut row, (key, n)| {
-                    row.push_bind(key.0.clone()).push_bind(key.1.clone()).push_bind(key.2.clone()).push_bind(*n);
-                });
-                upsert.push(" on conflict (org_code, metric, day) do update set n = unit_counts.n + excluded.n");
-                upsert.build().execute(&mut *$tx).await?;
-            }
-            Ok::<(), sqlx::Error>(())
+/// Writes a [`Tally`] on `conn` (inside the fact's transaction: `&mut *tx`).
+pub async fn write<'a>(conn: impl Into<Conn<'a>>, tally: &Tally) -> sqlx::Result<()> {
+    crate::on_conn!(conn, c => {
+        for chunk in tally.changes().chunks(500) {
+            let mut upsert = sqlx::QueryBuilder::<DB>::new("insert into unit_counts (org_code, metric, day, n) ");
+            upsert.push_values(chunk, |mut row, (key, n)| {
+                row.push_bind(key.0.clone()).push_bind(key.1.clone()).push_bind(key.2.clone()).push_bind(*n);
+            });
+            upsert.push(" on conflict (org_code, metric, day) do update set n = unit_counts.n + excluded.n");
+            upsert.build().execute(&mut *c).await?;
         }
-    };
+        Ok(())
+    })
 }
 
-/// Inside an `on_db!` transaction: adds `$delta` to `$metric` on `$day` ("" for a gauge) at
-/// `$org_code` and every unit above it.
-#[macro_export]
-macro_rules! count_add {
-    ($tx:expr, $org_code:expr, $metric:expr, $day:expr, $delta:expr) => {
-        async {
-            let mut tally = $crate::counts::Tally::default();
-            tally.add($org_code, &$metric, &$day, $delta as i64);
-            $crate::tally_write!($tx, tally).await
-        }
-    };
+/// Adds `delta` to `metric` on `day` ("" for a gauge) at `org_code` and every unit above it, on
+/// `conn` (inside the fact's transaction).
+pub async fn add<'a>(conn: impl Into<Conn<'a>>, org_code: &str, metric: &str, day: &str, delta: i64) -> sqlx::Result<()> {
+    let mut tally = Tally::default();
+    tally.add(org_code, metric, day, delta);
+    write(conn, &tally).await
+}
+
+/// `rows` (the `(org_code, kind)` of the alerts a statement
+/// raised or handled, read before `conn` is lent here): each row adds `delta` to its unit's open alerts of its kind.
+/// Returns the number of rows. (A sweep returns up to 50,000 rows per slice: they are
+/// grouped by unit before they are added up the tree.)
+pub async fn alerts_counted<'a>(rows: Vec<(String, String)>, delta: i64, conn: impl Into<Conn<'a>>) -> sqlx::Result<u64> {
+    let n = rows.len() as u64;
+    let mut by_unit: HashMap<(String, String), i64> = HashMap::new();
+    for row in rows {
+        *by_unit.entry(row).or_default() += 1;
+    }
+    let mut tally = Tally::default();
+    for ((org_code, kind), alerts) in &by_unit {
+        tally.add(org_code, &open_alerts_metric(kind), "", delta * alerts);
+    }
+    write(conn, &tally).await?;
+    Ok(n)
 }
 
 /// The gauges of a unit (metrics with the empty day).

@@ -17,7 +17,8 @@ pub enum Db {
 }
 
 /// Runs `$body` once per backend with `$pool` bound to that backend's pool and the type alias `DB`
-/// naming its `sqlx::Database`, so `sqlx::query_as::<DB, Row>(SQL)` is written once.
+/// naming its `sqlx::Database`, so `sqlx::query_as::<DB, Row>(SQL)` is written once. (A macro for
+/// the reason given at [`on_conn!`].)
 #[macro_export]
 macro_rules! on_db {
     ($db:expr, $pool:ident => $body:expr) => {
@@ -28,6 +29,49 @@ macro_rules! on_db {
                 $body
             }
             $crate::db::Db::Postgres($pool) => {
+                #[allow(dead_code)]
+                type DB = sqlx::Postgres;
+                $body
+            }
+        }
+    };
+}
+
+/// A connection of either database — inside a transaction, `&mut *tx` converts into one — as the
+/// shared write helpers take it (`audit::insert`, `counts::write`, …), so that they are ordinary
+/// functions, type-checked where they are called, with their SQL written once ([`on_conn!`]).
+pub enum Conn<'a> {
+    Sqlite(&'a mut sqlx::SqliteConnection),
+    Postgres(&'a mut sqlx::PgConnection),
+}
+
+impl<'a> From<&'a mut sqlx::SqliteConnection> for Conn<'a> {
+    fn from(c: &'a mut sqlx::SqliteConnection) -> Conn<'a> {
+        Conn::Sqlite(c)
+    }
+}
+
+impl<'a> From<&'a mut sqlx::PgConnection> for Conn<'a> {
+    fn from(c: &'a mut sqlx::PgConnection) -> Conn<'a> {
+        Conn::Postgres(c)
+    }
+}
+
+/// Runs `$body` with `$conn` bound to the connection of a [`Conn`] and `DB` naming its database,
+/// as [`on_db!`] does for a pool. A macro because sqlx types every query by its database: a body
+/// written once must be compiled once per database, and a generic function would have to restate
+/// sqlx's per-type bounds (`i64: Encode<DB>`, …) at every use, since Rust does not carry them
+/// through a trait.
+#[macro_export]
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $crate::db::Conn::from($conn.into()) {
+            $crate::db::Conn::Sqlite($c) => {
+                #[allow(dead_code)]
+                type DB = sqlx::Sqlite;
+                $body
+            }
+            $crate::db::Conn::Postgres($c) => {
                 #[allow(dead_code)]
                 type DB = sqlx::Postgres;
                 $body

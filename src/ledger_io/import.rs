@@ -412,11 +412,11 @@ async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], repor
                 }
             }
         }
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "ledger.import", record_type: "org_unit", record_id: Some(org.to_string()), org_code: org.to_string(),
             detail: Some(format!("rows={} persons_created={created} key_persons_created={key_created} observations_started={started}", planned.len())),
-        })?;
-        crate::tally_write!(tx, tally).await?;
+        }).await?;
+        crate::counts::write(&mut *tx, &tally).await?;
         tx.commit().await?;
         Ok::<_, sqlx::Error>((created, existing, key_created, on_ledger, started))
     })?;

@@ -547,7 +547,7 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
                     }
                 }
             }
-            crate::tally_write!(tx, tally).await?;
+            crate::counts::write(&mut *tx, &tally).await?;
             let mut audit = sqlx::QueryBuilder::<DB>::new("insert into audit_log (at, actor_id, actor, action, record_type, record_id, org_code, client_addr, detail) ");
             audit.push_values(&accepted, |mut row, a| {
                 row.push_bind(now).push_bind(a.actor.user_id).push_bind(&a.actor.username).push_bind("checkin.create").push_bind("observation")

@@ -107,11 +107,11 @@ pub async fn start(db: &Db, actor: &Actor, scope: &Scope, new: &NewEpisode, toda
             .bind(new.person_id).bind(&person.org_code).bind(new.kind.as_str()).bind(new.site_id).bind(new.start_date)
             .bind(rules.observation_days).bind(rules.id).bind(&token).bind(actor.user_id).bind(now)
             .fetch_one(&mut *tx).await?;
-        crate::count_add!(tx, &person.org_code, crate::counts::OBSERVATION_STARTED, new.start_date.to_string(), 1).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::counts::add(&mut *tx, &person.org_code, crate::counts::OBSERVATION_STARTED, &new.start_date.to_string(), 1).await?;
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "observation.start", record_type: "observation", record_id: Some(id.to_string()),
             org_code: person.org_code.clone(), detail: Some(format!("kind={} rules={}", new.kind.as_str(), rules.id)),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok(id)
     }.await);
@@ -145,13 +145,13 @@ pub async fn restart(db: &Db, actor: &Actor, scope: &Scope, id: i64, new_start: 
         let moved = sqlx::query::<DB>("update observation_episodes set start_date = $1, updated_at = $2 where id = $3 and start_date = $4 and status = 'active'")
             .bind(new_start).bind(now_micros()).bind(id).bind(episode.start_date).execute(&mut *tx).await?.rows_affected();
         if moved == 1 {
-            crate::count_add!(tx, &episode.org_code, crate::counts::OBSERVATION_STARTED, episode.start_date.to_string(), -1).await?;
-            crate::count_add!(tx, &episode.org_code, crate::counts::OBSERVATION_STARTED, new_start.to_string(), 1).await?;
+            crate::counts::add(&mut *tx, &episode.org_code, crate::counts::OBSERVATION_STARTED, &episode.start_date.to_string(), -1).await?;
+            crate::counts::add(&mut *tx, &episode.org_code, crate::counts::OBSERVATION_STARTED, &new_start.to_string(), 1).await?;
         }
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "observation.restart", record_type: "observation", record_id: Some(id.to_string()),
             org_code: episode.org_code.clone(), detail: Some(format!("previous_start={}", episode.start_date)),
-        })?;
+        }).await?;
         tx.commit().await
     })?;
     get(db, scope, id).await?.ok_or(AppError::NotFound)
@@ -180,12 +180,12 @@ pub async fn end(db: &Db, actor: &Actor, scope: &Scope, id: i64, outcome: Status
         let ended = sqlx::query::<DB>("update observation_episodes set status = $1, end_date = $2, end_note = $3, updated_at = $4 where id = $5 and status = 'active'")
             .bind(outcome.as_str()).bind(today).bind(note).bind(now_micros()).bind(id).execute(&mut *tx).await?.rows_affected();
         if ended == 1 {
-            crate::count_add!(tx, &episode.org_code, crate::counts::OBSERVATION_ENDED, today.to_string(), 1).await?;
+            crate::counts::add(&mut *tx, &episode.org_code, crate::counts::OBSERVATION_ENDED, &today.to_string(), 1).await?;
         }
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "observation.end", record_type: "observation", record_id: Some(id.to_string()),
             org_code: episode.org_code.clone(), detail: Some(format!("outcome={}", outcome.as_str())),
-        })?;
+        }).await?;
         tx.commit().await
     })?;
     get(db, scope, id).await?.ok_or(AppError::NotFound)

@@ -125,11 +125,11 @@ pub async fn request(db: &Db, episode: &Episode, asked: Asked<'_>, by: Requester
             sqlx::query::<DB>("insert into submission_keys (idempotency_key, kind, owner, submitter, fingerprint, record_id, created_at) values ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(key).bind(idempotency::NEED).bind(episode.id).bind(&submitter).bind(&fingerprint).bind(id).bind(now).execute(&mut *tx).await?;
         }
-        crate::count_add!(tx, &episode.org_code, crate::counts::NEEDS_OPEN, "", 1).await?;
-        crate::audit_insert!(&mut *tx, &actor, AuditEvent {
+        crate::counts::add(&mut *tx, &episode.org_code, crate::counts::NEEDS_OPEN, "", 1).await?;
+        crate::audit::store::insert(&mut *tx, &actor, AuditEvent {
             action: "need.create", record_type: "life_need", record_id: Some(id.to_string()), org_code: episode.org_code.clone(),
             detail: Some(format!("kind={} by={who}", asked.kind.as_str())),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok(id)
     }.await);
@@ -198,15 +198,15 @@ pub async fn advance(db: &Db, actor: &Actor, scope: &Scope, id: i64, to: NeedSta
         let mut tx = pool.begin().await?;
         let changed = sqlx::query::<DB>(sql).bind(text).bind(now).bind(id).execute(&mut *tx).await?.rows_affected();
         if to == NeedStatus::Done && changed == 1 {
-            crate::count_add!(tx, &org, crate::counts::NEEDS_OPEN, "", -1).await?;
-            crate::count_alerts!(tx, sqlx::query_as::<DB, (String, String)>(
+            crate::counts::add(&mut *tx, &org, crate::counts::NEEDS_OPEN, "", -1).await?;
+            crate::counts::alerts_counted(sqlx::query_as::<DB, (String, String)>(
                 "update alerts set handled_at = $1, handled_by = $2, handling_note = '需求已办结' where need_id = $3 and handled_at is null returning org_code, kind")
-                .bind(now).bind(actor.user_id).bind(id), -1).await?;
+                .bind(now).bind(actor.user_id).bind(id).fetch_all(&mut *tx).await?, -1, &mut *tx).await?;
         }
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: if to == NeedStatus::Assigned { "need.assign" } else { "need.done" }, record_type: "life_need",
             record_id: Some(id.to_string()), org_code: org.clone(), detail: None,
-        })?;
+        }).await?;
         tx.commit().await
     })?;
     Ok(())

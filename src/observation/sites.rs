@@ -33,9 +33,9 @@ pub async fn create(db: &Db, actor: &Actor, scope: &Scope, org: &OrgCode, name: 
         let mut tx = pool.begin().await?;
         let id = sqlx::query_scalar::<DB, i64>("insert into observation_sites (org_code, name, address, capacity, created_at) values ($1, $2, $3, $4, $5) returning id")
             .bind(org.as_str()).bind(name.trim()).bind(address).bind(capacity).bind(now_micros()).fetch_one(&mut *tx).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "site.create", record_type: "observation_site", record_id: Some(id.to_string()), org_code: org.to_string(), detail: None,
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok::<i64, sqlx::Error>(id)
     })?;
@@ -91,10 +91,10 @@ pub async fn set_post_discharge_site(db: &Db, actor: &Actor, scope: &Scope, coun
         sqlx::query::<DB>("insert into county_settings (org_code, post_discharge_site_id, updated_at, updated_by) values ($1, $2, $3, $4) \
                            on conflict (org_code) do update set post_discharge_site_id = excluded.post_discharge_site_id, updated_at = excluded.updated_at, updated_by = excluded.updated_by")
             .bind(county.as_str()).bind(site).bind(now_micros()).bind(actor.user_id).execute(&mut *tx).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "county.post_discharge_site", record_type: "org_unit", record_id: Some(county.to_string()), org_code: county.to_string(),
             detail: Some(format!("site={}", site.map_or("home".to_string(), |s| s.to_string()))),
-        })?;
+        }).await?;
         tx.commit().await
     }.await)?;
     Ok(())

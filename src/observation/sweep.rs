@@ -88,13 +88,13 @@ async fn missed_reports(db: &Db, day: Date, slot: Slot, cutoff_hour: i64, now: i
         let mut after = 0;
         while after < last {
             let mut tx = pool.begin().await?;
-            raised += crate::count_alerts!(tx, sqlx::query_as::<DB, (String, String)>(
+            raised += crate::counts::alerts_counted(sqlx::query_as::<DB, (String, String)>(
                 "insert into alerts (org_code, person_id, episode_id, kind, day, detail, raised_at) \
                  select e.org_code, e.person_id, e.id, $1, $2, $3, $4 from observation_episodes e \
                  where e.id > $5 and e.id <= $6 and e.status = 'active' and e.start_date <= $2 and e.created_at < $7 \
                  and not exists (select 1 from check_ins c where c.day = $2 and c.episode_id = e.id and c.slot = $8) \
                  on conflict do nothing returning org_code, kind")
-                .bind(kind).bind(day).bind(&detail).bind(now).bind(after).bind(after + EPISODE_SLICE).bind(cutoff).bind(slot.as_str()), 1).await?;
+                .bind(kind).bind(day).bind(&detail).bind(now).bind(after).bind(after + EPISODE_SLICE).bind(cutoff).bind(slot.as_str()).fetch_all(&mut *tx).await?, 1, &mut *tx).await?;
             tx.commit().await?;
             after += EPISODE_SLICE;
         }
@@ -117,13 +117,13 @@ async fn overdue_visits(db: &Db, today: Date, revisit_days: i64, now: i64) -> sq
         if !first {
             return Ok(0);
         }
-        let raised = crate::count_alerts!(tx, sqlx::query_as::<DB, (String, String)>(
+        let raised = crate::counts::alerts_counted(sqlx::query_as::<DB, (String, String)>(
             "insert into alerts (org_code, household_id, kind, day, detail, raised_at) \
              select h.org_code, h.id, $1, $2, '上次走访(' || h.last_visit_date || ')无人在家,未按期复访', $3 from households h \
              where h.last_visit_result = 'nobody_home' and h.last_visit_date < $4 \
              and not exists (select 1 from alerts a where a.household_id = h.id and a.kind = $1 and a.handled_at is null) \
              returning org_code, kind")
-            .bind(job).bind(today).bind(now).bind(visited_before), 1).await?;
+            .bind(job).bind(today).bind(now).bind(visited_before).fetch_all(&mut *tx).await?, 1, &mut *tx).await?;
         tx.commit().await?;
         Ok::<u64, sqlx::Error>(raised)
     })
@@ -140,8 +140,8 @@ async fn overdue_needs(db: &Db, today: Date, now: i64) -> sqlx::Result<u64> {
     );
     on_db!(db, pool => {
         let mut tx = pool.begin().await?;
-        let raised = crate::count_alerts!(tx, sqlx::query_as::<DB, (String, String)>(sqlx::AssertSqlSafe(sql))
-            .bind(AlertKind::NeedOverdue.as_str()).bind(today).bind(now), 1).await?;
+        let raised = crate::counts::alerts_counted(sqlx::query_as::<DB, (String, String)>(sqlx::AssertSqlSafe(sql))
+            .bind(AlertKind::NeedOverdue.as_str()).bind(today).bind(now).fetch_all(&mut *tx).await?, 1, &mut *tx).await?;
         tx.commit().await?;
         Ok::<u64, sqlx::Error>(raised)
     })

@@ -103,12 +103,12 @@ pub async fn handle_alert(db: &Db, actor: &Actor, scope: &Scope, id: i64, note: 
     let org = org.ok_or(AppError::NotFound)?;
     on_db!(db, pool => {
         let mut tx = pool.begin().await?;
-        crate::count_alerts!(tx, sqlx::query_as::<DB, (String, String)>(
+        crate::counts::alerts_counted(sqlx::query_as::<DB, (String, String)>(
             "update alerts set handled_at = $1, handled_by = $2, handling_note = $3 where id = $4 and handled_at is null returning org_code, kind")
-            .bind(now_micros()).bind(actor.user_id).bind(note).bind(id), -1).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            .bind(now_micros()).bind(actor.user_id).bind(note).bind(id).fetch_all(&mut *tx).await?, -1, &mut *tx).await?;
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "alert.handle", record_type: "alert", record_id: Some(id.to_string()), org_code: org.clone(), detail: None,
-        })?;
+        }).await?;
         tx.commit().await
     })?;
     Ok(())

@@ -137,9 +137,9 @@ pub async fn create_child(db: &Db, actor: &Actor, scope: &Scope, parent: &OrgCod
             "insert into org_units (code, parent_code, name, level, kind, population, created_at) values ($1, $2, $3, $4, $5, null, $6)")
             .bind(&unit.code).bind(&unit.parent_code).bind(&unit.name).bind(&unit.level).bind(&unit.kind).bind(now_micros())
             .execute(&mut *tx).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "org.create", record_type: "org_unit", record_id: Some(unit.code.clone()), org_code: unit.code.clone(), detail: None,
-        })?;
+        }).await?;
         tx.commit().await
     }.await);
     match result {
@@ -174,10 +174,10 @@ pub async fn create_household(db: &Db, actor: &Actor, scope: &Scope, new: NewHou
             "insert into households (org_code, address, building, unit, room, created_at) values ($1, $2, $3, $4, $5, $6) returning id")
             .bind(new.org_code.as_str()).bind(&address).bind(&building).bind(&unit).bind(&room).bind(now_micros())
             .fetch_one(&mut *tx).await?;
-        crate::count_add!(tx, new.org_code.as_str(), crate::counts::HOUSEHOLDS, "", 1).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::counts::add(&mut *tx, new.org_code.as_str(), crate::counts::HOUSEHOLDS, "", 1).await?;
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "household.create", record_type: "household", record_id: Some(id.to_string()), org_code: new.org_code.to_string(), detail: None,
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok::<i64, sqlx::Error>(id)
     })?;

@@ -86,10 +86,10 @@ pub async fn merge(db: &Db, actor: &Actor, scope: &Scope, kept_id: i64, merged_i
         let moved = serde_json::to_string(&moved).unwrap_or_default();
         let id = sqlx::query_scalar::<DB, i64>("insert into person_merges (kept_id, merged_id, moved, merged_at, merged_by) values ($1, $2, $3, $4, $5) returning id")
             .bind(kept_id).bind(merged_id).bind(&moved).bind(now).bind(actor.user_id).fetch_one(&mut *tx).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "person.merge", record_type: "person", record_id: Some(kept_id.to_string()), org_code: org_code.clone(),
             detail: Some(format!("merged={merged_id} merge={id}")),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok::<AppResult<i64>, sqlx::Error>(Ok(id))
     }.await)??;
@@ -135,10 +135,10 @@ pub async fn undo(db: &Db, actor: &Actor, scope: &Scope, merged_id: i64) -> AppR
             }
         }
         sqlx::query::<DB>("update persons set merged_into = null, updated_at = $1 where id = $2").bind(now).bind(merge.merged_id).execute(&mut *tx).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "person.unmerge", record_type: "person", record_id: Some(merge.kept_id.to_string()), org_code,
             detail: Some(format!("merged={} merge={}", merge.merged_id, merge.id)),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok::<AppResult<()>, sqlx::Error>(Ok(()))
     }.await)?

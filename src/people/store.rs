@@ -84,10 +84,10 @@ pub async fn create(db: &Db, actor: &Actor, scope: &Scope, person: &ValidPerson)
             .bind(person.birth_date).bind(&person.phone).bind(person.ethnicity).bind(&person.current_address)
             .bind(&person.hukou_code).bind(&person.work_unit).bind(actor.user_id).bind(now)
             .fetch_one(&mut *tx).await?;
-        crate::count_add!(tx, person.org_code.as_str(), crate::counts::PERSONS, "", 1).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::counts::add(&mut *tx, person.org_code.as_str(), crate::counts::PERSONS, "", 1).await?;
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "person.create", record_type: "person", record_id: Some(id.to_string()), org_code: person.org_code.to_string(), detail: None,
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok(id)
     }.await);
@@ -109,7 +109,7 @@ pub async fn update(db: &Db, actor: &Actor, scope: &Scope, id: i64, person: &Val
             let mut tally = crate::counts::Tally::default();
             tally.add(&was, crate::counts::PERSONS, "", -1);
             tally.add(person.org_code.as_str(), crate::counts::PERSONS, "", 1);
-            crate::tally_write!(tx, tally).await?;
+            crate::counts::write(&mut *tx, &tally).await?;
         }
         sqlx::query::<DB>(
             "update persons set org_code = $1, household_id = $2, name = $3, id_type = $4, id_number = $5, id_key = $6, \
@@ -121,9 +121,9 @@ pub async fn update(db: &Db, actor: &Actor, scope: &Scope, id: i64, person: &Val
             .bind(&person.hukou_code).bind(&person.work_unit).bind(now_micros()).bind(id)
             .execute(&mut *tx).await?;
         let moved = (was != person.org_code.as_str()).then(|| format!("moved_from={was}"));
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "person.update", record_type: "person", record_id: Some(id.to_string()), org_code: person.org_code.to_string(), detail: moved,
-        })?;
+        }).await?;
         tx.commit().await
     }.await);
     match result {

@@ -59,15 +59,15 @@ pub async fn create(db: &Db, actor: &Actor, scope: &Scope, kp: &ValidKeyPerson) 
             .bind(&kp.companions).bind(&kp.case_contact).bind(&kp.symptoms).bind(&kp.measures).bind(&kp.note)
             .bind(actor.user_id).bind(now)
             .fetch_one(&mut *tx).await?;
-        crate::count_add!(tx, &person.org_code, crate::counts::KEY_PERSONS_NEW, crate::clock::day_of_micros(now).to_string(), 1).await?;
+        crate::counts::add(&mut *tx, &person.org_code, crate::counts::KEY_PERSONS_NEW, &crate::clock::day_of_micros(now).to_string(), 1).await?;
         for r in &kp.responsibles {
             sqlx::query::<DB>("insert into responsibles (key_person_id, role, name, phone, created_at) values ($1, $2, $3, $4, $5)")
                 .bind(id).bind(r.role.as_str()).bind(&r.name).bind(&r.phone).bind(now).execute(&mut *tx).await?;
         }
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "ledger.create", record_type: "key_person", record_id: Some(id.to_string()),
             org_code: person.org_code.clone(), detail: Some(format!("category={}", kp.category.as_str())),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok(id)
     }.await);
@@ -180,9 +180,9 @@ pub async fn record_visit(db: &Db, actor: &Actor, scope: &Scope, household_id: i
         // The household counts as covered from its earliest visit, which a late-typed visit may move.
         if first.is_none_or(|first| day < first) {
             if let Some(first) = first {
-                crate::count_add!(tx, &household.org_code, crate::counts::HOUSEHOLDS_VISITED, first.to_string(), -1).await?;
+                crate::counts::add(&mut *tx, &household.org_code, crate::counts::HOUSEHOLDS_VISITED, &first.to_string(), -1).await?;
             }
-            crate::count_add!(tx, &household.org_code, crate::counts::HOUSEHOLDS_VISITED, day.to_string(), 1).await?;
+            crate::counts::add(&mut *tx, &household.org_code, crate::counts::HOUSEHOLDS_VISITED, &day.to_string(), 1).await?;
             sqlx::query::<DB>("update households set first_visit_date = $1 where id = $2").bind(day).bind(household_id).execute(&mut *tx).await?;
         }
         let id = sqlx::query_scalar::<DB, i64>(
@@ -197,16 +197,16 @@ pub async fn record_visit(db: &Db, actor: &Actor, scope: &Scope, household_id: i
             let nobody_home = |r: Option<&str>| i64::from(r == Some(VisitResult::NobodyHome.as_str()));
             let delta = nobody_home(Some(result.as_str())) - nobody_home(last_result.as_deref());
             if delta != 0 {
-                crate::count_add!(tx, &household.org_code, crate::counts::HOUSEHOLDS_NOBODY_HOME, "", delta).await?;
+                crate::counts::add(&mut *tx, &household.org_code, crate::counts::HOUSEHOLDS_NOBODY_HOME, "", delta).await?;
             }
         }
-        crate::count_alerts!(tx, sqlx::query_as::<DB, (String, String)>(
+        crate::counts::alerts_counted(sqlx::query_as::<DB, (String, String)>(
             "update alerts set handled_at = $1, handled_by = $2, handling_note = '已复访' where household_id = $3 and kind = 'visit_overdue' and handled_at is null returning org_code, kind")
-            .bind(now_micros()).bind(actor.user_id).bind(household_id), -1).await?;
-        crate::audit_insert!(&mut *tx, actor, AuditEvent {
+            .bind(now_micros()).bind(actor.user_id).bind(household_id).fetch_all(&mut *tx).await?, -1, &mut *tx).await?;
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "visit.create", record_type: "household", record_id: Some(household_id.to_string()),
             org_code: household.org_code.clone(), detail: Some(format!("result={}", result.as_str())),
-        })?;
+        }).await?;
         tx.commit().await?;
         Ok::<i64, sqlx::Error>(id)
     })?;
