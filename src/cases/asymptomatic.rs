@@ -3,6 +3,7 @@
 //! one step; corrected (订正) to a confirmed case when symptoms appear.
 
 use super::store::{self, Case};
+use super::writes;
 use super::{CaseStatus, LabOutcome, LabTest, SampleKind, require_status, rules};
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, is_unique_violation, now_micros};
@@ -41,8 +42,8 @@ pub async fn register(db: &Db, actor: &Actor, scope: &Scope, test: &PositiveTest
         sqlx::query::<DB>("insert into lab_results (sample_id, case_id, test, result, resulted_at, created_by, created_at) values ($1, $2, $3, $4, $5, $6, $7)")
             .bind(sample).bind(id).bind(LabTest::NucleicAcid.as_str()).bind(LabOutcome::Positive.as_str()).bind(test.resulted_at).bind(actor.user_id).bind(now)
             .execute(&mut *tx).await?;
-        first_result!(tx, sample, test.resulted_at).await?;
-        insert_transition!(tx, actor, id, &person.org_code, None, CaseStatus::Asymptomatic, &reason, rules.id, now).await?;
+        writes::first_result(&mut *tx, sample, test.resulted_at).await?;
+        writes::insert_transition(&mut *tx, actor, &writes::Transition { case_id: id, org_code: &person.org_code, from: None, to: CaseStatus::Asymptomatic, reason: &reason, rule_set_id: rules.id, at: now }).await?;
         crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "case.asymptomatic", record_type: "case", record_id: Some(id.to_string()), org_code: person.org_code.clone(), detail: Some(format!("rules={}", rules.id)),
         }).await?;
@@ -72,7 +73,7 @@ pub async fn correct_to_confirmed(db: &Db, actor: &Actor, scope: &Scope, case_id
     let reason = format!("订正为确诊病例:{findings}");
     let moved = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
-        let moved = change_status!(tx, actor, case, CaseStatus::Asymptomatic, CaseStatus::Confirmed, &reason, rules.id, now_micros(), "case.corrected").await?;
+        let moved = writes::change_status(&mut *tx, actor, &writes::Transition::of(&case, CaseStatus::Asymptomatic, CaseStatus::Confirmed, &reason, rules.id, now_micros()), "case.corrected").await?;
         if moved {
             sqlx::query::<DB>("update cases set onset_date = $1 where id = $2").bind(onset).bind(case.id).execute(&mut *tx).await?;
             tx.commit().await?;

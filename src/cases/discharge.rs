@@ -5,6 +5,7 @@
 
 use super::rules::{self, CaseRuleSet};
 use super::store::{self, Case};
+use super::writes;
 use super::{CaseStatus, require_status};
 use crate::audit::Actor;
 use crate::db::{Db, now_micros};
@@ -14,26 +15,6 @@ use crate::observation::needs::{self, NeedKind, Requester};
 use crate::on_db;
 use fangkong_rules::Scope;
 use time::{Date, Duration};
-
-/// Inside an `on_db!` transaction: ends the case's open hospital stay, if any, freeing its bed.
-macro_rules! end_stay {
-    ($tx:expr, $case_id:expr, $at:expr) => {
-        async {
-            if let Some(transfer) = holds_bed!($tx, $case_id).await? {
-                bed_taken!($tx, transfer, -1).await?;
-            }
-            sqlx::query::<DB>(
-                "update transfers set status = case when status = 'admitted' then 'ended' else 'cancelled' end, ended_at = $1 \
-                               where case_id = $2 and status in ('requested', 'accepted', 'admitted')",
-            )
-            .bind($at)
-            .bind($case_id)
-            .execute(&mut *$tx)
-            .await?;
-            Ok::<(), sqlx::Error>(())
-        }
-    };
-}
 
 /// What the treating doctor attests at discharge; the nucleic-acid criterion is read from the results.
 #[derive(Debug, Clone, Copy, Default)]
@@ -112,9 +93,9 @@ pub async fn discharge(db: &Db, actor: &Actor, scope: &Scope, asked: Discharge, 
     let at = now_micros();
     let moved = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
-        let moved = change_status!(tx, actor, case, from, CaseStatus::Discharged, &reason, rules.id, at, "case.discharged").await?;
+        let moved = writes::change_status(&mut *tx, actor, &writes::Transition::of(&case, from, CaseStatus::Discharged, &reason, rules.id, at), "case.discharged").await?;
         if moved {
-            end_stay!(tx, case.id, at).await?;
+            writes::end_stay(&mut *tx, case.id, at).await?;
             sqlx::query::<DB>("insert into discharges (case_id, discharged_at, criteria, episode_id, created_by, created_at) values ($1, $2, $3, $4, $5, $2)")
                 .bind(case.id).bind(at).bind(criteria).bind(episode.id).bind(actor.user_id).execute(&mut *tx).await?;
             let mut tally = crate::counts::Tally::default();
@@ -186,9 +167,9 @@ pub async fn record_death(db: &Db, actor: &Actor, scope: &Scope, case_id: i64, a
     let rules = rules::in_force(db, today).await?;
     let moved = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
-        let moved = change_status!(tx, actor, case, CaseStatus::Confirmed, CaseStatus::Deceased, cause, rules.id, at, "case.deceased").await?;
+        let moved = writes::change_status(&mut *tx, actor, &writes::Transition::of(&case, CaseStatus::Confirmed, CaseStatus::Deceased, cause, rules.id, at), "case.deceased").await?;
         if moved {
-            end_stay!(tx, case.id, at).await?;
+            writes::end_stay(&mut *tx, case.id, at).await?;
             tx.commit().await?;
         }
         Ok::<bool, sqlx::Error>(moved)

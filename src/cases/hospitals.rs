@@ -5,6 +5,7 @@
 //! per hospital on both databases, so two requests cannot take the last bed twice.
 
 use super::store::{self as cases, Case};
+use super::writes;
 use super::{BedKind, CaseStatus, TransferStatus};
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, is_unique_violation, now_micros};
@@ -137,20 +138,6 @@ pub async fn create(db: &Db, actor: &Actor, scope: &Scope, h: &NewHospital) -> A
     }
 }
 
-/// Inside an `on_db!` transaction: takes the hospital's row lock (PostgreSQL) or the write lock
-/// (SQLite), then counts its beds taken by kind as `(bed_kind, count)` rows.
-macro_rules! lock_and_count_taken {
-    ($tx:expr, $hospital_id:expr) => {
-        async {
-            sqlx::query::<DB>("update hospitals set updated_at = updated_at where id = $1").bind($hospital_id).execute(&mut *$tx).await?;
-            sqlx::query_as::<DB, (String, i64)>("select bed_kind, count(*) from transfers where hospital_id = $1 and status in ('accepted', 'admitted') group by bed_kind")
-                .bind($hospital_id)
-                .fetch_all(&mut *$tx)
-                .await
-        }
-    };
-}
-
 fn taken_of(taken: &[(String, i64)], kind: BedKind) -> i64 {
     taken.iter().find(|(k, _)| k == kind.as_str()).map_or(0, |(_, n)| *n)
 }
@@ -163,7 +150,7 @@ pub async fn set_beds(db: &Db, actor: &Actor, scope: &Scope, id: i64, general: i
     check_beds(&wanted)?;
     on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
-        let taken = lock_and_count_taken!(tx, id).await?;
+        let taken = writes::lock_and_count_taken(&mut *tx, id).await?;
         for (kind, n) in [(BedKind::General, general), (BedKind::Isolation, isolation), (BedKind::Icu, icu)] {
             let t = taken_of(&taken, kind);
             if n < t {
@@ -290,7 +277,7 @@ pub async fn advance(db: &Db, actor: &Actor, scope: &Scope, id: i64, step: Step,
     let outcome: AppResult<()> = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
         if step == Step::Accept {
-            let taken = lock_and_count_taken!(tx, transfer.hospital_id).await?;
+            let taken = writes::lock_and_count_taken(&mut *tx, transfer.hospital_id).await?;
             let hospital = beds_of(db, transfer.hospital_id).await?.ok_or(AppError::NotFound)?;
             if taken_of(&taken, kind) >= hospital.beds(kind).0 {
                 return Ok(Err(full(&hospital, kind)));
@@ -302,8 +289,8 @@ pub async fn advance(db: &Db, actor: &Actor, scope: &Scope, id: i64, step: Step,
             return Ok(Err(AppError::Conflict { message: "该转运已被他人更新,请刷新后再试".into(), existing_id: None }));
         }
         match (step, transfer.status.as_str()) {
-            (Step::Accept, _) => bed_taken!(tx, transfer.id, 1).await?,
-            (Step::Cancel, "accepted") => bed_taken!(tx, transfer.id, -1).await?,
+            (Step::Accept, _) => writes::bed_taken(&mut *tx, transfer.id, 1).await?,
+            (Step::Cancel, "accepted") => writes::bed_taken(&mut *tx, transfer.id, -1).await?,
             _ => {}
         }
         crate::audit::store::insert(&mut *tx, actor, AuditEvent {

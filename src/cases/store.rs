@@ -3,6 +3,7 @@
 //! positive), and kept with who, when, why and that edition.
 
 use super::rules::{self, CaseRuleSet};
+use super::writes;
 use super::{CaseStatus, LabOutcome, LabTest, SampleKind, Severity};
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, is_unique_violation, now_micros};
@@ -96,7 +97,7 @@ pub async fn open_suspected(db: &Db, actor: &Actor, scope: &Scope, triage: &Tria
             .bind(person.id).bind(&person.org_code).bind(triage.onset_date).bind(codes(&assessment.history, EpiItem::as_str))
             .bind(codes(&assessment.clinical, ClinicalItem::as_str)).bind(rules.id).bind(now).bind(actor.user_id)
             .fetch_one(&mut *tx).await?;
-        insert_transition!(tx, actor, id, &person.org_code, None, CaseStatus::Suspected, &assessment.reason, rules.id, now).await?;
+        writes::insert_transition(&mut *tx, actor, &writes::Transition { case_id: id, org_code: &person.org_code, from: None, to: CaseStatus::Suspected, reason: &assessment.reason, rule_set_id: rules.id, at: now }).await?;
         crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "case.suspected", record_type: "case", record_id: Some(id.to_string()), org_code: person.org_code.clone(), detail: Some(format!("rules={}", rules.id)),
         }).await?;
@@ -208,7 +209,7 @@ pub async fn add_result(db: &Db, actor: &Actor, scope: &Scope, sample_id: i64, t
             "insert into lab_results (sample_id, case_id, test, result, resulted_at, created_by, created_at) values ($1, $2, $3, $4, $5, $6, $7) returning id")
             .bind(sample_id).bind(case_id).bind(test.as_str()).bind(outcome.as_str()).bind(resulted_at).bind(actor.user_id).bind(now_micros())
             .fetch_one(&mut *tx).await?;
-        first_result!(tx, sample_id, resulted_at).await?;
+        writes::first_result(&mut *tx, sample_id, resulted_at).await?;
         crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "case.result", record_type: "case", record_id: Some(case_id.to_string()), org_code,
             detail: Some(format!("test={} result={}", test.as_str(), outcome.as_str())),
@@ -333,7 +334,7 @@ pub async fn decide_suspected(db: &Db, actor: &Actor, scope: &Scope, case_id: i6
     let action = if to == CaseStatus::Excluded { "case.excluded" } else { "case.confirmed" };
     let moved = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
-        let moved = change_status!(tx, actor, case, CaseStatus::Suspected, to, &reason, rules.id, now_micros(), action).await?;
+        let moved = writes::change_status(&mut *tx, actor, &writes::Transition::of(&case, CaseStatus::Suspected, to, &reason, rules.id, now_micros()), action).await?;
         tx.commit().await?;
         Ok::<bool, sqlx::Error>(moved)
     }.await)?;
@@ -401,14 +402,14 @@ pub async fn assess_severity(db: &Db, actor: &Actor, scope: &Scope, case_id: i64
             .bind(case.id).bind(severity.as_str()).bind(at).bind(actor.user_id).bind(&actor.username).bind(now_micros()).execute(&mut *tx).await?;
         // The case keeps the latest assessment (by assessment time) as its current classification;
         // a patient holding a bed moves between the counts by classification.
-        let in_bed = holds_bed!(tx, case.id).await?.is_some();
+        let in_bed = writes::holds_bed(&mut *tx, case.id).await?.is_some();
         if in_bed {
-            bed_count!(tx, case.id, -1).await?;
+            writes::bed_count(&mut *tx, case.id, -1).await?;
         }
         sqlx::query::<DB>("update cases set severity = (select s.severity from case_severities s where s.case_id = $1 order by s.assessed_at desc, s.id desc limit 1) where id = $1")
             .bind(case.id).execute(&mut *tx).await?;
         if in_bed {
-            bed_count!(tx, case.id, 1).await?;
+            writes::bed_count(&mut *tx, case.id, 1).await?;
         }
         crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "case.severity", record_type: "case", record_id: Some(case.id.to_string()), org_code: case.org_code.clone(),
