@@ -6,6 +6,16 @@ pub mod api;
 pub mod pages;
 pub mod store;
 
+/// The feature's JSON API.
+pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::web::AppState> {
+    api::router()
+}
+
+/// The feature's pages.
+pub fn pages() -> axum::Router<crate::web::AppState> {
+    pages::router()
+}
+
 use serde::Serialize;
 
 /// Who is acting: a signed-in user, or the operator at the command line.

@@ -30,7 +30,6 @@ use time::Date;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .merge(super::hospital_pages::router())
         .route("/cases/{id}/transfers", post(request_transfer))
         .route("/cases/{id}/discharge", post(discharge_case))
         .route("/cases/{id}/death", post(record_death))

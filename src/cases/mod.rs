@@ -35,6 +35,16 @@ pub mod rules;
 pub mod store;
 mod writes;
 
+/// The feature's JSON API.
+pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::web::AppState> {
+    api::router().merge(care_api::router())
+}
+
+/// The feature's pages.
+pub fn pages() -> axum::Router<crate::web::AppState> {
+    pages::router().merge(care_pages::router()).merge(hospital_pages::router())
+}
+
 use crate::labels::labelled_enum;
 
 labelled_enum! {

@@ -6,3 +6,13 @@ pub mod directive_pages;
 pub mod directives;
 pub mod supervision;
 pub mod supervision_pages;
+
+/// The feature's JSON API.
+pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::web::AppState> {
+    directive_api::router()
+}
+
+/// The feature's pages.
+pub fn pages() -> axum::Router<crate::web::AppState> {
+    directive_pages::router().merge(supervision_pages::router())
+}

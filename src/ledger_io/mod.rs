@@ -10,3 +10,13 @@ pub mod import;
 pub mod jobs;
 pub mod read;
 pub mod xlsx;
+
+/// The feature's JSON API.
+pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::web::AppState> {
+    api::router()
+}
+
+/// The feature's pages.
+pub fn pages() -> axum::Router<crate::web::AppState> {
+    api::page_router()
+}

@@ -33,7 +33,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_needs))
         .routes(routes!(create_need))
         .routes(routes!(advance_need))
-        .merge(super::self_report::api_router())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

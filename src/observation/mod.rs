@@ -16,6 +16,16 @@ pub mod sweep;
 pub mod today;
 pub mod writer;
 
+/// The feature's JSON API.
+pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::web::AppState> {
+    api::router().merge(self_report::api_router())
+}
+
+/// The feature's pages.
+pub fn pages() -> axum::Router<crate::web::AppState> {
+    pages::router().merge(self_report::page_router()).merge(site_pages::router())
+}
+
 use crate::labels::labelled_enum;
 
 labelled_enum! {

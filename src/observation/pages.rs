@@ -41,8 +41,6 @@ pub fn router() -> Router<AppState> {
         .route("/needs", get(needs_page))
         .route("/needs/{id}/advance", post(advance_need))
         .route("/observations/{id}/needs", post(add_need))
-        .merge(super::self_report::page_router())
-        .merge(super::site_pages::router())
 }
 
 /// Form posts arrive as pairs so repeated fields (symptoms) and per-role fields can be read.

@@ -5,6 +5,16 @@ pub mod pages;
 pub mod reference;
 pub mod store;
 
+/// The feature's JSON API.
+pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::web::AppState> {
+    api::router()
+}
+
+/// The feature's pages.
+pub fn pages() -> axum::Router<crate::web::AppState> {
+    pages::router()
+}
+
 use fangkong_rules::OrgCode;
 use serde::Serialize;
 

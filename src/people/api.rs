@@ -15,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_persons, create_person)).routes(routes!(get_person, update_person)).routes(routes!(duplicate_candidates)).merge(super::merge_web::api_router())
+    OpenApiRouter::new().routes(routes!(list_persons, create_person)).routes(routes!(get_person, update_person)).routes(routes!(duplicate_candidates))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -8,5 +8,15 @@ pub mod pages;
 pub mod store;
 pub mod view;
 
+/// The feature's JSON API.
+pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::web::AppState> {
+    api::router().merge(merge_web::api_router())
+}
+
+/// The feature's pages.
+pub fn pages() -> axum::Router<crate::web::AppState> {
+    pages::router().merge(merge_web::page_router())
+}
+
 pub use input::{IdType, PersonInput, ValidPerson};
 pub use view::PersonView;

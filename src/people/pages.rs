@@ -21,12 +21,7 @@ use fangkong_rules::{OrgCode, Scope};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/persons", get(list_page).post(create))
-        .route("/persons/new", get(new_page))
-        .route("/persons/{id}", get(detail_page).post(update))
-        .route("/persons/{id}/edit", get(edit_page))
-        .merge(super::merge_web::page_router())
+    Router::new().route("/persons", get(list_page).post(create)).route("/persons/new", get(new_page)).route("/persons/{id}", get(detail_page).post(update)).route("/persons/{id}/edit", get(edit_page))
 }
 
 #[derive(Template)]

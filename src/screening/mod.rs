@@ -5,6 +5,16 @@ pub mod api;
 pub mod input;
 pub mod store;
 
+/// The feature's JSON API.
+pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::web::AppState> {
+    api::router()
+}
+
+/// The feature's pages.
+pub fn pages() -> axum::Router<crate::web::AppState> {
+    axum::Router::new()
+}
+
 use crate::labels::labelled_enum;
 
 labelled_enum! {

@@ -39,6 +39,27 @@ pub fn refuse_unread(error: crate::error::AppError) -> axum::response::Response 
     response
 }
 
+/// A feature module as the server mounts it: its API and its pages, each from the feature's
+/// `mod.rs` (`api()`, `pages()`). A new feature is one line here.
+pub struct Feature {
+    pub api: fn() -> utoipa_axum::router::OpenApiRouter<AppState>,
+    pub pages: fn() -> Router<AppState>,
+}
+
+/// Every feature, in one list.
+pub const FEATURES: [Feature; 10] = [
+    Feature { api: crate::auth::api, pages: crate::auth::pages },
+    Feature { api: crate::org::api, pages: crate::org::pages },
+    Feature { api: crate::people::api, pages: crate::people::pages },
+    Feature { api: crate::audit::api, pages: crate::audit::pages },
+    Feature { api: crate::screening::api, pages: crate::screening::pages },
+    Feature { api: crate::observation::api, pages: crate::observation::pages },
+    Feature { api: crate::ledger_io::api, pages: crate::ledger_io::pages },
+    Feature { api: crate::cases::api, pages: crate::cases::pages },
+    Feature { api: crate::reports::api, pages: crate::reports::pages },
+    Feature { api: crate::command::api, pages: crate::command::pages },
+];
+
 /// Request bodies above this size answer 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 

@@ -25,18 +25,7 @@ impl utoipa::Modify for BearerAuth {
 
 /// Every API route, with its OpenAPI description.
 pub fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(crate::auth::api::router())
-        .merge(crate::org::api::router())
-        .merge(crate::people::api::router())
-        .merge(crate::audit::api::router())
-        .merge(crate::screening::api::router())
-        .merge(crate::observation::api::router())
-        .merge(crate::ledger_io::api::router())
-        .merge(crate::cases::api::router())
-        .merge(crate::cases::care_api::router())
-        .merge(crate::reports::api::router())
-        .merge(crate::command::directive_api::router())
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(super::FEATURES.iter().fold(OpenApiRouter::new(), |all, feature| all.merge((feature.api)())))
 }
 
 pub fn document() -> &'static utoipa::openapi::OpenApi {
