@@ -3,23 +3,21 @@
 //! list, today's worklist and alerts.
 
 use super::checkins::CheckInInput;
-use super::episodes::{self, Episode};
+use super::episodes;
 use super::needs::{self, Need, NeedKind, NeedStatus};
 use super::today::{self, AlertLine, Today};
-use super::{Kind, Status, api, rules, sites};
+use super::{Status, api, rules};
 use crate::auth::{Caller, Permission};
 use crate::clock;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::screening::input::{KeyPersonInput, ResponsibleInput};
-use crate::screening::store::{self as ledger, KeyPerson, LedgerLine, Responsible};
-use crate::screening::{Category, ResponsibleRole, Transport, VisitResult};
+use crate::screening::VisitResult;
 use crate::web::AppState;
-use crate::web::forms::{CsrfForm, field_message};
+use crate::web::forms::{CsrfForm, Fields, FormErrors, field, optional};
 use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, render};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -27,14 +25,11 @@ use fangkong_rules::observation::Symptom;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/persons/{id}/screening", get(screening_page))
-        .route("/persons/{id}/key-person", post(add_key_person))
         .route("/persons/{id}/observations", post(start_observation))
         .route("/observations/{id}", get(observation_page))
         .route("/observations/{id}/check-ins", post(check_in))
         .route("/observations/{id}/restart", post(restart))
         .route("/observations/{id}/end", post(end))
-        .route("/ledger", get(ledger_page))
         .route("/today", get(today_page))
         .route("/alerts/{id}/handle", post(handle_alert))
         .route("/visits", post(record_visit))
@@ -43,154 +38,19 @@ pub fn router() -> Router<AppState> {
         .route("/observations/{id}/needs", post(add_need))
 }
 
-/// Form posts arrive as pairs so repeated fields (symptoms) and per-role fields can be read.
-type Pairs = Vec<(String, String)>;
-
-fn field(pairs: &Pairs, name: &str) -> String {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
-}
-
-fn some(pairs: &Pairs, name: &str) -> Option<String> {
-    Some(field(pairs, name)).filter(|v| !v.trim().is_empty())
-}
-
-/// Errors of a form, shown beside their fields; `messages` lists those of fields the form lacks.
-pub struct FormErrors(pub Vec<FieldError>);
-
-impl FormErrors {
-    pub fn get(&self, field: &str) -> Option<&str> {
-        field_message(&self.0, field)
-    }
-    pub fn any(&self) -> bool {
-        !self.0.is_empty()
-    }
-}
-
-#[derive(Template)]
-#[template(path = "observation/screening.html")]
-struct ScreeningPage {
-    chrome: Chrome,
-    person: crate::people::PersonView,
-    key_person: Option<KeyPerson>,
-    responsibles: Vec<Responsible>,
-    episodes: Vec<Episode>,
-    today: time::Date,
-    can_write: bool,
-    categories: Vec<(&'static str, &'static str)>,
-    transports: Vec<(&'static str, &'static str)>,
-    kinds: Vec<(&'static str, &'static str)>,
-    roles: Vec<(&'static str, &'static str)>,
-    sites: Vec<sites::Site>,
-    form: Pairs,
-    errors: FormErrors,
-    default_grid_worker: String,
-}
-
-impl ScreeningPage {
-    fn value(&self, name: &str) -> String {
-        field(&self.form, name)
-    }
-    fn category_label(&self) -> &'static str {
-        self.key_person.as_ref().and_then(|k| Category::parse(&k.category)).map(Category::zh).unwrap_or("")
-    }
-    fn transport_label(&self) -> &'static str {
-        self.key_person.as_ref().and_then(|k| k.transport.as_deref()).and_then(Transport::parse).map(Transport::zh).unwrap_or("")
-    }
-    fn role_label(&self, role: &str) -> &'static str {
-        ResponsibleRole::parse(role).map(ResponsibleRole::zh).unwrap_or("")
-    }
-    fn has_active(&self) -> bool {
-        self.episodes.iter().any(Episode::is_active)
-    }
-}
-
-async fn screening_view(state: &AppState, caller: &Caller, lang: Lang, id: i64, form: Pairs, errors: Vec<FieldError>, status: StatusCode) -> AppResult<Response> {
-    caller.require(Permission::ReadPersons)?;
-    let row = crate::people::store::get(&state.db, &caller.scope, id).await?.ok_or(AppError::NotFound)?;
-    let key_person = ledger::by_person(&state.db, &caller.scope, id).await?;
-    let responsibles = match &key_person {
-        Some(k) => ledger::responsibles(&state.db, k.id).await?,
-        None => Vec::new(),
-    };
-    let page = ScreeningPage {
-        chrome: Chrome::for_caller(state, caller, lang, lang.pick("排查与观察", "Screening")).await?,
-        person: row.masked(),
-        key_person,
-        responsibles,
-        episodes: episodes::for_person(&state.db, &caller.scope, id).await?,
-        today: clock::today(),
-        can_write: caller.may(Permission::WriteLedger),
-        categories: Category::options(),
-        transports: Transport::options(),
-        kinds: Kind::options(),
-        roles: ResponsibleRole::options().into_iter().filter(|(r, _)| *r != "grid_worker").collect(),
-        sites: sites::list(&state.db, &caller.scope).await?,
-        form,
-        errors: FormErrors(errors),
-        default_grid_worker: if caller.role == crate::auth::Role::GridWorker { caller.display_name.clone() } else { String::new() },
-    };
-    Ok(render(status, &page))
-}
-
-async fn screening_page(State(state): State<AppState>, caller: Caller, lang: Lang, Path(id): Path<i64>) -> AppResult<Response> {
-    screening_view(&state, &caller, lang, id, Vec::new(), Vec::new(), StatusCode::OK).await
-}
-
-/// Runs a write; on field errors or a conflict, shows the screening page again with the form kept.
-async fn or_screening_page(state: &AppState, caller: &Caller, lang: Lang, id: i64, form: Pairs, result: AppResult<String>) -> AppResult<Response> {
-    match result {
-        Ok(target) => Ok(Redirect::to(&target).into_response()),
-        Err(AppError::Invalid(errors)) => screening_view(state, caller, lang, id, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
-        Err(AppError::Conflict { message, .. }) => screening_view(state, caller, lang, id, form, vec![FieldError::new("form", "conflict", message)], StatusCode::CONFLICT).await,
-        Err(e) => Err(e),
-    }
-}
-
-async fn add_key_person(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Pairs>) -> AppResult<Response> {
-    caller.require(Permission::WriteLedger)?;
-    let mut responsibles = vec![ResponsibleInput { role: "grid_worker".into(), name: field(&form, "resp_grid_worker_name"), phone: some(&form, "resp_grid_worker_phone") }];
-    for role in ResponsibleRole::ALL.iter().filter(|r| **r != ResponsibleRole::GridWorker) {
-        let name = field(&form, &format!("resp_{}_name", role.as_str()));
-        responsibles.push(ResponsibleInput { role: role.as_str().into(), name, phone: some(&form, &format!("resp_{}_phone", role.as_str())) });
-    }
-    let input = KeyPersonInput {
-        person_id: id,
-        category: field(&form, "category"),
-        origin_code: some(&form, "origin_code"),
-        origin_place: some(&form, "origin_place"),
-        departure_date: some(&form, "departure_date"),
-        arrival_date: some(&form, "arrival_date"),
-        transport: some(&form, "transport"),
-        transport_no: some(&form, "transport_no"),
-        companions: some(&form, "companions"),
-        case_contact: some(&form, "case_contact"),
-        symptoms: some(&form, "symptoms"),
-        measures: some(&form, "measures"),
-        note: some(&form, "note"),
-        responsibles,
-    };
-    let result = async {
-        let valid = input.validate(clock::today()).map_err(AppError::Invalid)?;
-        ledger::create(&state.db, &caller.actor(), &caller.scope, &valid).await?;
-        Ok(format!("/persons/{id}/screening"))
-    }
-    .await;
-    or_screening_page(&state, &caller, lang, id, form, result).await
-}
-
-async fn start_observation(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Pairs>) -> AppResult<Response> {
+async fn start_observation(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
     caller.require(Permission::WriteLedger)?;
     let result = async {
         let site_id = match field(&form, "site_id").trim() {
             "" => None,
             s => Some(s.parse().map_err(|_| AppError::invalid("site_id", "site_unknown", "请选择隔离点"))?),
         };
-        let input = api::StartInput { person_id: id, kind: field(&form, "kind"), start_date: field(&form, "start_date"), site_id };
+        let input = api::StartInput { person_id: id, kind: field(&form, "kind").to_string(), start_date: field(&form, "start_date").to_string(), site_id };
         let episode = episodes::start(&state.db, &caller.actor(), &caller.scope, &input.parse()?, clock::today()).await?;
         Ok(format!("/observations/{}", episode.id))
     }
     .await;
-    or_screening_page(&state, &caller, lang, id, form, result).await
+    crate::screening::pages::or_screening_page(&state, &caller, lang, id, form, result).await
 }
 
 #[derive(Template)]
@@ -263,88 +123,36 @@ async fn or_episode_page(state: &AppState, caller: &Caller, lang: Lang, headers:
     }
 }
 
-async fn check_in(State(state): State<AppState>, lang: Lang, headers: HeaderMap, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Pairs>) -> AppResult<Response> {
+async fn check_in(State(state): State<AppState>, lang: Lang, headers: HeaderMap, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
     let input = CheckInInput {
-        slot: some(&form, "slot"),
-        temperature: field(&form, "temperature"),
+        slot: optional(&form, "slot"),
+        temperature: field(&form, "temperature").to_string(),
         symptoms: form.iter().filter(|(k, _)| k == "symptom").map(|(_, v)| v.clone()).collect(),
-        note: some(&form, "note"),
-        idempotency_key: some(&form, "idempotency_key"),
+        note: optional(&form, "note"),
+        idempotency_key: optional(&form, "idempotency_key"),
     };
     let result = api::worker_check_in(&state, &caller, id, &input).await.map(|_| ());
     or_episode_page(&state, &caller, lang, &headers, id, result).await
 }
 
-async fn restart(State(state): State<AppState>, lang: Lang, headers: HeaderMap, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Pairs>) -> AppResult<Response> {
+async fn restart(State(state): State<AppState>, lang: Lang, headers: HeaderMap, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
     caller.require(Permission::WriteLedger)?;
     let result = async {
-        let day = crate::web::when::happened_on("start_date", &field(&form, "start_date"))?;
+        let day = crate::web::when::happened_on("start_date", field(&form, "start_date"))?;
         episodes::restart(&state.db, &caller.actor(), &caller.scope, id, day, clock::today()).await.map(|_| ())
     }
     .await;
     or_episode_page(&state, &caller, lang, &headers, id, result).await
 }
 
-async fn end(State(state): State<AppState>, lang: Lang, headers: HeaderMap, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Pairs>) -> AppResult<Response> {
+async fn end(State(state): State<AppState>, lang: Lang, headers: HeaderMap, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
     caller.require(Permission::WriteLedger)?;
     let result = async {
-        let outcome = Status::parse(&field(&form, "outcome")).ok_or_else(|| AppError::invalid("outcome", "outcome_invalid", "请选择结束方式"))?;
-        episodes::end(&state.db, &caller.actor(), &caller.scope, id, outcome, some(&form, "note").as_deref(), clock::today()).await.map(|_| ())
+        let outcome = Status::parse(field(&form, "outcome")).ok_or_else(|| AppError::invalid("outcome", "outcome_invalid", "请选择结束方式"))?;
+        episodes::end(&state.db, &caller.actor(), &caller.scope, id, outcome, optional(&form, "note").as_deref(), clock::today()).await.map(|_| ())
     }
     .await;
     or_episode_page(&state, &caller, lang, &headers, id, result).await
-}
-
-#[derive(Template)]
-#[template(path = "observation/ledger.html")]
-struct LedgerPage {
-    chrome: Chrome,
-    items: Vec<LedgerLine>,
-    next_before: Option<i64>,
-    params: crate::screening::api::LedgerParams,
-    categories: Vec<(&'static str, &'static str)>,
-    today: time::Date,
-}
-
-impl LedgerPage {
-    fn category_label(&self, code: &str) -> &'static str {
-        Category::parse(code).map(Category::zh).unwrap_or("")
-    }
-    fn selected(&self, value: &Option<String>, option: &str) -> bool {
-        value.as_deref() == Some(option)
-    }
-    fn day(&self, line: &LedgerLine) -> Option<i64> {
-        line.start_date.map(|s| fangkong_rules::observation::observation_day(s, self.today))
-    }
-    fn temperature(&self, line: &LedgerLine) -> String {
-        line.last_temperature.map(|t| fangkong_rules::observation::Temperature::from_tenths(t as i32).to_string()).unwrap_or_default()
-    }
-    fn query(&self) -> String {
-        let p = &self.params;
-        let mut q = Vec::new();
-        for (k, v) in [("org", &p.org), ("category", &p.category), ("status", &p.status)] {
-            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                q.push(format!("{k}={}", crate::web::pages::urlencode(v)));
-            }
-        }
-        if p.overdue == Some(true) {
-            q.push("overdue=true".into());
-        }
-        q.join("&")
-    }
-}
-
-async fn ledger_page(State(state): State<AppState>, caller: Caller, lang: Lang, Query(params): Query<crate::screening::api::LedgerParams>) -> AppResult<Response> {
-    let page = crate::screening::api::ledger_page(&state, &caller, params.org.as_deref(), &params.filter(), Some(50)).await?;
-    let view = LedgerPage {
-        chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("重点人员台账", "Key-person ledger")).await?,
-        items: page.items,
-        next_before: page.next_before,
-        params,
-        categories: Category::options(),
-        today: clock::today(),
-    };
-    Ok(render(StatusCode::OK, &view))
 }
 
 #[derive(Template)]
@@ -352,7 +160,7 @@ async fn ledger_page(State(state): State<AppState>, caller: Caller, lang: Lang, 
 struct TodayPage {
     chrome: Chrome,
     today: Today,
-    coverage: ledger::Coverage,
+    coverage: crate::screening::store::Coverage,
     can_write: bool,
     visit_results: Vec<(&'static str, &'static str)>,
     escalated_only: bool,
@@ -371,7 +179,7 @@ async fn today_page(State(state): State<AppState>, caller: Caller, lang: Lang) -
     let today = api::today_for(&state, &caller).await?;
     let page = TodayPage {
         chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("今日工作", "Today")).await?,
-        coverage: ledger::coverage(&state.db, &caller.scope, &caller.org_code).await?,
+        coverage: crate::screening::store::coverage(&state.db, &caller.scope, &caller.org_code).await?,
         today,
         can_write: caller.may(Permission::WriteLedger),
         visit_results: VisitResult::options(),
@@ -380,25 +188,24 @@ async fn today_page(State(state): State<AppState>, caller: Caller, lang: Lang) -
     Ok(render(StatusCode::OK, &page))
 }
 
-async fn handle_alert(State(state): State<AppState>, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Pairs>) -> AppResult<Response> {
+async fn handle_alert(State(state): State<AppState>, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
     caller.require(Permission::WriteLedger)?;
-    let note = field(&form, "note");
-    let note = if note.trim().is_empty() { "已处置".to_string() } else { note };
-    today::handle_alert(&state.db, &caller.actor(), &caller.scope, id, &note).await?;
+    let note = Some(field(&form, "note")).filter(|n| !n.is_empty()).unwrap_or("已处置");
+    today::handle_alert(&state.db, &caller.actor(), &caller.scope, id, note).await?;
     Ok(Redirect::to("/today").into_response())
 }
 
-async fn record_visit(State(state): State<AppState>, CsrfForm { caller, form }: CsrfForm<Pairs>) -> AppResult<Response> {
+async fn record_visit(State(state): State<AppState>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
     caller.require(Permission::WriteLedger)?;
     let household_id = field(&form, "household_id").parse().map_err(|_| AppError::invalid("household_id", "household_unknown", "住户无效"))?;
-    let input = crate::screening::api::VisitInput { household_id, result: field(&form, "result"), visit_date: None, note: some(&form, "note") };
+    let input = crate::screening::api::VisitInput { household_id, result: field(&form, "result").to_string(), visit_date: None, note: optional(&form, "note") };
     let (result, day) = input.parse()?;
-    ledger::record_visit(&state.db, &caller.actor(), &caller.scope, household_id, day, result, input.note.as_deref()).await?;
+    crate::screening::store::record_visit(&state.db, &caller.actor(), &caller.scope, household_id, day, result, input.note.as_deref()).await?;
     Ok(Redirect::to("/today").into_response())
 }
 
-async fn add_need(State(state): State<AppState>, lang: Lang, headers: HeaderMap, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Pairs>) -> AppResult<Response> {
-    let input = api::NeedInput { kind: field(&form, "kind"), detail: some(&form, "detail"), idempotency_key: some(&form, "idempotency_key") };
+async fn add_need(State(state): State<AppState>, lang: Lang, headers: HeaderMap, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
+    let input = api::NeedInput { kind: field(&form, "kind").to_string(), detail: optional(&form, "detail"), idempotency_key: optional(&form, "idempotency_key") };
     let result = api::worker_need(&state, &caller, id, &input).await.map(|_| ());
     or_episode_page(&state, &caller, lang, &headers, id, result).await
 }
@@ -423,9 +230,9 @@ async fn needs_page(State(state): State<AppState>, caller: Caller, lang: Lang) -
     Ok(render(StatusCode::OK, &page))
 }
 
-async fn advance_need(State(state): State<AppState>, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Pairs>) -> AppResult<Response> {
+async fn advance_need(State(state): State<AppState>, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
     caller.require(Permission::WriteLedger)?;
-    let to = NeedStatus::parse(&field(&form, "status")).filter(|s| *s != NeedStatus::Open).ok_or_else(|| AppError::invalid("status", "status_invalid", "状态无效"))?;
-    needs::advance(&state.db, &caller.actor(), &caller.scope, id, to, &field(&form, "text")).await?;
+    let to = NeedStatus::parse(field(&form, "status")).filter(|s| *s != NeedStatus::Open).ok_or_else(|| AppError::invalid("status", "status_invalid", "状态无效"))?;
+    needs::advance(&state.db, &caller.actor(), &caller.scope, id, to, field(&form, "text")).await?;
     Ok(Redirect::to("/needs").into_response())
 }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod input;
+pub mod pages;
 pub mod store;
 
 /// The feature's JSON API.
@@ -12,7 +13,7 @@ pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::web::AppState> {
 
 /// The feature's pages.
 pub fn pages() -> axum::Router<crate::web::AppState> {
-    axum::Router::new()
+    pages::router()
 }
 
 use crate::labels::labelled_enum;

@@ -113,6 +113,11 @@ pub fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("")
 }
 
+/// A field's value, trimmed, or `None` when absent or blank.
+pub fn optional(fields: &Fields, name: &str) -> Option<String> {
+    Some(field(fields, name)).filter(|v| !v.is_empty()).map(str::to_string)
+}
+
 /// A form as posted back to its page: what was typed, and what was wrong with it.
 #[derive(Default)]
 pub struct Filled {
@@ -141,4 +146,16 @@ impl Filled {
 /// The message for `field` among a form's errors, shown beside that field.
 pub fn field_message<'a>(errors: &'a [crate::error::FieldError], field: &str) -> Option<&'a str> {
     errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+}
+
+/// Errors of a form, shown beside their fields.
+pub struct FormErrors(pub Vec<crate::error::FieldError>);
+
+impl FormErrors {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        field_message(&self.0, field)
+    }
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
 }
