@@ -74,6 +74,9 @@ async fn control_and_bidi_characters_are_refused_at_the_field_and_change_nothing
         assert_eq!((status, field_of(&body)), (StatusCode::UNPROCESSABLE_ENTITY, Some("name")), "a zero-width space: {body}");
         let (_, body) = app.json("POST", "/api/v1/persons", Some(&grid), Some(json!({"na\u{202E}me": "x"}))).await;
         assert!(body.to_string().contains("naU+202Eme"), "a refused key is named without its character: {body}");
+        let twice = format!(r#"{{"name":"张三","name":"李四","id_type":"resident_id","id_number":"430481199001011237","org_code":"{LEIYANG_GRID}"}}"#);
+        let request = Request::post("/api/v1/persons").header("authorization", format!("Bearer {grid}")).header("content-type", "application/json").body(Body::from(twice)).unwrap();
+        assert_eq!(app.send(request).await.0, StatusCode::BAD_REQUEST, "a key given twice is refused, not read as its last value");
 
         // A form post from the pages: the page names the field.
         let session = fangkong::auth::sessions::create(&db, user_id(&app, "grid_worker").await, fangkong::auth::sessions::SessionKind::Web, &Default::default()).await.unwrap();

@@ -145,7 +145,11 @@ async fn unit_pages_show_household_coverage_of_each_unit_below() {
         .await
         .unwrap();
     let (_, _, after) = app.send(get("/orgs/430481001", &session)).await;
-    assert!(String::from_utf8(after).unwrap().contains("1 / 1(100%)"));
+    let after = String::from_utf8(after).unwrap();
+    assert!(after.contains("1 / 1(100%)"));
+    // The units above the officer's own are named in the crumbs, not linked to pages they cannot open.
+    let crumbs = after.split("class=\"crumbs\"").nth(1).unwrap().split("</p>").next().unwrap();
+    assert!(crumbs.contains("耒阳市") && !crumbs.contains("href=\"/orgs/430481\"") && !crumbs.contains("href=\"/orgs/430400\""), "{crumbs}");
 }
 
 #[tokio::test]

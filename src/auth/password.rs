@@ -43,6 +43,26 @@ const COMMON: [&str; 24] = [
     "asdfghjk",
 ];
 
+/// Words that make a password guessable whatever is added around them (`P@ssw0rd1`, `qwerty123`).
+const GUESSABLE_WORDS: [&str; 12] = ["password", "passwd", "qwerty", "qwertyuiop", "asdfgh", "zxcvbn", "admin", "iloveyou", "woaini", "hengyang", "fangkong", "abc"];
+
+/// A password as guessers try its variants: lower case, look-alike digits and symbols read as
+/// letters, everything else dropped (`P@ssw0rd!1` is `password`).
+fn skeleton(password: &str) -> String {
+    password
+        .chars()
+        .filter_map(|c| match c.to_ascii_lowercase() {
+            '@' | '4' => Some('a'),
+            '0' => Some('o'),
+            '1' | '!' => Some('i'),
+            '3' => Some('e'),
+            '$' | '5' => Some('s'),
+            c if c.is_ascii_lowercase() => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Checks a new password against the policy; the message is shown beside the field.
 pub fn check_policy(password: &str) -> Result<(), &'static str> {
     if password.chars().count() < MIN_LENGTH {
@@ -54,7 +74,11 @@ pub fn check_policy(password: &str) -> Result<(), &'static str> {
     let mut distinct: Vec<char> = password.chars().collect();
     distinct.sort_unstable();
     distinct.dedup();
-    if distinct.len() < 4 || COMMON.iter().any(|c| c.eq_ignore_ascii_case(password)) {
+    let letters = skeleton(password);
+    let chars: Vec<char> = password.to_lowercase().chars().collect();
+    let repeated = (1..chars.len()).any(|p| chars.len().is_multiple_of(p) && chars.chunks(p).all(|c| c == &chars[..p]));
+    let guessable = GUESSABLE_WORDS.iter().any(|w| letters.trim_end_matches('i') == *w || letters.starts_with(w) && letters[w.len()..].chars().all(|c| "iaoes".contains(c)));
+    if distinct.len() < 4 || guessable || repeated || COMMON.iter().any(|c| c.eq_ignore_ascii_case(password)) || !password.is_ascii() && password.chars().all(|c| c.is_numeric()) {
         return Err("密码太简单或太常见,容易被猜中,请换一个");
     }
     Ok(())
@@ -85,9 +109,14 @@ mod tests {
     fn short_and_digit_only_passwords_are_refused() {
         assert!(check_policy("short").is_err());
         assert!(check_policy("12345678").is_err());
-        assert!(check_policy("hengyang2020").is_ok());
+        assert!(check_policy("marsh-lantern-7").is_ok());
         assert!(check_policy("password").is_err() && check_policy("PassWord1").is_err(), "common ones");
         assert!(check_policy("aaaaaaaaaaaa").is_err() && check_policy("abababab").is_err(), "too few characters");
+        for guessable in ["P@ssw0rd", "Passw0rd!", "qwertyuiop", "qwerty123", "admin123456", "passwordpassword", "１２３４５６７８"] {
+            assert!(check_policy(guessable).is_err(), "{guessable}");
+        }
+        assert!(check_policy("hengyang2020").is_err(), "the city and a year");
+        assert!(check_policy("long-enough-1").is_ok() && check_policy("a-new-long-password").is_ok());
         assert_eq!(generate().len(), 16);
     }
 }

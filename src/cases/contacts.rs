@@ -82,10 +82,19 @@ pub async fn register(db: &Db, actor: &Actor, scope: &Scope, new: NewContact, to
 }
 
 /// The contact's person: one in scope, the holder of the typed document wherever registered, or a
-/// new record in the unit given (which may be outside the registrant's own area).
+/// new record in the unit given (which may be outside the registrant's own area). A document
+/// registered by someone else at the same moment is looked up again, never answered with that
+/// record's number.
 async fn person_of(db: &Db, actor: &Actor, scope: &Scope, who: Who) -> AppResult<i64> {
+    match person_once(db, actor, scope, &who).await {
+        Err(AppError::Conflict { .. }) => person_once(db, actor, scope, &who).await,
+        other => other,
+    }
+}
+
+async fn person_once(db: &Db, actor: &Actor, scope: &Scope, who: &Who) -> AppResult<i64> {
     match who {
-        Who::Existing(id) => Ok(crate::people::store::get(db, scope, id).await?.ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?.id),
+        Who::Existing(id) => Ok(crate::people::store::get(db, scope, *id).await?.ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?.id),
         Who::New(person) => match crate::people::store::id_by_document(db, person.id_type.as_str(), &person.id_key).await? {
             // Held in another jurisdiction: linked only when the name typed is the name registered,
             // so that typing a number cannot find out, or start an observation on, whoever holds it.
@@ -97,7 +106,7 @@ async fn person_of(db: &Db, actor: &Actor, scope: &Scope, who: Who) -> AppResult
                 Ok(id)
             }
             Some((id, _)) => Ok(id),
-            None => Ok(crate::people::store::create(db, actor, &Scope::everything(), &person).await?.id),
+            None => Ok(crate::people::store::create(db, actor, &Scope::everything(), person).await?.id),
         },
     }
 }

@@ -53,7 +53,9 @@ async fn my_unit(caller: Caller) -> Redirect {
 #[template(path = "orgs/unit.html")]
 struct UnitPage {
     chrome: Chrome,
-    path: Vec<OrgUnit>,
+    /// The units above this one, and whether the viewer may open each (those above their own unit
+    /// are named, not linked).
+    path: Vec<(OrgUnit, bool)>,
     unit: OrgUnit,
     persons: i64,
     children: Vec<UnitRow>,
@@ -90,7 +92,14 @@ async fn unit_view(state: &AppState, caller: &Caller, lang: Lang, code: &str, af
     let can_read_persons = caller.may(Permission::ReadPersons);
     let page = UnitPage {
         chrome: Chrome::for_caller(state, caller, lang, &unit.name).await?,
-        path: store::path(&state.db, &code).await?,
+        path: store::path(&state.db, &code)
+            .await?
+            .into_iter()
+            .map(|u| {
+                let open = caller.scope.allows(&u.code);
+                (u, open)
+            })
+            .collect(),
         persons: if can_read_persons { crate::people::store::count_under(&state.db, &caller.scope, &code).await? } else { 0 },
         children: unit_rows(state, caller, &code).await?,
         can_read_persons,

@@ -32,11 +32,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 }
 
 /// Parses a JSON body: its syntax first, then every string through [`super::text::check_json`],
-/// then the shape of `T`.
+/// then the shape of `T` — read from the bytes again, so that a key given twice is refused as
+/// serde refuses it (a document keeps only its last value, which would hide the first from the
+/// text check).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let document: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| AppError::BadRequest { message: format!("JSON 格式错误:{e}"), field: None })?;
     super::text::check_json(&document)?;
-    serde_path_to_error::deserialize(document).map_err(|err| {
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
         let message = inner.to_string();
