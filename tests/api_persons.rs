@@ -152,5 +152,12 @@ async fn the_openapi_document_describes_every_api_route() {
         assert!(paths.contains_key(path), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["PersonInput"].is_object());
+    // The shared error answers are declared once and attached where they can happen.
+    let person = &doc["paths"]["/api/v1/persons/{id}"]["get"]["responses"];
+    for status in ["400", "401", "403", "404"] {
+        assert!(person[status].is_object(), "GET /persons/{{id}} lacks {status}: {person}");
+    }
+    assert_eq!(doc["paths"]["/api/v1/self-report/{token}"]["get"]["responses"]["401"], serde_json::Value::Null, "a public link needs no token");
+    assert_eq!(doc["components"]["responses"]["Invalid"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody");
     assert_eq!(app.json("GET", "/healthz", None, None).await.0, StatusCode::OK);
 }

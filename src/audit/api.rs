@@ -20,6 +20,7 @@ pub struct AuditParams {
     pub action: Option<String>,
     /// Rows with ids below this one (paging).
     pub before: Option<i64>,
+    /// Page size, 1–100 (default 20); a larger or smaller value is read as the nearest bound.
     pub limit: Option<i64>,
 }
 

@@ -73,8 +73,10 @@ fn parse_items(history: &[String], clinical: &[String]) -> AppResult<(Vec<EpiIte
 pub struct AssessmentView {
     pub suspected: bool,
     /// `[code, label]` of each history item found.
+    #[schema(value_type = Vec<Vec<String>>)]
     pub history: Vec<(String, String)>,
     /// `[code, label]` of each clinical item found.
+    #[schema(value_type = Vec<Vec<String>>)]
     pub clinical: Vec<(String, String)>,
     pub reason: String,
     /// The protocol edition in force today, by which this was assessed.
@@ -160,6 +162,7 @@ pub struct ListParams {
     pub status: Option<String>,
     /// Cases with ids below this one (paging).
     pub before: Option<i64>,
+    /// Page size, 1–100 (default 20); a larger or smaller value is read as the nearest bound.
     pub limit: Option<i64>,
 }
 

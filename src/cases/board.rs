@@ -47,7 +47,7 @@ impl OverdueClock {
 
 /// A child unit's line.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct UnitLine {
+pub struct CaseUnitLine {
     pub org_code: String,
     pub name: String,
     pub suspected: i64,
@@ -72,7 +72,7 @@ pub struct Board {
     pub overdue_total: i64,
     /// The oldest overdue clocks, at most [`OVERDUE_LISTED`].
     pub overdue: Vec<OverdueClock>,
-    pub units: Vec<UnitLine>,
+    pub units: Vec<CaseUnitLine>,
 }
 
 /// The board of `home` — the caller's own unit or one below it in `jurisdiction` — as of `now`
@@ -176,14 +176,14 @@ async fn masked_names(db: &Db, listed: &[OverdueClock]) -> sqlx::Result<BTreeMap
     Ok(rows.into_iter().map(|(id, name)| (id, mask_name(&name))).collect())
 }
 
-fn unit_lines(units: Vec<OrgUnit>, below: &BTreeMap<String, BTreeMap<String, i64>>, overdue: &[OverdueClock]) -> Vec<UnitLine> {
+fn unit_lines(units: Vec<OrgUnit>, below: &BTreeMap<String, BTreeMap<String, i64>>, overdue: &[OverdueClock]) -> Vec<CaseUnitLine> {
     units
         .into_iter()
         .map(|u| {
             let prefix = OrgCode::parse(&u.code).map(|c| c.prefix().to_string()).unwrap_or_else(|_| u.code.clone());
             let gauges = below.get(&u.code);
             let of = |status: CaseStatus| gauges.and_then(|g| g.get(&crate::counts::case_metric(status.as_str()))).copied().unwrap_or(0);
-            UnitLine {
+            CaseUnitLine {
                 suspected: of(CaseStatus::Suspected),
                 confirmed: of(CaseStatus::Confirmed),
                 asymptomatic: of(CaseStatus::Asymptomatic),

@@ -285,6 +285,7 @@ pub struct ContactParams {
     /// `observing` or `released`; all when absent.
     pub status: Option<String>,
     pub before: Option<i64>,
+    /// Page size, 1–100 (default 20); a larger or smaller value is read as the nearest bound.
     pub limit: Option<i64>,
 }
 

@@ -47,6 +47,7 @@ pub struct Report {
     pub already_on_ledger: usize,
     pub started_observations: usize,
     /// `[header as written, field it was read as]`.
+    #[schema(value_type = Vec<Vec<String>>)]
     pub recognised: Vec<(String, String)>,
     pub ignored: Vec<String>,
     pub errors: Vec<RowError>,

@@ -64,6 +64,7 @@ pub struct HouseholdParams {
     pub org: String,
     /// Households with ids above this one (paging).
     pub after: Option<i64>,
+    /// Page size, 1–100 (default 20); a larger or smaller value is read as the nearest bound.
     pub limit: Option<i64>,
 }
 

@@ -24,7 +24,7 @@ pub struct SearchParams {
     pub q: Option<String>,
     /// Return persons with ids below this one (the `next_before` of the previous page).
     pub before: Option<i64>,
-    /// Page size, 1–100 (default 20).
+    /// Page size, 1–100 (default 20); a larger or smaller value is read as the nearest bound.
     pub limit: Option<i64>,
 }
 

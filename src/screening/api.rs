@@ -37,6 +37,7 @@ pub struct LedgerParams {
     pub overdue: Option<bool>,
     /// Ledger entries with ids below this one (paging).
     pub before: Option<i64>,
+    /// Page size, 1–100 (default 20); a larger or smaller value is read as the nearest bound.
     pub limit: Option<i64>,
 }
 
