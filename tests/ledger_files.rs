@@ -68,6 +68,9 @@ async fn a_messy_sheet_is_reported_row_by_row_and_lands_only_as_chosen() {
         assert_eq!((report.created_persons, report.created_key_persons, report.started_observations), (2, 2, 1));
         let ledger = fangkong::screening::store::ledger(&db, &scope, &Default::default(), TODAY, 10).await.unwrap();
         assert_eq!(ledger.len(), 2);
+        let named = fangkong::screening::store::responsibles(&db, ledger[0].key_person_id).await.unwrap();
+        assert_eq!(named.len(), 1, "each row's grid worker is its responsible person");
+        assert_eq!(fangkong::counts::verify(&db).await.unwrap(), [], "the import counts what it writes");
         let again = import::import(&db, &actor(), &scope, import::Sheet { org: &org, rows: &rows, mode: Mode::ValidRows, today: TODAY }, &|_| {}).await.unwrap();
         assert_eq!((again.created_persons, again.existing_persons, again.created_key_persons, again.already_on_ledger, again.started_observations), (0, 2, 0, 2, 0));
         assert_eq!(fangkong::people::store::count_under(&db, &all, &code("430400")).await.unwrap(), 2, "re-import adds nothing");

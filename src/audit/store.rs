@@ -3,9 +3,6 @@ use crate::db::{Conn, Db};
 use crate::on_db;
 use fangkong_rules::Scope;
 
-pub const INSERT_SQL: &str = "insert into audit_log (at, actor_id, actor, action, record_type, record_id, org_code, client_addr, detail) \
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-
 /// Records an event that is not part of a write (a view, a search, an export, a login).
 pub async fn record(db: &Db, actor: &Actor, event: AuditEvent) -> sqlx::Result<()> {
     on_db!(db, pool => insert(&mut *pool.acquire().await?, actor, event).await)
@@ -14,19 +11,24 @@ pub async fn record(db: &Db, actor: &Actor, event: AuditEvent) -> sqlx::Result<(
 /// Inserts an audit row on `conn`: inside a write's transaction (`&mut *tx`), so that the row
 /// commits or rolls back with the write.
 pub async fn insert<'a>(conn: impl Into<Conn<'a>>, actor: &Actor, event: AuditEvent) -> sqlx::Result<()> {
-    crate::on_conn!(conn, c => sqlx::query::<DB>(INSERT_SQL)
-        .bind(crate::db::now_micros())
-        .bind(actor.user_id)
-        .bind(&actor.username)
-        .bind(event.action)
-        .bind(event.record_type)
-        .bind(event.record_id)
-        .bind(event.org_code)
-        .bind(actor.client_addr.as_deref())
-        .bind(event.detail)
-        .execute(c)
-        .await
-        .map(|_| ()))
+    insert_many(conn, crate::db::now_micros(), &[(actor, event)]).await
+}
+
+/// Inserts the audit rows of many writes at `at` in one statement (the check-in writer's batch);
+/// the one statement that writes audit rows.
+pub async fn insert_many<'a>(conn: impl Into<Conn<'a>>, at: i64, events: &[(&Actor, AuditEvent)]) -> sqlx::Result<()> {
+    let mut conn = conn.into();
+    for chunk in events.chunks(crate::db::MAX_BINDS / 9) {
+        crate::on_conn!(conn.reborrow(), c => {
+            let mut insert = sqlx::QueryBuilder::<DB>::new("insert into audit_log (at, actor_id, actor, action, record_type, record_id, org_code, client_addr, detail) ");
+            insert.push_values(chunk, |mut row, (actor, event)| {
+                row.push_bind(at).push_bind(actor.user_id).push_bind(&actor.username).push_bind(event.action).push_bind(event.record_type)
+                    .push_bind(&event.record_id).push_bind(&event.org_code).push_bind(actor.client_addr.as_deref()).push_bind(&event.detail);
+            });
+            insert.build().execute(c).await?;
+        });
+    }
+    Ok(())
 }
 
 /// The newest audit rows about records in `scope`, older than `before` when paging.

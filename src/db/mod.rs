@@ -57,6 +57,24 @@ impl<'a> From<&'a mut sqlx::PgConnection> for Conn<'a> {
     }
 }
 
+impl<'a> Conn<'a> {
+    /// Whatever converts into a connection (`&mut *tx`, or a `Conn` itself), as [`on_conn!`] takes it.
+    pub fn of(conn: impl Into<Conn<'a>>) -> Conn<'a> {
+        conn.into()
+    }
+
+    /// The same connection borrowed again, for a helper that runs several statements on it.
+    pub fn reborrow(&mut self) -> Conn<'_> {
+        match self {
+            Conn::Sqlite(c) => Conn::Sqlite(c),
+            Conn::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+}
+
+/// Bind parameters per multi-row statement at most: under SQLite's 32,766 and PostgreSQL's 65,535.
+pub const MAX_BINDS: usize = 30_000;
+
 /// Runs `$body` with `$conn` bound to the connection of a [`Conn`] and `DB` naming its database,
 /// as [`on_db!`] does for a pool. A macro because sqlx types every query by its database: a body
 /// written once must be compiled once per database, and a generic function would have to restate
@@ -65,7 +83,7 @@ impl<'a> From<&'a mut sqlx::PgConnection> for Conn<'a> {
 #[macro_export]
 macro_rules! on_conn {
     ($conn:expr, $c:ident => $body:expr) => {
-        match $crate::db::Conn::from($conn.into()) {
+        match $crate::db::Conn::of($conn) {
             $crate::db::Conn::Sqlite($c) => {
                 #[allow(dead_code)]
                 type DB = sqlx::Sqlite;

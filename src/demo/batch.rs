@@ -1,6 +1,6 @@
 //! Multi-row inserts for bulk loads, in one transaction, on either database.
 
-use crate::db::{Db, now_micros};
+use crate::db::{Db, MAX_BINDS, now_micros};
 use crate::on_db;
 use indicatif::ProgressBar;
 use time::Date;
@@ -36,9 +36,6 @@ impl Table {
         self.rows.len()
     }
 }
-
-/// Bind parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535.
-const MAX_BINDS: usize = 30_000;
 
 /// Inserts every table in order, in one transaction guarded by the `demo_city` flag. Returns false
 /// (and writes nothing) when the flag is already set, so two servers started with `--demo` against

@@ -8,9 +8,12 @@ use super::read::Rows;
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, now_micros};
 use crate::error::{AppError, AppResult};
+use crate::observation::Kind;
+use crate::observation::episodes::NewRow;
 use crate::on_db;
 use crate::people::{PersonInput, ValidPerson};
 use crate::screening::input::{KeyPersonInput, ResponsibleInput, ValidKeyPerson};
+use crate::screening::store::NewEntry;
 use fangkong_rules::{OrgCode, OrgLevel, Scope};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -315,7 +318,8 @@ async fn link_registered(db: &Db, scope: &Scope, planned: &mut Vec<Planned>, rep
     Ok(())
 }
 
-/// Writes the planned rows in one transaction, a batch of rows per statement.
+/// Writes the planned rows in one transaction, through the stores' batched inserts, a batch of
+/// rows at a time.
 async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], report: &mut Report, today: Date) -> sqlx::Result<()> {
     let now = now_micros();
     let mut rule_sets = HashMap::new();
@@ -328,99 +332,90 @@ async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], repor
     }
     // SQLite: the write lock at once, so that two imports at once queue rather than fail.
     let begin = if matches!(db, Db::Sqlite(_)) { "begin immediate" } else { "begin" };
-    let counts: (usize, usize, usize, usize, usize) = on_db!(db, pool => {
+    let written = on_db!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;
         let mut tally = crate::counts::Tally::default();
-        let registered_day = crate::clock::day_of_micros(now).to_string();
-        let (mut created, mut existing, mut key_created, mut on_ledger, mut started) = (0, 0, 0, 0, 0);
+        let mut written = Written::default();
         for chunk in planned.chunks(BATCH) {
-            // New persons, then every row's person id and unit.
-            let mut person_of: HashMap<String, (i64, String)> = HashMap::new();
-            let new: Vec<&Planned> = chunk.iter().filter(|p| p.existing_person.is_none()).collect();
-            if !new.is_empty() {
-                let mut qb = sqlx::QueryBuilder::<DB>::new(
-                    "insert into persons (org_code, name, id_type, id_number, id_key, id_legacy, sex, birth_date, phone, \
-                     ethnicity, current_address, hukou_code, work_unit, created_by, created_at, updated_at) ");
-                qb.push_values(&new, |mut b, p| {
-                    let v = &p.person;
-                    b.push_bind(v.org_code.as_str()).push_bind(v.name.as_str()).push_bind(v.id_type.as_str()).push_bind(v.id_number.as_str())
-                        .push_bind(v.id_key.as_str()).push_bind(v.id_legacy).push_bind(v.sex.map(|s| s.as_str())).push_bind(v.birth_date)
-                        .push_bind(v.phone.as_deref()).push_bind(v.ethnicity).push_bind(v.current_address.as_deref()).push_bind(v.hukou_code.as_deref())
-                        .push_bind(v.work_unit.as_deref()).push_bind(actor.user_id).push_bind(now).push_bind(now);
-                });
-                qb.push(" returning id, id_key, org_code");
-                let rows: Vec<(i64, String, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-                created += rows.len();
-                for (_, _, unit) in &rows {
-                    tally.add(unit, crate::counts::PERSONS, "", 1);
-                }
-                person_of.extend(rows.into_iter().map(|(id, key, unit)| (key, (id, unit))));
-            }
-            for p in chunk {
-                if let Some((id, unit)) = &p.existing_person {
-                    existing += 1;
-                    person_of.insert(p.person.id_key.clone(), (*id, unit.clone()));
-                }
-            }
-            // Ledger entries; persons already on the ledger are left as they are.
-            let mut qb = sqlx::QueryBuilder::<DB>::new(
-                "insert into key_persons (person_id, org_code, category, origin_code, origin_place, departure_date, arrival_date, transport, \
-                 transport_no, companions, case_contact, symptoms, measures, note, created_by, created_at, updated_at) ");
-            qb.push_values(chunk, |mut b, p| {
-                let (person_id, unit) = &person_of[p.person.id_key.as_str()];
-                let k = &p.key_person;
-                b.push_bind(*person_id).push_bind(unit.as_str()).push_bind(k.category.as_str()).push_bind(k.origin_code.as_deref()).push_bind(k.origin_place.as_deref())
-                    .push_bind(k.departure_date).push_bind(k.arrival_date).push_bind(k.transport.map(|t| t.as_str())).push_bind(k.transport_no.as_deref())
-                    .push_bind(k.companions.as_deref()).push_bind(k.case_contact.as_deref()).push_bind(k.symptoms.as_deref()).push_bind(k.measures.as_deref())
-                    .push_bind(k.note.as_deref()).push_bind(actor.user_id).push_bind(now).push_bind(now);
-            });
-            qb.push(" on conflict (person_id) do nothing returning id, person_id, org_code");
-            let entries: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-            for (_, _, unit) in &entries {
-                tally.add(unit, crate::counts::KEY_PERSONS_NEW, &registered_day, 1);
-            }
-            key_created += entries.len();
-            on_ledger += chunk.len() - entries.len();
-            let by_person: HashMap<i64, &Planned> = chunk.iter().map(|p| (person_of[p.person.id_key.as_str()].0, p)).collect();
-            let responsibles: Vec<(i64, &crate::screening::input::ValidResponsible)> = entries.iter()
-                .flat_map(|(kid, pid, _)| by_person[pid].key_person.responsibles.iter().map(move |r| (*kid, r)))
-                .collect();
-            if !responsibles.is_empty() {
-                let mut qb = sqlx::QueryBuilder::<DB>::new("insert into responsibles (key_person_id, role, name, phone, created_at) ");
-                qb.push_values(&responsibles, |mut b, (kid, r)| {
-                    b.push_bind(*kid).push_bind(r.role.as_str()).push_bind(r.name.as_str()).push_bind(r.phone.as_deref()).push_bind(now);
-                });
-                qb.build().execute(&mut *tx).await?;
-            }
-            // Observations, for rows that give a start date still inside its period.
-            for p in chunk {
-                let Some(start) = p.observation_start else { continue };
-                let rules = &rule_sets[&start];
-                if fangkong_rules::observation::period_complete(start, rules.observation_days, today) {
-                    continue;
-                }
-                let (person_id, unit) = &person_of[p.person.id_key.as_str()];
-                let token = crate::auth::sessions::random_token()[..32].to_string();
-                let inserted = sqlx::query::<DB>(
-                    "insert into observation_episodes (person_id, org_code, kind, site_id, start_date, period_days, rule_set_id, status, report_token, created_by, created_at, updated_at) \
-                     select $1, $2, 'home', null, $3, $4, $5, 'active', $6, $7, $8, $8 where not exists \
-                     (select 1 from observation_episodes where person_id = $1 and status = 'active')")
-                    .bind(person_id).bind(unit).bind(start).bind(rules.observation_days).bind(rules.id).bind(&token).bind(actor.user_id).bind(now)
-                    .execute(&mut *tx).await?;
-                if inserted.rows_affected() > 0 {
-                    started += 1;
-                    tally.add(unit, crate::counts::OBSERVATION_STARTED, &start.to_string(), 1);
-                }
-            }
+            written.add(write_chunk(&mut *tx, actor, chunk, &rule_sets, now, today, &mut tally).await?);
         }
         crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "ledger.import", record_type: "org_unit", record_id: Some(org.to_string()), org_code: org.to_string(),
-            detail: Some(format!("rows={} persons_created={created} key_persons_created={key_created} observations_started={started}", planned.len())),
+            detail: Some(format!("rows={} persons_created={} key_persons_created={} observations_started={}", planned.len(), written.created, written.key_created, written.started)),
         }).await?;
         crate::counts::write(&mut *tx, &tally).await?;
         tx.commit().await?;
-        Ok::<_, sqlx::Error>((created, existing, key_created, on_ledger, started))
+        Ok::<_, sqlx::Error>(written)
     })?;
-    (report.created_persons, report.existing_persons, report.created_key_persons, report.already_on_ledger, report.started_observations) = counts;
+    report.created_persons = written.created;
+    report.existing_persons = written.existing;
+    report.created_key_persons = written.key_created;
+    report.already_on_ledger = written.on_ledger;
+    report.started_observations = written.started;
     Ok(())
+}
+
+/// What a write made: persons created and found, ledger entries made and already there,
+/// observations started.
+#[derive(Default)]
+struct Written {
+    created: usize,
+    existing: usize,
+    key_created: usize,
+    on_ledger: usize,
+    started: usize,
+}
+
+impl Written {
+    fn add(&mut self, other: Written) {
+        self.created += other.created;
+        self.existing += other.existing;
+        self.key_created += other.key_created;
+        self.on_ledger += other.on_ledger;
+        self.started += other.started;
+    }
+}
+
+/// Writes one batch of rows: the new persons, every row's ledger entry (a person already on the
+/// ledger is left as they are), and the observations of rows giving a start still inside its period.
+async fn write_chunk<'a>(
+    conn: impl Into<crate::db::Conn<'a>>,
+    actor: &Actor,
+    chunk: &[Planned],
+    rule_sets: &HashMap<Date, crate::observation::rules::RuleSet>,
+    now: i64,
+    today: Date,
+    tally: &mut crate::counts::Tally,
+) -> sqlx::Result<Written> {
+    let mut conn = conn.into();
+    let new: Vec<&ValidPerson> = chunk.iter().filter(|p| p.existing_person.is_none()).map(|p| &p.person).collect();
+    let created = crate::people::store::insert_many(conn.reborrow(), actor.user_id, now, &new, tally).await?;
+    let mut person_of: HashMap<&str, (i64, String)> = created.iter().map(|c| (c.id_key.as_str(), (c.id, c.org_code.clone()))).collect();
+    for p in chunk {
+        if let Some((id, unit)) = &p.existing_person {
+            person_of.insert(p.person.id_key.as_str(), (*id, unit.clone()));
+        }
+    }
+    let entries: Vec<NewEntry> = chunk
+        .iter()
+        .map(|p| {
+            let (person_id, unit) = &person_of[p.person.id_key.as_str()];
+            NewEntry { person_id: *person_id, org_code: unit, entry: &p.key_person }
+        })
+        .collect();
+    let made = crate::screening::store::insert_many(conn.reborrow(), actor.user_id, now, &entries, tally).await?;
+    let observations: Vec<NewRow> = chunk
+        .iter()
+        .filter_map(|p| {
+            let start = p.observation_start?;
+            let rules = &rule_sets[&start];
+            if fangkong_rules::observation::period_complete(start, rules.observation_days, today) {
+                return None;
+            }
+            let (person_id, unit) = &person_of[p.person.id_key.as_str()];
+            Some(NewRow { person_id: *person_id, org_code: unit, kind: Kind::Home, site_id: None, start_date: start, period_days: rules.observation_days, rule_set_id: rules.id })
+        })
+        .collect();
+    let started = crate::observation::episodes::insert_many(conn, actor.user_id, now, &observations, tally).await?;
+    Ok(Written { created: created.len(), existing: chunk.len() - new.len(), key_created: made.len(), on_ledger: chunk.len() - made.len(), started: started.len() })
 }

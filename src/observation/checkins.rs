@@ -3,7 +3,7 @@
 use super::episodes::Episode;
 use super::rules;
 use super::{AlertKind, Slot};
-use crate::audit::Actor;
+use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, is_unique_violation, now_micros};
 use crate::error::{AppError, FieldError};
 use crate::idempotency::{self, Known};
@@ -548,13 +548,11 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
                 }
             }
             crate::counts::write(&mut *tx, &tally).await?;
-            let mut audit = sqlx::QueryBuilder::<DB>::new("insert into audit_log (at, actor_id, actor, action, record_type, record_id, org_code, client_addr, detail) ");
-            audit.push_values(&accepted, |mut row, a| {
-                row.push_bind(now).push_bind(a.actor.user_id).push_bind(&a.actor.username).push_bind("checkin.create").push_bind("observation")
-                    .push_bind(a.episode.id.to_string()).push_bind(&a.episode.org_code).push_bind(a.actor.client_addr.as_deref())
-                    .push_bind(format!("source={} slot={}", a.source_name(), a.input.slot.as_str()));
-            });
-            audit.build().execute(&mut *tx).await?;
+            let events: Vec<(&Actor, AuditEvent)> = accepted.iter().map(|a| (&a.actor, AuditEvent {
+                action: "checkin.create", record_type: "observation", record_id: Some(a.episode.id.to_string()), org_code: a.episode.org_code.clone(),
+                detail: Some(format!("source={} slot={}", a.source_name(), a.input.slot.as_str())),
+            })).collect();
+            crate::audit::store::insert_many(&mut *tx, now, &events).await?;
         }
         tx.commit().await?;
 

@@ -3,7 +3,8 @@
 
 use super::{Kind, Status, rules};
 use crate::audit::{Actor, AuditEvent};
-use crate::db::{Db, is_unique_violation, now_micros};
+use crate::counts::Tally;
+use crate::db::{Conn, Db, now_micros};
 use crate::error::{AppError, AppResult};
 use crate::on_db;
 use fangkong_rules::Scope;
@@ -97,32 +98,68 @@ pub async fn start(db: &Db, actor: &Actor, scope: &Scope, new: &NewEpisode, toda
         (Kind::Centralized, Some(site)) => super::sites::check_room(db, scope, site).await?,
         (Kind::Home, None) => {}
     }
-    let token = crate::auth::sessions::random_token()[..32].to_string();
-    let now = now_micros();
-    let result: sqlx::Result<i64> = on_db!(db, pool => async {
+    let row =
+        NewRow { person_id: new.person_id, org_code: &person.org_code, kind: new.kind, site_id: new.site_id, start_date: new.start_date, period_days: rules.observation_days, rule_set_id: rules.id };
+    let started: Option<i64> = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
-        let id = sqlx::query_scalar::<DB, i64>(
-            "insert into observation_episodes (person_id, org_code, kind, site_id, start_date, period_days, rule_set_id, status, report_token, created_by, created_at, updated_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10, $10) returning id")
-            .bind(new.person_id).bind(&person.org_code).bind(new.kind.as_str()).bind(new.site_id).bind(new.start_date)
-            .bind(rules.observation_days).bind(rules.id).bind(&token).bind(actor.user_id).bind(now)
-            .fetch_one(&mut *tx).await?;
-        crate::counts::add(&mut *tx, &person.org_code, crate::counts::OBSERVATION_STARTED, &new.start_date.to_string(), 1).await?;
+        let mut tally = Tally::default();
+        let Some(id) = insert_many(&mut *tx, actor.user_id, now_micros(), &[row], &mut tally).await?.pop().map(|(id, _)| id) else {
+            return Ok(None);
+        };
+        crate::counts::write(&mut *tx, &tally).await?;
         crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "observation.start", record_type: "observation", record_id: Some(id.to_string()),
             org_code: person.org_code.clone(), detail: Some(format!("kind={} rules={}", new.kind.as_str(), rules.id)),
         }).await?;
         tx.commit().await?;
-        Ok(id)
-    }.await);
-    match result {
-        Ok(id) => get(db, scope, id).await?.ok_or(AppError::NotFound),
-        Err(e) if is_unique_violation(&e) => {
+        Ok::<_, sqlx::Error>(Some(id))
+    }.await)?;
+    match started {
+        Some(id) => get(db, scope, id).await?.ok_or(AppError::NotFound),
+        None => {
             let existing = for_person(db, scope, new.person_id).await?.into_iter().find(Episode::is_active).map(|e| e.id);
             Err(AppError::Conflict { message: "此人已在医学观察中".into(), existing_id: existing })
         }
-        Err(e) => Err(e.into()),
     }
+}
+
+/// An observation to start: whose, the unit it is counted under, how, from when, for how long
+/// and under which rule set.
+pub struct NewRow<'a> {
+    pub person_id: i64,
+    pub org_code: &'a str,
+    pub kind: Kind,
+    pub site_id: Option<i64>,
+    pub start_date: Date,
+    pub period_days: i64,
+    pub rule_set_id: i64,
+}
+
+/// Starts observations, many rows per statement, on `conn` (inside the caller's transaction), each
+/// with its own self-report link, and counts them by start day in `tally`; the caller audits. A
+/// person already under observation keeps that one and is not returned. Returns `(episode id,
+/// person id)` of those started. The one place observations are started: a form and a ledger
+/// import both come here.
+pub async fn insert_many<'a>(conn: impl Into<Conn<'a>>, by: Option<i64>, now: i64, rows: &[NewRow<'_>], tally: &mut Tally) -> sqlx::Result<Vec<(i64, i64)>> {
+    let mut conn = conn.into();
+    let mut started = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(crate::db::MAX_BINDS / 12) {
+        let made: Vec<(i64, i64, String, Date)> = crate::on_conn!(conn.reborrow(), c => {
+            let mut insert = sqlx::QueryBuilder::<DB>::new(
+                "insert into observation_episodes (person_id, org_code, kind, site_id, start_date, period_days, rule_set_id, status, report_token, created_by, created_at, updated_at) ");
+            insert.push_values(chunk, |mut row, r| {
+                row.push_bind(r.person_id).push_bind(r.org_code).push_bind(r.kind.as_str()).push_bind(r.site_id).push_bind(r.start_date).push_bind(r.period_days)
+                    .push_bind(r.rule_set_id).push_bind("active").push_bind(crate::auth::sessions::random_token()[..32].to_string()).push_bind(by).push_bind(now).push_bind(now);
+            });
+            insert.push(" on conflict (person_id) where status = 'active' do nothing returning id, person_id, org_code, start_date");
+            insert.build_query_as::<(i64, i64, String, Date)>().fetch_all(c).await?
+        });
+        for (id, person_id, org_code, start) in made {
+            tally.add(&org_code, crate::counts::OBSERVATION_STARTED, &start.to_string(), 1);
+            started.push((id, person_id));
+        }
+    }
+    Ok(started)
 }
 
 async fn active(db: &Db, scope: &Scope, id: i64) -> AppResult<Episode> {

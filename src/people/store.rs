@@ -3,7 +3,8 @@
 use super::ValidPerson;
 use super::view::{COLUMNS, PersonRow};
 use crate::audit::{Actor, AuditEvent};
-use crate::db::{Db, is_unique_violation, now_micros};
+use crate::counts::Tally;
+use crate::db::{Conn, Db, is_unique_violation, now_micros};
 use crate::error::{AppError, AppResult};
 use crate::on_db;
 use fangkong_rules::{OrgCode, Phone, ResidentId, Scope};
@@ -72,19 +73,11 @@ async fn document_conflict(db: &Db, actor: &Actor, scope: &Scope, person: &Valid
 
 pub async fn create(db: &Db, actor: &Actor, scope: &Scope, person: &ValidPerson) -> AppResult<PersonRow> {
     check_placement(db, scope, person).await?;
-    let now = now_micros();
     let result: sqlx::Result<i64> = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
-        let id = sqlx::query_scalar::<DB, i64>(
-            "insert into persons (org_code, household_id, name, id_type, id_number, id_key, id_legacy, sex, birth_date, phone, \
-             ethnicity, current_address, hukou_code, work_unit, created_by, created_at, updated_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) returning id")
-            .bind(person.org_code.as_str()).bind(person.household_id).bind(&person.name).bind(person.id_type.as_str())
-            .bind(&person.id_number).bind(&person.id_key).bind(person.id_legacy).bind(person.sex.map(|s| s.as_str()))
-            .bind(person.birth_date).bind(&person.phone).bind(person.ethnicity).bind(&person.current_address)
-            .bind(&person.hukou_code).bind(&person.work_unit).bind(actor.user_id).bind(now)
-            .fetch_one(&mut *tx).await?;
-        crate::counts::add(&mut *tx, person.org_code.as_str(), crate::counts::PERSONS, "", 1).await?;
+        let mut tally = Tally::default();
+        let id = insert_many(&mut *tx, actor.user_id, now_micros(), &[person], &mut tally).await?[0].id;
+        crate::counts::write(&mut *tx, &tally).await?;
         crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "person.create", record_type: "person", record_id: Some(id.to_string()), org_code: person.org_code.to_string(), detail: None,
         }).await?;
@@ -95,6 +88,41 @@ pub async fn create(db: &Db, actor: &Actor, scope: &Scope, person: &ValidPerson)
         Ok(id) => get(db, scope, id).await?.ok_or(AppError::NotFound),
         Err(e) => Err(document_conflict(db, actor, scope, person, e).await),
     }
+}
+
+/// A person just inserted.
+pub struct Inserted {
+    pub id: i64,
+    pub id_key: String,
+    pub org_code: String,
+}
+
+/// Inserts persons, many rows per statement, on `conn` (inside the caller's transaction), and
+/// counts them in `tally`; the caller audits. The one statement that adds persons: a registration
+/// and a ledger import both come here. A document already registered breaks the unique key.
+pub async fn insert_many<'a>(conn: impl Into<Conn<'a>>, by: Option<i64>, now: i64, persons: &[&ValidPerson], tally: &mut Tally) -> sqlx::Result<Vec<Inserted>> {
+    let mut conn = conn.into();
+    let mut inserted = Vec::with_capacity(persons.len());
+    for chunk in persons.chunks(crate::db::MAX_BINDS / 17) {
+        let rows: Vec<(i64, String, String)> = crate::on_conn!(conn.reborrow(), c => {
+            let mut insert = sqlx::QueryBuilder::<DB>::new(
+                "insert into persons (org_code, household_id, name, id_type, id_number, id_key, id_legacy, sex, birth_date, phone, \
+                 ethnicity, current_address, hukou_code, work_unit, created_by, created_at, updated_at) ");
+            insert.push_values(chunk, |mut row, p| {
+                row.push_bind(p.org_code.as_str()).push_bind(p.household_id).push_bind(p.name.as_str()).push_bind(p.id_type.as_str())
+                    .push_bind(p.id_number.as_str()).push_bind(p.id_key.as_str()).push_bind(p.id_legacy).push_bind(p.sex.map(|s| s.as_str()))
+                    .push_bind(p.birth_date).push_bind(p.phone.as_deref()).push_bind(p.ethnicity).push_bind(p.current_address.as_deref())
+                    .push_bind(p.hukou_code.as_deref()).push_bind(p.work_unit.as_deref()).push_bind(by).push_bind(now).push_bind(now);
+            });
+            insert.push(" returning id, id_key, org_code");
+            insert.build_query_as::<(i64, String, String)>().fetch_all(c).await?
+        });
+        for (id, id_key, org_code) in rows {
+            tally.add(&org_code, crate::counts::PERSONS, "", 1);
+            inserted.push(Inserted { id, id_key, org_code });
+        }
+    }
+    Ok(inserted)
 }
 
 pub async fn update(db: &Db, actor: &Actor, scope: &Scope, id: i64, person: &ValidPerson) -> AppResult<PersonRow> {

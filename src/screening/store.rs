@@ -1,13 +1,15 @@
 //! Storage of the ledger and household visits. Every function takes the caller's scope.
 
 use super::VisitResult;
-use super::input::ValidKeyPerson;
+use super::input::{ValidKeyPerson, ValidResponsible};
 use crate::audit::{Actor, AuditEvent};
-use crate::db::{Db, is_unique_violation, now_micros};
+use crate::counts::Tally;
+use crate::db::{Conn, Db, now_micros};
 use crate::error::{AppError, AppResult};
 use crate::on_db;
 use fangkong_rules::{OrgCode, Scope};
 use serde::Serialize;
+use std::collections::HashMap;
 use time::Date;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -47,38 +49,81 @@ pub struct Responsible {
 /// Puts a registered person on the ledger of their unit, with their responsible people.
 pub async fn create(db: &Db, actor: &Actor, scope: &Scope, kp: &ValidKeyPerson) -> AppResult<KeyPerson> {
     let person = crate::people::store::get(db, scope, kp.person_id).await?.ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?;
-    let now = now_micros();
-    let result: sqlx::Result<i64> = on_db!(db, pool => async {
+    let made: Option<i64> = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
-        let id = sqlx::query_scalar::<DB, i64>(
-            "insert into key_persons (person_id, org_code, category, origin_code, origin_place, departure_date, arrival_date, transport, \
-             transport_no, companions, case_contact, symptoms, measures, note, created_by, created_at, updated_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) returning id")
-            .bind(kp.person_id).bind(&person.org_code).bind(kp.category.as_str()).bind(&kp.origin_code).bind(&kp.origin_place)
-            .bind(kp.departure_date).bind(kp.arrival_date).bind(kp.transport.map(|t| t.as_str())).bind(&kp.transport_no)
-            .bind(&kp.companions).bind(&kp.case_contact).bind(&kp.symptoms).bind(&kp.measures).bind(&kp.note)
-            .bind(actor.user_id).bind(now)
-            .fetch_one(&mut *tx).await?;
-        crate::counts::add(&mut *tx, &person.org_code, crate::counts::KEY_PERSONS_NEW, &crate::clock::day_of_micros(now).to_string(), 1).await?;
-        for r in &kp.responsibles {
-            sqlx::query::<DB>("insert into responsibles (key_person_id, role, name, phone, created_at) values ($1, $2, $3, $4, $5)")
-                .bind(id).bind(r.role.as_str()).bind(&r.name).bind(&r.phone).bind(now).execute(&mut *tx).await?;
-        }
+        let mut tally = Tally::default();
+        let entry = NewEntry { person_id: kp.person_id, org_code: &person.org_code, entry: kp };
+        let Some(made) = insert_many(&mut *tx, actor.user_id, now_micros(), &[entry], &mut tally).await?.pop() else {
+            return Ok(None);
+        };
+        crate::counts::write(&mut *tx, &tally).await?;
         crate::audit::store::insert(&mut *tx, actor, AuditEvent {
-            action: "ledger.create", record_type: "key_person", record_id: Some(id.to_string()),
+            action: "ledger.create", record_type: "key_person", record_id: Some(made.id.to_string()),
             org_code: person.org_code.clone(), detail: Some(format!("category={}", kp.category.as_str())),
         }).await?;
         tx.commit().await?;
-        Ok(id)
-    }.await);
-    match result {
-        Ok(id) => get(db, scope, id).await?.ok_or(AppError::NotFound),
-        Err(e) if is_unique_violation(&e) => {
-            let existing = by_person(db, scope, kp.person_id).await?.map(|k| k.id);
-            Err(AppError::Conflict { message: "此人已在台账中".into(), existing_id: existing })
-        }
-        Err(e) => Err(e.into()),
+        Ok::<_, sqlx::Error>(Some(made.id))
+    }.await)?;
+    match made {
+        Some(id) => get(db, scope, id).await?.ok_or(AppError::NotFound),
+        None => Err(AppError::Conflict { message: "此人已在台账中".into(), existing_id: by_person(db, scope, kp.person_id).await?.map(|k| k.id) }),
     }
+}
+
+/// A ledger entry to make: the person, their unit, and what the entry says.
+pub struct NewEntry<'a> {
+    pub person_id: i64,
+    pub org_code: &'a str,
+    pub entry: &'a ValidKeyPerson,
+}
+
+/// A ledger entry just made.
+pub struct Made {
+    pub id: i64,
+    pub person_id: i64,
+    pub org_code: String,
+}
+
+/// Puts persons on the ledger, many rows per statement, with their responsible people, on `conn`
+/// (inside the caller's transaction), and counts them by the day of `now` in `tally`; the caller
+/// audits. A person already on the ledger is left as they are and not returned. The one place
+/// ledger entries are written: an entry made on a form and a ledger import both come here.
+pub async fn insert_many<'a>(conn: impl Into<Conn<'a>>, by: Option<i64>, now: i64, entries: &[NewEntry<'_>], tally: &mut Tally) -> sqlx::Result<Vec<Made>> {
+    let mut conn = conn.into();
+    let registered_day = crate::clock::day_of_micros(now).to_string();
+    let mut made = Vec::with_capacity(entries.len());
+    for chunk in entries.chunks(crate::db::MAX_BINDS / 17) {
+        let rows: Vec<(i64, i64, String)> = crate::on_conn!(conn.reborrow(), c => {
+            let mut insert = sqlx::QueryBuilder::<DB>::new(
+                "insert into key_persons (person_id, org_code, category, origin_code, origin_place, departure_date, arrival_date, transport, \
+                 transport_no, companions, case_contact, symptoms, measures, note, created_by, created_at, updated_at) ");
+            insert.push_values(chunk, |mut row, e| {
+                let k = e.entry;
+                row.push_bind(e.person_id).push_bind(e.org_code).push_bind(k.category.as_str()).push_bind(k.origin_code.as_deref()).push_bind(k.origin_place.as_deref())
+                    .push_bind(k.departure_date).push_bind(k.arrival_date).push_bind(k.transport.map(|t| t.as_str())).push_bind(k.transport_no.as_deref())
+                    .push_bind(k.companions.as_deref()).push_bind(k.case_contact.as_deref()).push_bind(k.symptoms.as_deref()).push_bind(k.measures.as_deref())
+                    .push_bind(k.note.as_deref()).push_bind(by).push_bind(now).push_bind(now);
+            });
+            insert.push(" on conflict (person_id) do nothing returning id, person_id, org_code");
+            insert.build_query_as::<(i64, i64, String)>().fetch_all(c).await?
+        });
+        let by_person: HashMap<i64, &ValidKeyPerson> = chunk.iter().map(|e| (e.person_id, e.entry)).collect();
+        let responsibles: Vec<(i64, &ValidResponsible)> = rows.iter().flat_map(|(id, person, _)| by_person[person].responsibles.iter().map(move |r| (*id, r))).collect();
+        for part in responsibles.chunks(crate::db::MAX_BINDS / 5) {
+            crate::on_conn!(conn.reborrow(), c => {
+                let mut insert = sqlx::QueryBuilder::<DB>::new("insert into responsibles (key_person_id, role, name, phone, created_at) ");
+                insert.push_values(part, |mut row, (id, r)| {
+                    row.push_bind(*id).push_bind(r.role.as_str()).push_bind(r.name.as_str()).push_bind(r.phone.as_deref()).push_bind(now);
+                });
+                insert.build().execute(c).await?;
+            });
+        }
+        for (id, person_id, org_code) in rows {
+            tally.add(&org_code, crate::counts::KEY_PERSONS_NEW, &registered_day, 1);
+            made.push(Made { id, person_id, org_code });
+        }
+    }
+    Ok(made)
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<KeyPerson>> {
