@@ -14,6 +14,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Json, Router};
 use fangkong::db::{self, Db, now_micros};
+use fangkong::observation::Kind;
+use fangkong::observation::episodes::NewRow;
 use fangkong::on_db;
 use sqlx::SqlitePool;
 use std::net::SocketAddr;
@@ -25,16 +27,20 @@ mod support;
 
 type MinimalJob = (String, i64, String, oneshot::Sender<i64>);
 
-/// Puts every seeded person under home observation with the link token `bench-{person id}`.
-async fn seed_episodes(db: &Db) -> Vec<i64> {
+/// Puts every seeded person under home observation (through the store, as a form would) and
+/// returns their self-report link tokens.
+async fn seed_episodes(db: &Db) -> Vec<String> {
     let start = fangkong::clock::today() - time::Duration::days(3);
-    let now = now_micros();
     on_db!(db, pool => {
-        sqlx::query::<DB>(
-            "insert into observation_episodes (person_id, org_code, kind, start_date, period_days, rule_set_id, status, report_token, created_at, updated_at) \
-             select id, org_code, 'home', $1, 14, (select min(id) from rule_sets), 'active', 'bench-' || id, $2, $2 from persons")
-            .bind(start).bind(now).execute(pool).await.unwrap();
-        sqlx::query_scalar::<DB, i64>("select person_id from observation_episodes order by id").fetch_all(pool).await.unwrap()
+        let persons: Vec<(i64, String)> = sqlx::query_as::<DB, (i64, String)>("select id, org_code from persons order by id").fetch_all(pool).await.unwrap();
+        let rule_set = sqlx::query_scalar::<DB, i64>("select min(id) from rule_sets").fetch_one(pool).await.unwrap();
+        let rows: Vec<NewRow> = persons.iter().map(|(id, unit)| NewRow { person_id: *id, org_code: unit, kind: Kind::Home, site_id: None, start_date: start, period_days: 14, rule_set_id: rule_set }).collect();
+        let mut tx = pool.begin().await.unwrap();
+        let mut tally = fangkong::counts::Tally::default();
+        fangkong::observation::episodes::insert_many(&mut *tx, None, now_micros(), &rows, &mut tally).await.unwrap();
+        fangkong::counts::write(&mut *tx, &tally).await.unwrap();
+        tx.commit().await.unwrap();
+        sqlx::query_scalar::<DB, String>("select report_token from observation_episodes order by id").fetch_all(pool).await.unwrap()
     })
 }
 
@@ -131,14 +137,12 @@ fn main() {
     report("HTTP stack alone (GET /healthz, ceiling)", &healthz);
     let minimal_run = {
         let tokens = tokens.clone();
-        generator.block_on(load::run(minimal, connections, warmup, measure, move |c, n| load::post_json(&format!("/minimal/bench-{}", tokens[(c + n * connections) % tokens.len()]), &body(c, n))))
+        generator.block_on(load::run(minimal, connections, warmup, measure, move |c, n| load::post_json(&format!("/minimal/{}", tokens[(c + n * connections) % tokens.len()]), &body(c, n))))
     };
     report("minimal insert-only endpoint (ceiling)", &minimal_run);
     let product_run = {
         let tokens = tokens.clone();
-        generator.block_on(load::run(product, connections, warmup, measure, move |c, n| {
-            load::post_json(&format!("/api/v1/self-report/bench-{}", tokens[(c + n * connections) % tokens.len()]), &body(c, n))
-        }))
+        generator.block_on(load::run(product, connections, warmup, measure, move |c, n| load::post_json(&format!("/api/v1/self-report/{}", tokens[(c + n * connections) % tokens.len()]), &body(c, n))))
     };
     report("product self-report check-in", &product_run);
     let (_, p99, _) = percentiles(&product_run.latencies);

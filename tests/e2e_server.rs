@@ -42,6 +42,7 @@ fn fangkong(args: &[String], stdin: Option<&str>) -> std::process::Output {
 }
 
 async fn serve(data_dir: &Path, url: &str, extra: &[&str]) -> Server {
+    common::within_one_day();
     let port = free_port();
     let mut args = storage_args(data_dir, url);
     args.extend(["serve".into(), "--listen".into(), format!("127.0.0.1:{port}")]);

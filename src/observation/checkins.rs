@@ -1,5 +1,6 @@
 //! Daily check-ins (体温上报) and the alerts they raise, written in one transaction.
 
+use super::checkin_rows::CheckInRow;
 use super::episodes::Episode;
 use super::rules;
 use super::{AlertKind, Slot};
@@ -492,22 +493,20 @@ async fn write_together(db: &Db, batch: &[Submission]) -> sqlx::Result<Vec<Resul
                     tally.add(&a.episode.org_code, crate::counts::CHECKIN_REPORTED, &a.submission.today.to_string(), 1);
                 }
             }
-            let mut insert = sqlx::QueryBuilder::<DB>::new(
-                "insert into check_ins (day, episode_id, org_code, slot, temperature_tenths, symptoms, note, source, reported_at, created_by, \
-                 idempotency_key, key_submitter, key_fingerprint) ");
-            insert.push_values(&rows, |mut row, a| {
-                let input = a.input;
-                let key = input.idempotency_key.as_deref();
-                row.push_bind(a.submission.today).push_bind(a.episode.id).push_bind(&a.episode.org_code).push_bind(input.slot.as_str())
-                    .push_bind(i64::from(input.temperature.tenths())).push_bind(input.symptoms.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","))
-                    .push_bind(&input.note).push_bind(a.source_name()).push_bind(now).push_bind(a.actor.user_id)
-                    .push_bind(key).push_bind(key.map(|_| a.submission.source.submitter())).push_bind(key.map(|_| a.fingerprint.as_str()));
-            });
-            insert.push(" on conflict (day, episode_id, slot) do update set temperature_tenths = excluded.temperature_tenths, symptoms = excluded.symptoms, \
-                note = excluded.note, source = excluded.source, reported_at = excluded.reported_at, created_by = excluded.created_by, \
-                idempotency_key = excluded.idempotency_key, key_submitter = excluded.key_submitter, key_fingerprint = excluded.key_fingerprint \
-                returning id, episode_id, slot");
-            for (id, episode_id, slot) in insert.build_query_as::<(i64, i64, String)>().fetch_all(&mut *tx).await? {
+            let check_ins: Vec<CheckInRow> = rows.iter().map(|a| CheckInRow {
+                day: a.submission.today,
+                episode_id: a.episode.id,
+                org_code: &a.episode.org_code,
+                slot: a.input.slot.as_str(),
+                temperature_tenths: i64::from(a.input.temperature.tenths()),
+                symptoms: a.input.symptoms.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","),
+                note: a.input.note.as_deref(),
+                source: a.source_name(),
+                reported_at: now,
+                created_by: a.actor.user_id,
+                key: a.input.idempotency_key.as_deref().map(|key| (key, a.submission.source.submitter(), a.fingerprint.as_str())),
+            }).collect();
+            for (id, episode_id, slot) in super::checkin_rows::insert_many(&mut *tx, &check_ins).await? {
                 ids.insert((episode_id, slot), id);
             }
             // Keys that are no longer their row's: an earlier report's that one of these corrects, and

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod chart;
+pub mod checkin_rows;
 pub mod checkins;
 pub mod episodes;
 pub mod needs;

@@ -168,13 +168,12 @@ pub async fn create_household(db: &Db, actor: &Actor, scope: &Scope, new: NewHou
     get(db, scope, &new.org_code).await?.ok_or_else(|| AppError::invalid("org_code", "org_unknown", "该单位不存在或不在您的管辖范围内"))?;
     let clean = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
     let (building, unit, room) = (clean(new.building), clean(new.unit), clean(new.room));
+    let row = HouseholdRow { org_code: new.org_code.as_str(), address: &address, building: building.as_deref(), unit: unit.as_deref(), room: room.as_deref() };
     let id: i64 = on_db!(db, pool => {
         let mut tx = pool.begin().await?;
-        let id = sqlx::query_scalar::<DB, i64>(
-            "insert into households (org_code, address, building, unit, room, created_at) values ($1, $2, $3, $4, $5, $6) returning id")
-            .bind(new.org_code.as_str()).bind(&address).bind(&building).bind(&unit).bind(&room).bind(now_micros())
-            .fetch_one(&mut *tx).await?;
-        crate::counts::add(&mut *tx, new.org_code.as_str(), crate::counts::HOUSEHOLDS, "", 1).await?;
+        let mut tally = crate::counts::Tally::default();
+        let id = insert_households(&mut *tx, now_micros(), &[row], &mut tally).await?[0];
+        crate::counts::write(&mut *tx, &tally).await?;
         crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "household.create", record_type: "household", record_id: Some(id.to_string()), org_code: new.org_code.to_string(), detail: None,
         }).await?;
@@ -182,6 +181,38 @@ pub async fn create_household(db: &Db, actor: &Actor, scope: &Scope, new: NewHou
         Ok::<i64, sqlx::Error>(id)
     })?;
     Ok(Household { id, org_code: new.org_code.to_string(), address, building, unit, room })
+}
+
+/// A household as stored: its unit and address.
+pub struct HouseholdRow<'a> {
+    pub org_code: &'a str,
+    pub address: &'a str,
+    pub building: Option<&'a str>,
+    pub unit: Option<&'a str>,
+    pub room: Option<&'a str>,
+}
+
+/// Inserts households, many rows per statement, on `conn` (inside the caller's transaction), and
+/// counts them in `tally`; returns their ids. The one statement that adds
+/// households: a form and the benchmark city both come here.
+pub async fn insert_households<'a>(conn: impl Into<crate::db::Conn<'a>>, now: i64, rows: &[HouseholdRow<'_>], tally: &mut crate::counts::Tally) -> sqlx::Result<Vec<i64>> {
+    let mut conn = conn.into();
+    let mut ids = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(crate::db::MAX_BINDS / 6) {
+        let made: Vec<(i64, String)> = crate::on_conn!(conn.reborrow(), c => {
+            let mut insert = sqlx::QueryBuilder::<DB>::new("insert into households (org_code, address, building, unit, room, created_at) ");
+            insert.push_values(chunk, |mut row, h| {
+                row.push_bind(h.org_code).push_bind(h.address).push_bind(h.building).push_bind(h.unit).push_bind(h.room).push_bind(now);
+            });
+            insert.push(" returning id, org_code");
+            insert.build_query_as::<(i64, String)>().fetch_all(c).await?
+        });
+        for (id, org_code) in made {
+            tally.add(&org_code, crate::counts::HOUSEHOLDS, "", 1);
+            ids.push(id);
+        }
+    }
+    Ok(ids)
 }
 
 pub async fn get_household(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Household>> {

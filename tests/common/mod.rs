@@ -80,7 +80,26 @@ pub async fn sqlite_only() -> Db {
     db
 }
 
+/// How long one test may run and still run within one Beijing day.
+const LONGEST_TEST_SECONDS: u64 = 180;
+
+/// Holds a test that starts just before Beijing midnight (16:00 UTC) until the new day has begun.
+/// The code under test reads the clock itself — a handler's "today", the day a count is filed
+/// under, a deadline — so a run straddling midnight would compare what the test computed on one
+/// day with what the code did on the next. Every storage and API test passes here as it opens its
+/// database, so the today a test computes after that is the code's today for the rest of it.
+pub fn within_one_day() {
+    let now = time::OffsetDateTime::now_utc().to_offset(fangkong::clock::CHINA);
+    let into_day = u64::from(now.hour()) * 3600 + u64::from(now.minute()) * 60 + u64::from(now.second());
+    let left = 86_400 - into_day;
+    if left < LONGEST_TEST_SECONDS {
+        eprintln!("-- waiting {left} s for Beijing midnight, so that this test runs within one day");
+        std::thread::sleep(std::time::Duration::from_secs(left + 1));
+    }
+}
+
 async fn opened(url: &str) -> Db {
+    within_one_day();
     let db = db::connect(url).await.unwrap();
     db.migrate().await.unwrap();
     org::seed_reference(&db).await.unwrap();
