@@ -219,7 +219,7 @@ async fn write_registry(conn: &mut sqlx::SqliteConnection, now: i64) -> i64 {
                     sex: Some(if n % 2 == 0 { Sex::Female } else { Sex::Male }),
                     birth_date: Some(birth + time::Duration::days(n % 25_000)),
                     phone: Some(format!("138{:08}", n % 100_000_000)),
-                    ethnicity: Some("01"),
+                    ethnicity: Some("汉族"),
                     org_code: codes[grid_of(h)].clone(),
                     household_id: Some(first_household + h),
                     current_address: Some(address(h)),

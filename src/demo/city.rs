@@ -4,7 +4,9 @@
 use super::names::*;
 use super::random::Rng;
 use crate::org::OrgUnit;
+use crate::people::{IdType, ValidPerson};
 use fangkong_rules::resident_id::check_char;
+use fangkong_rules::{OrgCode, Sex};
 use std::collections::{HashMap, HashSet};
 use time::{Date, Duration};
 
@@ -12,7 +14,6 @@ use time::{Date, Duration};
 const MINORITIES: [&str; 4] = ["瑶族", "土家族", "苗族", "侗族"];
 
 pub struct Household {
-    pub id: i64,
     pub org_code: String,
     pub address: String,
     pub building: Option<String>,
@@ -20,23 +21,11 @@ pub struct Household {
     pub room: Option<String>,
 }
 
-pub struct Person {
-    pub org_code: String,
-    pub household_id: i64,
-    pub name: String,
-    pub id_number: String,
-    pub sex: &'static str,
-    pub birth_date: Date,
-    pub phone: Option<String>,
-    pub ethnicity: &'static str,
-    pub address: String,
-    pub hukou_code: String,
-}
-
 pub struct City {
     pub units: Vec<OrgUnit>,
     pub households: Vec<Household>,
-    pub persons: Vec<Person>,
+    /// Persons as registered; `household_id` is the index of their household in `households`.
+    pub persons: Vec<ValidPerson>,
 }
 
 /// Resident population by county-level unit: the 7th-census figures where known (RULES §6.2), the
@@ -129,7 +118,7 @@ fn name(rng: &mut Rng) -> String {
 
 /// Builds the city: `people` persons spread over the counties by population, in households of 1–5
 /// numbered from `first_household_id`.
-pub fn generate(people: usize, seed: u64, today: Date, first_household_id: i64) -> City {
+pub fn generate(people: usize, seed: u64, today: Date) -> City {
     let mut rng = Rng::new(seed);
     let reference = crate::org::reference::units();
     let mut units = Vec::new();
@@ -154,7 +143,7 @@ pub fn generate(people: usize, seed: u64, today: Date, first_household_id: i64) 
             let grid = *rng.pick(&grids);
             let village = villages[&grid.code[..12]];
             let (address, building, unit_no, room) = household_address(&mut rng, village, names[&grid.code[..9]]);
-            let id = first_household_id + households.len() as i64;
+            let index = households.len() as i64;
             let size = [1, 2, 2, 3, 3, 3, 4, 4, 5, 2][rng.range(0, 9) as usize].min(share - placed);
             let surname_pick = name(&mut rng);
             for member in 0..size {
@@ -168,20 +157,26 @@ pub fn generate(people: usize, seed: u64, today: Date, first_household_id: i64) 
                     // Children usually share the head of household's surname.
                     full_name = format!("{}{}", surname_pick.chars().next().unwrap_or('王'), full_name.chars().skip(1).collect::<String>());
                 }
-                persons.push(Person {
-                    org_code: grid.code.clone(),
-                    household_id: id,
+                let id_number = ids.resident_id(&mut rng, area, birth, male);
+                persons.push(ValidPerson {
                     name: full_name,
-                    id_number: ids.resident_id(&mut rng, area, birth, male),
-                    sex: if male { "male" } else { "female" },
-                    birth_date: birth,
+                    id_type: IdType::ResidentId,
+                    id_key: id_number.clone(),
+                    id_number,
+                    id_legacy: false,
+                    sex: Some(if male { Sex::Male } else { Sex::Female }),
+                    birth_date: Some(birth),
                     phone: (age_days > 12 * 365 && rng.chance(90)).then(|| ids.phone(&mut rng)),
-                    ethnicity: if rng.chance(97) { "汉族" } else { MINORITIES[rng.range(0, MINORITIES.len() as u64 - 1) as usize] },
-                    address: address.clone(),
-                    hukou_code: area.to_string(),
+                    ethnicity: Some(if rng.chance(97) { "汉族" } else { MINORITIES[rng.range(0, MINORITIES.len() as u64 - 1) as usize] }),
+                    org_code: OrgCode::parse(&grid.code).expect("generated grid codes are valid"),
+                    household_id: Some(index),
+                    current_address: Some(address.clone()),
+                    hukou_code: Some(area.to_string()),
+                    work_unit: None,
+                    warnings: Vec::new(),
                 });
             }
-            households.push(Household { id, org_code: grid.code.clone(), address, building, unit: unit_no, room });
+            households.push(Household { org_code: grid.code.clone(), address, building, unit: unit_no, room });
             placed += size;
         }
     }
@@ -196,7 +191,7 @@ mod tests {
 
     #[test]
     fn every_township_gets_villages_and_every_village_grids() {
-        let city = generate(2_000, 1, date!(2020 - 02 - 04), 1);
+        let city = generate(2_000, 1, date!(2020 - 02 - 04));
         let townships: HashSet<String> = city.units.iter().filter(|u| u.level == "village").map(|u| u.code[..9].to_string()).collect();
         assert_eq!(townships.len(), 191);
         for v in city.units.iter().filter(|u| u.level == "village") {
@@ -207,16 +202,17 @@ mod tests {
     #[test]
     fn persons_are_spread_by_population_with_valid_hengyang_ids() {
         let today = date!(2020 - 02 - 04);
-        let city = generate(10_000, 1, today, 1);
+        let city = generate(10_000, 1, today);
         assert_eq!(city.persons.len(), 10_000);
-        let leiyang = city.persons.iter().filter(|p| p.org_code.starts_with("430481")).count();
-        let nanyue = city.persons.iter().filter(|p| p.org_code.starts_with("430412")).count();
+        let leiyang = city.persons.iter().filter(|p| p.org_code.as_str().starts_with("430481")).count();
+        let nanyue = city.persons.iter().filter(|p| p.org_code.as_str().starts_with("430412")).count();
         assert!(leiyang > 10 * nanyue, "Leiyang {leiyang} vs Nanyue {nanyue}");
         for p in &city.persons {
             let id = ResidentId::parse(&p.id_number, today).unwrap();
             assert!(id.area_code().starts_with("4304"));
-            assert_eq!(id.sex().as_str(), p.sex);
-            assert_eq!(id.birth_date(), p.birth_date);
+            assert_eq!(Some(id.sex()), p.sex);
+            assert_eq!(Some(id.birth_date()), p.birth_date);
+            assert!(p.household_id.is_some_and(|h| (h as usize) < city.households.len()), "a person lives in a generated household");
         }
         let unique: HashSet<&str> = city.persons.iter().map(|p| p.id_number.as_str()).collect();
         assert_eq!(unique.len(), city.persons.len());

@@ -9,6 +9,7 @@ mod random;
 use crate::auth::{Role, password};
 use crate::db::{Db, now_micros};
 use crate::on_db;
+use crate::org::store::HouseholdRow;
 use anyhow::Context;
 use batch::{Cell, Table};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -44,8 +45,8 @@ const DESIGNATED_HOSPITALS: [(&str, i64, i64, i64); 4] =
 pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     println!("正在生成演示城市(衡阳市,{people} 人)… / generating the demo city");
-    let first_household_id: i64 = on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select coalesce(max(id), 0) + 1 from households").fetch_one(pool).await)?;
-    let city = city::generate(people, seed, crate::clock::today(), first_household_id);
+    let city = city::generate(people, seed, crate::clock::today());
+    let (units, households, persons) = (city.units.len(), city.households.len(), city.persons.len());
     let passwords: Vec<String> = ACCOUNTS.iter().map(|_| password::generate()).collect();
     let hashes = tokio::task::spawn_blocking({
         let passwords = passwords.clone();
@@ -56,58 +57,20 @@ pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow:
     anyhow::ensure!(city.units.iter().any(|u| u.code == grid_worker_unit), "demo grid {grid_worker_unit} was not generated");
 
     let now = now_micros();
-    let tables = vec![
-        Table::new(
-            "org_units",
-            &["code", "parent_code", "name", "level", "kind", "created_at"],
-            city.units.iter().map(|u| vec![Cell::text(&u.code), Cell::opt(u.parent_code.clone()), Cell::text(&u.name), Cell::text(&u.level), Cell::opt(u.kind.clone()), Cell::Int(Some(now))]),
-        ),
-        Table::new(
-            "households",
-            &["id", "org_code", "address", "building", "unit", "room", "created_at"],
-            city.households.iter().map(|h| {
-                vec![Cell::Int(Some(h.id)), Cell::text(&h.org_code), Cell::text(&h.address), Cell::opt(h.building.clone()), Cell::opt(h.unit.clone()), Cell::opt(h.room.clone()), Cell::Int(Some(now))]
-            }),
-        ),
-        Table::new(
-            "persons",
-            &[
-                "org_code",
-                "household_id",
-                "name",
-                "id_type",
-                "id_number",
-                "id_key",
-                "id_legacy",
-                "sex",
-                "birth_date",
-                "phone",
-                "ethnicity",
-                "current_address",
-                "hukou_code",
-                "created_at",
-                "updated_at",
-            ],
-            city.persons.iter().map(|p| {
-                vec![
-                    Cell::text(&p.org_code),
-                    Cell::Int(Some(p.household_id)),
-                    Cell::text(&p.name),
-                    Cell::text("resident_id"),
-                    Cell::text(&p.id_number),
-                    Cell::text(&p.id_number),
-                    Cell::Bool(false),
-                    Cell::text(p.sex),
-                    Cell::Date(Some(p.birth_date)),
-                    Cell::opt(p.phone.clone()),
-                    Cell::text(p.ethnicity),
-                    Cell::text(&p.address),
-                    Cell::text(&p.hukou_code),
-                    Cell::Int(Some(now)),
-                    Cell::Int(Some(now)),
-                ]
-            }),
-        ),
+    let before = vec![Table::new(
+        "org_units",
+        &["code", "parent_code", "name", "level", "kind", "created_at"],
+        city.units.iter().map(|u| vec![Cell::text(&u.code), Cell::opt(u.parent_code.clone()), Cell::text(&u.name), Cell::text(&u.level), Cell::opt(u.kind.clone()), Cell::Int(Some(now))]),
+    )];
+    let registry = batch::Registry {
+        households: city
+            .households
+            .iter()
+            .map(|h| HouseholdRow { org_code: &h.org_code, address: &h.address, building: h.building.as_deref(), unit: h.unit.as_deref(), room: h.room.as_deref() })
+            .collect(),
+        persons: city.persons,
+    };
+    let after = vec![
         Table::new(
             "hospitals",
             &["org_code", "name", "general_beds", "isolation_beds", "icu_beds", "created_at", "updated_at"],
@@ -124,19 +87,17 @@ pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow:
                 .map(|((user, role, org, name), hash)| vec![Cell::text(user), Cell::text(name), Cell::text(hash), Cell::text(role.as_str()), Cell::text(org), Cell::Bool(true), Cell::Int(Some(now))]),
         ),
     ];
-    let total_rows: usize = tables.iter().map(Table::len).sum();
+    let total_rows: usize = before.iter().chain(&after).map(Table::len).sum::<usize>() + registry.households.len() + registry.persons.len();
     let bar = ProgressBar::new(total_rows as u64);
     bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} 行 {msg} ({eta})").expect("static template"));
-    let loaded = batch::insert_all(db, &tables, &bar).await.context("loading the demo city")?;
+    let loaded = batch::insert_all(db, &before, registry, &after, &bar).await.context("loading the demo city")?;
     bar.finish_and_clear();
     if !loaded {
         println!("演示城市已存在,未重复加载 / the demo city is already loaded");
         return Ok(());
     }
-    // The households were written in bulk: their roll-up counts are taken from the records.
-    crate::counts::rebuild(db).await?;
     let file = write_accounts(data_dir, &passwords)?;
-    println!("演示城市已加载:{} 个村/社区/网格,{} 户,{} 人,用时 {:.1} 秒 / demo city loaded", city.units.len(), city.households.len(), city.persons.len(), started.elapsed().as_secs_f64());
+    println!("演示城市已加载:{} 个村/社区/网格,{} 户,{} 人,用时 {:.1} 秒 / demo city loaded", units, households, persons, started.elapsed().as_secs_f64());
     // Passwords are shown to a person at a terminal, never written into a service's log.
     if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         println!("\n演示账号(只显示这一次;也已写入 {}):", file.display());
