@@ -68,6 +68,11 @@ async fn a_messy_sheet_is_reported_row_by_row_and_lands_only_as_chosen() {
         assert_eq!((report.created_persons, report.created_key_persons, report.started_observations), (2, 2, 1));
         let ledger = fangkong::screening::store::ledger(&db, &scope, &Default::default(), TODAY, 10).await.unwrap();
         assert_eq!(ledger.len(), 2);
+        // A page of one in a county holding every entry walks the ledger newest first (counts::walk_newest).
+        let newest = fangkong::screening::store::ledger(&db, &scope, &Default::default(), TODAY, 1).await.unwrap();
+        let filter = fangkong::screening::store::LedgerFilter { before: Some(newest[0].key_person_id), ..Default::default() };
+        let next = fangkong::screening::store::ledger(&db, &scope, &filter, TODAY, 1).await.unwrap();
+        assert_eq!([newest[0].key_person_id, next[0].key_person_id], [ledger[0].key_person_id, ledger[1].key_person_id]);
         let named = fangkong::screening::store::responsibles(&db, ledger[0].key_person_id).await.unwrap();
         assert_eq!(named.len(), 1, "each row's grid worker is its responsible person");
         assert_eq!(fangkong::counts::verify(&db).await.unwrap(), [], "the import counts what it writes");

@@ -78,7 +78,24 @@ async fn search_finds_by_id_number_phone_and_name_prefix_within_scope() {
         let page2 = store::search(&db, &Scope::everything(), &Query::All, Some(page1[1].id), 2).await.unwrap();
         assert_eq!((page1.len(), page2.len()), (2, 1));
         assert!(page2[0].id < page1[1].id);
+        // A county holding most of the registry, paged one at a time, is walked newest first over
+        // the whole table (counts::walk_newest): still only its own persons, newest first.
+        let (in_scope, all) = fangkong::counts::in_scope_and_all(&db, &leiyang, fangkong::counts::PERSONS, "").await.unwrap();
+        assert!(fangkong::counts::walk_newest(in_scope, all, 1), "{in_scope} of {all}");
+        let first = store::search(&db, &leiyang, &Query::All, None, 1).await.unwrap();
+        let second = store::search(&db, &leiyang, &Query::All, Some(first[0].id), 1).await.unwrap();
+        let third = store::search(&db, &leiyang, &Query::All, Some(second[0].id), 1).await.unwrap();
+        assert_eq!([&first[0].name, &second[0].name], ["欧阳询", "欧阳修"]);
+        assert!(third.is_empty(), "欧阳晓 of 衡南县 is not Leiyang's");
     }
+}
+
+#[test]
+fn a_wide_scope_walks_newest_first_and_a_narrow_one_reads_by_unit() {
+    // A county of 1.1 million among 7 million, a page of 20: the newest 130 rows or so hold its page.
+    assert!(fangkong::counts::walk_newest(1_141_257, 7_001_000, 20));
+    // A grid of 1,700: reading and sorting them beats walking 80,000 rows to find 20.
+    assert!(!fangkong::counts::walk_newest(1_693, 7_001_000, 20));
 }
 
 #[tokio::test]

@@ -175,6 +175,28 @@ pub async fn alerts_counted<'a>(rows: Vec<(String, String)>, delta: i64, conn: i
 }
 
 /// The gauges of a unit (metrics with the empty day).
+/// How many of a metric's facts are in `scope` (its unit's count; a dated metric's total over all
+/// days), and in the whole tree (the largest such count, the root unit's): what a list reads to
+/// choose how to walk its table ([`walk_newest`]).
+pub async fn in_scope_and_all(db: &Db, scope: &fangkong_rules::Scope, metric: &str, day: &str) -> sqlx::Result<(i64, i64)> {
+    let all: Option<i64> = on_db!(db, pool => sqlx::query_scalar::<DB, Option<i64>>("select max(n) from unit_counts where metric = $1 and day = $2")
+        .bind(metric).bind(day).fetch_one(pool).await)?;
+    let all = all.unwrap_or(0);
+    let Some(unit) = scope.unit() else { return Ok((all, all)) };
+    let here: Option<i64> = on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select n from unit_counts where org_code = $1 and metric = $2 and day = $3")
+        .bind(unit.as_str()).bind(metric).bind(day).fetch_optional(pool).await)?;
+    Ok((here.unwrap_or(0), all))
+}
+
+/// Whether a newest-first page of `limit` rows within a scope holding `in_scope` of `all` rows is
+/// read fastest by walking the whole table from the newest row (about `limit × all / in_scope`
+/// rows read) rather than reading the scope's rows by unit and sorting them (`in_scope` rows): a
+/// county's list takes the first, a grid's the second. SQLite has no statistics to choose by
+/// itself; PostgreSQL's planner does (the SQL then stays the same).
+pub fn walk_newest(in_scope: i64, all: i64, limit: i64) -> bool {
+    in_scope.saturating_mul(in_scope) > limit.max(1).saturating_mul(all)
+}
+
 pub async fn gauges(db: &Db, org_code: &str) -> sqlx::Result<BTreeMap<String, i64>> {
     let rows: Vec<(String, i64)> = on_db!(db, pool => sqlx::query_as::<DB, (String, i64)>(
         "select metric, n from unit_counts where org_code = $1 and day = ''").bind(org_code).fetch_all(pool).await)?;

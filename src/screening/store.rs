@@ -178,14 +178,16 @@ pub struct LedgerFilter {
 /// The ledger of a unit in scope, newest first, masked.
 pub async fn ledger(db: &Db, scope: &Scope, filter: &LedgerFilter, today: Date, limit: i64) -> sqlx::Result<Vec<LedgerLine>> {
     let (low, high) = scope.bounds();
-    let mut sql = String::from(
+    let walk = crate::people::store::newest_first_walk(db, scope, crate::counts::KEY_PERSONS_NEW, crate::counts::TOTAL, limit).await?;
+    let in_unit = if walk { "+k.org_code >= $1 and +k.org_code < $2" } else { "k.org_code >= $1 and k.org_code < $2" };
+    let mut sql = format!(
         "select k.id as key_person_id, k.person_id, p.name, p.id_number, k.org_code, k.category, k.arrival_date, \
          e.id as episode_id, e.start_date, e.period_days, \
          (select c.temperature_tenths from check_ins c where c.episode_id = e.id order by c.day desc, c.slot desc limit 1) as last_temperature, \
          (select count(*) from check_ins c where c.episode_id = e.id and c.day = $4) as checked_today \
          from key_persons k join persons p on p.id = k.person_id \
          left join observation_episodes e on e.person_id = k.person_id and e.status = 'active' \
-         where k.org_code >= $1 and k.org_code < $2 and k.id < $3 and ($5 is null or k.category = $5)",
+         where {in_unit} and k.id < $3 and ($5 is null or k.category = $5)",
     );
     match filter.status.as_deref() {
         Some("observing") => sql.push_str(" and e.id is not null"),

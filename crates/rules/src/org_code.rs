@@ -137,6 +137,14 @@ impl Scope {
         &self.prefix
     }
 
+    /// The unit whose jurisdiction this is (`4304` → `430400`); `None` for everything.
+    pub fn unit(&self) -> Option<OrgCode> {
+        if self.prefix.is_empty() {
+            return None;
+        }
+        OrgCode::parse(&format!("{:0<6}", self.prefix)).ok()
+    }
+
     /// The half-open range `[low, high)` of codes in scope, so that a plain index serves the test
     /// `org_code >= low and org_code < high` on both databases (unlike `like 'prefix%'`).
     pub fn bounds(&self) -> (String, String) {
@@ -157,6 +165,14 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scope_names_its_unit() {
+        for code in ["430400", "430481", "430481001", "430481001001", "430481001001001"] {
+            assert_eq!(Scope::of(&OrgCode::parse(code).unwrap()).unit().unwrap().as_str(), code);
+        }
+        assert_eq!(Scope::everything().unit(), None);
+    }
 
     fn code(s: &str) -> OrgCode {
         OrgCode::parse(s).unwrap()
