@@ -175,17 +175,15 @@ pub async fn alerts_counted<'a>(rows: Vec<(String, String)>, delta: i64, conn: i
 }
 
 /// The gauges of a unit (metrics with the empty day).
-/// How many of a metric's facts are in `scope` (its unit's count; a dated metric's total over all
-/// days), and in the whole tree (the largest such count, the root unit's): what a list reads to
-/// choose how to walk its table ([`walk_newest`]).
-pub async fn in_scope_and_all(db: &Db, scope: &fangkong_rules::Scope, metric: &str, day: &str) -> sqlx::Result<(i64, i64)> {
-    let all: Option<i64> = on_db!(db, pool => sqlx::query_scalar::<DB, Option<i64>>("select max(n) from unit_counts where metric = $1 and day = $2")
-        .bind(metric).bind(day).fetch_one(pool).await)?;
-    let all = all.unwrap_or(0);
-    let Some(unit) = scope.unit() else { return Ok((all, all)) };
-    let here: Option<i64> = on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select n from unit_counts where org_code = $1 and metric = $2 and day = $3")
-        .bind(unit.as_str()).bind(metric).bind(day).fetch_optional(pool).await)?;
-    Ok((here.unwrap_or(0), all))
+/// How many of a metric's facts are under `unit` (its count; a dated metric's total over all days)
+/// and in its whole city (the city's count): what a list reads to choose how to walk its table
+/// ([`walk_newest`]).
+pub async fn in_unit_and_city(db: &Db, unit: &OrgCode, metric: &str, day: &str) -> sqlx::Result<(i64, i64)> {
+    let city = format!("{}00", &unit.as_str()[..4]);
+    let rows: Vec<(String, i64)> = on_db!(db, pool => sqlx::query_as::<DB, (String, i64)>("select org_code, n from unit_counts where org_code in ($1, $2) and day = $3 and metric = $4")
+        .bind(unit.as_str()).bind(&city).bind(day).bind(metric).fetch_all(pool).await)?;
+    let count = |code: &str| rows.iter().find(|(c, _)| c == code).map_or(0, |(_, n)| *n);
+    Ok((count(unit.as_str()), count(&city)))
 }
 
 /// Whether a newest-first page of `limit` rows within a scope holding `in_scope` of `all` rows is

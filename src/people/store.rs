@@ -237,7 +237,9 @@ pub(crate) async fn newest_first_walk(db: &Db, scope: &Scope, metric: &str, day:
     if !matches!(db, Db::Sqlite(_)) {
         return Ok(false);
     }
-    let (in_scope, all) = crate::counts::in_scope_and_all(db, scope, metric, day).await?;
+    // Everything (the command line's scope) is the whole table: walked.
+    let Some(unit) = scope.unit() else { return Ok(true) };
+    let (in_scope, all) = crate::counts::in_unit_and_city(db, &unit, metric, day).await?;
     Ok(crate::counts::walk_newest(in_scope, all, limit))
 }
 
