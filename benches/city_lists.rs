@@ -6,11 +6,7 @@
 //!
 //! `cargo bench --bench city_lists -- [--requests 200] [--accounts grid,caiziqi,leiyang,city] [--regenerate]`
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use std::time::Instant;
-use support::timing::{CityBench, line, token_for};
-use tower::ServiceExt;
+use support::timing::{CityBench, line, token_for, try_get_times};
 
 mod support;
 
@@ -39,23 +35,6 @@ const LISTS: [(&str, &str); 21] = [
     ("units below the home unit", "/api/v1/orgs?parent={unit}"),
 ];
 
-/// `requests` sequential GETs of `uri`; the latencies when every one answered 200, else the status.
-async fn timed(app: &axum::Router, uri: &str, token: &str, requests: usize) -> Result<Vec<u32>, StatusCode> {
-    let mut micros = Vec::with_capacity(requests);
-    for _ in 0..requests {
-        let request = Request::get(uri).header("authorization", format!("Bearer {token}")).body(Body::empty()).unwrap();
-        let started = Instant::now();
-        let response = app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        micros.push(started.elapsed().as_micros() as u32);
-        if status != StatusCode::OK {
-            return Err(status);
-        }
-    }
-    Ok(micros)
-}
-
 fn main() {
     support::timing::on_city(200, "every list and search at city scale", |CityBench { state, app, requests, .. }| async move {
         let chosen = support::arg("--accounts").unwrap_or_else(|| "grid,caiziqi,leiyang,city".into());
@@ -67,9 +46,9 @@ fn main() {
             println!("{what} ({account}, {home})");
             for (label, uri) in LISTS {
                 let uri = uri.replace("{unit}", home.as_str());
-                match timed(&app, &uri, &token, requests).await {
+                match try_get_times(&app, &uri, &token, requests).await {
                     Ok(micros) => line(&format!("  {label}"), micros),
-                    Err(status) => println!("  {label:<58} answers {status} to this role"),
+                    Err((status, _)) => println!("  {label:<58} answers {status} to this role"),
                 }
             }
         }

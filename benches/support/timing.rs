@@ -15,6 +15,12 @@ pub fn line(label: &str, mut micros: Vec<u32>) {
 
 /// `requests` sequential GETs of `uri` with a bearer `token`, each checked to answer 200.
 pub async fn get_times(app: &axum::Router, uri: &str, token: &str, requests: usize) -> Vec<u32> {
+    try_get_times(app, uri, token, requests).await.unwrap_or_else(|(status, body)| panic!("{uri}: {status} {body}"))
+}
+
+/// `requests` sequential GETs of `uri` with a bearer `token`: their latencies (µs), or the first
+/// answer that was not 200 with its body.
+pub async fn try_get_times(app: &axum::Router, uri: &str, token: &str, requests: usize) -> Result<Vec<u32>, (StatusCode, String)> {
     let mut micros = Vec::with_capacity(requests);
     for _ in 0..requests {
         let request = Request::get(uri).header("authorization", format!("Bearer {token}")).body(Body::empty()).unwrap();
@@ -23,9 +29,11 @@ pub async fn get_times(app: &axum::Router, uri: &str, token: &str, requests: usi
         let status = response.status();
         let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
         micros.push(started.elapsed().as_micros() as u32);
-        assert_eq!(status, StatusCode::OK, "{uri}: {}", String::from_utf8_lossy(&body));
+        if status != StatusCode::OK {
+            return Err((status, String::from_utf8_lossy(&body).into_owned()));
+        }
     }
-    micros
+    Ok(micros)
 }
 
 /// Times `requests` sequential runs of `f` (µs).

@@ -186,6 +186,19 @@ pub async fn in_unit_and_city(db: &Db, unit: &OrgCode, metric: &str, day: &str) 
     Ok((count(unit.as_str()), count(&city)))
 }
 
+/// Whether a newest-first page on SQLite should walk the table from its newest row instead of
+/// reading the scope by unit ([`walk_newest`]); the caller then writes the unit test
+/// as `+org_code`, which SQLite cannot serve from an index. PostgreSQL's planner chooses by itself.
+pub async fn newest_first_walk(db: &Db, scope: &fangkong_rules::Scope, metric: &str, day: &str, limit: i64) -> sqlx::Result<bool> {
+    if !matches!(db, Db::Sqlite(_)) {
+        return Ok(false);
+    }
+    // Everything (the command line's scope) is the whole table: walked.
+    let Some(unit) = scope.unit() else { return Ok(true) };
+    let (in_scope, all) = in_unit_and_city(db, &unit, metric, day).await?;
+    Ok(walk_newest(in_scope, all, limit))
+}
+
 /// Whether a newest-first page of `limit` rows within a scope holding `in_scope` of `all` rows is
 /// read fastest by walking the whole table from the newest row (about `limit × all / in_scope`
 /// rows read) rather than reading the scope's rows by unit and sorting them (`in_scope` rows): a

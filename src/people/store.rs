@@ -215,8 +215,11 @@ pub async fn search(db: &Db, scope: &Scope, query: &Query, before: Option<i64>, 
         Query::Phone(_) => "and phone = $5",
         Query::NameOrDocument(_) => "and ((name >= $5 and name < $6) or id_key = $7)",
     };
-    let in_unit =
-        if matches!(query, Query::All) && newest_first_walk(db, scope, crate::counts::PERSONS, "", limit).await? { "+org_code >= $1 and +org_code < $2" } else { "org_code >= $1 and org_code < $2" };
+    let in_unit = if matches!(query, Query::All) && crate::counts::newest_first_walk(db, scope, crate::counts::PERSONS, "", limit).await? {
+        "+org_code >= $1 and +org_code < $2"
+    } else {
+        "org_code >= $1 and org_code < $2"
+    };
     let sql = format!("select {COLUMNS} from persons where {in_unit} and id < $3 and merged_into is null {filter} order by id desc limit $4");
     on_db!(db, pool => {
         let q = sqlx::query_as::<DB, PersonRow>(sqlx::AssertSqlSafe(&*sql)).bind(&low).bind(&high).bind(before).bind(limit);
@@ -228,19 +231,6 @@ pub async fn search(db: &Db, scope: &Scope, query: &Query, before: Option<i64>, 
         };
         q.fetch_all(pool).await
     })
-}
-
-/// Whether a newest-first page on SQLite should walk the table from its newest row instead of
-/// reading the scope by unit ([`crate::counts::walk_newest`]); the caller then writes the unit test
-/// as `+org_code`, which SQLite cannot serve from an index. PostgreSQL's planner chooses by itself.
-pub(crate) async fn newest_first_walk(db: &Db, scope: &Scope, metric: &str, day: &str, limit: i64) -> sqlx::Result<bool> {
-    if !matches!(db, Db::Sqlite(_)) {
-        return Ok(false);
-    }
-    // Everything (the command line's scope) is the whole table: walked.
-    let Some(unit) = scope.unit() else { return Ok(true) };
-    let (in_scope, all) = crate::counts::in_unit_and_city(db, &unit, metric, day).await?;
-    Ok(crate::counts::walk_newest(in_scope, all, limit))
 }
 
 /// Possible duplicates of a person being registered: same name and birth date, or same phone.

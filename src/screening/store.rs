@@ -178,7 +178,7 @@ pub struct LedgerFilter {
 /// The ledger of a unit in scope, newest first, masked.
 pub async fn ledger(db: &Db, scope: &Scope, filter: &LedgerFilter, today: Date, limit: i64) -> sqlx::Result<Vec<LedgerLine>> {
     let (low, high) = scope.bounds();
-    let walk = crate::people::store::newest_first_walk(db, scope, crate::counts::KEY_PERSONS_NEW, crate::counts::TOTAL, limit).await?;
+    let walk = crate::counts::newest_first_walk(db, scope, crate::counts::KEY_PERSONS_NEW, crate::counts::TOTAL, limit).await?;
     let in_unit = if walk { "+k.org_code >= $1 and +k.org_code < $2" } else { "k.org_code >= $1 and k.org_code < $2" };
     let mut sql = format!(
         "select k.id as key_person_id, k.person_id, p.name, p.id_number, k.org_code, k.category, k.arrival_date, \
