@@ -43,12 +43,25 @@ pub enum AppError {
     TooLarge,
     #[error("rate limited")]
     RateLimited,
+    /// A read ran past the interactive statement timeout: the request is answered at once instead
+    /// of holding the page (`db::STATEMENT_TIMEOUT`).
+    #[error("timed out")]
+    TimedOut,
+    /// No connection came free in time, or the database stayed locked by another writer: nothing
+    /// was written, and the same request can be sent again.
+    #[error("busy")]
+    Busy,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> AppError {
+        match crate::db::overload(&e) {
+            Some(crate::db::Overload::TimedOut) => return AppError::TimedOut,
+            Some(crate::db::Overload::Busy) => return AppError::Busy,
+            None => {}
+        }
         AppError::Internal(e.into())
     }
 }
@@ -69,6 +82,7 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TimedOut | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -84,6 +98,8 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::TooLarge => "too_large",
             AppError::RateLimited => "rate_limited",
+            AppError::TimedOut => "timed_out",
+            AppError::Busy => "busy",
             AppError::Internal(_) => "internal",
         }
     }
@@ -100,6 +116,8 @@ impl AppError {
             AppError::Conflict { message, .. } => message.clone(),
             AppError::TooLarge => "提交的内容过大".into(),
             AppError::RateLimited => "尝试次数过多,请稍后再试".into(),
+            AppError::TimedOut => "查询超时,请缩小范围".into(),
+            AppError::Busy => "系统繁忙,请稍后重试".into(),
             AppError::Internal(_) => "服务器内部错误,请稍后再试".into(),
         }
     }

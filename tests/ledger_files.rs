@@ -66,12 +66,12 @@ async fn a_messy_sheet_is_reported_row_by_row_and_lands_only_as_chosen() {
         let report = import::import(&db, &actor(), &scope, import::Sheet { org: &org, rows: &rows, mode: Mode::ValidRows, today: TODAY }, &|_| {}).await.unwrap();
         assert!(report.landed);
         assert_eq!((report.created_persons, report.created_key_persons, report.started_observations), (2, 2, 1));
-        let ledger = fangkong::screening::store::ledger(&db, &scope, &Default::default(), TODAY, 10).await.unwrap();
+        let ledger = fangkong::screening::ledger_list::ledger(&db, &scope, &Default::default(), TODAY, 10).await.unwrap();
         assert_eq!(ledger.len(), 2);
         // A page of one in a county holding every entry walks the ledger newest first (counts::walk_newest).
-        let newest = fangkong::screening::store::ledger(&db, &scope, &Default::default(), TODAY, 1).await.unwrap();
-        let filter = fangkong::screening::store::LedgerFilter { before: Some(newest[0].key_person_id), ..Default::default() };
-        let next = fangkong::screening::store::ledger(&db, &scope, &filter, TODAY, 1).await.unwrap();
+        let newest = fangkong::screening::ledger_list::ledger(&db, &scope, &Default::default(), TODAY, 1).await.unwrap();
+        let filter = fangkong::screening::ledger_list::LedgerFilter { before: Some(newest[0].key_person_id), ..Default::default() };
+        let next = fangkong::screening::ledger_list::ledger(&db, &scope, &filter, TODAY, 1).await.unwrap();
         assert_eq!([newest[0].key_person_id, next[0].key_person_id], [ledger[0].key_person_id, ledger[1].key_person_id]);
         let named = fangkong::screening::store::responsibles(&db, ledger[0].key_person_id).await.unwrap();
         assert_eq!(named.len(), 1, "each row's grid worker is its responsible person");
@@ -102,7 +102,7 @@ async fn a_gbk_csv_imports_like_the_same_sheet_in_utf8() {
         let rows = read::read(&gbk).unwrap();
         let report = import::import(&db, &actor(), &scope, import::Sheet { org: &code(LEIYANG_GRID), rows: &rows, mode: Mode::AllOrNothing, today: TODAY }, &|_| {}).await.unwrap();
         assert!(report.landed && report.errors.is_empty(), "{:?}", report.errors);
-        let found = fangkong::people::store::search(&db, &scope, &fangkong::people::store::Query::parse("陈七", TODAY), None, 5).await.unwrap();
+        let found = fangkong::people::search::search(&db, &scope, &fangkong::people::search::Query::parse("陈七", TODAY), None, 5).await.unwrap();
         assert_eq!((found[0].phone.as_deref(), found[0].sex.as_deref()), (Some("13700003333"), Some("female")));
         let missing = read::read("名字\n王\n".as_bytes()).unwrap();
         let err = import::import(&db, &actor(), &scope, import::Sheet { org: &code(LEIYANG_GRID), rows: &missing, mode: Mode::ValidRows, today: TODAY }, &|_| {}).await;
@@ -189,7 +189,7 @@ async fn the_same_sheet_imported_six_times_at_once_registers_each_person_once() 
         }
         assert!(reports.iter().all(|r| r.landed), "{reports:?}");
         assert_eq!(reports.iter().map(|r| r.created_persons).sum::<usize>(), 2, "each person created once");
-        let found = fangkong::people::store::search(&db, &scope, &fangkong::people::store::Query::parse("陈七", TODAY), None, 5).await.unwrap();
+        let found = fangkong::people::search::search(&db, &scope, &fangkong::people::search::Query::parse("陈七", TODAY), None, 5).await.unwrap();
         assert_eq!(found.len(), 1);
     }
 }

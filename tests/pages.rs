@@ -125,7 +125,7 @@ async fn english_can_be_chosen_and_logout_ends_the_session() {
     let (_, headers, _) = app.send(get("/lang/en?back=//evil.example", &session)).await;
     assert_eq!(headers[header::LOCATION], "/", "no open redirect");
     let (_, _, body) = app.send(get("/persons", &format!("{session}; fk_lang=en"))).await;
-    assert!(String::from_utf8(body).unwrap().contains("Name, ID number or mobile"));
+    assert!(String::from_utf8(body).unwrap().contains("Start of a name, ID number, last four digits or mobile"));
     let (status, _, _) = app.send(form("/logout", &session, &format!("_csrf={csrf}"))).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (status, headers, _) = app.send(get("/persons", &session)).await;

@@ -72,7 +72,7 @@ async fn sqlite_schema(db: &Db) -> Schema {
     let mut schema = Schema::default();
     let tables: Vec<String> = sqlx::query_scalar("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name <> '_sqlx_migrations'").fetch_all(pool).await.unwrap();
     for table in tables {
-        let columns: Vec<(String, String, i64, i64)> = sqlx::query_as("select name, type, \"notnull\", pk from pragma_table_info($1)").bind(&table).fetch_all(pool).await.unwrap();
+        let columns: Vec<(String, String, i64, i64)> = sqlx::query_as("select name, type, \"notnull\", pk from pragma_table_xinfo($1)").bind(&table).fetch_all(pool).await.unwrap();
         let mut pk: Vec<(i64, String)> = columns.iter().filter(|c| c.3 > 0).map(|c| (c.3, c.0.clone())).collect();
         pk.sort();
         schema.primary_keys.insert(table.clone(), pk.into_iter().map(|(_, c)| c).collect());

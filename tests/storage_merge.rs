@@ -12,7 +12,8 @@ use fangkong::error::AppError;
 use fangkong::observation::episodes::{self, NewEpisode};
 use fangkong::people::PersonInput;
 use fangkong::people::merge;
-use fangkong::people::store::{self, Query};
+use fangkong::people::search::{Query, search};
+use fangkong::people::store;
 use fangkong_rules::Scope;
 use fangkong_rules::case_definition::{ClinicalItem, EpiItem};
 use time::Date;
@@ -45,7 +46,7 @@ async fn a_duplicate_is_merged_with_its_records_and_the_merge_can_be_undone() {
         assert!(done.moved.contains(&format!("\"observation_episodes\":[{episode}]")) && done.moved.contains(&format!("\"cases\":[{}]", case.id)), "{}", done.moved);
         assert_eq!(episodes::get(&db, &county, episode).await.unwrap().unwrap().person_id, kept);
         assert_eq!(cases::get(&db, &county, case.id).await.unwrap().unwrap().person_id, kept);
-        let found = store::search(&db, &county, &Query::All, None, 50).await.unwrap();
+        let found = search(&db, &county, &Query::All, None, 50).await.unwrap();
         assert_eq!(found.iter().map(|p| p.id).collect::<Vec<_>>(), [kept], "the duplicate leaves searches");
         assert_eq!(store::get(&db, &county, duplicate).await.unwrap().unwrap().merged_into, Some(kept));
         let again = merge::merge(&db, &actor(), &county, kept, duplicate).await;
@@ -54,7 +55,7 @@ async fn a_duplicate_is_merged_with_its_records_and_the_merge_can_be_undone() {
         merge::undo(&db, &actor(), &county, duplicate).await.unwrap();
         assert_eq!(episodes::get(&db, &county, episode).await.unwrap().unwrap().person_id, duplicate);
         assert_eq!(cases::get(&db, &county, case.id).await.unwrap().unwrap().person_id, duplicate);
-        assert_eq!(store::search(&db, &county, &Query::All, None, 50).await.unwrap().len(), 2);
+        assert_eq!(search(&db, &county, &Query::All, None, 50).await.unwrap().len(), 2);
         assert!(matches!(merge::undo(&db, &actor(), &county, duplicate).await, Err(AppError::Conflict { .. })), "undone once");
         let trail = fangkong::audit::store::list(&db, &Scope::everything(), None, None, 50).await.unwrap();
         assert!(trail.iter().any(|e| e.action == "person.merge") && trail.iter().any(|e| e.action == "person.unmerge"));

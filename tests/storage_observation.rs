@@ -11,7 +11,8 @@ use fangkong::observation::{Kind, Slot, Status, today};
 use fangkong::people::PersonInput;
 use fangkong::screening::VisitResult;
 use fangkong::screening::input::{KeyPersonInput, ResponsibleInput};
-use fangkong::screening::store::{self as ledger, LedgerFilter};
+use fangkong::screening::ledger_list::{self, LedgerFilter};
+use fangkong::screening::store as ledger;
 use fangkong_rules::{OrgLevel, Scope};
 use time::macros::date;
 use time::{Date, Duration};
@@ -66,10 +67,10 @@ async fn a_key_person_is_on_their_units_ledger_once_with_named_responsibles() {
         assert!(matches!(ledger::create(&db, &actor(), &leiyang, &valid).await, Err(AppError::Conflict { existing_id: Some(e), .. }) if e == kp.id));
         assert!(matches!(ledger::create(&db, &actor(), &Scope::of(&code("430422")), &valid).await, Err(AppError::Invalid(_))));
         assert!(ledger::get(&db, &Scope::of(&code("430422")), kp.id).await.unwrap().is_none());
-        let lines = ledger::ledger(&db, &leiyang, &LedgerFilter::default(), TODAY, 10).await.unwrap();
+        let lines = ledger_list::ledger(&db, &leiyang, &LedgerFilter::default(), TODAY, 10).await.unwrap();
         assert_eq!((lines.len(), lines[0].name.as_str(), lines[0].id_number.as_str()), (1, "赵*", "430481********123X"));
         let filtered = LedgerFilter { category: Some("floating".into()), ..Default::default() };
-        assert!(ledger::ledger(&db, &leiyang, &filtered, TODAY, 10).await.unwrap().is_empty());
+        assert!(ledger_list::ledger(&db, &leiyang, &filtered, TODAY, 10).await.unwrap().is_empty());
     }
 }
 

@@ -4,7 +4,8 @@ mod common;
 
 use common::*;
 use fangkong::error::AppError;
-use fangkong::people::store::{self, Query};
+use fangkong::people::search::{Query, search};
+use fangkong::people::store;
 use fangkong::people::{PersonInput, ValidPerson};
 use fangkong_rules::Scope;
 use time::macros::date;
@@ -67,24 +68,24 @@ async fn search_finds_by_id_number_phone_and_name_prefix_within_scope() {
         store::create(&db, &actor(), &leiyang, &valid("欧阳询", "430422198502150022", LEIYANG_GRID, None)).await.unwrap();
         store::create(&db, &actor(), &hengnan, &valid("欧阳晓", "430405197006305557", HENGNAN_GRID, None)).await.unwrap();
         let today = date!(2020 - 02 - 04);
-        let by_id = store::search(&db, &leiyang, &Query::parse("43048119900101123x", today), None, 10).await.unwrap();
+        let by_id = search(&db, &leiyang, &Query::parse("43048119900101123x", today), None, 10).await.unwrap();
         assert_eq!(by_id.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["欧阳修"]);
-        let by_phone = store::search(&db, &leiyang, &Query::parse("+86 138 0000 1111", today), None, 10).await.unwrap();
+        let by_phone = search(&db, &leiyang, &Query::parse("+86 138 0000 1111", today), None, 10).await.unwrap();
         assert_eq!(by_phone.len(), 1);
-        let by_name = store::search(&db, &leiyang, &Query::parse("欧阳", today), None, 10).await.unwrap();
+        let by_name = search(&db, &leiyang, &Query::parse("欧阳", today), None, 10).await.unwrap();
         assert_eq!(by_name.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["欧阳询", "欧阳修"]);
-        assert!(store::search(&db, &hengnan, &Query::parse("43048119900101123X", today), None, 10).await.unwrap().is_empty());
-        let page1 = store::search(&db, &Scope::everything(), &Query::All, None, 2).await.unwrap();
-        let page2 = store::search(&db, &Scope::everything(), &Query::All, Some(page1[1].id), 2).await.unwrap();
+        assert!(search(&db, &hengnan, &Query::parse("43048119900101123X", today), None, 10).await.unwrap().is_empty());
+        let page1 = search(&db, &Scope::everything(), &Query::All, None, 2).await.unwrap();
+        let page2 = search(&db, &Scope::everything(), &Query::All, Some(page1[1].id), 2).await.unwrap();
         assert_eq!((page1.len(), page2.len()), (2, 1));
         assert!(page2[0].id < page1[1].id);
         // A county holding most of the registry, paged one at a time, is walked newest first over
         // the whole table (counts::walk_newest): still only its own persons, newest first.
         let (in_scope, all) = fangkong::counts::in_unit_and_city(&db, &code("430481"), fangkong::counts::PERSONS, "").await.unwrap();
         assert!(fangkong::counts::walk_newest(in_scope, all, 1), "{in_scope} of {all}");
-        let first = store::search(&db, &leiyang, &Query::All, None, 1).await.unwrap();
-        let second = store::search(&db, &leiyang, &Query::All, Some(first[0].id), 1).await.unwrap();
-        let third = store::search(&db, &leiyang, &Query::All, Some(second[0].id), 1).await.unwrap();
+        let first = search(&db, &leiyang, &Query::All, None, 1).await.unwrap();
+        let second = search(&db, &leiyang, &Query::All, Some(first[0].id), 1).await.unwrap();
+        let third = search(&db, &leiyang, &Query::All, Some(second[0].id), 1).await.unwrap();
         assert_eq!([&first[0].name, &second[0].name], ["欧阳询", "欧阳修"]);
         assert!(third.is_empty(), "欧阳晓 of 衡南县 is not Leiyang's");
     }

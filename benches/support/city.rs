@@ -36,6 +36,13 @@ pub struct City {
     pub dir: PathBuf,
 }
 
+impl City {
+    /// The command line's storage arguments for a server over this city.
+    pub fn storage_args(&self) -> Vec<String> {
+        vec!["--data-dir".into(), self.dir.display().to_string()]
+    }
+}
+
 fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/city-v6")
 }
@@ -187,6 +194,64 @@ async fn generate(db: &Db, dir: &std::path::Path) {
     println!("  generated in {:.0} s", started.elapsed().as_secs_f64());
 }
 
+/// Surnames with their share in a thousand persons, the most common first (李 the most common, as
+/// in China; 欧阳 the rare compound the benchmark searches for); the rest share what is left.
+const SURNAMES: [(&str, i64); 23] = [
+    ("李", 74),
+    ("王", 72),
+    ("张", 68),
+    ("刘", 54),
+    ("陈", 46),
+    ("杨", 31),
+    ("黄", 22),
+    ("赵", 20),
+    ("周", 17),
+    ("吴", 18),
+    ("罗", 15),
+    ("谭", 12),
+    ("彭", 11),
+    ("邓", 11),
+    ("曾", 10),
+    ("唐", 10),
+    ("欧阳", 1),
+    ("胡", 10),
+    ("郭", 9),
+    ("何", 9),
+    ("高", 9),
+    ("蒋", 8),
+    ("廖", 8),
+];
+const OTHER_SURNAMES: &str = "许孙马朱林宋谢韩冯邹萧程曹袁傅沈魏田任姜范方石姚钟卢汪戴陆金贾夏韦付阎余";
+const GIVEN: &str = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文辉力斌宇浩凯俊峰志";
+
+/// A name for person `n`: a surname by its share, then one or two given characters, scattered
+/// over the registry (a multiplicative hash of `n`) so that each unit holds every surname.
+pub fn name_of(n: i64) -> String {
+    let h = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut pick = ((h >> 20) % 1000) as i64;
+    let mut surname = None;
+    for (s, share) in SURNAMES {
+        if pick < share {
+            surname = Some(s.to_string());
+            break;
+        }
+        pick -= share;
+    }
+    let others: Vec<char> = OTHER_SURNAMES.chars().collect();
+    let given: Vec<char> = GIVEN.chars().collect();
+    let surname = surname.unwrap_or_else(|| others[(h >> 40) as usize % others.len()].to_string());
+    let first = given[(h >> 8) as usize % given.len()];
+    match (h >> 4) % 3 {
+        0 => format!("{surname}{first}"),
+        _ => format!("{surname}{first}{}", given[(h >> 50) as usize % given.len()]),
+    }
+}
+
+/// Person `n`'s mobile: its last four are not its ID number's.
+pub fn phone_of(n: i64) -> String {
+    format!("13{:09}", (n * 7_919) % 1_000_000_000)
+}
+
 /// Households numbered 0…H-1, household h in grid h mod G (the demo city's grids, in code order);
 /// person n in household n mod H. Returns the first generated person's id.
 async fn write_registry(conn: &mut sqlx::SqliteConnection, now: i64) -> i64 {
@@ -211,14 +276,14 @@ async fn write_registry(conn: &mut sqlx::SqliteConnection, now: i64) -> i64 {
                 let h = n % HOUSEHOLDS;
                 let number = format!("430481{n:012}");
                 ValidPerson {
-                    name: format!("居民{n}"),
+                    name: name_of(*n),
                     id_type: IdType::ResidentId,
                     id_key: number.clone(),
                     id_number: number,
                     id_legacy: false,
                     sex: Some(if n % 2 == 0 { Sex::Female } else { Sex::Male }),
                     birth_date: Some(birth + time::Duration::days(n % 25_000)),
-                    phone: Some(format!("138{:08}", n % 100_000_000)),
+                    phone: Some(phone_of(*n)),
                     ethnicity: Some("汉族"),
                     org_code: codes[grid_of(h)].clone(),
                     household_id: Some(first_household + h),
@@ -315,22 +380,7 @@ async fn write_observations(conn: &mut sqlx::SqliteConnection, first_person: i64
         fangkong::observation::checkin_rows::insert_many(c, &rows).await.unwrap()
     })
     .await;
-    let entry = ValidKeyPerson {
-        person_id: 0,
-        category: Category::WuhanReturnee,
-        origin_code: Some("420100".into()),
-        origin_place: None,
-        departure_date: None,
-        arrival_date: None,
-        transport: None,
-        transport_no: None,
-        companions: None,
-        case_contact: None,
-        symptoms: None,
-        measures: None,
-        note: None,
-        responsibles: Vec::new(),
-    };
+    let entry = ValidKeyPerson { origin_code: Some("420100".into()), ..ValidKeyPerson::of_category(Category::WuhanReturnee) };
     // Registered on the day `episode id mod 40` days ago.
     let mut by_day: Vec<(i64, i64)> = observations.iter().map(|&(id, person, ..)| (id % 40, person)).collect();
     by_day.sort_unstable();

@@ -94,3 +94,8 @@ pub fn post_json(path: &str, body: &str) -> Vec<u8> {
 pub fn get(path: &str) -> Vec<u8> {
     format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").into_bytes()
 }
+
+/// The raw bytes of a `GET path` with a bearer token.
+pub fn get_as(path: &str, token: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n").into_bytes()
+}

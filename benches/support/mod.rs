@@ -4,6 +4,7 @@
 
 pub mod city;
 pub mod load;
+pub mod server;
 pub mod timing;
 
 use std::path::PathBuf;

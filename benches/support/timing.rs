@@ -36,6 +36,14 @@ pub async fn try_get_times(app: &axum::Router, uri: &str, token: &str, requests:
     Ok(micros)
 }
 
+/// One GET of `uri` as JSON (its status checked to be 200).
+pub async fn get_json(app: &axum::Router, uri: &str, token: &str) -> serde_json::Value {
+    let request = Request::get(uri).header("authorization", format!("Bearer {token}")).body(Body::empty()).unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{uri}");
+    serde_json::from_slice(&axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap()).unwrap()
+}
+
 /// Times `requests` sequential runs of `f` (µs).
 pub async fn times<F: std::future::Future<Output = ()>>(requests: usize, mut f: impl FnMut() -> F) -> Vec<u32> {
     let mut micros = Vec::with_capacity(requests);

@@ -92,8 +92,16 @@ pub async fn lookup(db: &Db, token: &str, kind: SessionKind, lifetimes: &Lifetim
         return Ok(None);
     }
     if now - row.last_seen_at > 60_000_000 {
-        on_db!(db, pool => sqlx::query::<DB>("update sessions set last_seen_at = $1 where token_hash = $2")
-            .bind(now).bind(&hash).execute(pool).await.map(|_| ()))?;
+        // Beside the request, not in its way: under another writer's lock it would wait for it.
+        // A refresh that fails is made by the next request.
+        let db = db.clone();
+        tokio::spawn(async move {
+            let refreshed = on_db!(&db, pool => sqlx::query::<DB>("update sessions set last_seen_at = $1 where token_hash = $2 and last_seen_at < $1")
+                .bind(now).bind(&hash).execute(pool).await.map(|_| ()));
+            if let Err(e) = refreshed {
+                tracing::debug!(error = %e, "session refresh deferred");
+            }
+        });
     }
     Ok(Some(row))
 }

@@ -6,7 +6,7 @@
 
 mod connect;
 
-pub use connect::{connect, database_url_for};
+pub use connect::{INTERACTIVE_CONNECTIONS, LONG_WORK_CONNECTIONS, Overload, STATEMENT_TIMEOUT, connect, database_url_for, overload};
 
 use sqlx::{PgPool, SqlitePool};
 
@@ -137,7 +137,12 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
 
 /// `$1, $2, … $count`: the placeholders of an `in (…)` list bound one value each.
 pub fn placeholders(count: usize) -> String {
-    (1..=count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    placeholders_from(1, count)
+}
+
+/// `$first, … $(first + count - 1)`: an `in (…)` list after `first - 1` other parameters.
+pub fn placeholders_from(first: usize, count: usize) -> String {
+    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Microseconds since the Unix epoch, the one timestamp representation in storage.

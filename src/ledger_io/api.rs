@@ -90,7 +90,7 @@ async fn export_ledger(State(state): State<AppState>, caller: Caller, Query(p): 
         Some(o) => crate::web::params::parse_code("org", o)?,
         None => caller.org_code.clone(),
     };
-    let (bytes, _) = super::export::ledger(&state.db, &caller.actor(), &caller.scope, &unit).await?.ok_or(AppError::NotFound)?;
+    let (bytes, _) = super::export::ledger(&state.long_work, &caller.actor(), &caller.scope, &unit).await?.ok_or(AppError::NotFound)?;
     Ok(xlsx(bytes, &format!("重点人员台账-{unit}.xlsx")))
 }
 
@@ -128,7 +128,7 @@ async fn import_upload(State(state): State<AppState>, caller: Caller, lang: Lang
         Ok(code) if file.is_empty() => Err(AppError::invalid("file", "file_missing", format!("请选择要导入到 {code} 的文件"))),
         Ok(code) => {
             let job = NewJob { actor: caller.actor(), scope: caller.scope.clone(), org: code, mode: mode_of(Some(mode.as_str())), file_name, bytes: file };
-            state.imports.start(&state.db, job).await
+            state.imports.start(&state.long_work, job).await
         }
         Err(e) => Err(e),
     };

@@ -52,5 +52,30 @@ pub async fn insert_many<'a>(conn: impl Into<Conn<'a>>, rows: &[CheckInRow<'_>])
         });
         written.extend(ids);
     }
+    reported_through(conn, rows).await?;
     Ok(written)
+}
+
+/// Moves each observation's last reported day up to the latest day written for it, one statement
+/// per day in the rows (a batch holds today's reports, and now and then a late one).
+async fn reported_through(mut conn: Conn<'_>, rows: &[CheckInRow<'_>]) -> sqlx::Result<()> {
+    let mut by_day: std::collections::BTreeMap<Date, Vec<i64>> = std::collections::BTreeMap::new();
+    for r in rows {
+        by_day.entry(r.day).or_default().push(r.episode_id);
+    }
+    for (day, mut episodes) in by_day {
+        episodes.sort_unstable();
+        episodes.dedup();
+        for chunk in episodes.chunks(crate::db::MAX_BINDS - 1) {
+            let sql = format!("update observation_episodes set reported_through = $1 where reported_through < $1 and id in ({})", crate::db::placeholders_from(2, chunk.len()));
+            crate::on_conn!(conn.reborrow(), c => {
+                let mut update = sqlx::query::<DB>(sqlx::AssertSqlSafe(&*sql)).bind(day);
+                for id in chunk {
+                    update = update.bind(id);
+                }
+                update.execute(c).await.map(|_| ())?
+            });
+        }
+    }
+    Ok(())
 }

@@ -143,12 +143,13 @@ pub struct NewRow<'a> {
 pub async fn insert_many<'a>(conn: impl Into<Conn<'a>>, by: Option<i64>, now: i64, rows: &[NewRow<'_>], tally: &mut Tally) -> sqlx::Result<Vec<(i64, i64)>> {
     let mut conn = conn.into();
     let mut started = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(crate::db::MAX_BINDS / 12) {
+    for chunk in rows.chunks(crate::db::MAX_BINDS / 13) {
         let made: Vec<(i64, i64, String, Date)> = crate::on_conn!(conn.reborrow(), c => {
             let mut insert = sqlx::QueryBuilder::<DB>::new(
-                "insert into observation_episodes (person_id, org_code, kind, site_id, start_date, period_days, rule_set_id, status, report_token, created_by, created_at, updated_at) ");
+                "insert into observation_episodes (person_id, org_code, kind, site_id, start_date, reported_through, period_days, rule_set_id, status, report_token, created_by, created_at, updated_at) ");
             insert.push_values(chunk, |mut row, r| {
-                row.push_bind(r.person_id).push_bind(r.org_code).push_bind(r.kind.as_str()).push_bind(r.site_id).push_bind(r.start_date).push_bind(r.period_days)
+                // Nothing reported yet: reported through the day before the first day.
+                row.push_bind(r.person_id).push_bind(r.org_code).push_bind(r.kind.as_str()).push_bind(r.site_id).push_bind(r.start_date).push_bind(r.start_date - time::Duration::DAY).push_bind(r.period_days)
                     .push_bind(r.rule_set_id).push_bind("active").push_bind(crate::auth::sessions::random_token()[..32].to_string()).push_bind(by).push_bind(now).push_bind(now);
             });
             insert.push(" on conflict (person_id) where status = 'active' do nothing returning id, person_id, org_code, start_date");

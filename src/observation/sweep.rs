@@ -21,9 +21,11 @@ pub struct Swept {
     pub overdue_needs: u64,
 }
 
-/// Episodes per transaction when looking for missing reports, so that the write lock is never held
-/// for long at city scale.
+/// Episodes read at a time when looking for missing reports.
 const EPISODE_SLICE: i64 = 50_000;
+
+/// Missed-report alerts raised per transaction, so that the write lock is never held for long.
+const ALERTS_PER_TRANSACTION: usize = 5_000;
 
 /// Starts the once-a-minute sweep on the current runtime.
 pub fn spawn(db: Db) {
@@ -87,16 +89,29 @@ async fn missed_reports(db: &Db, day: Date, slot: Slot, cutoff_hour: i64, now: i
         let last: i64 = sqlx::query_scalar::<DB, i64>("select coalesce(max(id), 0) from observation_episodes").fetch_one(pool).await?;
         let mut after = 0;
         while after < last {
-            let mut tx = pool.begin().await?;
-            raised += crate::counts::alerts_counted(sqlx::query_as::<DB, (String, String)>(
-                "insert into alerts (org_code, person_id, episode_id, kind, day, detail, raised_at) \
-                 select e.org_code, e.person_id, e.id, $1, $2, $3, $4 from observation_episodes e \
-                 where e.id > $5 and e.id <= $6 and e.status = 'active' and e.start_date <= $2 and e.created_at < $7 \
-                 and not exists (select 1 from check_ins c where c.day = $2 and c.episode_id = e.id and c.slot = $8) \
-                 on conflict do nothing returning org_code, kind")
-                .bind(kind).bind(day).bind(&detail).bind(now).bind(after).bind(after + EPISODE_SLICE).bind(cutoff).bind(slot.as_str()).fetch_all(&mut *tx).await?, 1, &mut *tx).await?;
-            tx.commit().await?;
+            // Who has not reported is read first, outside any transaction; the write lock is then
+            // held only to raise those alerts (a report sent meanwhile is checked again there), so
+            // requests writing beside the sweep wait milliseconds, not the length of a read.
+            let missing: Vec<i64> = sqlx::query_scalar::<DB, i64>(
+                "select e.id from observation_episodes e \
+                 where e.id > $1 and e.id <= $2 and e.status = 'active' and e.start_date <= $3 and e.created_at < $4 \
+                 and not exists (select 1 from check_ins c where c.day = $3 and c.episode_id = e.id and c.slot = $5)")
+                .bind(after).bind(after + EPISODE_SLICE).bind(day).bind(cutoff).bind(slot.as_str()).fetch_all(pool).await?;
             after += EPISODE_SLICE;
+            for ids in missing.chunks(ALERTS_PER_TRANSACTION) {
+                let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+                let insert = format!(
+                    "insert into alerts (org_code, person_id, episode_id, kind, day, detail, raised_at) \
+                     select e.org_code, e.person_id, e.id, $1, $2, $3, $4 from observation_episodes e \
+                     where e.id in ({list}) and e.status = 'active' \
+                     and not exists (select 1 from check_ins c where c.day = $2 and c.episode_id = e.id and c.slot = $5) \
+                     on conflict do nothing returning org_code, kind");
+                let mut tx = pool.begin().await?;
+                let rows = sqlx::query_as::<DB, (String, String)>(sqlx::AssertSqlSafe(&*insert))
+                    .bind(kind).bind(day).bind(&detail).bind(now).bind(slot.as_str()).fetch_all(&mut *tx).await?;
+                raised += crate::counts::alerts_counted(rows, 1, &mut *tx).await?;
+                tx.commit().await?;
+            }
         }
         sqlx::query::<DB>("insert into alert_sweeps (job, day, done_at) values ($1, $2, $3) on conflict do nothing")
             .bind(kind).bind(day).bind(now).execute(pool).await?;

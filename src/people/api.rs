@@ -1,6 +1,7 @@
 //! `/api/v1/persons`: register, search, show, edit.
 
-use super::store::{self, Query};
+use super::search::{self, Query};
+use super::store;
 use super::{PersonInput, PersonView};
 use crate::auth::{Caller, Permission};
 use crate::clock;
@@ -20,7 +21,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct SearchParams {
-    /// Name (prefix), resident ID number or mobile number.
+    /// A name's beginning, a resident ID number, the last four characters of an ID or a mobile
+    /// number, a full mobile number, or another document's number.
     pub q: Option<String>,
     /// Return persons with ids below this one (the `next_before` of the previous page).
     pub before: Option<i64>,
@@ -34,6 +36,9 @@ pub struct PersonPage {
     pub items: Vec<PersonView>,
     /// Pass as `before` to get the next page; absent on the last page.
     pub next_before: Option<i64>,
+    /// How the search text was read: `all` (no text), `name` (a name's beginning, or another
+    /// document's number), `id_number`, `phone`, `last_four` (of an ID number or a mobile).
+    pub searched_as: &'static str,
 }
 
 /// Runs a scoped, audited search and returns one page of masked persons.
@@ -41,7 +46,7 @@ pub async fn search_page(state: &AppState, caller: &Caller, params: &SearchParam
     caller.require(Permission::ReadPersons)?;
     let query = Query::parse(params.q.as_deref().unwrap_or(""), clock::today());
     let limit = crate::web::params::clamp_page(params.limit);
-    let mut rows = store::search(&state.db, &caller.scope, &query, params.before, limit + 1).await?;
+    let mut rows = search::search(&state.db, &caller.scope, &query, params.before, limit + 1).await?;
     let next_before = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| r.id)
@@ -52,7 +57,7 @@ pub async fn search_page(state: &AppState, caller: &Caller, params: &SearchParam
         let detail = format!("kind={} results={}", query.kind(), rows.len());
         crate::audit::store::record(&state.db, &caller.actor(), caller.event("person.search", "person", detail)).await?;
     }
-    Ok(PersonPage { items: rows.into_iter().map(|r| r.masked()).collect(), next_before })
+    Ok(PersonPage { items: rows.into_iter().map(|r| r.masked()).collect(), next_before, searched_as: query.kind() })
 }
 
 #[utoipa::path(get, path = "/api/v1/persons", tag = "persons", params(SearchParams),

@@ -5,6 +5,7 @@ pub mod input;
 pub mod merge;
 pub mod merge_web;
 pub mod pages;
+pub mod search;
 pub mod store;
 pub mod view;
 

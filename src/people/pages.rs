@@ -34,6 +34,7 @@ struct ListPage {
     items: Vec<PersonView>,
     next_before: Option<i64>,
     can_register: bool,
+    searched_as: &'static str,
 }
 
 #[derive(Deserialize)]
@@ -62,6 +63,7 @@ async fn list_page(State(state): State<AppState>, caller: Caller, lang: Lang, Qu
         items: page.items,
         next_before: page.next_before,
         can_register: caller.may(Permission::RegisterPersons),
+        searched_as: page.searched_as,
     };
     Ok(render(StatusCode::OK, &list))
 }

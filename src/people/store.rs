@@ -7,7 +7,7 @@ use crate::counts::Tally;
 use crate::db::{Conn, Db, is_unique_violation, now_micros};
 use crate::error::{AppError, AppResult};
 use crate::on_db;
-use fangkong_rules::{OrgCode, Phone, ResidentId, Scope};
+use fangkong_rules::{OrgCode, Scope};
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<PersonRow>> {
     let (low, high) = scope.bounds();
@@ -158,79 +158,6 @@ pub async fn update(db: &Db, actor: &Actor, scope: &Scope, id: i64, person: &Val
         Ok(()) => get(db, scope, id).await?.ok_or(AppError::NotFound),
         Err(e) => Err(document_conflict(db, actor, scope, person, e).await),
     }
-}
-
-/// How a search text was understood; recorded in the audit row instead of the text itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Query {
-    All,
-    IdNumber(String),
-    Phone(String),
-    /// A name prefix, or another document's number.
-    NameOrDocument(String),
-}
-
-impl Query {
-    pub fn parse(q: &str, today: time::Date) -> Query {
-        let q = q.trim();
-        if q.is_empty() {
-            return Query::All;
-        }
-        if let Ok(id) = ResidentId::parse(q, today) {
-            return Query::IdNumber(id.canonical().to_string());
-        }
-        if let Ok(p) = Phone::parse(q) {
-            return Query::Phone(p.as_str().to_string());
-        }
-        Query::NameOrDocument(fangkong_rules::normalize_width(q))
-    }
-
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Query::All => "all",
-            Query::IdNumber(_) => "id_number",
-            Query::Phone(_) => "phone",
-            Query::NameOrDocument(_) => "name",
-        }
-    }
-}
-
-/// The upper bound of a prefix range: the prefix with its last character raised by one.
-fn prefix_upper(prefix: &str) -> String {
-    let mut chars: Vec<char> = prefix.chars().collect();
-    if let Some(last) = chars.pop() {
-        chars.push(char::from_u32(last as u32 + 1).unwrap_or(char::MAX));
-    }
-    chars.into_iter().collect()
-}
-
-/// Persons in scope matching `query`, newest first, with ids below `before` when paging.
-/// Name search is a prefix range on an index, so it stays fast at city scale.
-pub async fn search(db: &Db, scope: &Scope, query: &Query, before: Option<i64>, limit: i64) -> sqlx::Result<Vec<PersonRow>> {
-    let (low, high) = scope.bounds();
-    let before = before.unwrap_or(i64::MAX);
-    let filter = match query {
-        Query::All => "",
-        Query::IdNumber(_) => "and id_type = 'resident_id' and id_key = $5",
-        Query::Phone(_) => "and phone = $5",
-        Query::NameOrDocument(_) => "and ((name >= $5 and name < $6) or id_key = $7)",
-    };
-    let in_unit = if matches!(query, Query::All) && crate::counts::newest_first_walk(db, scope, crate::counts::PERSONS, "", limit).await? {
-        "+org_code >= $1 and +org_code < $2"
-    } else {
-        "org_code >= $1 and org_code < $2"
-    };
-    let sql = format!("select {COLUMNS} from persons where {in_unit} and id < $3 and merged_into is null {filter} order by id desc limit $4");
-    on_db!(db, pool => {
-        let q = sqlx::query_as::<DB, PersonRow>(sqlx::AssertSqlSafe(&*sql)).bind(&low).bind(&high).bind(before).bind(limit);
-        let q = match query {
-            Query::All => q,
-            Query::IdNumber(key) => q.bind(key),
-            Query::Phone(phone) => q.bind(phone),
-            Query::NameOrDocument(text) => q.bind(text).bind(prefix_upper(text)).bind(text.to_ascii_uppercase()),
-        };
-        q.fetch_all(pool).await
-    })
 }
 
 /// Possible duplicates of a person being registered: same name and birth date, or same phone.

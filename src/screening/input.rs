@@ -85,6 +85,29 @@ pub struct ValidKeyPerson {
     pub responsibles: Vec<ValidResponsible>,
 }
 
+impl ValidKeyPerson {
+    /// An entry known only by its category, every other fact left to be filled in (the benchmark
+    /// city's and the tests' ledgers; a form always goes through validation).
+    pub fn of_category(category: Category) -> ValidKeyPerson {
+        ValidKeyPerson {
+            person_id: 0,
+            category,
+            origin_code: None,
+            origin_place: None,
+            departure_date: None,
+            arrival_date: None,
+            transport: None,
+            transport_no: None,
+            companions: None,
+            case_contact: None,
+            symptoms: None,
+            measures: None,
+            note: None,
+            responsibles: Vec::new(),
+        }
+    }
+}
+
 /// The outbreak's first reports: no travel date before it belongs on this ledger.
 const EARLIEST: Date = date!(2019 - 12 - 01);
 

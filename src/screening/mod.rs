@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod input;
+pub mod ledger_list;
 pub mod pages;
 pub mod store;
 

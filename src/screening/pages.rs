@@ -3,7 +3,8 @@
 //! observation) and the ledger list with its filters.
 
 use super::input::{KeyPersonInput, ResponsibleInput};
-use super::store::{self as ledger, KeyPerson, LedgerLine, Responsible};
+use super::ledger_list::LedgerLine;
+use super::store::{self as ledger, KeyPerson, Responsible};
 use super::{Category, ResponsibleRole, Transport};
 use crate::auth::{Caller, Permission};
 use crate::clock;

@@ -71,6 +71,8 @@ pub struct Settings {
     pub always_secure_cookies: bool,
     /// A real Argon2 hash of nothing, verified against when an account does not exist.
     pub dummy_hash: String,
+    /// How long a request's database work may take before it answers 503 (`db::STATEMENT_TIMEOUT`).
+    pub statement_timeout: std::time::Duration,
 }
 
 impl Settings {
@@ -80,13 +82,18 @@ impl Settings {
             login_limits: Limits::default(),
             always_secure_cookies: false,
             dummy_hash: crate::auth::password::hash(&crate::auth::sessions::random_token())?,
+            statement_timeout: crate::db::STATEMENT_TIMEOUT,
         })
     }
 }
 
 #[derive(Clone)]
 pub struct AppState {
+    /// The pool requests use, each checkout's work limited to the statement timeout.
     pub db: Db,
+    /// The small pool of long work — exports, imports, the clock's sweeps — so that however many
+    /// run, the requests' pool stays theirs (`Db::for_long_work`).
+    pub long_work: Db,
     pub settings: Arc<Settings>,
     pub checkins: crate::observation::writer::CheckInWriter,
     pub imports: crate::ledger_io::jobs::ImportJobs,
@@ -95,8 +102,10 @@ pub struct AppState {
 impl AppState {
     /// The state of one server process; starts the check-in writer on the current runtime.
     pub fn new(db: Db, settings: Settings) -> AppState {
+        let long_work = db.for_long_work();
+        let db = db.interactive(settings.statement_timeout);
         let checkins = crate::observation::writer::CheckInWriter::spawn(db.clone());
-        AppState { db, settings: Arc::new(settings), checkins, imports: Default::default() }
+        AppState { db, long_work, settings: Arc::new(settings), checkins, imports: Default::default() }
     }
 }
 
@@ -138,7 +147,7 @@ async fn security_headers(request: axum::extract::Request, next: axum::middlewar
 /// Serves until Ctrl-C / SIGTERM, raising the clock's alerts once a minute meanwhile.
 pub async fn serve(state: AppState, listen: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
-    crate::observation::sweep::spawn(state.db.clone());
+    crate::observation::sweep::spawn(state.long_work.clone());
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;

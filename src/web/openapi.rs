@@ -39,13 +39,14 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
 
 /// The error answers every operation shares, each declared once under `components/responses`
 /// with the body [`crate::error::ErrorBody`]: `(status, name, when it is given)`.
-const SHARED_ERRORS: [(&str, &str, &str); 6] = [
+const SHARED_ERRORS: [(&str, &str, &str); 7] = [
     ("400", "BadRequest", "The request could not be read: malformed JSON or parameters, a key given twice, a control or bidi character, a body of the wrong type."),
     ("401", "Unauthorized", "No valid bearer token (or session)."),
     ("403", "Forbidden", "The caller's role may not do this, or a cookie session's request came from another origin."),
     ("404", "NotFound", "No such record in the caller's jurisdiction: a record outside it answers the same as one that does not exist."),
     ("413", "TooLarge", "The body is larger than this operation accepts."),
     ("422", "Invalid", "The request was read but a value breaks a rule; `error.fields` names each field with its message."),
+    ("503", "TimedOut", "The request's database work ran past the statement timeout, or no connection came free in time: narrow the request (a smaller unit, a longer search text) or try again."),
 ];
 
 /// Attaches the shared error answers to every operation that can give them, where its own

@@ -1,0 +1,137 @@
+//! The ledger list (台账): a unit's key persons newest first, with their observation at a glance,
+//! filtered by category, observation and overdue reports, paged by key person id.
+
+use crate::db::Db;
+use crate::on_db;
+use fangkong_rules::Scope;
+use serde::Serialize;
+use time::Date;
+
+/// One line of the ledger list: the key person, masked, with their observation at a glance.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct LedgerLine {
+    pub key_person_id: i64,
+    pub person_id: i64,
+    pub name: String,
+    pub id_number: String,
+    pub org_code: String,
+    pub category: String,
+    #[schema(value_type = Option<String>, format = Date)]
+    #[serde(serialize_with = "crate::format::opt_date")]
+    pub arrival_date: Option<Date>,
+    pub episode_id: Option<i64>,
+    #[schema(value_type = Option<String>, format = Date)]
+    #[serde(serialize_with = "crate::format::opt_date")]
+    pub start_date: Option<Date>,
+    pub period_days: Option<i64>,
+    /// The latest temperature, tenths of °C.
+    pub last_temperature: Option<i64>,
+    /// Check-ins recorded today.
+    pub checked_today: i64,
+}
+
+/// Which ledger lines to list (see `LedgerParams` for the meaning of each field).
+#[derive(Debug, Clone, Default)]
+pub struct LedgerFilter {
+    pub category: Option<String>,
+    pub status: Option<String>,
+    pub overdue: Option<bool>,
+    pub before: Option<i64>,
+}
+
+/// The ledger of a unit in scope, newest first, masked: a page of key person ids first, read from
+/// an index where it can be (`page_ids`, `overdue_ids`), then those lines.
+pub async fn ledger(db: &Db, scope: &Scope, filter: &LedgerFilter, today: Date, limit: i64) -> sqlx::Result<Vec<LedgerLine>> {
+    let ids = if filter.overdue == Some(true) { overdue_ids(db, scope, filter, today, limit).await? } else { page_ids(db, scope, filter, limit).await? };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (low, high) = scope.bounds();
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "select k.id as key_person_id, k.person_id, p.name, p.id_number, k.org_code, k.category, k.arrival_date, \
+         e.id as episode_id, e.start_date, e.period_days, \
+         (select c.temperature_tenths from check_ins c where c.episode_id = e.id order by c.day desc, c.slot desc limit 1) as last_temperature, \
+         (select count(*) from check_ins c where c.episode_id = e.id and c.day = $3) as checked_today \
+         from key_persons k join persons p on p.id = k.person_id \
+         left join observation_episodes e on e.person_id = k.person_id and e.status = 'active' \
+         where k.id in ({list}) and k.org_code >= $1 and k.org_code < $2 order by k.id desc"
+    );
+    let rows: Vec<LedgerLine> = on_db!(db, pool => sqlx::query_as::<DB, LedgerLine>(sqlx::AssertSqlSafe(&*sql))
+        .bind(low).bind(high).bind(today).fetch_all(pool).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|mut l| {
+            l.name = fangkong_rules::mask::mask_name(&l.name);
+            l.id_number = fangkong_rules::mask::mask_id_number(&l.id_number);
+            l
+        })
+        .collect())
+}
+
+/// The ids of a page of the ledger, newest first: a wide scope walks from the newest key person,
+/// a narrow one reads its unit's ids from `key_persons_org` alone (no row is read for a key person
+/// not on the page unless a filter needs it).
+async fn page_ids(db: &Db, scope: &Scope, filter: &LedgerFilter, limit: i64) -> sqlx::Result<Vec<i64>> {
+    let (low, high) = scope.bounds();
+    let walk = crate::counts::newest_first_walk(db, scope, crate::counts::KEY_PERSONS_NEW, crate::counts::TOTAL, limit).await?;
+    let (hint, in_unit) = match (db, walk) {
+        (_, true) => ("", "+k.org_code >= $1 and +k.org_code < $2"),
+        (Db::Sqlite(_), false) => ("indexed by key_persons_org", "k.org_code >= $1 and k.org_code < $2"),
+        (Db::Postgres(_), false) => ("", "k.org_code >= $1 and k.org_code < $2"),
+    };
+    let category = filter.category.as_deref().filter(|c| !c.is_empty());
+    let observing = "exists (select 1 from observation_episodes e where e.person_id = k.person_id and e.status = 'active')";
+    let status = match filter.status.as_deref() {
+        Some("observing") => format!(" and {observing}"),
+        Some("not_observing") => format!(" and not {observing}"),
+        _ => String::new(),
+    };
+    let sql = format!("select k.id from key_persons k {hint} where {in_unit} and k.id < $3{}{status} order by k.id desc limit $4", if category.is_some() { " and k.category = $5" } else { "" });
+    on_db!(db, pool => {
+        let q = sqlx::query_scalar::<DB, i64>(sqlx::AssertSqlSafe(&*sql)).bind(&low).bind(&high).bind(filter.before.unwrap_or(i64::MAX)).bind(limit);
+        match category {
+            Some(c) => q.bind(c).fetch_all(pool).await,
+            None => q.fetch_all(pool).await,
+        }
+    })
+}
+
+/// Key persons read from their newest before the page is given up on as sparse in overdue ones.
+const OVERDUE_WALK: i64 = 2_000;
+
+/// The ids of a page of key persons under observation with no report today, newest first. Those
+/// are usually many, and a walk from the newest key person finds a page among the first few
+/// hundred; when the walk reads `OVERDUE_WALK` without a page (late in the day, or when the
+/// unreported are all older), they are few, and are read instead from the observations not
+/// reported through today (`observation_episodes_unreported`), which holds just them.
+async fn overdue_ids(db: &Db, scope: &Scope, filter: &LedgerFilter, today: Date, limit: i64) -> sqlx::Result<Vec<i64>> {
+    let (low, high) = scope.bounds();
+    let before = filter.before.unwrap_or(i64::MAX);
+    let category = filter.category.as_deref().filter(|c| !c.is_empty());
+    let walk = crate::counts::newest_first_walk(db, scope, crate::counts::KEY_PERSONS_NEW, crate::counts::TOTAL, limit).await?;
+    let in_unit = if walk { "+k.org_code >= $1 and +k.org_code < $2" } else { "k.org_code >= $1 and k.org_code < $2" };
+    let walked = format!(
+        "select w.id, e.id is not null and e.reported_through < $4 from \
+         (select k.id, k.person_id from key_persons k where {in_unit} and k.id < $3 and ($5 is null or k.category = $5) order by k.id desc limit $6) as w \
+         left join observation_episodes e on e.person_id = w.person_id and e.status = 'active' order by w.id desc"
+    );
+    let rows: Vec<(i64, bool)> = on_db!(db, pool => sqlx::query_as::<DB, (i64, bool)>(sqlx::AssertSqlSafe(&*walked))
+        .bind(&low).bind(&high).bind(before).bind(today).bind(category).bind(OVERDUE_WALK).fetch_all(pool).await)?;
+    let found: Vec<i64> = rows.iter().filter(|(_, overdue)| *overdue).map(|(id, _)| *id).take(limit as usize).collect();
+    if found.len() as i64 == limit || (rows.len() as i64) < OVERDUE_WALK {
+        return Ok(found);
+    }
+    // SQLite: the observations first (`cross join` keeps the order), from their own index.
+    let (hint, join) = match db {
+        Db::Sqlite(_) => ("indexed by observation_episodes_unreported", "cross join"),
+        Db::Postgres(_) => ("", "join"),
+    };
+    let unreported = format!(
+        "select k.id from observation_episodes e {hint} {join} key_persons k on k.person_id = e.person_id \
+         where e.status = 'active' and e.reported_through < $4 and e.org_code >= $1 and e.org_code < $2 \
+         and k.org_code >= $1 and k.org_code < $2 and k.id < $3 and ($5 is null or k.category = $5) order by k.id desc limit $6"
+    );
+    on_db!(db, pool => sqlx::query_scalar::<DB, i64>(sqlx::AssertSqlSafe(&*unreported))
+        .bind(&low).bind(&high).bind(before).bind(today).bind(category).bind(limit).fetch_all(pool).await)
+}
