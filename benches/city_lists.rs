@@ -102,8 +102,9 @@ fn search_request(n: usize, token: &str) -> Vec<u8> {
         3 => format!("/api/v1/persons?before={}", 1 + mix % support::city::PERSONS as u64),
         4 => "/api/v1/key-persons".to_string(),
         5 => format!("/api/v1/persons?q={}&before={}", urlencode(PREFIXES[pick(7)]), 1 + mix % support::city::PERSONS as u64),
-        6 => ["/api/v1/alerts", "/api/v1/needs", "/api/v1/cases", "/api/v1/contacts"][pick(3) % 4].to_string(),
-        _ => ["/api/v1/follow-ups", "/api/v1/directives", "/api/v1/audit", "/api/v1/key-persons?status=observing&overdue=true"][pick(5) % 4].to_string(),
+        // Lists every one of the four accounts may read.
+        6 => ["/api/v1/alerts", "/api/v1/needs", "/api/v1/follow-ups", "/api/v1/observation-sites"][pick(3) % 4].to_string(),
+        _ => ["/api/v1/directives", "/api/v1/key-persons?status=observing", "/api/v1/key-persons?before=300000", "/api/v1/key-persons?status=observing&overdue=true"][pick(5) % 4].to_string(),
     };
     load::get_as(&path, token)
 }

@@ -18,7 +18,7 @@ use support::timing::{CityBench, get_times, line, times, token_for};
 mod support;
 
 /// The headline figures of a unit's report counted directly from the ledgers on `day`.
-async fn raw_figures(pool: &sqlx::SqlitePool, unit: &OrgCode, day: &str) -> Vec<i64> {
+async fn raw_figures(db: &fangkong::db::Db, unit: &OrgCode, day: time::Date) -> Vec<i64> {
     let (low, high) = Scope::of(unit).bounds();
     let sql = "select \
         (select count(*) from key_persons where org_code >= $1 and org_code < $2), \
@@ -30,15 +30,15 @@ async fn raw_figures(pool: &sqlx::SqlitePool, unit: &OrgCode, day: &str) -> Vec<
         (select count(*) from life_needs where org_code >= $1 and org_code < $2 and status <> 'done'), \
         (select count(*) from case_transitions t join cases c on c.id = t.case_id where c.org_code >= $1 and c.org_code < $2 and t.to_status = 'confirmed'), \
         (select count(*) from follow_ups where org_code >= $1 and org_code < $2 and due_date < $3 and done_at is null), \
-        (select count(*) from contacts where org_code >= $1 and org_code < $2 and status = 'observing' and last_exposure_date >= date($3, '-13 days'))";
-    let row: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(sql).bind(&low).bind(&high).bind(day).fetch_one(pool).await.unwrap();
+        (select count(*) from contacts where org_code >= $1 and org_code < $2 and status = 'observing' and last_exposure_date >= $4)";
+    let row = fangkong::on_db!(db, pool => sqlx::query_as::<DB, (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)>(sql)
+        .bind(&low).bind(&high).bind(day).bind(day - time::Duration::days(13)).fetch_one(pool).await).unwrap();
     vec![row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9]
 }
 
 fn main() {
     support::timing::on_city(1000, "daily report at city scale", |CityBench { city, state, app, requests }| async move {
         let db = city.db.clone();
-        let fangkong::db::Db::Sqlite(pool) = &db else { unreachable!() };
         let today = fangkong::clock::today();
         let accounts: &[(&str, &str)] =
             if std::env::args().any(|a| a == "--verify-only") { &[] } else { &[("city", "city commander"), ("leiyang", "county commander"), ("caiziqi", "township officer"), ("grid", "grid worker")] };
@@ -71,9 +71,8 @@ fn main() {
             line("  GET /api/v1/dashboard (JSON)", get_times(&app, "/api/v1/dashboard", &token, requests).await);
             line("  GET /dashboard (page)", get_times(&app, "/dashboard", &token, requests).await);
             let runs = if home.as_str().len() > 9 { requests.min(100) } else { 3 };
-            let day = today.to_string();
             let direct = times(runs, || async {
-                raw_figures(pool, &home, &day).await;
+                raw_figures(&db, &home, today).await;
             })
             .await;
             line(&format!("  raw: 10 headline figures counted from the ledgers ({runs} runs)"), direct);

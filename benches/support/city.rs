@@ -34,12 +34,28 @@ const ENDED_BELOW: i64 = 1_400_000;
 pub struct City {
     pub db: Db,
     pub dir: PathBuf,
+    /// Set when the benchmark runs on the city's PostgreSQL copy (`--postgres URL`).
+    pub postgres: Option<String>,
 }
 
 impl City {
     /// The command line's storage arguments for a server over this city.
     pub fn storage_args(&self) -> Vec<String> {
-        vec!["--data-dir".into(), self.dir.display().to_string()]
+        match &self.postgres {
+            Some(url) => vec!["--database-url".into(), url.clone()],
+            None => vec!["--data-dir".into(), self.dir.display().to_string()],
+        }
+    }
+
+    /// The same city on PostgreSQL at `url`, copied there from this one (`city_pg`).
+    pub async fn on_postgres(self, url: &str) -> City {
+        let db = super::city_pg::load(&self.db, url).await;
+        self.db.close().await;
+        City { db, dir: self.dir, postgres: Some(url.to_string()) }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        if self.postgres.is_some() { "PostgreSQL" } else { "SQLite" }
     }
 }
 
@@ -67,7 +83,7 @@ pub async fn open(regenerate: bool) -> City {
     db.migrate().await.unwrap();
     let Db::Sqlite(pool) = &db else { unreachable!("the generated city is SQLite") };
     sqlx::query("pragma wal_checkpoint(truncate)").execute(pool).await.unwrap();
-    City { db, dir }
+    City { db, dir, postgres: None }
 }
 
 /// Runs `statement` (a bulk insert or update) with the table's indexes dropped, then rebuilds them.

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each benchmark uses part of this module
 
 pub mod city;
+pub mod city_pg;
 pub mod load;
 pub mod server;
 pub mod timing;

@@ -71,17 +71,20 @@ pub struct CityBench {
     pub requests: usize,
 }
 
-/// Runs `body` on the generated city (`--regenerate` to rebuild it) after printing `title` and the
-/// router's floor (`GET /healthz`).
+/// Runs `body` on the generated city (`--regenerate` to rebuild it; `--postgres URL` to run on its
+/// copy in PostgreSQL) after printing `title` and the router's floor (`GET /healthz`).
 pub fn on_city<F: std::future::Future<Output = ()>>(default_requests: usize, title: &str, body: impl FnOnce(CityBench) -> F) {
     let requests: usize = super::arg("--requests").and_then(|s| s.parse().ok()).unwrap_or(default_requests);
     let regenerate = std::env::args().any(|a| a == "--regenerate");
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
-        let city = super::city::open(regenerate).await;
+        let mut city = super::city::open(regenerate).await;
+        if let Some(url) = super::arg("--postgres") {
+            city = city.on_postgres(&url).await;
+        }
         let state = fangkong::web::AppState::new(city.db.clone(), fangkong::web::Settings::new().unwrap());
         let app = fangkong::web::router(state.clone());
-        println!("{title}, SQLite, {requests} sequential requests per line");
+        println!("{title}, {}, {requests} sequential requests per line", city.backend());
         line("GET /healthz (router floor)", get_times(&app, "/healthz", "", requests).await);
         body(CityBench { city, state, app, requests }).await;
     });

@@ -226,7 +226,16 @@ pub async fn households(db: &Db, scope: &Scope, under: &OrgCode, after: i64, lim
     if !scope.allows(under.as_str()) {
         return Ok(Vec::new());
     }
-    let (low, high) = Scope::of(under).bounds();
-    let sql = format!("select {HOUSEHOLD_COLUMNS} from households where org_code >= $1 and org_code < $2 and id > $3 order by id limit $4");
+    let unit_scope = Scope::of(under);
+    let (low, high) = unit_scope.bounds();
+    // As the persons list does (`counts::walk_newest`): a wide unit walks the table in id order, a
+    // narrow one reads its own rows by unit; SQLite is told which, not knowing the range's width.
+    let walk = crate::counts::newest_first_walk(db, &unit_scope, crate::counts::HOUSEHOLDS, "", limit).await?;
+    let hint = match db {
+        Db::Sqlite(_) if walk => "not indexed",
+        Db::Sqlite(_) => "indexed by households_org",
+        Db::Postgres(_) => "",
+    };
+    let sql = format!("select {HOUSEHOLD_COLUMNS} from households {hint} where org_code >= $1 and org_code < $2 and id > $3 order by id limit $4");
     on_db!(db, pool => sqlx::query_as::<DB, Household>(sqlx::AssertSqlSafe(&*sql)).bind(low).bind(high).bind(after).bind(limit).fetch_all(pool).await)
 }

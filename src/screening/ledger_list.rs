@@ -74,12 +74,7 @@ pub async fn ledger(db: &Db, scope: &Scope, filter: &LedgerFilter, today: Date, 
 /// not on the page unless a filter needs it).
 async fn page_ids(db: &Db, scope: &Scope, filter: &LedgerFilter, limit: i64) -> sqlx::Result<Vec<i64>> {
     let (low, high) = scope.bounds();
-    let walk = crate::counts::newest_first_walk(db, scope, crate::counts::KEY_PERSONS_NEW, crate::counts::TOTAL, limit).await?;
-    let (hint, in_unit) = match (db, walk) {
-        (_, true) => ("", "+k.org_code >= $1 and +k.org_code < $2"),
-        (Db::Sqlite(_), false) => ("indexed by key_persons_org", "k.org_code >= $1 and k.org_code < $2"),
-        (Db::Postgres(_), false) => ("", "k.org_code >= $1 and k.org_code < $2"),
-    };
+    let (hint, in_unit) = unit_access(db, scope, limit).await?;
     let category = filter.category.as_deref().filter(|c| !c.is_empty());
     let observing = "exists (select 1 from observation_episodes e where e.person_id = k.person_id and e.status = 'active')";
     let status = match filter.status.as_deref() {
@@ -97,6 +92,19 @@ async fn page_ids(db: &Db, scope: &Scope, filter: &LedgerFilter, limit: i64) -> 
     })
 }
 
+/// How a page of a scope's key persons is read, newest first: a wide scope walks from the newest
+/// (`+org_code`: no index serves it), a narrow one reads the unit's ids from `key_persons_org`. On
+/// SQLite the index is named: with the bounds bound as parameters its planner cannot tell a unit's
+/// range from the whole table and walks the primary key instead.
+async fn unit_access(db: &Db, scope: &Scope, limit: i64) -> sqlx::Result<(&'static str, &'static str)> {
+    let walk = crate::counts::newest_first_walk(db, scope, crate::counts::KEY_PERSONS_NEW, crate::counts::TOTAL, limit).await?;
+    Ok(match (db, walk) {
+        (_, true) => ("", "+k.org_code >= $1 and +k.org_code < $2"),
+        (Db::Sqlite(_), false) => ("indexed by key_persons_org", "k.org_code >= $1 and k.org_code < $2"),
+        (Db::Postgres(_), false) => ("", "k.org_code >= $1 and k.org_code < $2"),
+    })
+}
+
 /// Key persons read from their newest before the page is given up on as sparse in overdue ones.
 const OVERDUE_WALK: i64 = 2_000;
 
@@ -109,11 +117,10 @@ async fn overdue_ids(db: &Db, scope: &Scope, filter: &LedgerFilter, today: Date,
     let (low, high) = scope.bounds();
     let before = filter.before.unwrap_or(i64::MAX);
     let category = filter.category.as_deref().filter(|c| !c.is_empty());
-    let walk = crate::counts::newest_first_walk(db, scope, crate::counts::KEY_PERSONS_NEW, crate::counts::TOTAL, limit).await?;
-    let in_unit = if walk { "+k.org_code >= $1 and +k.org_code < $2" } else { "k.org_code >= $1 and k.org_code < $2" };
+    let (hint, in_unit) = unit_access(db, scope, limit).await?;
     let walked = format!(
         "select w.id, e.id is not null and e.reported_through < $4 from \
-         (select k.id, k.person_id from key_persons k where {in_unit} and k.id < $3 and ($5 is null or k.category = $5) order by k.id desc limit $6) as w \
+         (select k.id, k.person_id from key_persons k {hint} where {in_unit} and k.id < $3 and ($5 is null or k.category = $5) order by k.id desc limit $6) as w \
          left join observation_episodes e on e.person_id = w.person_id and e.status = 'active' order by w.id desc"
     );
     let rows: Vec<(i64, bool)> = on_db!(db, pool => sqlx::query_as::<DB, (i64, bool)>(sqlx::AssertSqlSafe(&*walked))
@@ -123,12 +130,12 @@ async fn overdue_ids(db: &Db, scope: &Scope, filter: &LedgerFilter, today: Date,
         return Ok(found);
     }
     // SQLite: the observations first (`cross join` keeps the order), from their own index.
-    let (hint, join) = match db {
+    let (first, join) = match db {
         Db::Sqlite(_) => ("indexed by observation_episodes_unreported", "cross join"),
         Db::Postgres(_) => ("", "join"),
     };
     let unreported = format!(
-        "select k.id from observation_episodes e {hint} {join} key_persons k on k.person_id = e.person_id \
+        "select k.id from observation_episodes e {first} {join} key_persons k on k.person_id = e.person_id \
          where e.status = 'active' and e.reported_through < $4 and e.org_code >= $1 and e.org_code < $2 \
          and k.org_code >= $1 and k.org_code < $2 and k.id < $3 and ($5 is null or k.category = $5) order by k.id desc limit $6"
     );
