@@ -32,7 +32,8 @@ async fn raw_figures(db: &fangkong::db::Db, unit: &OrgCode, day: time::Date) -> 
         (select count(*) from follow_ups where org_code >= $1 and org_code < $2 and due_date < $3 and done_at is null), \
         (select count(*) from contacts where org_code >= $1 and org_code < $2 and status = 'observing' and last_exposure_date >= $4)";
     let row = fangkong::on_db!(db, pool => sqlx::query_as::<DB, (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)>(sql)
-        .bind(&low).bind(&high).bind(day).bind(day - time::Duration::days(13)).fetch_one(pool).await).unwrap();
+        .bind(&low).bind(&high).bind(day).bind(day - time::Duration::days(13)).fetch_one(pool).await)
+    .unwrap();
     vec![row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9]
 }
 

@@ -58,11 +58,7 @@ pub async fn load(from: &Db, url: &str) -> Db {
     let vacuumed = Instant::now();
     sqlx::query("vacuum analyze").execute(&mut *conn).await.unwrap();
     println!("  vacuum analyze {:.1} s", vacuumed.elapsed().as_secs_f64());
-    sqlx::query("insert into app_flags (name, value, set_at) values ('bench_city', $1, 0) on conflict (name) do update set value = excluded.value")
-        .bind(&today)
-        .execute(&mut *conn)
-        .await
-        .unwrap();
+    sqlx::query("insert into app_flags (name, value, set_at) values ('bench_city', $1, 0) on conflict (name) do update set value = excluded.value").bind(&today).execute(&mut *conn).await.unwrap();
     println!("  copied in {:.0} s", started.elapsed().as_secs_f64());
     drop(conn);
     db
@@ -73,13 +69,12 @@ pub async fn load(from: &Db, url: &str) -> Db {
 async fn copy_table(source: &sqlx::SqlitePool, conn: &mut sqlx::PgConnection, table: &str) {
     use futures_util::TryStreamExt;
     let started = Instant::now();
-    let columns: Vec<String> = sqlx::query_scalar(
-        "select column_name::text from information_schema.columns where table_schema = 'public' and table_name = $1 and is_generated = 'NEVER' order by ordinal_position",
-    )
-    .bind(table)
-    .fetch_all(&mut *conn)
-    .await
-    .unwrap();
+    let columns: Vec<String> =
+        sqlx::query_scalar("select column_name::text from information_schema.columns where table_schema = 'public' and table_name = $1 and is_generated = 'NEVER' order by ordinal_position")
+            .bind(table)
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
     let list = columns.join(", ");
     let mut copy = conn.copy_in_raw(&format!("copy {table} ({list}) from stdin")).await.unwrap();
     let select = format!("select {list} from {table}");
