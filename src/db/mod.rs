@@ -145,6 +145,11 @@ pub fn placeholders_from(first: usize, count: usize) -> String {
     (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
+/// Ids written into an `in (…)` list (integers only, so nothing a caller typed reaches the SQL).
+pub fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+}
+
 /// Microseconds since the Unix epoch, the one timestamp representation in storage.
 pub fn now_micros() -> i64 {
     let now = time::OffsetDateTime::now_utc();

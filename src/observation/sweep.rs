@@ -99,7 +99,7 @@ async fn missed_reports(db: &Db, day: Date, slot: Slot, cutoff_hour: i64, now: i
                 .bind(after).bind(after + EPISODE_SLICE).bind(day).bind(cutoff).bind(slot.as_str()).fetch_all(pool).await?;
             after += EPISODE_SLICE;
             for ids in missing.chunks(ALERTS_PER_TRANSACTION) {
-                let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+                let list = crate::db::id_list(ids);
                 let insert = format!(
                     "insert into alerts (org_code, person_id, episode_id, kind, day, detail, raised_at) \
                      select e.org_code, e.person_id, e.id, $1, $2, $3, $4 from observation_episodes e \

@@ -131,7 +131,7 @@ impl Path {
 
     /// The statement reading one page of ids along this path: in scope (`$1`, `$2`), below `$3`,
     /// at most `$4`, newest first.
-    pub fn sql(self, db: &Db, prefix: bool) -> String {
+    fn sql(self, db: &Db, prefix: bool) -> String {
         format!("select id from persons {} where org_code >= $1 and org_code < $2 and id < $3 and merged_into is null{} order by id desc limit $4", self.hint(db), self.condition(prefix))
     }
 }
@@ -215,7 +215,7 @@ async fn rows(db: &Db, scope: &Scope, ids: &[i64]) -> sqlx::Result<Vec<PersonRow
         return Ok(Vec::new());
     }
     let (low, high) = scope.bounds();
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let list = crate::db::id_list(ids);
     let sql = format!("select {COLUMNS} from persons where id in ({list}) and org_code >= $1 and org_code < $2 order by id desc");
     on_db!(db, pool => sqlx::query_as::<DB, PersonRow>(sqlx::AssertSqlSafe(&*sql)).bind(&low).bind(&high).fetch_all(pool).await)
 }

@@ -47,7 +47,7 @@ pub async fn ledger(db: &Db, scope: &Scope, filter: &LedgerFilter, today: Date, 
         return Ok(Vec::new());
     }
     let (low, high) = scope.bounds();
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let list = crate::db::id_list(&ids);
     let sql = format!(
         "select k.id as key_person_id, k.person_id, p.name, p.id_number, k.org_code, k.category, k.arrival_date, \
          e.id as episode_id, e.start_date, e.period_days, \
