@@ -1,4 +1,4 @@
-//! Resident check-in over HTTP, durable on SQLite: the product's self-report endpoint
+//! Resident check-in over HTTP, durable on SQLite (or on PostgreSQL with `--postgres URL`): the product's self-report endpoint
 //! (`POST /api/v1/self-report/{token}`: link look-up, validation, idempotency, per-link rate limit,
 //! fever alerts, audit, group commit with `synchronous = FULL`) under a bounded load from 127.0.0.1,
 //! beside two ceilings measured in the same run on the same server runtime:
@@ -8,7 +8,9 @@
 //!
 //! Target: ≥ 10,000 check-ins/s with p99 ≤ 50 ms.
 //!
-//! `cargo bench --bench checkin_http -- [--seconds 10] [--connections 64] [--episodes 30000]`
+//! `cargo bench --bench checkin_http -- [--seconds 10] [--connections 64] [--episodes 30000] [--postgres URL]`
+//!
+//! On PostgreSQL the benchmark makes its own database, `fk_bench_checkin`, on the server at URL.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -17,7 +19,6 @@ use fangkong::db::{self, Db, now_micros};
 use fangkong::observation::Kind;
 use fangkong::observation::episodes::NewRow;
 use fangkong::on_db;
-use sqlx::SqlitePool;
 use std::net::SocketAddr;
 use std::time::Duration;
 use support::{arg, load, percentiles};
@@ -58,24 +59,27 @@ async fn minimal_handler(State(jobs): State<mpsc::Sender<MinimalJob>>, Path(toke
 }
 
 /// The minimal endpoint's writer: one insert per request, one transaction per waiting batch.
-async fn minimal_writer(pool: SqlitePool, mut jobs: mpsc::Receiver<MinimalJob>) {
+async fn minimal_writer(db: Db, mut jobs: mpsc::Receiver<MinimalJob>) {
     let mut batch = Vec::new();
     while jobs.recv_many(&mut batch, 256).await > 0 {
-        let mut tx = pool.begin().await.unwrap();
-        let mut ids = Vec::with_capacity(batch.len());
-        for (token, tenths, key, _) in &batch {
-            ids.push(
-                sqlx::query_scalar::<sqlx::Sqlite, i64>("insert into bench_minimal (token, temperature_tenths, idempotency_key, at) values ($1, $2, $3, $4) returning id")
-                    .bind(token)
-                    .bind(tenths)
-                    .bind(key)
-                    .bind(now_micros())
-                    .fetch_one(&mut *tx)
-                    .await
-                    .unwrap(),
-            );
-        }
-        tx.commit().await.unwrap();
+        let ids = on_db!(&db, pool => {
+            let mut tx = pool.begin().await.unwrap();
+            let mut ids = Vec::with_capacity(batch.len());
+            for (token, tenths, key, _) in &batch {
+                ids.push(
+                    sqlx::query_scalar::<DB, i64>("insert into bench_minimal (token, temperature_tenths, idempotency_key, at) values ($1, $2, $3, $4) returning id")
+                        .bind(token)
+                        .bind(tenths)
+                        .bind(key)
+                        .bind(now_micros())
+                        .fetch_one(&mut *tx)
+                        .await
+                        .unwrap(),
+                );
+            }
+            tx.commit().await.unwrap();
+            ids
+        });
         for ((.., reply), id) in batch.drain(..).zip(ids) {
             let _ = reply.send(id);
         }
@@ -97,6 +101,22 @@ fn report(label: &str, outcome: &load::Outcome) {
     }
 }
 
+/// A fresh database for the run: a SQLite file in a scratch directory, or `fk_bench_checkin` made
+/// anew on the PostgreSQL server at `--postgres URL`.
+async fn fresh_database(dir: &std::path::Path) -> Db {
+    let Some(url) = arg("--postgres") else { return db::connect(&db::database_url_for(None, dir)).await.unwrap() };
+    let server = db::connect(&url).await.unwrap();
+    on_db!(&server, pool => {
+        sqlx::query::<DB>("drop database if exists fk_bench_checkin with (force)").execute(pool).await.map(|_| ()).unwrap();
+        sqlx::query::<DB>("create database fk_bench_checkin").execute(pool).await.map(|_| ()).unwrap();
+    });
+    server.close().await;
+    let (base, options) = url.split_once('?').map_or((url.as_str(), ""), |(b, o)| (b, o));
+    let at = base.rfind('/').filter(|&i| i > "postgres://".len()).map_or(base.len(), |i| i);
+    let url = format!("{}/fk_bench_checkin{}{options}", &base[..at], if options.is_empty() { "" } else { "?" });
+    db::connect(&url).await.unwrap()
+}
+
 fn main() {
     let seconds: u64 = arg("--seconds").and_then(|s| s.parse().ok()).unwrap_or(10);
     let connections: usize = arg("--connections").and_then(|s| s.parse().ok()).unwrap_or(64);
@@ -105,18 +125,16 @@ fn main() {
     // The server gets the machine's two cores; the load generator runs beside it on its own thread.
     let server = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let (db, addrs, tokens) = server.block_on(async {
-        let db = db::connect(&db::database_url_for(None, &dir)).await.unwrap();
+        let db = fresh_database(&dir).await;
         db.migrate().await.unwrap();
         fangkong::org::store::seed_reference(&db).await.unwrap();
         fangkong::demo::load(&db, &dir, episodes, 7).await.unwrap();
         let tokens = seed_episodes(&db).await;
-        let Db::Sqlite(pool) = &db else { unreachable!() };
-        sqlx::query("create table bench_minimal (id integer primary key, token text not null, temperature_tenths bigint not null, idempotency_key text unique, at bigint not null)")
-            .execute(pool)
-            .await
-            .unwrap();
+        let id = if matches!(db, Db::Sqlite(_)) { "integer primary key" } else { "bigint generated always as identity primary key" };
+        let table = format!("create table bench_minimal (id {id}, token text not null, temperature_tenths bigint not null, idempotency_key text unique, at bigint not null)");
+        on_db!(&db, pool => sqlx::query::<DB>(sqlx::AssertSqlSafe(table)).execute(pool).await.map(|_| ()).unwrap());
         let (jobs, queue) = mpsc::channel(1024);
-        tokio::spawn(minimal_writer(pool.clone(), queue));
+        tokio::spawn(minimal_writer(db.clone(), queue));
         let minimal = Router::new().route("/minimal/{token}", axum::routing::post(minimal_handler)).with_state(jobs);
         let state = fangkong::web::AppState::new(db.clone(), fangkong::web::Settings::new().unwrap());
         let product = serve(fangkong::web::router(state)).await;
@@ -132,7 +150,8 @@ fn main() {
         format!(r#"{{"temperature":"{temperature}","slot":"{slot}","idempotency_key":"c{c}-{n}"}}"#)
     };
     let generator = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    println!("resident check-in over HTTP on SQLite (synchronous = FULL): {connections} connections, {seconds} s measured after 1 s warm-up, {} links", tokens.len());
+    let durability = if matches!(db, Db::Sqlite(_)) { "SQLite, synchronous = FULL" } else { "PostgreSQL, synchronous_commit as the server has it" };
+    println!("resident check-in over HTTP on {durability}: {connections} connections, {seconds} s measured after 1 s warm-up, {} links", tokens.len());
     let healthz = generator.block_on(load::run(product, connections, warmup, measure, |_, _| load::get("/healthz")));
     report("HTTP stack alone (GET /healthz, ceiling)", &healthz);
     let minimal_run = {

@@ -80,12 +80,32 @@ fn main() {
                     Err((status, _)) => println!("    {label:<56} answers {status} to this role"),
                 }
             }
+            print_plans(&state.lists, &fangkong_rules::Scope::of(&home)).await;
         }
         let seconds = support::arg("--seconds").and_then(|s| s.parse().ok()).unwrap_or(60);
         if seconds > 0 {
             mixed_load(&city.storage_args(), tokens, Duration::from_secs(seconds)).await;
         }
     });
+}
+
+/// The raw plans the database chose for the searches and the ledger in `scope`, as they run.
+async fn print_plans(db: &fangkong::db::Db, scope: &fangkong_rules::Scope) {
+    use fangkong::people::search::{self, Query};
+    use fangkong::screening::ledger_list::{self, LedgerFilter};
+    let today = fangkong::clock::today();
+    println!("  query plans ({}):", db.backend_name());
+    let indent = |plan: &str| plan.lines().map(|l| format!("        {l}")).collect::<Vec<_>>().join("\n");
+    for text in ["", "李", "欧阳", "0700", "430481000000000700", &support::city::phone_of(700)] {
+        for (path, plan) in search::plans(db, scope, &Query::parse(text, today), None, 21).await.unwrap() {
+            println!("    persons?q={text} along {path:?}:\n{}", indent(&plan));
+        }
+    }
+    for (label, overdue) in [("key persons", None), ("key persons overdue (the walk, then the unreported)", Some(true))] {
+        for plan in ledger_list::plans(db, scope, &LedgerFilter { overdue, ..Default::default() }, today, 21).await.unwrap() {
+            println!("    {label}:\n{}", indent(&plan));
+        }
+    }
 }
 
 /// Name prefixes the searching clients type: common and rare surnames, and surnames with a given

@@ -109,3 +109,30 @@ async fn a_name_prefix_pages_the_same_along_each_path() {
         assert_eq!([names(&first), names(&second)].concat(), expected, "{}", db.backend_name());
     }
 }
+
+/// Each kind of search reads the index shaped for it: the plans `search` runs name them (SQLite
+/// follows the names it is given; PostgreSQL chooses by statistics, so its plans are printed by
+/// the city benchmark instead).
+#[tokio::test]
+async fn each_kind_of_search_runs_on_its_own_index() {
+    for db in backends().await {
+        seed_area(&db).await;
+        if !matches!(db, fangkong::db::Db::Sqlite(_)) {
+            continue;
+        }
+        let leiyang = Scope::of(&code("430481"));
+        let plan = async |text: &str| -> Vec<(Path, String)> { search::plans(&db, &leiyang, &Query::parse(text, TODAY), None, 21).await.unwrap() };
+        let id = plan(&resident_id("430481", 101)).await;
+        assert_eq!(id.len(), 1);
+        assert!(id[0].1.contains("USING INDEX persons_id_key") || id[0].1.contains("USING COVERING INDEX persons_id_key"), "{id:?}");
+        let tails = plan("0022").await;
+        assert_eq!(tails.iter().map(|(p, _)| *p).collect::<Vec<_>>(), [Path::Exact(search::Key::IdTail), Path::Exact(search::Key::PhoneTail)]);
+        assert!(tails[0].1.contains("persons_id_tail") && tails[1].1.contains("persons_phone_tail"), "{tails:?}");
+        let phone = plan("13800000022").await;
+        assert!(phone[0].1.contains("persons_phone"), "{phone:?}");
+        // A rare prefix (everyone, in this small area) reads the name index, never the table.
+        let name = plan("李").await;
+        assert_eq!(name[0].0, Path::ByName);
+        assert!(name[0].1.contains("persons_name") && !name[0].1.contains("SCAN persons"), "{name:?}");
+    }
+}

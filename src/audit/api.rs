@@ -29,5 +29,5 @@ pub struct AuditParams {
 async fn list_audit(State(state): State<AppState>, caller: Caller, Query(p): Query<AuditParams>) -> AppResult<Json<Vec<AuditRow>>> {
     caller.require(Permission::ReadAudit)?;
     let limit = crate::web::params::clamp_page(p.limit);
-    Ok(Json(super::store::list(&state.db, &caller.scope, p.action.as_deref(), p.before, limit).await?))
+    Ok(Json(super::store::list(&state.lists, &caller.scope, p.action.as_deref(), p.before, limit).await?))
 }

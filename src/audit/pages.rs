@@ -58,7 +58,7 @@ const PAGE: i64 = 50;
 async fn audit_page(State(state): State<AppState>, caller: Caller, lang: Lang, Query(p): Query<Params>) -> AppResult<Response> {
     caller.require(Permission::ReadAudit)?;
     let action = p.action.filter(|a| !a.is_empty());
-    let mut rows = super::store::list(&state.db, &caller.scope, action.as_deref(), p.before, PAGE + 1).await?;
+    let mut rows = super::store::list(&state.lists, &caller.scope, action.as_deref(), p.before, PAGE + 1).await?;
     let next_before = if rows.len() as i64 > PAGE {
         rows.truncate(PAGE as usize);
         rows.last().map(|r| r.id)

@@ -51,7 +51,7 @@ async fn me(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Use
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = Vec<User>), (status = 403, body = ErrorBody)))]
 async fn list_users(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Vec<User>>> {
     caller.require(Permission::ManageUsers)?;
-    Ok(Json(store::list(&state.db, &caller.scope).await?))
+    Ok(Json(store::list(&state.lists, &caller.scope).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

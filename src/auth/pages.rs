@@ -145,7 +145,7 @@ struct UsersPage {
 async fn users_view(state: &AppState, caller: &Caller, lang: Lang, form: UserForm, notice: Option<String>, status: StatusCode) -> AppResult<Response> {
     caller.require(Permission::ManageUsers)?;
     let chrome = Chrome::for_caller(state, caller, lang, lang.pick("用户管理", "Users")).await?;
-    let users = store::list(&state.db, &caller.scope).await?;
+    let users = store::list(&state.lists, &caller.scope).await?;
     let form = UserForm { org_code: if form.org_code.is_empty() { caller.org_code.to_string() } else { form.org_code.clone() }, ..form };
     Ok(render(status, &UsersPage { chrome, users, roles: Role::ALL, form, notice }))
 }

@@ -184,7 +184,7 @@ async fn list_cases(State(state): State<AppState>, caller: Caller, Query(p): Que
         None => None,
         Some(s) => Some(CaseStatus::parse(s).ok_or_else(|| AppError::invalid("status", "status_unknown", "未知的病例状态"))?),
     };
-    let lines = store::list(&state.db, &caller.scope, status, p.before, crate::web::params::clamp_page(p.limit)).await?;
+    let lines = store::list(&state.lists, &caller.scope, status, p.before, crate::web::params::clamp_page(p.limit)).await?;
     let editions = rules::all(&state.db).await?;
     let now = crate::db::now_micros();
     let mut items = Vec::with_capacity(lines.len());

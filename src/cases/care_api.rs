@@ -93,7 +93,7 @@ async fn set_beds(State(state): State<AppState>, caller: Caller, Path(id): Path<
     responses((status = 200, body = Vec<Patient>)))]
 async fn hospital_patients(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<Vec<Patient>>> {
     caller.require(Permission::ManageCases)?;
-    Ok(Json(hospitals::patients(&state.db, &caller.scope, id).await?))
+    Ok(Json(hospitals::patients(&state.lists, &caller.scope, id).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -295,7 +295,7 @@ pub struct ContactParams {
 async fn list_contacts(State(state): State<AppState>, caller: Caller, Query(p): Query<ContactParams>) -> AppResult<Json<Vec<ContactLine>>> {
     caller.require(Permission::ManageCases)?;
     let status = p.status.as_deref().filter(|s| !s.is_empty()).map(|s| ContactStatus::parse(s).ok_or_else(|| AppError::invalid("status", "status_unknown", "未知的状态"))).transpose()?;
-    Ok(Json(contacts::in_scope(&state.db, &caller.scope, status, p.before, crate::web::params::clamp_page(p.limit)).await?))
+    Ok(Json(contacts::in_scope(&state.lists, &caller.scope, status, p.before, crate::web::params::clamp_page(p.limit)).await?))
 }
 
 /// Follow-ups are kept by grid workers and county staff alike.
@@ -308,7 +308,7 @@ pub(super) fn require_follow_up(caller: &Caller) -> AppResult<()> {
     responses((status = 200, body = Vec<FollowUp>)))]
 async fn list_follow_ups(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Vec<FollowUp>>> {
     require_follow_up(&caller)?;
-    Ok(Json(follow_ups::open(&state.db, &caller.scope, clock::today(), crate::web::params::MAX_PAGE).await?))
+    Ok(Json(follow_ups::open(&state.lists, &caller.scope, clock::today(), crate::web::params::MAX_PAGE).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

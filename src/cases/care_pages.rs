@@ -223,7 +223,7 @@ async fn contacts_page(State(state): State<AppState>, caller: Caller, lang: Lang
     caller.require(Permission::ManageCases)?;
     let page = ContactsPage {
         chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("密切接触者", "Close contacts")).await?,
-        contacts: contacts::in_scope(&state.db, &caller.scope, None, None, crate::web::params::MAX_PAGE).await?,
+        contacts: contacts::in_scope(&state.lists, &caller.scope, None, None, crate::web::params::MAX_PAGE).await?,
     };
     Ok(render(StatusCode::OK, &page))
 }
@@ -242,7 +242,7 @@ async fn show_follow_ups(state: &AppState, caller: &Caller, lang: Lang, error: O
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = FollowUpsPage {
         chrome: Chrome::for_caller(state, caller, lang, lang.pick("出院随访", "Follow-ups")).await?,
-        follow_ups: follow_ups::open(&state.db, &caller.scope, clock::today(), crate::web::params::MAX_PAGE).await?,
+        follow_ups: follow_ups::open(&state.lists, &caller.scope, clock::today(), crate::web::params::MAX_PAGE).await?,
         back: "/follow-ups",
         error,
     };

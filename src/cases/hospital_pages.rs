@@ -135,7 +135,7 @@ async fn show_hospital(state: &AppState, caller: &Caller, lang: Lang, id: i64, e
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = HospitalPage {
         chrome: Chrome::for_caller(state, caller, lang, &hospital.name).await?,
-        patients: hospitals::patients(&state.db, &caller.scope, id).await?,
+        patients: hospitals::patients(&state.lists, &caller.scope, id).await?,
         hospital,
         kinds: BedKind::ALL,
         can_manage: caller.may(Permission::ManageHospitals),

@@ -52,7 +52,7 @@ async fn list_page(State(state): State<AppState>, caller: Caller, lang: Lang) ->
     caller.require(Permission::ManageCases)?;
     let editions = rules::all(&state.db).await?;
     let now = crate::db::now_micros();
-    let items = store::list(&state.db, &caller.scope, None, None, 100)
+    let items = store::list(&state.lists, &caller.scope, None, None, 100)
         .await?
         .into_iter()
         .map(|line| {

@@ -93,9 +93,9 @@ pub async fn lists(state: &AppState, caller: &Caller) -> AppResult<Lists> {
     caller.require(Permission::ReceiveDirectives)?;
     let now = crate::db::now_micros();
     Ok(Lists {
-        received: directives::received(&state.db, &caller.org_code, now, LISTED).await?,
-        issued: directives::issued(&state.db, &caller.org_code, now, LISTED).await?,
-        overdue_below: directives::overdue_below(&state.db, &caller.scope, now, LISTED).await?,
+        received: directives::received(&state.lists, &caller.org_code, now, LISTED).await?,
+        issued: directives::issued(&state.lists, &caller.org_code, now, LISTED).await?,
+        overdue_below: directives::overdue_below(&state.lists, &caller.scope, now, LISTED).await?,
     })
 }
 

@@ -47,7 +47,7 @@ async fn show_index(state: &AppState, caller: &Caller, lang: Lang, filled: Fille
     caller.require(Permission::ReceiveDirectives)?;
     let page = IndexPage {
         chrome: Chrome::for_caller(state, caller, lang, lang.pick("督导", "Supervision")).await?,
-        visits: supervision::list(&state.db, &caller.scope, clock::today(), 100).await?,
+        visits: supervision::list(&state.lists, &caller.scope, clock::today(), 100).await?,
         can_record: caller.may(Permission::IssueDirectives),
         items: CheckItem::ALL,
         lines: FIX_LINES,

@@ -43,12 +43,17 @@ pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections of the server's interactive pool.
 pub const INTERACTIVE_CONNECTIONS: u32 = 8;
 
+/// Connections of the server's pool for lists and searches: however many users page through the
+/// registry at once, at most these run, and the interactive pool stays free for the dashboards,
+/// the today lists and every write (docs/architecture.md, "No request starves the others").
+pub const LIST_CONNECTIONS: u32 = 2;
+
 /// Connections of the server's pool for long work (exports, imports, the clock's sweeps): however
 /// many of those run, they hold at most these, never the interactive pool's.
 pub const LONG_WORK_CONNECTIONS: u32 = 2;
 
 /// Each SQLite connection's page cache, in KiB (`cache_size`); with the pools above, the server
-/// caches at most (8 + 2) × 16 MiB of pages (docs/architecture.md, "Memory budget").
+/// caches at most (8 + 2 + 2) × 16 MiB of pages (docs/architecture.md, "Memory budget").
 const SQLITE_CACHE_KIB: u32 = 16_384;
 
 /// Opens a pool for `url` (`postgres://…` or `sqlite://…`), creating a SQLite file if needed: the
@@ -81,16 +86,28 @@ impl Db {
     /// SQLite everything run from the moment the connection is taken (a progress handler that
     /// interrupts it). Either ends in [`Overload::TimedOut`], which answers 503.
     pub fn interactive(&self, timeout: Duration) -> Db {
+        self.timed(INTERACTIVE_CONNECTIONS, timeout)
+    }
+
+    /// The server's pool for lists and searches: [`LIST_CONNECTIONS`], the same timeout as the
+    /// interactive pool's. A list waiting past the acquire timeout for one answers 503 `busy`.
+    pub fn for_lists(&self, timeout: Duration) -> Db {
+        self.timed(LIST_CONNECTIONS, timeout)
+    }
+
+    /// A pool of `connections` (twice as many on PostgreSQL, whose server does the work in its own
+    /// processes) whose each checkout's work is limited to `timeout`.
+    fn timed(&self, connections: u32, timeout: Duration) -> Db {
         let acquire = Duration::from_secs(5);
         match self {
             Db::Postgres(pool) => {
                 let options = (*pool.connect_options()).clone().options([("statement_timeout", timeout.as_millis().to_string())]);
-                Db::Postgres(PgPoolOptions::new().max_connections(INTERACTIVE_CONNECTIONS * 2).acquire_timeout(acquire).connect_lazy_with(options))
+                Db::Postgres(PgPoolOptions::new().max_connections(connections * 2).acquire_timeout(acquire).connect_lazy_with(options))
             }
             Db::Sqlite(pool) => {
                 let options = (*pool.connect_options()).clone();
                 let pool = SqlitePoolOptions::new()
-                    .max_connections(INTERACTIVE_CONNECTIONS)
+                    .max_connections(connections)
                     .acquire_timeout(acquire)
                     .after_connect(move |conn, _| Box::pin(async move { interrupt_after(conn, timeout).await }))
                     .before_acquire(move |conn, _| Box::pin(async move { interrupt_after(conn, timeout).await.map(|()| true) }))

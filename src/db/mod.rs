@@ -5,8 +5,9 @@
 //! dates are `date` on PostgreSQL and ISO text on SQLite, both decoded as `time::Date`.
 
 mod connect;
+pub mod statement;
 
-pub use connect::{INTERACTIVE_CONNECTIONS, LONG_WORK_CONNECTIONS, Overload, STATEMENT_TIMEOUT, connect, database_url_for, overload};
+pub use connect::{INTERACTIVE_CONNECTIONS, LIST_CONNECTIONS, LONG_WORK_CONNECTIONS, Overload, STATEMENT_TIMEOUT, connect, database_url_for, overload};
 
 use sqlx::{PgPool, SqlitePool};
 

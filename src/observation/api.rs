@@ -178,7 +178,7 @@ pub struct AlertParams {
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "observation", params(AlertParams), responses((status = 200, body = Vec<AlertLine>)))]
 async fn list_alerts(State(state): State<AppState>, caller: Caller, Query(p): Query<AlertParams>) -> AppResult<Json<Vec<AlertLine>>> {
     caller.require(Permission::ReadPersons)?;
-    let alerts = today::open_alerts(&state.db, &caller.scope, p.escalated.unwrap_or(false), clock::today(), 200).await?;
+    let alerts = today::open_alerts(&state.lists, &caller.scope, p.escalated.unwrap_or(false), clock::today(), 200).await?;
     Ok(Json(if caller.may(Permission::ViewFullPerson) { alerts } else { alerts.into_iter().map(today::AlertLine::masked).collect() }))
 }
 
@@ -219,7 +219,7 @@ async fn list_needs(State(state): State<AppState>, caller: Caller, Query(p): Que
     caller.require(Permission::ReadPersons)?;
     let status =
         p.status.as_deref().filter(|s| !s.is_empty()).map(|s| NeedStatus::parse(s).ok_or_else(|| AppError::BadRequest { message: "status 无效".into(), field: Some("status".into()) })).transpose()?;
-    Ok(Json(needs::board(&state.db, &caller.scope, status, 200).await?))
+    Ok(Json(needs::board(&state.lists, &caller.scope, status, 200).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -223,8 +223,8 @@ async fn needs_page(State(state): State<AppState>, caller: Caller, lang: Lang) -
     caller.require(Permission::ReadPersons)?;
     let page = NeedsPage {
         chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("生活需求", "Life needs")).await?,
-        needs: needs::board(&state.db, &caller.scope, None, 200).await?,
-        done: needs::board(&state.db, &caller.scope, Some(NeedStatus::Done), 20).await?,
+        needs: needs::board(&state.lists, &caller.scope, None, 200).await?,
+        done: needs::board(&state.lists, &caller.scope, Some(NeedStatus::Done), 20).await?,
         can_write: caller.may(Permission::WriteLedger),
     };
     Ok(render(StatusCode::OK, &page))

@@ -72,7 +72,7 @@ pub struct HouseholdParams {
 /// data): in full for those who see persons in full, masked for the others.
 pub async fn households_seen(state: &AppState, caller: &Caller, org: &OrgCode, after: i64, limit: i64) -> AppResult<Vec<Household>> {
     caller.require(Permission::ReadPersons)?;
-    let households = store::households(&state.db, &caller.scope, org, after, limit).await?;
+    let households = store::households(&state.lists, &caller.scope, org, after, limit).await?;
     Ok(if caller.may(Permission::ViewFullPerson) { households } else { households.into_iter().map(Household::masked).collect() })
 }
 

@@ -46,7 +46,7 @@ pub async fn search_page(state: &AppState, caller: &Caller, params: &SearchParam
     caller.require(Permission::ReadPersons)?;
     let query = Query::parse(params.q.as_deref().unwrap_or(""), clock::today());
     let limit = crate::web::params::clamp_page(params.limit);
-    let mut rows = search::search(&state.db, &caller.scope, &query, params.before, limit + 1).await?;
+    let mut rows = search::search(&state.lists, &caller.scope, &query, params.before, limit + 1).await?;
     let next_before = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| r.id)

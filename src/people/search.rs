@@ -10,6 +10,7 @@
 
 use super::view::{COLUMNS, PersonRow};
 use crate::db::Db;
+use crate::db::statement::IdQuery;
 use crate::on_db;
 use fangkong_rules::{Phone, ResidentId, Scope};
 
@@ -198,15 +199,22 @@ pub fn walk_for_prefix(in_scope: i64, all: i64, limit: i64) -> bool {
 /// One page of ids along `path` with its condition's `values`; the search chooses the path (the tests
 /// compare them).
 pub async fn page_ids(db: &Db, scope: &Scope, path: Path, values: &[String], before: i64, limit: i64) -> sqlx::Result<Vec<i64>> {
+    page_statement(db, scope, path, values, before, limit).ids(db).await
+}
+
+fn page_statement(db: &Db, scope: &Scope, path: Path, values: &[String], before: i64, limit: i64) -> IdQuery {
     let (low, high) = scope.bounds();
-    let sql = path.sql(db, values.len() == 2);
-    on_db!(db, pool => {
-        let mut q = sqlx::query_scalar::<DB, i64>(sqlx::AssertSqlSafe(&*sql)).bind(&low).bind(&high).bind(before).bind(limit);
-        for value in values {
-            q = q.bind(value);
-        }
-        q.fetch_all(pool).await
-    })
+    let statement = IdQuery::new(path.sql(db, values.len() == 2)).bind(low).bind(high).bind(before).bind(limit);
+    values.iter().fold(statement, |s, v| s.bind(v.as_str()))
+}
+
+/// The plans of the statements `search` runs for `query` (the benchmark prints them), each with its path.
+pub async fn plans(db: &Db, scope: &Scope, query: &Query, before: Option<i64>, limit: i64) -> sqlx::Result<Vec<(Path, String)>> {
+    let mut plans = Vec::new();
+    for (path, values) in paths(db, scope, query, limit).await? {
+        plans.push((path, page_statement(db, scope, path, &values, before.unwrap_or(i64::MAX), limit).plan(db).await?));
+    }
+    Ok(plans)
 }
 
 /// The persons of one page, by id, newest first (still tested against the scope).

@@ -53,7 +53,7 @@ pub async fn ledger_page(state: &AppState, caller: &Caller, org: Option<&str>, f
     caller.require(Permission::ReadPersons)?;
     let scope = crate::org::api::narrowed_scope(caller, org)?;
     let limit = crate::web::params::clamp_page(limit);
-    let mut items = ledger_list::ledger(&state.db, &scope, filter, clock::today(), limit + 1).await?;
+    let mut items = ledger_list::ledger(&state.lists, &scope, filter, clock::today(), limit + 1).await?;
     let next_before = if items.len() as i64 > limit {
         items.truncate(limit as usize);
         items.last().map(|l| l.key_person_id)

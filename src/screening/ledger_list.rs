@@ -2,6 +2,7 @@
 //! filtered by category, observation and overdue reports, paged by key person id.
 
 use crate::db::Db;
+use crate::db::statement::IdQuery;
 use crate::on_db;
 use fangkong_rules::Scope;
 use serde::Serialize;
@@ -73,23 +74,24 @@ pub async fn ledger(db: &Db, scope: &Scope, filter: &LedgerFilter, today: Date, 
 /// a narrow one reads its unit's ids from `key_persons_org` alone (no row is read for a key person
 /// not on the page unless a filter needs it).
 async fn page_ids(db: &Db, scope: &Scope, filter: &LedgerFilter, limit: i64) -> sqlx::Result<Vec<i64>> {
+    page_statement(db, scope, filter, limit).await?.ids(db).await
+}
+
+async fn page_statement(db: &Db, scope: &Scope, filter: &LedgerFilter, limit: i64) -> sqlx::Result<IdQuery> {
     let (low, high) = scope.bounds();
     let (hint, in_unit) = unit_access(db, scope, limit).await?;
-    let category = filter.category.as_deref().filter(|c| !c.is_empty());
     let observing = "exists (select 1 from observation_episodes e where e.person_id = k.person_id and e.status = 'active')";
     let status = match filter.status.as_deref() {
         Some("observing") => format!(" and {observing}"),
         Some("not_observing") => format!(" and not {observing}"),
         _ => String::new(),
     };
-    let sql = format!("select k.id from key_persons k {hint} where {in_unit} and k.id < $3{}{status} order by k.id desc limit $4", if category.is_some() { " and k.category = $5" } else { "" });
-    on_db!(db, pool => {
-        let q = sqlx::query_scalar::<DB, i64>(sqlx::AssertSqlSafe(&*sql)).bind(&low).bind(&high).bind(filter.before.unwrap_or(i64::MAX)).bind(limit);
-        match category {
-            Some(c) => q.bind(c).fetch_all(pool).await,
-            None => q.fetch_all(pool).await,
-        }
-    })
+    let sql = format!("select k.id from key_persons k {hint} where {in_unit} and k.id < $3 and ($5 is null or k.category = $5){status} order by k.id desc limit $4");
+    Ok(IdQuery::new(sql).bind(low).bind(high).bind(filter.before.unwrap_or(i64::MAX)).bind(limit).bind(category(filter)))
+}
+
+fn category(filter: &LedgerFilter) -> Option<&str> {
+    filter.category.as_deref().filter(|c| !c.is_empty())
 }
 
 /// How a page of a scope's key persons is read, newest first: a wide scope walks from the newest
@@ -112,33 +114,60 @@ const OVERDUE_WALK: i64 = 2_000;
 /// are usually many, and a walk from the newest key person finds a page among the first few
 /// hundred; when the walk reads `OVERDUE_WALK` without a page (late in the day, or when the
 /// unreported are all older), they are few, and are read instead from the observations not
-/// reported through today (`observation_episodes_unreported`), which holds just them.
+/// reported through today (`observation_episodes_unreported`), which holds just them. A scope of
+/// fewer key persons than the walk (by its counts) is walked whole.
 async fn overdue_ids(db: &Db, scope: &Scope, filter: &LedgerFilter, today: Date, limit: i64) -> sqlx::Result<Vec<i64>> {
-    let (low, high) = scope.bounds();
-    let before = filter.before.unwrap_or(i64::MAX);
-    let category = filter.category.as_deref().filter(|c| !c.is_empty());
-    let (hint, in_unit) = unit_access(db, scope, limit).await?;
-    let walked = format!(
-        "select w.id, e.id is not null and e.reported_through < $4 from \
-         (select k.id, k.person_id from key_persons k {hint} where {in_unit} and k.id < $3 and ($5 is null or k.category = $5) order by k.id desc limit $6) as w \
-         left join observation_episodes e on e.person_id = w.person_id and e.status = 'active' order by w.id desc"
-    );
-    let rows: Vec<(i64, bool)> = on_db!(db, pool => sqlx::query_as::<DB, (i64, bool)>(sqlx::AssertSqlSafe(&*walked))
-        .bind(&low).bind(&high).bind(before).bind(today).bind(category).bind(OVERDUE_WALK).fetch_all(pool).await)?;
-    let found: Vec<i64> = rows.iter().filter(|(_, overdue)| *overdue).map(|(id, _)| *id).take(limit as usize).collect();
-    if found.len() as i64 == limit || (rows.len() as i64) < OVERDUE_WALK {
+    let found = overdue_walk(db, scope, filter, today, limit).await?.ids(db).await?;
+    if found.len() as i64 == limit || walked_whole(db, scope).await? {
         return Ok(found);
     }
-    // SQLite: the observations first (`cross join` keeps the order), from their own index.
-    let (first, join) = match db {
-        Db::Sqlite(_) => ("indexed by observation_episodes_unreported", "cross join"),
-        Db::Postgres(_) => ("", "join"),
+    overdue_unreported(db, scope, filter, today, limit).ids(db).await
+}
+
+async fn walked_whole(db: &Db, scope: &Scope) -> sqlx::Result<bool> {
+    let Some(unit) = scope.unit() else { return Ok(false) };
+    let (in_unit, _) = crate::counts::in_unit_and_city(db, &unit, crate::counts::KEY_PERSONS_NEW, crate::counts::TOTAL).await?;
+    Ok(in_unit <= OVERDUE_WALK)
+}
+
+/// The overdue among the scope's newest `OVERDUE_WALK` key persons.
+async fn overdue_walk(db: &Db, scope: &Scope, filter: &LedgerFilter, today: Date, limit: i64) -> sqlx::Result<IdQuery> {
+    let (low, high) = scope.bounds();
+    let (hint, in_unit) = unit_access(db, scope, limit).await?;
+    let sql = format!(
+        "select w.id from (select k.id, k.person_id from key_persons k {hint} where {in_unit} and k.id < $3 and ($5 is null or k.category = $5) order by k.id desc limit $6) as w \
+         join observation_episodes e on e.person_id = w.person_id and e.status = 'active' where e.reported_through < $4 order by w.id desc limit $7"
+    );
+    Ok(IdQuery::new(sql).bind(low).bind(high).bind(filter.before.unwrap_or(i64::MAX)).bind(today).bind(category(filter)).bind(OVERDUE_WALK).bind(limit))
+}
+
+/// The overdue read from the observations not reported through today.
+fn overdue_unreported(db: &Db, scope: &Scope, filter: &LedgerFilter, today: Date, limit: i64) -> IdQuery {
+    let (low, high) = scope.bounds();
+    // SQLite: the observations first (`cross join` keeps the order), from their own index, then
+    // each one's key person from the index that holds its unit and category.
+    let (first, join, then) = match db {
+        Db::Sqlite(_) => ("indexed by observation_episodes_unreported", "cross join", "indexed by key_persons_person"),
+        Db::Postgres(_) => ("", "join", ""),
     };
-    let unreported = format!(
-        "select k.id from observation_episodes e {first} {join} key_persons k on k.person_id = e.person_id \
+    let sql = format!(
+        "select k.id from observation_episodes e {first} {join} key_persons k {then} on k.person_id = e.person_id \
          where e.status = 'active' and e.reported_through < $4 and e.org_code >= $1 and e.org_code < $2 \
          and k.org_code >= $1 and k.org_code < $2 and k.id < $3 and ($5 is null or k.category = $5) order by k.id desc limit $6"
     );
-    on_db!(db, pool => sqlx::query_scalar::<DB, i64>(sqlx::AssertSqlSafe(&*unreported))
-        .bind(&low).bind(&high).bind(before).bind(today).bind(category).bind(limit).fetch_all(pool).await)
+    IdQuery::new(sql).bind(low).bind(high).bind(filter.before.unwrap_or(i64::MAX)).bind(today).bind(category(filter)).bind(limit)
+}
+
+/// The plans of the statements `ledger` may run for `filter` (the benchmark prints them).
+pub async fn plans(db: &Db, scope: &Scope, filter: &LedgerFilter, today: Date, limit: i64) -> sqlx::Result<Vec<String>> {
+    let statements = if filter.overdue == Some(true) {
+        vec![overdue_walk(db, scope, filter, today, limit).await?, overdue_unreported(db, scope, filter, today, limit)]
+    } else {
+        vec![page_statement(db, scope, filter, limit).await?]
+    };
+    let mut plans = Vec::new();
+    for statement in statements {
+        plans.push(statement.plan(db).await?);
+    }
+    Ok(plans)
 }

@@ -91,6 +91,9 @@ impl Settings {
 pub struct AppState {
     /// The pool requests use, each checkout's work limited to the statement timeout.
     pub db: Db,
+    /// The small pool of lists and searches, timed as `db` is, so that paging through the
+    /// registry never takes the connections the dashboards and today lists need (`Db::for_lists`).
+    pub lists: Db,
     /// The small pool of long work — exports, imports, the clock's sweeps — so that however many
     /// run, the requests' pool stays theirs (`Db::for_long_work`).
     pub long_work: Db,
@@ -103,9 +106,10 @@ impl AppState {
     /// The state of one server process; starts the check-in writer on the current runtime.
     pub fn new(db: Db, settings: Settings) -> AppState {
         let long_work = db.for_long_work();
+        let lists = db.for_lists(settings.statement_timeout);
         let db = db.interactive(settings.statement_timeout);
         let checkins = crate::observation::writer::CheckInWriter::spawn(db.clone());
-        AppState { db, long_work, settings: Arc::new(settings), checkins, imports: Default::default() }
+        AppState { db, lists, long_work, settings: Arc::new(settings), checkins, imports: Default::default() }
     }
 }
 
