@@ -134,9 +134,12 @@ async fn walked_whole(db: &Db, scope: &Scope) -> sqlx::Result<bool> {
 async fn overdue_walk(db: &Db, scope: &Scope, filter: &LedgerFilter, today: Date, limit: i64) -> sqlx::Result<IdQuery> {
     let (low, high) = scope.bounds();
     let (hint, in_unit) = unit_access(db, scope, limit).await?;
+    // SQLite: the walked key persons first (`cross join` keeps the order), each one's observation
+    // probed; left to choose, it reads every active observation and indexes the walk instead.
+    let join = if matches!(db, Db::Sqlite(_)) { "cross join" } else { "join" };
     let sql = format!(
         "select w.id from (select k.id, k.person_id from key_persons k {hint} where {in_unit} and k.id < $3 and ($5 is null or k.category = $5) order by k.id desc limit $6) as w \
-         join observation_episodes e on e.person_id = w.person_id and e.status = 'active' where e.reported_through < $4 order by w.id desc limit $7"
+         {join} observation_episodes e on e.person_id = w.person_id and e.status = 'active' where e.reported_through < $4 order by w.id desc limit $7"
     );
     Ok(IdQuery::new(sql).bind(low).bind(high).bind(filter.before.unwrap_or(i64::MAX)).bind(today).bind(category(filter)).bind(OVERDUE_WALK).bind(limit))
 }
