@@ -1,5 +1,6 @@
 //! No request can starve the others: the requests' pool limits each checkout's work and answers
-//! 503 "查询超时,请缩小范围" past it, and long work has its own pool.
+//! 503 "查询超时,请缩小范围" past it; lists and searches, and long work, each have their own pool,
+//! so that neither can take the connections of the dashboards and the today lists.
 
 mod common;
 
@@ -81,5 +82,35 @@ async fn long_work_holding_all_its_connections_leaves_the_requests_theirs() {
         let waited = tokio::time::timeout(Duration::from_millis(300), async { fangkong::on_db!(&state.long_work, pool => pool.acquire().await.map(|_| ())) }).await;
         assert!(waited.is_err(), "{}: the long-work pool had a free connection", db.backend_name());
         drop(held);
+    }
+}
+
+#[tokio::test]
+async fn lists_holding_all_their_connections_leave_the_dashboards_theirs() {
+    for db in backends().await {
+        seed_area(&db).await;
+        seed_users(&db).await;
+        let state = fangkong::web::AppState::new(db.clone(), fangkong::web::Settings::new().unwrap());
+        let app = App { router: fangkong::web::router(state.clone()), db: db.clone() };
+        let token = app.token("county_commander").await;
+        // Searches and lists take the lists' pool: here every one of its connections is busy.
+        let connections = fangkong::on_db!(&state.lists, pool => pool.options().get_max_connections());
+        let mut held = Vec::new();
+        for _ in 0..connections {
+            held.push(fangkong::on_db!(&state.lists, pool => pool.acquire().await.map(|c| Box::new(c) as Box<dyn std::any::Any + Send>)).unwrap());
+        }
+        let started = Instant::now();
+        for uri in ["/api/v1/dashboard", "/api/v1/today", "/api/v1/me"] {
+            let (status, body) = app.json("GET", uri, Some(&token), None).await;
+            assert_eq!(status, StatusCode::OK, "{}: {uri} {body}", db.backend_name());
+        }
+        assert!(started.elapsed() < Duration::from_secs(2), "{}: {:?}", db.backend_name(), started.elapsed());
+        // A search waits for a list connection, then says the system is busy: it changes nothing.
+        let (status, body) = app.json("GET", "/api/v1/persons?q=%E6%9D%8E", Some(&token), None).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{}: {body}", db.backend_name());
+        assert_eq!(body["error"]["code"], "busy");
+        drop(held);
+        let (status, _) = app.json("GET", "/api/v1/persons?q=%E6%9D%8E", Some(&token), None).await;
+        assert_eq!(status, StatusCode::OK, "{}: the lists' pool is free again", db.backend_name());
     }
 }
