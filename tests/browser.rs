@@ -211,6 +211,7 @@ async fn triage_makes_a_suspected_case_that_two_negatives_a_day_apart_exclude() 
         let first = browser.attribute("#samples li[data-sample]", "data-sample").await?;
         add_negative(&first, 1, "nucleic_acid", "2020-02-10 15:00").await?;
         check(browser.text("#samples").await?.contains("阴性"), "the result is on the page")?;
+        browser.click("#decision input[name=checked]").await?;
         browser.click("#decision button[value=excluded]").await?;
         let refusal = browser.text("#case-error").await?;
         check(refusal.contains("只有一次核酸阴性结果"), &format!("one negative cannot exclude: {refusal:?}"))?;
@@ -221,6 +222,7 @@ async fn triage_makes_a_suspected_case_that_two_negatives_a_day_apart_exclude() 
         for (nth, test) in ["nucleic_acid", "igm", "igg"].into_iter().enumerate() {
             add_negative(&second, nth + 1, test, "2020-02-11 16:00").await?;
         }
+        browser.click("#decision input[name=checked]").await?;
         browser.click("#decision button[value=excluded]").await?;
         browser.wait_for_text("#case-status", "已排除").await.map_err(|e| format!("excluded after two negatives a day apart (and negative antibodies, 7th edition): {e}"))?;
         check(browser.text("#timeline").await?.contains("连续两次核酸阴性"), "the timeline says why")?;
@@ -325,7 +327,7 @@ async fn the_city_dashboard_draws_its_charts_and_drills_down_to_a_grid() {
             let leiyang = fangkong_rules::Scope::of(&code("430481"));
             let input = fangkong::people::PersonInput { name: name.into(), id_number: resident_id("430481", seq), org_code: LEIYANG_GRID.into(), ..Default::default() };
             let person = fangkong::people::store::create(&db, &actor(), &leiyang, &input.validate(today).unwrap()).await.unwrap().id;
-            let new = fangkong::observation::episodes::NewEpisode { person_id: person, kind: fangkong::observation::Kind::Home, site_id: None, start_date: today };
+            let new = fangkong::observation::episodes::NewEpisode { person_id: person, kind: fangkong::observation::Kind::Home, site_id: None, start_date: today, closing_case: None };
             let episode = fangkong::observation::episodes::start(&db, &actor(), &leiyang, &new, today).await.unwrap();
             let fever = fangkong::observation::checkins::CheckInInput { slot: Some("am".into()), temperature: "38.1".into(), symptoms: vec![], note: None, idempotency_key: None };
             fangkong::observation::checkins::record(&db, &episode, &fever.validate(9).unwrap(), fangkong::observation::checkins::Source::Resident, today).await.unwrap();
@@ -452,6 +454,58 @@ async fn a_city_directive_is_passed_down_reported_back_and_rolled_up() {
         browser.click("#directive-targets tr[data-unit='430481'] a.below").await?;
         let townships = browser.text("#directive-targets tr[data-unit='430481001']").await?;
         check(townships.contains("已排查 1203 户"), &format!("the city reads the township's feedback, got {townships:?}"))
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirming_a_person_under_home_observation_kills_their_link_and_tells_the_grid_worker() {
+    let (base, db) = start_app_with_db().await;
+    let today = fangkong::clock::today();
+    let everywhere = fangkong_rules::Scope::everything();
+    let input = fangkong::people::PersonInput { name: "冯居家".into(), id_number: "43048119900101123X".into(), org_code: LEIYANG_GRID.into(), ..Default::default() };
+    let person = fangkong::people::store::create(&db, &actor(), &everywhere, &input.validate(today).unwrap()).await.unwrap().id;
+    let new =
+        fangkong::observation::episodes::NewEpisode { person_id: person, kind: fangkong::observation::Kind::Home, site_id: None, start_date: today - time::Duration::days(3), closing_case: None };
+    let episode = fangkong::observation::episodes::start(&db, &actor(), &everywhere, &new, today).await.unwrap();
+    let triage = fangkong::cases::store::Triage {
+        person_id: person,
+        onset_date: None,
+        history: vec![fangkong_rules::case_definition::EpiItem::AffectedAreaTravel],
+        clinical: vec![fangkong_rules::case_definition::ClinicalItem::FeverOrRespiratory, fangkong_rules::case_definition::ClinicalItem::ImagingFeatures],
+    };
+    let case = fangkong::cases::store::open_suspected(&db, &actor(), &everywhere, &triage, today).await.unwrap().id;
+    let browser = Browser::start().await;
+    run("confirm-ends-home-observation", &browser, async {
+        sign_in(&browser, &base, "hospital_staff").await?;
+        browser.goto(&format!("{base}/cases/{case}")).await?;
+        let now = fangkong::db::now_micros();
+        let taken = fangkong::clock::format_micros(now - 2 * 3_600_000_000);
+        browser.fill("#sample-form input[name=taken_at]", &taken).await?;
+        browser.click("#sample-form button").await?;
+        browser.find(&format!("#samples li[data-sample] [data-taken='{taken}']")).await?;
+        browser.set_value("#result-form select[name=result]", "positive").await?;
+        browser.fill("#result-form input[name=resulted_at]", &fangkong::clock::format_micros(now - 3_600_000_000)).await?;
+        browser.click("#result-form button").await?;
+        browser.find("#samples li.result").await?;
+        browser.click("#decision input[name=checked]").await?;
+        browser.click("#decision button[value=confirmed]").await?;
+        browser.wait_for_text("#case-status", "确诊病例").await?;
+
+        // The resident's saved link: dead, saying so, naming nobody.
+        browser.goto(&format!("{base}/r/{}", episode.report_token)).await?;
+        let page = browser.text("main").await?;
+        check(page.contains("链接已失效") && !page.contains("冯"), &format!("the link is dead: {page:?}"))?;
+
+        browser.goto(&format!("{base}/")).await?;
+        switch_user(&browser, &base, "grid_worker").await?;
+        browser.goto(&format!("{base}/today")).await?;
+        let told = browser.text("#became-cases").await?;
+        check(told.contains("冯**") && told.contains("确诊病例"), &format!("the today list says why the reports stopped: {told:?}"))?;
+        check(!browser.text("#not-reported").await?.contains("冯**"), "nobody waits for a case's temperature")?;
+        browser.goto(&format!("{base}/observations/{}", episode.id)).await?;
+        check(browser.text("#observation-day").await?.contains("转为病例"), "the observation says how it ended")?;
+        Ok(())
     })
     .await;
 }

@@ -238,18 +238,29 @@ async fn a_ledger_uploaded_on_the_page_imports_in_the_background_with_its_report
     }
 }
 
-#[tokio::test]
-async fn a_confirmed_case_page_records_its_clinical_classification() {
-    use fangkong::cases::store::{self, NewSample, Triage};
-    use fangkong::cases::{CaseStatus, LabOutcome, LabTest, SampleKind};
+/// A suspected case of a Leiyang resident, with the county's scope.
+async fn suspected_case(db: &fangkong::db::Db) -> (fangkong_rules::Scope, fangkong::cases::store::Case) {
     use fangkong_rules::case_definition::{ClinicalItem, EpiItem};
-    let db = sqlite_only().await;
-    let app = seeded_app(db.clone()).await;
     let county = fangkong_rules::Scope::of(&code("430481"));
     let input = fangkong::people::PersonInput { name: "郑九".into(), id_number: "43048119900101123X".into(), org_code: LEIYANG_GRID.into(), ..Default::default() };
-    let person = fangkong::people::store::create(&db, &actor(), &county, &input.validate(fangkong::clock::today()).unwrap()).await.unwrap().id;
-    let triage = Triage { person_id: person, onset_date: None, history: vec![EpiItem::InfectedContact], clinical: vec![ClinicalItem::FeverOrRespiratory, ClinicalItem::ImagingFeatures] };
-    let case = store::open_suspected(&db, &actor(), &county, &triage, fangkong::clock::today()).await.unwrap();
+    let person = fangkong::people::store::create(db, &actor(), &county, &input.validate(fangkong::clock::today()).unwrap()).await.unwrap().id;
+    let triage = fangkong::cases::store::Triage {
+        person_id: person,
+        onset_date: None,
+        history: vec![EpiItem::InfectedContact],
+        clinical: vec![ClinicalItem::FeverOrRespiratory, ClinicalItem::ImagingFeatures],
+    };
+    let case = fangkong::cases::store::open_suspected(db, &actor(), &county, &triage, fangkong::clock::today()).await.unwrap();
+    (county, case)
+}
+
+#[tokio::test]
+async fn a_confirmed_case_page_records_its_clinical_classification() {
+    use fangkong::cases::store::{self, NewSample};
+    use fangkong::cases::{CaseStatus, LabOutcome, LabTest, SampleKind};
+    let db = sqlite_only().await;
+    let app = seeded_app(db.clone()).await;
+    let (county, case) = suspected_case(&db).await;
     let at = fangkong::db::now_micros();
     let sample = store::add_sample(&db, &actor(), &county, &NewSample { case_id: case.id, kind: SampleKind::ThroatSwab, taken_at: at, received_at: None, lab: None }).await.unwrap();
     store::add_result(&db, &actor(), &county, sample, LabTest::NucleicAcid, LabOutcome::Positive, at).await.unwrap();
@@ -385,6 +396,36 @@ async fn the_daily_report_page_drills_down_prints_and_says_what_is_wrong_with_a_
 }
 
 #[tokio::test]
+async fn the_case_page_stops_its_clocks_and_asks_before_confirming() {
+    use fangkong::cases::store;
+    let db = sqlite_only().await;
+    let app = seeded_app(db.clone()).await;
+    let (county, case) = suspected_case(&db).await;
+    let (session, csrf, _) = sign_in(&app, "hospital_staff", false).await;
+    let page = format!("/cases/{}", case.id);
+    let html = String::from_utf8(app.send(get(&page, &session)).await.2).unwrap();
+    assert!(html.contains("已直报") && html.contains("已流调") && html.contains("/milestone\""), "both clocks can be stopped from the page: {html}");
+    let tomorrow = fangkong::clock::format_micros(fangkong::db::now_micros() + 86_400_000_000).replace(' ', "+");
+    let (status, _, body) = app.send(form(&format!("{page}/milestone"), &session, &format!("_csrf={csrf}&milestone=reported&at={tomorrow}"))).await;
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(body).unwrap().contains("时间不能晚于现在"), "a time ahead of now is refused");
+    let (status, headers, _) = app.send(form(&format!("{page}/milestone"), &session, &format!("_csrf={csrf}&milestone=reported&at="))).await;
+    assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, page.as_str()));
+    let html = String::from_utf8(app.send(get(&page, &session)).await.2).unwrap();
+    let report = html.split("data-clock=\"report\"").nth(1).unwrap().split("</li>").next().unwrap();
+    assert!(report.contains("完成于") && !report.contains("已直报"), "the report clock is stopped: {report}");
+
+    let list = String::from_utf8(app.send(get("/cases", &session)).await.2).unwrap();
+    assert!(list.contains("已流调") && !list.contains("已直报</button>"), "the list offers what is still open: {list}");
+    let (status, headers, _) = app.send(form(&format!("{page}/milestone"), &session, &format!("_csrf={csrf}&milestone=investigated&back=list"))).await;
+    assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, format!("/cases#case-{}", case.id).as_str()));
+    assert!(store::get(&db, &county, case.id).await.unwrap().unwrap().investigated_at.is_some());
+
+    let (status, _, body) = app.send(form(&format!("{page}/decision"), &session, &format!("_csrf={csrf}&to=excluded"))).await;
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(body).unwrap().contains("请先勾选"), "a decision asks for the tick first");
+    assert_eq!(store::get(&db, &county, case.id).await.unwrap().unwrap().status, "suspected");
+}
+
+#[tokio::test]
 async fn a_supervision_visit_is_recorded_and_its_fix_reported_done_by_the_township() {
     let db = sqlite_only().await;
     let app = seeded_app(db.clone()).await;
@@ -411,11 +452,24 @@ async fn a_supervision_visit_is_recorded_and_its_fix_reported_done_by_the_townsh
     let id = visit.rsplit('/').next().unwrap();
     let (status, _, page) = app.send(form(&format!("/supervision-fixes/{fix}/done"), &township, &format!("_csrf={township_csrf}&supervision_id={id}&done_note="))).await;
     assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(page).unwrap().contains("请填写整改情况"));
+    let (_, _, page) = app.send(get(&visit, &county)).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(!html.contains("/done\"") && !html.contains("/review\""), "the supervising unit is offered no report of its own fix: {html}");
+    let (status, _, page) = app.send(form(&format!("/supervision-fixes/{fix}/done"), &county, &format!("_csrf={csrf}&supervision_id={id}&done_note=%E5%B7%B2%E8%A1%A5%E5%85%A8"))).await;
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(page).unwrap().contains("由被督导单位报告"), "and is refused one posted by hand");
     let (status, _, _) = app.send(form(&format!("/supervision-fixes/{fix}/done"), &township, &format!("_csrf={township_csrf}&supervision_id={id}&done_note=%E5%B7%B2%E8%A1%A5%E5%85%A8"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = app.send(get(&visit, &county)).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(html.contains("待督导单位确认") && html.contains("township_officer") && html.contains("/review\""), "the county sees who reported it and may confirm: {html}");
+    let (status, _, _) = app.send(form(&format!("/supervision-fixes/{fix}/review"), &county, &format!("_csrf={csrf}&supervision_id={id}&decision=confirm&done_note="))).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, _, page) = app.send(get("/supervisions", &county)).await;
     let html = String::from_utf8(page).unwrap();
     assert!(html.contains("蔡子池街道") && !html.contains("待整改"), "the county sees the fix done: {html}");
+    let (_, _, page) = app.send(get(&visit, &township)).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(html.contains("已确认整改到位") && html.contains("确认整改到位</strong> · county_commander"), "the township sees who confirmed it: {html}");
     let (other, _, _) = sign_in(&app, "county_commander_hn", false).await;
     assert_eq!(app.send(get(&visit, &other)).await.0, StatusCode::NOT_FOUND);
 }

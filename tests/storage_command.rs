@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use fangkong::command::directives::{self, NewAttachment, NewDirective};
 use fangkong::command::supervision::{self, CheckItem, NewFix, NewSupervision};
+use fangkong::command::supervision_fixes;
 use fangkong::error::AppError;
 use fangkong_rules::Scope;
 use time::Duration;
@@ -119,10 +120,33 @@ async fn a_supervision_visit_tracks_its_fixes_to_done() {
         let view = supervision::view(&db, &county, id, today).await.unwrap().unwrap();
         let township = Scope::of(&code("430481001"));
         assert!(supervision::view(&db, &Scope::of(&code("430422")), id, today).await.unwrap().is_none());
-        assert!(matches!(supervision::fix_done(&db, &actor(), &Scope::of(&code("430422")), view.fixes[0].id, "done").await, Err(AppError::NotFound)));
-        assert!(matches!(supervision::fix_done(&db, &actor(), &township, view.fixes[0].id, "").await, Err(AppError::Invalid(_))));
-        assert_eq!(supervision::fix_done(&db, &actor(), &township, view.fixes[0].id, "夜间两人值守已排班").await.unwrap(), id);
+        let fix = view.fixes[0].id;
+        assert!(matches!(supervision_fixes::report_done(&db, &actor(), &Scope::of(&code("430422")), fix, "done").await, Err(AppError::NotFound)));
+        let own = supervision_fixes::report_done(&db, &actor(), &county, fix, "已整改").await;
+        assert!(matches!(own, Err(AppError::Invalid(ref f)) if f[0].code == "not_visited_unit"), "the supervising unit does not report its own fix done: {own:?}");
+        assert!(matches!(supervision_fixes::review(&db, &actor(), &county, fix, true, "").await, Err(AppError::Conflict { .. })), "nothing to confirm before the report");
+        assert!(matches!(supervision_fixes::report_done(&db, &actor(), &township, fix, "").await, Err(AppError::Invalid(_))));
+        let township_officer = fangkong::audit::Actor { user_id: None, username: "township_officer".into(), org_code: "430481001".into(), client_addr: None };
+        assert_eq!(supervision_fixes::report_done(&db, &township_officer, &township, fix, "夜间两人值守已排班").await.unwrap(), id);
         let after = supervision::list(&db, &county, today, 10).await.unwrap();
         assert_eq!((after[0].fixes_open, after[0].fixes_overdue), (1, 0), "the overdue fix is done");
+        let refused = supervision_fixes::review(&db, &township_officer, &township, fix, true, "").await;
+        assert!(matches!(refused, Err(AppError::Invalid(ref f)) if f[0].code == "not_supervising_unit"), "the visited unit does not confirm its own fix: {refused:?}");
+
+        assert!(matches!(supervision_fixes::review(&db, &actor(), &county, fix, false, " ").await, Err(AppError::Invalid(_))), "sending back needs a reason");
+        supervision_fixes::review(&db, &actor(), &county, fix, false, "排班表未张贴").await.unwrap();
+        assert_eq!(supervision::list(&db, &county, today, 10).await.unwrap()[0].fixes_open, 2, "sent back, the fix is open again");
+        supervision_fixes::report_done(&db, &township_officer, &township, fix, "排班表已张贴").await.unwrap();
+        supervision_fixes::review(&db, &actor(), &county, fix, true, "").await.unwrap();
+        let fixes = supervision::view(&db, &county, id, today).await.unwrap().unwrap().fixes;
+        let confirmed = fixes.iter().find(|f| f.id == fix).unwrap();
+        assert!(confirmed.confirmed_at.is_some() && confirmed.done_at.is_some());
+        let steps: Vec<(&str, &str, &str)> = confirmed.steps.iter().map(|s| (s.step.as_str(), s.actor.as_str(), s.actor_org.as_str())).collect();
+        assert_eq!(
+            steps,
+            [("done", "township_officer", "430481001"), ("reopened", "cli:test", ""), ("done", "township_officer", "430481001"), ("confirmed", "cli:test", "")],
+            "each step names who and from where"
+        );
+        assert!(confirmed.steps.iter().all(|s| s.at > 0));
     }
 }

@@ -27,7 +27,7 @@ async fn person(db: &Db, name: &str, seq: u32) -> i64 {
 }
 
 async fn observe(db: &Db, person_id: i64) -> i64 {
-    let new = NewEpisode { person_id, kind: fangkong::observation::Kind::Home, site_id: None, start_date: TODAY };
+    let new = NewEpisode { person_id, kind: fangkong::observation::Kind::Home, site_id: None, start_date: TODAY, closing_case: None };
     episodes::start(db, &actor(), &Scope::everything(), &new, TODAY).await.unwrap().id
 }
 

@@ -44,7 +44,7 @@ fn key_person(person_id: i64) -> KeyPersonInput {
 /// A person of the Leiyang grid under home observation since `start`.
 async fn observed(db: &Db, id_number: &str, start: Date) -> fangkong::observation::episodes::Episode {
     let id = person(db, id_number, LEIYANG_GRID).await;
-    let new = NewEpisode { person_id: id, kind: Kind::Home, site_id: None, start_date: start };
+    let new = NewEpisode { person_id: id, kind: Kind::Home, site_id: None, start_date: start, closing_case: None };
     episodes::start(db, &actor(), &Scope::of(&code("430481")), &new, TODAY).await.unwrap()
 }
 
@@ -113,7 +113,7 @@ async fn an_episode_counts_from_the_start_and_ends_only_when_complete_and_fever_
         let scope = Scope::of(&code("430481"));
         let id = person(&db, "43048119900101123X", LEIYANG_GRID).await;
         let start = TODAY - Duration::days(10);
-        let new = NewEpisode { person_id: id, kind: Kind::Home, site_id: None, start_date: start };
+        let new = NewEpisode { person_id: id, kind: Kind::Home, site_id: None, start_date: start, closing_case: None };
         let episode = episodes::start(&db, &actor(), &scope, &new, TODAY).await.unwrap();
         assert_eq!((episode.day(TODAY), episode.period_days, episode.last_day()), (11, 14, date!(2020 - 02 - 07)));
         assert!(matches!(episodes::start(&db, &actor(), &scope, &new, TODAY).await, Err(AppError::Conflict { .. })), "one active episode");
@@ -182,7 +182,7 @@ async fn unhandled_alerts_escalate_to_the_township_and_missing_reports_are_liste
         let id = person(&db, "43048119900101123X", LEIYANG_GRID).await;
         let quiet = person(&db, "430422198502150022", LEIYANG_GRID).await;
         for p in [id, quiet] {
-            episodes::start(&db, &actor(), &grid, &NewEpisode { person_id: p, kind: Kind::Home, site_id: None, start_date: TODAY }, TODAY).await.unwrap();
+            episodes::start(&db, &actor(), &grid, &NewEpisode { person_id: p, kind: Kind::Home, site_id: None, start_date: TODAY, closing_case: None }, TODAY).await.unwrap();
         }
         let episode = episodes::for_person(&db, &grid, id).await.unwrap().remove(0);
         checkins::record(&db, &episode, &reading("37.8", "am", None), Source::Resident, TODAY).await.unwrap();
@@ -211,7 +211,7 @@ async fn centralized_sites_refuse_a_person_when_full() {
         let b = person(&db, "430422198502150022", LEIYANG_GRID).await;
         let grid = Scope::of(&code(LEIYANG_GRID));
         assert_eq!(fangkong::observation::sites::list(&db, &grid).await.unwrap().len(), 1, "the county's site serves its grids");
-        let new = |p| NewEpisode { person_id: p, kind: Kind::Centralized, site_id: Some(site), start_date: TODAY };
+        let new = |p| NewEpisode { person_id: p, kind: Kind::Centralized, site_id: Some(site), start_date: TODAY, closing_case: None };
         episodes::start(&db, &actor(), &grid, &new(a), TODAY).await.unwrap();
         let full = episodes::start(&db, &actor(), &grid, &new(b), TODAY).await;
         assert!(matches!(full, Err(AppError::Invalid(ref f)) if f[0].code == "site_full"));

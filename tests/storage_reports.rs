@@ -106,7 +106,9 @@ async fn generate(db: &Db, today: Date) -> Vec<String> {
             ledger::create(db, &actor(), &county(), &kp.validate(today).unwrap()).await.unwrap();
         }
         let first =
-            episodes::start(db, &actor(), &county(), &NewEpisode { person_id: here[0], kind: Kind::Home, site_id: None, start_date: today - Duration::days(gi as i64 % 5) }, today).await.unwrap();
+            episodes::start(db, &actor(), &county(), &NewEpisode { person_id: here[0], kind: Kind::Home, site_id: None, start_date: today - Duration::days(gi as i64 % 5), closing_case: None }, today)
+                .await
+                .unwrap();
         checkins::record(db, &first, &reading(if gi % 4 == 0 { "37.9" } else { "36.5" }, "am"), Source::Resident, today).await.unwrap();
         if gi % 3 > 0 {
             checkins::record(db, &first, &reading("36.6", "pm"), Source::Resident, today).await.unwrap();
@@ -120,7 +122,10 @@ async fn generate(db: &Db, today: Date) -> Vec<String> {
             needs::advance(db, &actor(), &county(), need, NeedStatus::Done, "已送达").await.unwrap();
         }
         if gi % 2 == 1 {
-            let second = episodes::start(db, &actor(), &county(), &NewEpisode { person_id: here[1], kind: Kind::Home, site_id: None, start_date: today - Duration::days(3) }, today).await.unwrap();
+            let second =
+                episodes::start(db, &actor(), &county(), &NewEpisode { person_id: here[1], kind: Kind::Home, site_id: None, start_date: today - Duration::days(3), closing_case: None }, today)
+                    .await
+                    .unwrap();
             checkins::record(db, &second, &reading("38.2", "am"), Source::Resident, today - Duration::days(2)).await.unwrap();
             episodes::end(db, &actor(), &county(), second.id, Status::Lost, Some("外出失联"), today).await.unwrap();
         }

@@ -44,6 +44,7 @@ pub async fn register(db: &Db, actor: &Actor, scope: &Scope, test: &PositiveTest
             .execute(&mut *tx).await?;
         writes::first_result(&mut *tx, sample, test.resulted_at).await?;
         writes::insert_transition(&mut *tx, actor, &writes::Transition { case_id: id, org_code: &person.org_code, from: None, to: CaseStatus::Asymptomatic, reason: &reason, rule_set_id: rules.id, at: now }).await?;
+        crate::observation::case_link::end_for_case(&mut *tx, actor, person.id, id, today).await?;
         crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "case.asymptomatic", record_type: "case", record_id: Some(id.to_string()), org_code: person.org_code.clone(), detail: Some(format!("rules={}", rules.id)),
         }).await?;

@@ -115,7 +115,7 @@ async fn person_once(db: &Db, actor: &Actor, scope: &Scope, who: &Who) -> AppRes
 /// running one with its start moved to a later exposure. Says whether it started one.
 async fn observe(db: &Db, actor: &Actor, person_id: i64, last_exposure: Date, today: Date) -> AppResult<(Episode, bool)> {
     let everywhere = Scope::everything();
-    let new = NewEpisode { person_id, kind: crate::observation::Kind::Home, site_id: None, start_date: last_exposure };
+    let new = NewEpisode { person_id, kind: crate::observation::Kind::Home, site_id: None, start_date: last_exposure, closing_case: None };
     match episodes::start(db, actor, &everywhere, &new, today).await {
         Ok(episode) => Ok((episode, true)),
         Err(AppError::Conflict { existing_id: Some(id), .. }) => {
@@ -215,12 +215,12 @@ pub async fn release(db: &Db, actor: &Actor, scope: &Scope, case_id: i64, today:
     let released = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
         let ended: Vec<String> = sqlx::query_scalar::<DB, String>(
-            "update observation_episodes set status = 'released', end_date = $1, end_note = '指示病例已排除', updated_at = $2 \
+            "update observation_episodes set status = 'released', end_date = $1, end_note = '指示病例已排除', updated_at = $2, ended_at = $2, ended_by = $4 \
              where status = 'active' and id in (select k.episode_id from contacts k where k.case_id = $3 and k.status = 'observing' and k.started_episode = 1) \
              and not exists (select 1 from contacts o join cases oc on oc.id = o.case_id \
                              where o.episode_id = observation_episodes.id and o.case_id <> $3 and o.status = 'observing' and oc.status <> 'excluded') \
              returning org_code")
-            .bind(today).bind(now).bind(case.id).fetch_all(&mut *tx).await?;
+            .bind(today).bind(now).bind(case.id).bind(&actor.username).fetch_all(&mut *tx).await?;
         let mut tally = crate::counts::Tally::default();
         for org_code in &ended {
             tally.add(org_code, crate::counts::OBSERVATION_ENDED, &today.to_string(), 1);

@@ -85,7 +85,7 @@ pub async fn discharge(db: &Db, actor: &Actor, scope: &Scope, asked: Discharge, 
     }
     // The hand-off crosses into the home county, whoever discharges: the episode is placed by the
     // person's own unit, not the discharging user's scope.
-    let episode = home_episode(db, actor, case.person_id, day, today).await?;
+    let episode = home_episode(db, actor, case.id, case.person_id, day, today).await?;
     let due: Vec<(i64, Date)> = rules.follow_up_days().into_iter().map(|d| (week_of(d), day + Duration::days(d))).collect();
     let criteria = if case.status == CaseStatus::Confirmed.as_str() { "afebrile,respiratory,imaging,nucleic_negative" } else { "nucleic_negative" };
     let reason = format!("符合出院标准({}),转居住地社区医学观察 {} 天,依据:{}", criteria_zh(&case), rules.post_discharge_days, rules.name);
@@ -139,13 +139,13 @@ fn week_of(day: i64) -> i64 {
 
 /// The person's post-discharge observation from `day` — at home, or at the site their county set
 /// for discharged patients — or the one already running.
-async fn home_episode(db: &Db, actor: &Actor, person_id: i64, day: Date, today: Date) -> AppResult<episodes::Episode> {
+async fn home_episode(db: &Db, actor: &Actor, case_id: i64, person_id: i64, day: Date, today: Date) -> AppResult<episodes::Episode> {
     let everywhere = Scope::everything();
     let person = crate::people::store::get(db, &everywhere, person_id).await?.ok_or(AppError::NotFound)?;
     let county = person.org_code.get(..6).unwrap_or_default();
     let new = match crate::observation::sites::post_discharge_site(db, county).await? {
-        Some(site) => NewEpisode { person_id, kind: crate::observation::Kind::Centralized, site_id: Some(site), start_date: day },
-        None => NewEpisode { person_id, kind: crate::observation::Kind::Home, site_id: None, start_date: day },
+        Some(site) => NewEpisode { person_id, kind: crate::observation::Kind::Centralized, site_id: Some(site), start_date: day, closing_case: Some(case_id) },
+        None => NewEpisode { person_id, kind: crate::observation::Kind::Home, site_id: None, start_date: day, closing_case: Some(case_id) },
     };
     match episodes::start(db, actor, &everywhere, &new, today).await {
         Err(AppError::Conflict { existing_id: Some(id), .. }) => episodes::get(db, &everywhere, id).await?.ok_or(AppError::NotFound),

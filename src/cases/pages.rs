@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/samples", post(add_sample))
         .route("/cases/{id}/results", post(add_result))
         .route("/cases/{id}/decision", post(decide))
+        .route("/cases/{id}/milestone", post(record_milestone))
         .route("/cases/{id}/severity", post(assess_severity))
 }
 
@@ -149,6 +150,10 @@ impl CasePage {
     fn time(&self, micros: &i64) -> String {
         clock::format_micros(*micros)
     }
+    /// Now, as the milestone forms pre-fill it.
+    fn now(&self) -> String {
+        clock::format_micros(crate::db::now_micros())
+    }
     fn label(&self, code: &str) -> &'static str {
         SampleKind::parse(code)
             .map(SampleKind::zh)
@@ -255,11 +260,35 @@ async fn add_result(State(state): State<AppState>, lang: Lang, Path(id): Path<i6
 
 async fn decide(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
     caller.require(Permission::ManageCases)?;
+    // Confirming or excluding cannot be undone from the page: the form asks for a tick first.
     let outcome = match CaseStatus::parse(field(&form, "to")) {
+        Some(CaseStatus::Confirmed | CaseStatus::Excluded) if field(&form, "checked") != "1" => {
+            Err(AppError::invalid("checked", "confirm_required", lang.pick("请先勾选“已核对检测结果”再确诊或排除", "Tick “results checked” before confirming or excluding")))
+        }
         Some(to @ (CaseStatus::Confirmed | CaseStatus::Excluded)) => store::decide_suspected(&state.db, &caller.actor(), &caller.scope, id, to, clock::today()).await.map(|_| ()),
         _ => Err(AppError::invalid("to", "decision_unknown", "疑似病例只能确诊或排除")),
     };
     after(&state, &caller, lang, id, outcome).await
+}
+
+/// Stops the report or investigation clock: "已直报" / "已流调" at the time typed (now when left
+/// blank, never later than now), from the case page or the case list (`back=list`).
+async fn record_milestone(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
+    caller.require(Permission::ManageCases)?;
+    let outcome = async {
+        let milestone = match field(&form, "milestone") {
+            "reported" => store::Milestone::Reported,
+            "investigated" => store::Milestone::Investigated,
+            _ => return Err(AppError::invalid("milestone", "milestone_unknown", "请选择已直报或已流调")),
+        };
+        let at = fact_time(&form, "at")?.unwrap_or_else(crate::db::now_micros);
+        store::record_milestone(&state.db, &caller.actor(), &caller.scope, id, milestone, at).await.map(|_| ())
+    }
+    .await;
+    match outcome {
+        Ok(()) if field(&form, "back") == "list" => Ok(Redirect::to(&format!("/cases#case-{id}")).into_response()),
+        other => after(&state, &caller, lang, id, other).await,
+    }
 }
 
 async fn assess_severity(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {

@@ -98,6 +98,7 @@ pub async fn open_suspected(db: &Db, actor: &Actor, scope: &Scope, triage: &Tria
             .bind(codes(&assessment.clinical, ClinicalItem::as_str)).bind(rules.id).bind(now).bind(actor.user_id)
             .fetch_one(&mut *tx).await?;
         writes::insert_transition(&mut *tx, actor, &writes::Transition { case_id: id, org_code: &person.org_code, from: None, to: CaseStatus::Suspected, reason: &assessment.reason, rule_set_id: rules.id, at: now }).await?;
+        crate::observation::case_link::end_for_case(&mut *tx, actor, person.id, id, today).await?;
         crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "case.suspected", record_type: "case", record_id: Some(id.to_string()), org_code: person.org_code.clone(), detail: Some(format!("rules={}", rules.id)),
         }).await?;
@@ -335,6 +336,9 @@ pub async fn decide_suspected(db: &Db, actor: &Actor, scope: &Scope, case_id: i6
     let moved = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
         let moved = writes::change_status(&mut *tx, actor, &writes::Transition::of(&case, CaseStatus::Suspected, to, &reason, rules.id, now_micros()), action).await?;
+        if moved && to == CaseStatus::Excluded {
+            crate::observation::case_link::resume_after_exclusion(&mut *tx, actor, case.id, today).await?;
+        }
         tx.commit().await?;
         Ok::<bool, sqlx::Error>(moved)
     }.await)?;

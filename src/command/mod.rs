@@ -5,6 +5,7 @@ pub mod directive_api;
 pub mod directive_pages;
 pub mod directives;
 pub mod supervision;
+pub mod supervision_fixes;
 pub mod supervision_pages;
 
 /// The feature's JSON API.

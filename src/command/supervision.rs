@@ -1,6 +1,7 @@
 //! Supervision visits (督导): a leader records a visit to a unit in their jurisdiction — when, who,
 //! what was checked, what was found — and the fixes it requires, each with a deadline. The visited
-//! unit reports each fix done; open fixes past their deadline show as overdue to everyone above.
+//! unit reports each fix done and the supervising unit confirms or reopens it
+//! ([`super::supervision_fixes`]); open fixes past their deadline show as overdue to everyone above.
 
 use crate::audit::{Actor, AuditEvent};
 use crate::db::Db;
@@ -102,8 +103,14 @@ pub struct Fix {
     pub done_at: Option<i64>,
     pub done_by: Option<String>,
     pub done_note: Option<String>,
+    /// The supervising unit checked the fix and accepted it.
+    pub confirmed_at: Option<i64>,
+    pub confirmed_by: Option<String>,
     #[sqlx(default)]
     pub overdue: bool,
+    /// Each step, oldest first.
+    #[sqlx(skip)]
+    pub steps: Vec<super::supervision_fixes::Step>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -159,33 +166,9 @@ pub async fn view(db: &Db, scope: &Scope, id: i64, today: Date) -> sqlx::Result<
     let found = on_db!(db, pool => sqlx::query_as::<DB, Supervision>(sqlx::AssertSqlSafe(&*sql)).bind(today).bind(id).fetch_optional(pool).await)?;
     let Some(supervision) = found.filter(|s| scope.allows(&s.org_code)) else { return Ok(None) };
     let fixes = on_db!(db, pool => sqlx::query_as::<DB, Fix>(
-        "select id, supervision_id, org_code, description, due_date, done_at, done_by, done_note, (done_at is null and due_date < $1) as overdue \
+        "select id, supervision_id, org_code, description, due_date, done_at, done_by, done_note, confirmed_at, confirmed_by, (done_at is null and due_date < $1) as overdue \
          from supervision_fixes where supervision_id = $2 order by due_date, id")
         .bind(today).bind(id).fetch_all(pool).await)?;
+    let fixes = super::supervision_fixes::with_steps(db, id, fixes).await?;
     Ok(Some(SupervisionView { supervision, fixes }))
-}
-
-/// The visited unit (or one above it) reports a fix done; reporting twice changes nothing.
-pub async fn fix_done(db: &Db, actor: &Actor, scope: &Scope, fix_id: i64, note: &str) -> AppResult<i64> {
-    let note = note.trim();
-    if !(1..=500).contains(&note.chars().count()) {
-        return Err(AppError::invalid("done_note", "note_required", "请填写整改情况(不超过 500 字)"));
-    }
-    let (low, high) = scope.bounds();
-    let found: Option<(i64, String)> = on_db!(db, pool => sqlx::query_as::<DB, (i64, String)>(
-        "select supervision_id, org_code from supervision_fixes where id = $1 and org_code >= $2 and org_code < $3")
-        .bind(fix_id).bind(&low).bind(&high).fetch_optional(pool).await)?;
-    let (supervision_id, org_code) = found.ok_or(AppError::NotFound)?;
-    on_db!(db, pool => async {
-        let mut tx = pool.begin().await?;
-        let done = sqlx::query::<DB>("update supervision_fixes set done_at = $1, done_by = $2, done_note = $3 where id = $4 and done_at is null")
-            .bind(crate::db::now_micros()).bind(&actor.username).bind(note).bind(fix_id).execute(&mut *tx).await?.rows_affected();
-        if done == 1 {
-            crate::audit::store::insert(&mut *tx, actor, AuditEvent {
-                action: "supervision.fix_done", record_type: "supervision_fix", record_id: Some(fix_id.to_string()), org_code, detail: None,
-            }).await?;
-        }
-        tx.commit().await
-    }.await)?;
-    Ok(supervision_id)
 }

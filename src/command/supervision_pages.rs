@@ -2,6 +2,7 @@
 //! record one (a leader's), and each visit's page where the unit reports its fixes done.
 
 use super::supervision::{self, CheckItem, NewFix, NewSupervision, Supervision, SupervisionView};
+use super::supervision_fixes;
 use crate::auth::{Caller, Permission};
 use crate::clock;
 use crate::error::{AppError, AppResult};
@@ -20,7 +21,11 @@ use fangkong_rules::OrgCode;
 const FIX_LINES: [usize; 3] = [1, 2, 3];
 
 pub fn router() -> axum::Router<AppState> {
-    axum::Router::new().route("/supervisions", get(index).post(record)).route("/supervisions/{id}", get(detail)).route("/supervision-fixes/{id}/done", post(fix_done))
+    axum::Router::new()
+        .route("/supervisions", get(index).post(record))
+        .route("/supervisions/{id}", get(detail))
+        .route("/supervision-fixes/{id}/done", post(fix_done))
+        .route("/supervision-fixes/{id}/review", post(fix_review))
 }
 
 #[derive(Template)]
@@ -96,11 +101,19 @@ struct DetailPage {
     chrome: Chrome,
     view: SupervisionView,
     filled: Filled,
+    /// The viewer reports the fixes (the visited unit) or reviews them (a unit above).
+    role: Option<supervision_fixes::Role>,
 }
 
 impl DetailPage {
     fn time(&self, micros: &i64) -> String {
         clock::format_micros(*micros)
+    }
+    fn reports(&self) -> bool {
+        self.role == Some(supervision_fixes::Role::Visited)
+    }
+    fn reviews(&self) -> bool {
+        self.role == Some(supervision_fixes::Role::Supervising)
     }
 }
 
@@ -108,7 +121,8 @@ async fn show_detail(state: &AppState, caller: &Caller, lang: Lang, id: i64, fil
     caller.require(Permission::ReceiveDirectives)?;
     let view = supervision::view(&state.db, &caller.scope, id, clock::today()).await?.ok_or(AppError::NotFound)?;
     let title = format!("{} {}", view.supervision.org_name, lang.pick("督导", "supervision"));
-    let page = DetailPage { chrome: Chrome::for_caller(state, caller, lang, &title).await?, view, filled };
+    let role = supervision_fixes::Role::of(&caller.scope, &view.supervision.org_code);
+    let page = DetailPage { chrome: Chrome::for_caller(state, caller, lang, &title).await?, view, filled, role };
     Ok(render(page.filled.status(), &page))
 }
 
@@ -119,9 +133,28 @@ async fn detail(State(state): State<AppState>, caller: Caller, lang: Lang, Path(
 async fn fix_done(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
     caller.require(Permission::ReceiveDirectives)?;
     let supervision_id: Option<i64> = field(&form, "supervision_id").parse().ok();
-    match supervision::fix_done(&state.db, &caller.actor(), &caller.scope, id, field(&form, "done_note")).await {
+    let outcome = supervision_fixes::report_done(&state.db, &caller.actor(), &caller.scope, id, field(&form, "done_note")).await;
+    after_fix(&state, &caller, lang, supervision_id, form, outcome).await
+}
+
+/// The supervising unit confirms a fix reported done (`decision=confirm`) or sends it back with a
+/// reason (`decision=reopen`).
+async fn fix_review(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
+    caller.require(Permission::ReceiveDirectives)?;
+    let supervision_id: Option<i64> = field(&form, "supervision_id").parse().ok();
+    let confirm = field(&form, "decision") == "confirm";
+    let outcome = supervision_fixes::review(&state.db, &caller.actor(), &caller.scope, id, confirm, field(&form, "done_note")).await;
+    after_fix(&state, &caller, lang, supervision_id, form, outcome).await
+}
+
+/// After a step of a fix: back to the visit, or its page again saying what went wrong.
+async fn after_fix(state: &AppState, caller: &Caller, lang: Lang, supervision_id: Option<i64>, form: Fields, outcome: AppResult<i64>) -> AppResult<Response> {
+    match outcome {
         Ok(visit) => Ok(Redirect::to(&format!("/supervisions/{visit}")).into_response()),
-        Err(AppError::Invalid(errors)) => show_detail(&state, &caller, lang, supervision_id.ok_or(AppError::NotFound)?, Filled::new(form, errors)).await,
+        Err(AppError::Invalid(errors)) => show_detail(state, caller, lang, supervision_id.ok_or(AppError::NotFound)?, Filled::new(form, errors)).await,
+        Err(AppError::Conflict { message, .. }) => {
+            show_detail(state, caller, lang, supervision_id.ok_or(AppError::NotFound)?, Filled::new(form, vec![crate::error::FieldError::new("done_note", "conflict", message)])).await
+        }
         Err(e) => Err(e),
     }
 }

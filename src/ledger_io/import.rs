@@ -404,10 +404,16 @@ async fn write_chunk<'a>(
         })
         .collect();
     let made = crate::screening::store::insert_many(conn.reborrow(), actor.user_id, now, &entries, tally).await?;
+    // A person already registered may be a case now: isolated and treated, not observed.
+    let known: Vec<i64> = chunk.iter().filter_map(|p| p.existing_person.as_ref().map(|(id, _)| *id)).collect();
+    let cases: std::collections::HashSet<i64> = crate::observation::case_link::with_open_case(conn.reborrow(), &known, None).await?.into_iter().collect();
     let observations: Vec<NewRow> = chunk
         .iter()
         .filter_map(|p| {
             let start = p.observation_start?;
+            if p.existing_person.as_ref().is_some_and(|(id, _)| cases.contains(id)) {
+                return None;
+            }
             let rules = &rule_sets[&start];
             if fangkong_rules::observation::period_complete(start, rules.observation_days, today) {
                 return None;

@@ -51,7 +51,7 @@ impl StartInput {
     pub fn parse(&self) -> AppResult<NewEpisode> {
         let kind = Kind::parse(&self.kind).ok_or_else(|| AppError::invalid("kind", "kind_unknown", "请选择居家或集中医学观察"))?;
         let start_date = when::happened_on("start_date", &self.start_date)?;
-        Ok(NewEpisode { person_id: self.person_id, kind, site_id: self.site_id, start_date })
+        Ok(NewEpisode { person_id: self.person_id, kind, site_id: self.site_id, start_date, closing_case: None })
     }
 }
 

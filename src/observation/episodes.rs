@@ -32,6 +32,11 @@ pub struct Episode {
     #[serde(serialize_with = "crate::format::opt_date")]
     pub end_date: Option<Date>,
     pub end_note: Option<String>,
+    /// Who ended it (account name) and when (epoch µs).
+    pub ended_by: Option<String>,
+    pub ended_at: Option<i64>,
+    /// The case whose opening ended it (`became_case`).
+    pub ended_by_case: Option<i64>,
     pub created_at: i64,
 }
 
@@ -53,7 +58,8 @@ impl Episode {
     }
 }
 
-pub(super) const COLUMNS: &str = "id, person_id, org_code, kind, site_id, start_date, period_days, rule_set_id, status, report_token, end_date, end_note, created_at";
+pub(super) const COLUMNS: &str =
+    "id, person_id, org_code, kind, site_id, start_date, period_days, rule_set_id, status, report_token, end_date, end_note, ended_by, ended_at, ended_by_case, created_at";
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Episode>> {
     let (low, high) = scope.bounds();
@@ -80,6 +86,8 @@ pub struct NewEpisode {
     pub site_id: Option<i64>,
     /// The last exposure or the arrival day.
     pub start_date: Date,
+    /// The case a discharge is closing in the same step: its being open does not refuse the start.
+    pub closing_case: Option<i64>,
 }
 
 /// Puts a person in scope under observation. One active episode per person.
@@ -87,6 +95,9 @@ pub async fn start(db: &Db, actor: &Actor, scope: &Scope, new: &NewEpisode, toda
     let person = crate::people::store::get(db, scope, new.person_id).await?.ok_or_else(|| AppError::invalid("person_id", "person_unknown", "人员不存在或不在您的管辖范围内"))?;
     if new.start_date > today {
         return Err(AppError::invalid("start_date", "date_future", "观察起始日(末次暴露或抵达日)不能晚于今天"));
+    }
+    if !on_db!(db, pool => super::case_link::with_open_case(&mut *pool.acquire().await?, &[person.id], new.closing_case).await)?.is_empty() {
+        return Err(AppError::invalid("person_id", "open_case", "此人为病例(疑似、确诊或无症状感染者),由定点医疗机构隔离治疗,不再进行医学观察"));
     }
     let rules = rules::in_force(db, new.start_date).await?;
     if period_complete(new.start_date, rules.observation_days, today) {
@@ -200,7 +211,7 @@ pub async fn restart(db: &Db, actor: &Actor, scope: &Scope, id: i64, new_start: 
 pub async fn end(db: &Db, actor: &Actor, scope: &Scope, id: i64, outcome: Status, note: Option<&str>, today: Date) -> AppResult<Episode> {
     let episode = active(db, scope, id).await?;
     // Early release belongs to the index case's exclusion (contacts::release), not to this form.
-    if matches!(outcome, Status::Active | Status::Released) {
+    if matches!(outcome, Status::Active | Status::Released | Status::BecameCase) {
         return Err(AppError::invalid("outcome", "outcome_invalid", "请选择结束方式"));
     }
     if outcome == Status::EndedHealthy {
@@ -215,8 +226,9 @@ pub async fn end(db: &Db, actor: &Actor, scope: &Scope, id: i64, outcome: Status
     }
     on_db!(db, pool => {
         let mut tx = pool.begin().await?;
-        let ended = sqlx::query::<DB>("update observation_episodes set status = $1, end_date = $2, end_note = $3, updated_at = $4 where id = $5 and status = 'active'")
-            .bind(outcome.as_str()).bind(today).bind(note).bind(now_micros()).bind(id).execute(&mut *tx).await?.rows_affected();
+        let now = now_micros();
+        let ended = sqlx::query::<DB>("update observation_episodes set status = $1, end_date = $2, end_note = $3, updated_at = $4, ended_at = $4, ended_by = $5 where id = $6 and status = 'active'")
+            .bind(outcome.as_str()).bind(today).bind(note).bind(now).bind(&actor.username).bind(id).execute(&mut *tx).await?.rows_affected();
         if ended == 1 {
             crate::counts::add(&mut *tx, &episode.org_code, crate::counts::OBSERVATION_ENDED, &today.to_string(), 1).await?;
         }

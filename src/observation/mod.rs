@@ -3,6 +3,7 @@
 //! raise on the responsible grid worker's list, with those the clock raises (see [`sweep`]).
 
 pub mod api;
+pub mod case_link;
 pub mod chart;
 pub mod checkin_rows;
 pub mod checkins;
@@ -38,12 +39,15 @@ labelled_enum! {
 }
 
 labelled_enum! {
+    /// An episode's state. `became_case` is set only by a case opening (and undone when a suspected
+    /// case is excluded within the period); `released` only by the index case's exclusion.
     Status {
         Active = "active", "观察中";
         EndedHealthy = "ended_healthy", "期满解除";
         Transferred = "transferred", "转发热门诊/病例";
         Lost = "lost", "失访";
         Released = "released", "提前解除(指示病例已排除)";
+        BecameCase = "became_case", "转为病例";
     }
 }
 

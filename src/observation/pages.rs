@@ -100,7 +100,7 @@ async fn episode_view(state: &AppState, caller: &Caller, lang: Lang, headers: &H
         detail,
         person,
         symptoms: Symptom::ALL.iter().map(|s| (s.as_str(), s.zh())).collect(),
-        outcomes: Status::options().into_iter().filter(|(s, _)| !matches!(Status::parse(s), Some(Status::Active | Status::Released))).collect(),
+        outcomes: Status::options().into_iter().filter(|(s, _)| !matches!(Status::parse(s), Some(Status::Active | Status::Released | Status::BecameCase))).collect(),
         can_write: caller.may(Permission::WriteLedger),
         errors: FormErrors(errors),
         threshold: rules.fever_threshold().to_string(),

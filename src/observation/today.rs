@@ -163,6 +163,8 @@ pub struct Today {
     pub needs: Vec<super::needs::Need>,
     /// Post-discharge follow-ups not yet done, earliest due first.
     pub follow_ups: Vec<crate::cases::follow_ups::FollowUp>,
+    /// Observations that ended today or yesterday because the person became a case.
+    pub became_cases: Vec<super::case_link::BecameCase>,
 }
 
 impl Today {
@@ -188,5 +190,6 @@ pub async fn today(db: &Db, scope: &Scope, level: fangkong_rules::OrgLevel, toda
         households_to_visit: crate::screening::store::households_to_visit(db, scope, SECTION_LIMIT).await?,
         needs: super::needs::board(db, scope, None, SECTION_LIMIT).await?,
         follow_ups: crate::cases::follow_ups::open(db, scope, today, SECTION_LIMIT).await?,
+        became_cases: super::case_link::recent(db, scope, today, SECTION_LIMIT).await?,
     })
 }

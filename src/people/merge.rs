@@ -17,10 +17,16 @@ const TABLES: [&str; 7] = ["key_persons", "observation_episodes", "alerts", "lif
 
 /// What would break a unique rule if both records' rows were under one person: a count, the count
 /// from which it would, and what to tell the user.
-const CONFLICTS: [(&str, i64, &str); 4] = [
+const CONFLICTS: [(&str, i64, &str); 5] = [
     ("select count(*) from key_persons where person_id in ($1, $2)", 2, "两人都已登记为重点人员,请先删除其中一条登记"),
     ("select count(*) from observation_episodes where person_id in ($1, $2) and status = 'active'", 2, "两人都在医学观察中,请先结束其中一个观察"),
     ("select count(*) from cases where person_id in ($1, $2) and status in ('suspected', 'confirmed', 'asymptomatic')", 2, "两人都有未结案的病例,请先处理其中一个"),
+    (
+        "select (select count(*) from observation_episodes where person_id in ($1, $2) and status = 'active') \
+                * (select count(*) from cases where person_id in ($1, $2) and status in ('suspected', 'confirmed', 'asymptomatic'))",
+        1,
+        "一人为病例、另一人在医学观察中:请先结束其观察(病例不再进行医学观察)",
+    ),
     ("select count(*) from (select case_id from contacts where person_id in ($1, $2) group by case_id having count(*) > 1) both_contacts", 1, "两人登记为同一病例的密切接触者,请先核实"),
 ];
 
