@@ -4,6 +4,21 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const a of document.querySelectorAll("a[data-lang]")) {
     a.href = a.getAttribute("href") + "?back=" + encodeURIComponent(location.pathname + location.search);
   }
+  // On a phone a list's header row is hidden and each row reads as a card of "label: value" lines:
+  // every cell carries its column's header (the stylesheet shows it before the value). Tables whose
+  // rows are filled in later (the dashboard's) are labelled again when they change.
+  const labelCells = (table) => {
+    const heads = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
+    for (const row of table.querySelectorAll("tbody tr")) {
+      Array.from(row.children).forEach((cell, i) => {
+        if (heads[i] && cell.dataset.label !== heads[i]) cell.dataset.label = heads[i];
+      });
+    }
+  };
+  for (const table of document.querySelectorAll("table.list")) {
+    labelCells(table);
+    new MutationObserver(() => labelCells(table)).observe(table, { childList: true, subtree: true });
+  }
   for (const button of document.querySelectorAll("[data-print]")) {
     button.addEventListener("click", () => window.print());
   }

@@ -340,6 +340,11 @@ async fn the_city_dashboard_draws_its_charts_and_drills_down_to_a_grid() {
         browser.click("header nav a[href='/dashboard']").await?;
         browser.wait_for_url("/dashboard").await?;
         check(browser.text("h1").await?.contains("衡阳市"), "the city's dashboard")?;
+        // On a 390 px phone the unit table's rows are cards: each number has its column's label.
+        let label = browser
+            .script("const td = document.querySelector('#dashboard-units tbody td.num'); const th = document.querySelectorAll('#dashboard-units thead th')[Array.from(td.parentNode.children).indexOf(td)]; return [getComputedStyle(td, '::before').content, th.textContent.trim(), getComputedStyle(document.querySelector('#dashboard-units thead')).display];")
+            .await?;
+        check(label[0].as_str().is_some_and(|c| c.contains(label[1].as_str().unwrap_or("?"))) && label[2] == "none", &format!("a phone shows each number with its label: {label:?}"))?;
         check(browser.text("#key-figures [data-figure=observing] strong").await? == "1", "one person under observation in the city")?;
         let fevers = browser.text("#open-alerts [data-figure=alerts_open_fever]").await?;
         check(fevers == "发热 1", &format!("the fever's alert is open, got {fevers:?}"))?;

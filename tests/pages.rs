@@ -426,6 +426,30 @@ async fn the_case_page_stops_its_clocks_and_asks_before_confirming() {
 }
 
 #[tokio::test]
+async fn search_results_can_be_told_apart_by_unit_name_age_sex_and_last_four() {
+    let db = sqlite_only().await;
+    let app = seeded_app(db.clone()).await;
+    let county = fangkong_rules::Scope::of(&code("430481"));
+    for seq in [1, 2] {
+        let input = fangkong::people::PersonInput { name: "李四".into(), id_number: resident_id("430481", seq), org_code: LEIYANG_GRID.into(), ..Default::default() };
+        fangkong::people::store::create(&db, &actor(), &county, &input.validate(fangkong::clock::today()).unwrap()).await.unwrap();
+    }
+    let (session, _, _) = sign_in(&app, "county_commander", false).await;
+    let html = String::from_utf8(app.send(get("/persons?q=%E6%9D%8E", &session)).await.2).unwrap();
+    let rows: Vec<&str> = html.split("<tr>").skip(2).collect();
+    assert_eq!(rows.len(), 2, "{html}");
+    for (row, seq) in rows.iter().zip([2, 1]) {
+        let id = resident_id("430481", seq);
+        let born = time::Date::parse(&id[6..14], time::macros::format_description!("[year][month][day]")).unwrap();
+        let today = fangkong::clock::today();
+        let age = today.year() - born.year() - i32::from((today.month() as u8, today.day()) < (born.month() as u8, born.day()));
+        assert!(row.contains(&id[14..]) && !row.contains(&id[6..14]), "the last four show, the birth date does not: {row}");
+        assert!(row.contains(&format!(">{age}<")), "the age is shown: {row}");
+        assert!(row.contains("金南社区第一网格") && row.contains(&format!("title=\"{LEIYANG_GRID}\"")), "the unit by name, its code in the tooltip: {row}");
+    }
+}
+
+#[tokio::test]
 async fn a_supervision_visit_is_recorded_and_its_fix_reported_done_by_the_township() {
     let db = sqlite_only().await;
     let app = seeded_app(db.clone()).await;

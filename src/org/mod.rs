@@ -1,6 +1,7 @@
 //! The org tree (组织架构): city → county → township → village/community → grid, and households (户).
 
 pub mod api;
+pub mod names;
 pub mod pages;
 pub mod reference;
 pub mod store;

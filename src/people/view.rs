@@ -46,6 +46,9 @@ pub struct PersonView {
     #[schema(value_type = Option<String>, format = Date)]
     #[serde(serialize_with = "crate::format::opt_date")]
     pub birth_date: Option<Date>,
+    /// Age in whole years today; kept in the masked view (without the birth date) so that two
+    /// "李**" of one unit can be told apart.
+    pub age: Option<i64>,
     pub phone: Option<String>,
     pub ethnicity: Option<String>,
     pub org_code: String,
@@ -70,6 +73,7 @@ impl PersonRow {
             id_number: self.id_number,
             id_legacy: self.id_legacy,
             sex: self.sex,
+            age: self.birth_date.map(|born| age_on(born, crate::clock::today())),
             birth_date: self.birth_date,
             phone: self.phone,
             ethnicity: self.ethnicity,
@@ -94,6 +98,12 @@ impl PersonRow {
         view.current_address = None;
         view
     }
+}
+
+/// Whole years from `born` to `today`.
+fn age_on(born: Date, today: Date) -> i64 {
+    let years = i64::from(today.year() - born.year());
+    if (today.month() as u8, today.day()) < (born.month() as u8, born.day()) { years - 1 } else { years }
 }
 
 impl PersonView {

@@ -100,6 +100,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub checkins: crate::observation::writer::CheckInWriter,
     pub imports: crate::ledger_io::jobs::ImportJobs,
+    /// Unit names for pages (`Chrome::unit`).
+    pub unit_names: Arc<crate::org::names::UnitNames>,
 }
 
 impl AppState {
@@ -109,7 +111,7 @@ impl AppState {
         let lists = db.for_lists(settings.statement_timeout);
         let db = db.interactive(settings.statement_timeout);
         let checkins = crate::observation::writer::CheckInWriter::spawn(db.clone());
-        AppState { db, lists, long_work, settings: Arc::new(settings), checkins, imports: Default::default() }
+        AppState { db, lists, long_work, settings: Arc::new(settings), checkins, imports: Default::default(), unit_names: Default::default() }
     }
 }
 

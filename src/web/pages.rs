@@ -31,6 +31,8 @@ pub struct Chrome {
     pub user: Option<UserBadge>,
     pub csrf: String,
     pub nav: Vec<(&'static str, &'static str)>,
+    /// Unit names by code, for [`Chrome::unit`]; empty on pages without a caller.
+    pub units: crate::org::names::Names,
 }
 
 pub struct UserBadge {
@@ -42,6 +44,11 @@ pub struct UserBadge {
 impl Chrome {
     pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         self.lang.pick(zh, en)
+    }
+
+    /// A unit's name as pages show it (its code when the unit is unknown).
+    pub fn unit<'a>(&'a self, code: &'a str) -> &'a str {
+        self.units.get(code).map_or(code, String::as_str)
     }
 
     /// The chrome of a page seen by a signed-in caller.
@@ -79,11 +86,12 @@ impl Chrome {
             user: Some(UserBadge { display_name: caller.display_name.clone(), role: lang.pick(caller.role.zh(), caller.role.en()).to_string(), unit }),
             csrf: caller.csrf.clone().unwrap_or_default(),
             nav,
+            units: state.unit_names.get(&state.db).await?,
         })
     }
 
     pub fn anonymous(lang: Lang, title: &str) -> Chrome {
-        Chrome { lang, title: title.to_string(), user: None, csrf: String::new(), nav: Vec::new() }
+        Chrome { lang, title: title.to_string(), user: None, csrf: String::new(), nav: Vec::new(), units: Default::default() }
     }
 }
 

@@ -45,7 +45,7 @@ impl Browser {
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=412,915",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=390,844",
                      format!("--user-data-dir={}", profile.display())]
         }}}});
         let response: Value = client.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
