@@ -510,6 +510,9 @@ async fn confirming_a_person_under_home_observation_kills_their_link_and_tells_t
         check(!browser.text("#not-reported").await?.contains("冯**"), "nobody waits for a case's temperature")?;
         browser.goto(&format!("{base}/observations/{}", episode.id)).await?;
         check(browser.text("#observation-day").await?.contains("转为病例"), "the observation says how it ended")?;
+        browser.goto(&format!("{base}/persons/{person}")).await?;
+        let standing = browser.text("#person-standing").await?;
+        check(standing.contains("转为病例") && standing.contains("确诊病例"), &format!("the person's page says where they stand: {standing:?}"))?;
         Ok(())
     })
     .await;

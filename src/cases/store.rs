@@ -118,6 +118,13 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Case>> 
     on_db!(db, pool => sqlx::query_as::<DB, Case>(sqlx::AssertSqlSafe(&*sql)).bind(id).bind(low).bind(high).fetch_optional(pool).await)
 }
 
+/// The person's latest case in scope, if any.
+pub async fn latest_of_person(db: &Db, scope: &Scope, person_id: i64) -> sqlx::Result<Option<Case>> {
+    let (low, high) = scope.bounds();
+    let sql = format!("select {COLUMNS} from cases where person_id = $1 and org_code >= $2 and org_code < $3 order by id desc limit 1");
+    on_db!(db, pool => sqlx::query_as::<DB, Case>(sqlx::AssertSqlSafe(&*sql)).bind(person_id).bind(low).bind(high).fetch_optional(pool).await)
+}
+
 /// A case's changes of state, oldest first.
 pub async fn transitions(db: &Db, case_id: i64) -> sqlx::Result<Vec<Transition>> {
     on_db!(db, pool => sqlx::query_as::<DB, Transition>(

@@ -285,6 +285,34 @@ struct DetailPage {
     /// Why a merge or its undoing was refused.
     merge_error: Option<String>,
     status: StatusCode,
+    /// Where the person stands: ledger, observation, case.
+    standing: Standing,
+}
+
+/// The person's current ledger entry, latest observation and latest case, shown at the top of
+/// their page so nobody has to open three pages to know what to do next.
+struct Standing {
+    category: Option<&'static str>,
+    observation: Option<crate::observation::episodes::Episode>,
+    observation_day: i64,
+    case: Option<crate::cases::store::Case>,
+}
+
+impl Standing {
+    async fn of(state: &AppState, caller: &Caller, person_id: i64) -> AppResult<Standing> {
+        let entry = crate::screening::store::by_person(&state.db, &caller.scope, person_id).await?;
+        let observation = crate::observation::episodes::for_person(&state.db, &caller.scope, person_id).await?.into_iter().next();
+        let today = clock::today();
+        Ok(Standing {
+            category: entry.and_then(|k| crate::screening::Category::parse(&k.category)).map(crate::screening::Category::zh),
+            observation_day: observation.as_ref().map_or(0, |e| e.day(today)),
+            observation,
+            case: crate::cases::store::latest_of_person(&state.db, &caller.scope, person_id).await?,
+        })
+    }
+    fn case_label(&self) -> &'static str {
+        self.case.as_ref().and_then(|c| crate::cases::CaseStatus::parse(&c.status)).map(crate::cases::CaseStatus::zh).unwrap_or("")
+    }
 }
 
 async fn detail_page(State(state): State<AppState>, caller: Caller, lang: Lang, Path(id): Path<i64>) -> AppResult<Response> {
@@ -319,6 +347,7 @@ pub(super) async fn detail(state: &AppState, caller: &Caller, lang: Lang, id: i6
         household,
         status: if merge_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK },
         merge_error,
+        standing: Standing::of(state, caller, id).await?,
     };
     Ok(render(page.status, &page))
 }
