@@ -62,7 +62,11 @@ const fill = (root, data) => {
     const cells = root.querySelectorAll(`#dashboard-units tr[data-unit="${u.org_code}"] td.num`);
     cells.forEach((cell, i) => { cell.textContent = u.shown[i]; });
   });
-  data.beds.forEach((b) => set(`.bed[data-kind="${b.kind}"]`, `${b.label} ${b.taken} / ${b.total}`));
+  // Beds read "free / total" everywhere (the beds page too).
+  data.beds.forEach((b) => {
+    set(`.bed[data-kind="${b.kind}"] .bed-free`, String(b.free));
+    set(`.bed[data-kind="${b.kind}"] .bed-total`, String(b.total));
+  });
 };
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -75,6 +75,7 @@ async fn a_grid_worker_registers_finds_and_opens_a_person() {
         browser.fill("input[name=id_number]", "43048119900101123x").await?;
         browser.click("button.primary").await?;
         check(browser.text("#person-name").await? == "张三丰", "the detail page of the new person")?;
+        check(browser.text("#done").await?.contains("列入重点人员台账"), "it says what happened and offers the next step")?;
 
         browser.goto(&format!("{base}/persons")).await?;
         browser.fill("input[name=q]", "43048119900101123X").await?;
@@ -345,6 +346,8 @@ async fn the_city_dashboard_draws_its_charts_and_drills_down_to_a_grid() {
             .script("const td = document.querySelector('#dashboard-units tbody td.num'); const th = document.querySelectorAll('#dashboard-units thead th')[Array.from(td.parentNode.children).indexOf(td)]; return [getComputedStyle(td, '::before').content, th.textContent.trim(), getComputedStyle(document.querySelector('#dashboard-units thead')).display];")
             .await?;
         check(label[0].as_str().is_some_and(|c| c.contains(label[1].as_str().unwrap_or("?"))) && label[2] == "none", &format!("a phone shows each number with its label: {label:?}"))?;
+        let beds = browser.text(".bed[data-kind='isolation']").await?;
+        check(beds.contains("空余") && beds.contains("总数"), &format!("beds read free / total, as on the beds page: {beds:?}"))?;
         check(browser.text("#key-figures [data-figure=observing] strong").await? == "1", "one person under observation in the city")?;
         let fevers = browser.text("#open-alerts [data-figure=alerts_open_fever]").await?;
         check(fevers == "发热 1", &format!("the fever's alert is open, got {fevers:?}"))?;

@@ -54,8 +54,8 @@ async fn unmerge_api(State(state): State<AppState>, caller: Caller, Path(id): Pa
 async fn back(state: &AppState, caller: &Caller, lang: Lang, id: i64, outcome: AppResult<()>) -> AppResult<Response> {
     match outcome {
         Ok(()) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
-        Err(AppError::Invalid(errors)) => super::pages::detail(state, caller, lang, id, Some(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(";"))).await,
-        Err(AppError::Conflict { message, .. }) => super::pages::detail(state, caller, lang, id, Some(message)).await,
+        Err(AppError::Invalid(errors)) => super::pages::detail(state, caller, lang, id, Some(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(";")), None).await,
+        Err(AppError::Conflict { message, .. }) => super::pages::detail(state, caller, lang, id, Some(message), None).await,
         Err(e) => Err(e),
     }
 }

@@ -264,7 +264,7 @@ async fn create(State(state): State<AppState>, lang: Lang, CsrfForm { caller, mu
         }
     }
     match store::create(&state.db, &caller.actor(), &caller.scope, &valid).await {
-        Ok(row) => Ok(Redirect::to(&format!("/persons/{}", row.id)).into_response()),
+        Ok(row) => Ok(Redirect::to(&format!("/persons/{}?done=registered", row.id)).into_response()),
         Err(e) => save_failed(&state, &caller, lang, None, form, e).await,
     }
 }
@@ -287,6 +287,9 @@ struct DetailPage {
     status: StatusCode,
     /// Where the person stands: ledger, observation, case.
     standing: Standing,
+    /// Just registered or saved (said at the top, with the next step).
+    registered: bool,
+    saved: bool,
 }
 
 /// The person's current ledger entry, latest observation and latest case, shown at the top of
@@ -315,12 +318,31 @@ impl Standing {
     }
 }
 
-async fn detail_page(State(state): State<AppState>, caller: Caller, lang: Lang, Path(id): Path<i64>) -> AppResult<Response> {
-    detail(&state, &caller, lang, id, None).await
+/// What the form before the page did (`?done=`), said at the top with the next step.
+#[derive(Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+async fn detail_page(State(state): State<AppState>, caller: Caller, lang: Lang, Path(id): Path<i64>, Query(done): Query<Done>) -> AppResult<Response> {
+    let done = match done.done.as_deref() {
+        Some("registered") => Some(Saved::Registered),
+        Some("saved") => Some(Saved::Saved),
+        _ => None,
+    };
+    detail(&state, &caller, lang, id, None, done).await
+}
+
+/// A save that brought the user to the person's page.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Saved {
+    /// Registered: the next step is usually the key-person ledger.
+    Registered,
+    Saved,
 }
 
 /// The person's page, with why a merge was refused when it was.
-pub(super) async fn detail(state: &AppState, caller: &Caller, lang: Lang, id: i64, merge_error: Option<String>) -> AppResult<Response> {
+pub(super) async fn detail(state: &AppState, caller: &Caller, lang: Lang, id: i64, merge_error: Option<String>, done: Option<Saved>) -> AppResult<Response> {
     let p = show(state, caller, id).await?;
     // Re-validating the stored record brings back its warnings (legacy ID, unknown area code).
     let warnings = if p.masked {
@@ -348,6 +370,8 @@ pub(super) async fn detail(state: &AppState, caller: &Caller, lang: Lang, id: i6
         status: if merge_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK },
         merge_error,
         standing: Standing::of(state, caller, id).await?,
+        registered: done == Some(Saved::Registered),
+        saved: done == Some(Saved::Saved),
     };
     Ok(render(page.status, &page))
 }
@@ -364,7 +388,7 @@ async fn update(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, 
         return form_view(&state, &caller, lang, Some(id), form, Answer::invalid()).await;
     };
     match store::update(&state.db, &caller.actor(), &caller.scope, id, &valid).await {
-        Ok(_) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/persons/{id}?done=saved")).into_response()),
         Err(e) => save_failed(&state, &caller, lang, Some(id), form, e).await,
     }
 }
