@@ -216,7 +216,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report { command: ReportCommand::Daily { org, date, format, output } } => {
             let unit = OrgCode::parse(&org).map_err(|m| anyhow::anyhow!("{m}"))?;
             let date = match date {
-                Some(d) => crate::clock::parse_date(&d).with_context(|| format!("日期格式应为 YYYY-MM-DD: {d}"))?,
+                Some(d) => crate::clock::parse_date(&d).with_context(|| format!("{}: {d}", crate::clock::date_problem(&d)))?,
                 None => crate::clock::today(),
             };
             let report = crate::reports::daily::report(&db, &Scope::everything(), &unit, date).await?.with_context(|| format!("没有单位 {org}"))?;

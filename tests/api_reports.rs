@@ -39,7 +39,7 @@ async fn a_county_reads_its_daily_report_with_its_townships_and_nothing_of_anoth
         let (status, _) = app.json("GET", "/api/v1/reports/daily?org=430422", Some(&county), None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "another county is out of jurisdiction");
         let (status, body) = app.json("GET", "/api/v1/reports/daily?org=430481&date=2020-02-30", Some(&county), None).await;
-        assert_eq!((status, body["error"]["fields"][0]["message"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("日期格式应为 YYYY-MM-DD")));
+        assert_eq!((status, body["error"]["fields"][0]["message"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("日期无效:没有这一天(月份为 1–12,日不超过当月天数)")));
         let tomorrow = (today + time::Duration::days(1)).to_string();
         let (status, body) = app.json("GET", &format!("/api/v1/reports/daily?date={tomorrow}"), Some(&county), None).await;
         assert_eq!((status, body["error"]["fields"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("date_future")));

@@ -273,7 +273,7 @@ async fn report_verify_finds_an_injected_drift_and_rebuild_repairs_it() {
     assert_eq!(row[2].to_string(), "9");
     assert_eq!(sheet.rows().nth(2).unwrap()[1].to_string(), "指标");
     let bad = Command::new(BIN).args([base, ["report", "daily", "--org", "430481", "--date", "2020-02-30"].iter().map(|s| s.to_string()).collect()].concat()).output().unwrap();
-    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("日期格式应为 YYYY-MM-DD"));
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("日期无效"));
 }
 
 #[tokio::test]

@@ -389,7 +389,7 @@ async fn the_daily_report_page_drills_down_prints_and_says_what_is_wrong_with_a_
     let html = String::from_utf8(body).unwrap();
     assert!(status == StatusCode::OK && html.contains("id=\"report-up\" href=\"/reports/daily?org=430481&amp;"), "a township's report goes back up");
     let (status, _, body) = app.send(get("/reports/daily?date=2020-13-01", &session)).await;
-    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(body).unwrap().contains("日期格式应为 YYYY-MM-DD"));
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(body).unwrap().contains("日期无效"));
     assert_eq!(app.send(get("/reports/daily?org=430422", &session)).await.0, StatusCode::NOT_FOUND);
     let (status, headers, _) = app.send(get("/reports/daily.xlsx?org=430481001", &session)).await;
     assert!(status == StatusCode::OK && headers[header::CONTENT_TYPE].to_str().unwrap().contains("spreadsheetml"));

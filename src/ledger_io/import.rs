@@ -264,10 +264,11 @@ fn plan_row(org: &OrgCode, map: &ColumnMap, row: &[String], row_no: usize, actor
     let key_person = key_person.validate(today).map_err(|e| errors.extend(e.into_iter().map(|f| (column_of(&f.field), f.message)))).ok();
     let observation_start = match get(Field::ObservationStart) {
         None => None,
-        Some(s) => match crate::clock::parse_date(&s).filter(|d| *d <= today) {
-            Some(d) => Some(d),
-            None => {
-                errors.push((canonical(Field::ObservationStart).into(), "隔离开始日期格式应为 YYYY-MM-DD,且不晚于今天".into()));
+        Some(s) => match crate::clock::parse_date(&s) {
+            Some(d) if d <= today => Some(d),
+            parsed => {
+                let why = if parsed.is_some() { "隔离开始日期不能晚于今天" } else { crate::clock::date_problem(&s) };
+                errors.push((canonical(Field::ObservationStart).into(), why.into()));
                 None
             }
         },

@@ -152,7 +152,7 @@ impl PersonInput {
             let error = match parse_date(&s) {
                 Some(d) if d <= today => return Some(d),
                 Some(_) => FieldError::new("birth_date", "birth_future", "出生日期不能晚于今天"),
-                None => FieldError::new("birth_date", "date_invalid", "出生日期格式应为 YYYY-MM-DD"),
+                None => FieldError::new("birth_date", "date_invalid", crate::clock::date_problem(&s)),
             };
             errors.push(error);
             None

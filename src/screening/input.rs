@@ -126,7 +126,7 @@ fn travel_date(errors: &mut Vec<FieldError>, field: &str, value: &Option<String>
         Some(d) if d > today => errors.push(FieldError::new(field, "date_future", "日期不能晚于今天")),
         Some(d) if d < EARLIEST => errors.push(FieldError::new(field, "date_too_early", "日期不能早于 2019-12-01")),
         Some(d) => return Some(d),
-        None => errors.push(FieldError::new(field, "date_invalid", "日期格式应为 YYYY-MM-DD")),
+        None => errors.push(FieldError::new(field, "date_invalid", crate::clock::date_problem(v))),
     }
     None
 }

@@ -10,7 +10,6 @@ use crate::error::{AppError, AppResult};
 use time::Date;
 
 const TIME_FORMAT: &str = "时间格式应为 YYYY-MM-DD HH:MM(北京时间)";
-const DATE_FORMAT: &str = "日期格式应为 YYYY-MM-DD";
 
 /// Any Beijing time typed into `field` (a deadline), in epoch µs.
 pub fn deadline(field: &str, value: &str) -> AppResult<i64> {
@@ -19,7 +18,7 @@ pub fn deadline(field: &str, value: &str) -> AppResult<i64> {
 
 /// Any date typed into `field` (a report's day, a fix's deadline).
 pub fn date(field: &str, value: &str) -> AppResult<Date> {
-    crate::clock::parse_date(value.trim()).ok_or_else(|| AppError::invalid(field, "date_invalid", DATE_FORMAT))
+    crate::clock::parse_date(value.trim()).ok_or_else(|| AppError::invalid(field, "date_invalid", crate::clock::date_problem(value)))
 }
 
 /// The time something happened, typed into `field`: not later than now.
