@@ -450,6 +450,19 @@ async fn search_results_can_be_told_apart_by_unit_name_age_sex_and_last_four() {
 }
 
 #[tokio::test]
+async fn the_audit_trail_says_what_was_done_in_words() {
+    let db = sqlite_only().await;
+    let app = seeded_app(db.clone()).await;
+    let (session, _, _) = sign_in(&app, "county_commander", false).await;
+    let html = String::from_utf8(app.send(get("/audit", &session)).await.2).unwrap();
+    let rows = html.split("<tbody>").nth(1).unwrap();
+    assert!(rows.contains(">登录<") && !rows.contains(">auth.login<"), "actions in words, the code in the tooltip: {rows}");
+    assert!(html.contains("<option value=\"supervision.fix_confirmed\">确认整改到位</option>"), "every action can be filtered by");
+    let filtered = String::from_utf8(app.send(get("/audit?action=auth.login", &session)).await.2).unwrap();
+    assert!(filtered.split("<tbody>").nth(1).unwrap().matches("<tr>").count() >= 1);
+}
+
+#[tokio::test]
 async fn a_supervision_visit_is_recorded_and_its_fix_reported_done_by_the_township() {
     let db = sqlite_only().await;
     let app = seeded_app(db.clone()).await;

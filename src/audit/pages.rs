@@ -19,22 +19,80 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/audit", get(audit_page))
 }
 
-/// The actions users filter by, with their labels.
-const ACTIONS: [(&str, &str); 9] = [
-    ("person.view_full", "查看完整信息"),
-    ("person.search", "查找人员"),
-    ("person.create", "登记人员"),
-    ("person.update", "修改人员"),
-    ("user.create", "新建账号"),
-    ("auth.login", "登录"),
-    ("org.create", "新建单位"),
-    ("household.create", "新建住户"),
-    ("user.disable", "停用账号"),
+/// Every action the trail records, with its words in Chinese and English: the page shows the
+/// words, never the code, and filters by any of them.
+const ACTIONS: &[(&str, &str, &str)] = &[
+    ("person.view_full", "查看完整信息", "Viewed full details"),
+    ("person.search", "查找人员", "Searched persons"),
+    ("person.create", "登记人员", "Registered a person"),
+    ("person.update", "修改人员", "Edited a person"),
+    ("person.merge", "合并重复登记", "Merged a duplicate"),
+    ("person.unmerge", "撤销合并", "Undid a merge"),
+    ("person.registered_elsewhere", "查询他处登记", "Looked up a registration elsewhere"),
+    ("auth.login", "登录", "Signed in"),
+    ("auth.logout", "退出登录", "Signed out"),
+    ("user.create", "新建账号", "Created an account"),
+    ("user.disable", "停用账号", "Disabled an account"),
+    ("user.enable", "启用账号", "Enabled an account"),
+    ("user.password_reset", "重置密码", "Reset a password"),
+    ("org.create", "新建单位", "Created a unit"),
+    ("household.create", "新建住户", "Created a household"),
+    ("visit.create", "入户走访", "Recorded a visit"),
+    ("ledger.create", "列入台账", "Put on the ledger"),
+    ("ledger.import", "导入台账", "Imported a ledger"),
+    ("ledger.export", "导出台账", "Exported the ledger"),
+    ("observation.start", "开始医学观察", "Started observation"),
+    ("observation.restart", "重新起算观察", "Restarted observation"),
+    ("observation.end", "结束医学观察", "Ended observation"),
+    ("observation.resume", "恢复医学观察", "Resumed observation"),
+    ("checkin.create", "登记体温", "Recorded a temperature"),
+    ("alert.handle", "处置预警", "Handled an alert"),
+    ("need.create", "提出生活需求", "Asked for help"),
+    ("need.assign", "指派生活需求", "Assigned a request"),
+    ("need.done", "办结生活需求", "Completed a request"),
+    ("site.create", "新建隔离点", "Created a site"),
+    ("county.post_discharge_site", "设置出院观察地点", "Set the post-discharge site"),
+    ("case.suspected", "登记疑似病例", "Opened a suspected case"),
+    ("case.asymptomatic", "登记无症状感染者", "Registered an asymptomatic infection"),
+    ("case.confirmed", "确诊", "Confirmed a case"),
+    ("case.excluded", "排除疑似", "Excluded a suspected case"),
+    ("case.corrected", "订正为确诊", "Corrected to confirmed"),
+    ("case.reported", "网络直报", "Reported online"),
+    ("case.investigated", "完成流调", "Investigated"),
+    ("case.sample", "登记标本", "Recorded a sample"),
+    ("case.result", "登记检测结果", "Recorded a result"),
+    ("case.severity", "临床分型", "Classified"),
+    ("case.discharged", "出院", "Discharged"),
+    ("case.deceased", "登记死亡", "Recorded a death"),
+    ("contact.register", "登记密切接触者", "Registered a close contact"),
+    ("contact.release", "解除密接观察", "Released contacts"),
+    ("follow_up.done", "完成随访", "Followed up"),
+    ("hospital.create", "新建定点医院", "Created a hospital"),
+    ("hospital.beds", "调整床位", "Changed beds"),
+    ("transfer.request", "申请转运", "Requested a transfer"),
+    ("transfer.accept", "接收转运", "Accepted a transfer"),
+    ("transfer.admit", "入院", "Admitted"),
+    ("transfer.cancel", "取消转运", "Cancelled a transfer"),
+    ("directive.issue", "下发指令", "Issued a directive"),
+    ("directive.acknowledge", "签收指令", "Acknowledged a directive"),
+    ("directive.forward", "转发指令", "Passed a directive down"),
+    ("directive.complete", "反馈办结", "Reported a directive done"),
+    ("supervision.record", "记录督导", "Recorded a supervision"),
+    ("supervision.fix_done", "报告已整改", "Reported a fix done"),
+    ("supervision.fix_confirmed", "确认整改到位", "Confirmed a fix"),
+    ("supervision.fix_reopened", "退回重新整改", "Sent a fix back"),
 ];
+
+/// An action's words in `lang`, or its code when it is not listed.
+fn action_label(code: &str, lang: Lang) -> &str {
+    ACTIONS.iter().find(|(c, _, _)| *c == code).map_or(code, |(_, zh, en)| lang.pick(zh, en))
+}
 
 pub struct AuditLine {
     pub row: AuditRow,
     pub time: String,
+    /// The action in words.
+    pub action: String,
 }
 
 #[derive(Template)]
@@ -43,7 +101,8 @@ struct AuditPage {
     chrome: Chrome,
     rows: Vec<AuditLine>,
     action: String,
-    actions: [(&'static str, &'static str); 9],
+    /// `(code, words)` for the filter.
+    actions: Vec<(&'static str, &'static str)>,
     next_before: Option<i64>,
 }
 
@@ -67,9 +126,9 @@ async fn audit_page(State(state): State<AppState>, caller: Caller, lang: Lang, Q
     };
     let page = AuditPage {
         chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("审计日志", "Audit trail")).await?,
-        rows: rows.into_iter().map(|row| AuditLine { time: clock::format_micros(row.at), row }).collect(),
+        rows: rows.into_iter().map(|row| AuditLine { time: clock::format_micros(row.at), action: action_label(&row.action, lang).to_string(), row }).collect(),
         action: action.unwrap_or_default(),
-        actions: ACTIONS,
+        actions: ACTIONS.iter().map(|(code, zh, en)| (*code, lang.pick(zh, en))).collect(),
         next_before,
     };
     Ok(render(StatusCode::OK, &page))
