@@ -135,7 +135,7 @@ async fn a_fever_reported_by_the_resident_lands_on_the_grid_workers_today_page()
         check(browser.value("input[name=resp_grid_worker_name]").await? == "grid_worker", "the grid worker is the default responsible")?;
         browser.click("#key-person-form button.primary").await?;
         check(browser.text("#key-person").await?.contains("武汉返乡人员"), "on the ledger")?;
-        browser.set_value("#start-observation input[name=start_date]", &today).await?;
+        check(browser.value("#start-observation input[name=start_date]").await? == today, "the observation starts on the arrival date by default")?;
         browser.click("#start-observation button.primary").await?;
         check(browser.text("#observation-day").await?.contains('1'), "day 1 of the observation")?;
         check(browser.exists(".qr svg").await?, "a QR code to show or print")?;
@@ -346,6 +346,8 @@ async fn the_city_dashboard_draws_its_charts_and_drills_down_to_a_grid() {
             .script("const td = document.querySelector('#dashboard-units tbody td.num'); const th = document.querySelectorAll('#dashboard-units thead th')[Array.from(td.parentNode.children).indexOf(td)]; return [getComputedStyle(td, '::before').content, th.textContent.trim(), getComputedStyle(document.querySelector('#dashboard-units thead')).display];")
             .await?;
         check(label[0].as_str().is_some_and(|c| c.contains(label[1].as_str().unwrap_or("?"))) && label[2] == "none", &format!("a phone shows each number with its label: {label:?}"))?;
+        let header = browser.script("return document.querySelector('header.top').getBoundingClientRect().height;").await?;
+        check(header.as_f64().is_some_and(|h| h <= 100.0), &format!("the phone header leaves the screen to the work: {header} px"))?;
         let beds = browser.text(".bed[data-kind='isolation']").await?;
         check(beds.contains("空余") && beds.contains("总数"), &format!("beds read free / total, as on the beds page: {beds:?}"))?;
         check(browser.text("#key-figures [data-figure=observing] strong").await? == "1", "one person under observation in the city")?;

@@ -50,6 +50,13 @@ impl ScreeningPage {
     fn value(&self, name: &str) -> &str {
         field(&self.form, name)
     }
+    /// The observation's start as typed, else the arrival date on the ledger (the usual start).
+    fn start_date(&self) -> String {
+        match self.value("start_date") {
+            "" => self.key_person.as_ref().and_then(|k| k.arrival_date).map(|d| d.to_string()).unwrap_or_default(),
+            typed => typed.to_string(),
+        }
+    }
     fn category_label(&self) -> &'static str {
         self.key_person.as_ref().and_then(|k| Category::parse(&k.category)).map(Category::zh).unwrap_or("")
     }
