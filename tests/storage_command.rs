@@ -80,6 +80,16 @@ async fn a_directive_cascades_down_and_its_progress_rolls_up() {
         assert!(directives::overdue_below(&db, &city, much_later, 1000).await.unwrap().iter().any(|o| o.directive_id == forwarded));
         let received = directives::received(&db, &code("430481001"), much_later, 10).await.unwrap();
         assert_eq!((received.len(), received[0].target.completed_at.is_some(), received[0].target.feedback_overdue), (1, true, false));
+
+        // The city reminds (催办) the counties that have not acknowledged: a newer directive does
+        // not push the reminded one down their list; Leiyang, which acknowledged, is not reminded.
+        assert!(matches!(directives::remind(&db, &actor(), &code("430481"), id, later).await, Err(AppError::NotFound)), "only the issuer reminds");
+        let newer = directives::issue(&db, &actor(), &city, &code("430400"), directive("关于做好春运返程防控的通知", later, 24), later).await.unwrap();
+        assert_eq!(directives::remind(&db, &actor(), &code("430400"), id, later).await.unwrap() as i64, counties - 1);
+        let hengnan_list = directives::received(&db, &code("430422"), later, 10).await.unwrap();
+        assert_eq!((hengnan_list[0].directive.id, hengnan_list[0].target.reminded_at, hengnan_list[1].directive.id), (id, Some(later), newer), "the reminded directive comes first");
+        let leiyang_list = directives::received(&db, &code("430481"), later, 10).await.unwrap();
+        assert_eq!((leiyang_list[0].directive.id, leiyang_list[1].target.reminded_at), (newer, None), "an acknowledged directive is not reminded");
     }
 }
 

@@ -74,6 +74,7 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("transfer.admit", "入院", "Admitted"),
     ("transfer.cancel", "取消转运", "Cancelled a transfer"),
     ("directive.issue", "下发指令", "Issued a directive"),
+    ("directive.remind", "催办", "Reminded units to acknowledge"),
     ("directive.acknowledge", "签收指令", "Acknowledged a directive"),
     ("directive.forward", "转发指令", "Passed a directive down"),
     ("directive.complete", "反馈办结", "Reported a directive done"),

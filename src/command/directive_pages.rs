@@ -23,6 +23,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/directives", get(index).post(issue))
         .route("/directives/{id}", get(detail))
         .route("/directives/{id}/attachments/{attachment}", get(download))
+        .route("/directives/{id}/remind", post(remind))
         .route("/directive-targets/{id}/acknowledge", post(acknowledge))
         .route("/directive-targets/{id}/complete", post(complete))
         .route("/directive-targets/{id}/forward", post(forward))
@@ -95,6 +96,8 @@ struct DetailPage {
     chrome: Chrome,
     view: DirectiveView,
     can_forward: bool,
+    /// The issuing unit, while some unit has not acknowledged.
+    can_remind: bool,
     filled: Filled,
 }
 
@@ -108,7 +111,8 @@ async fn show_detail(state: &AppState, caller: &Caller, lang: Lang, id: i64, fil
     caller.require(Permission::ReceiveDirectives)?;
     let view = directives::view(&state.db, &caller.scope, &caller.org_code, id, crate::db::now_micros()).await?.ok_or(AppError::NotFound)?;
     let can_forward = caller.may(Permission::IssueDirectives) && !crate::org::store::children(&state.db, &caller.scope, &caller.org_code).await?.is_empty();
-    let page = DetailPage { chrome: Chrome::for_caller(state, caller, lang, &view.directive.title).await?, view, can_forward, filled };
+    let can_remind = view.directive.org_code == caller.org_code.as_str() && view.targets.iter().any(|t| t.acknowledged_at.is_none());
+    let page = DetailPage { chrome: Chrome::for_caller(state, caller, lang, &view.directive.title).await?, view, can_forward, can_remind, filled };
     Ok(render(page.filled.status(), &page))
 }
 
@@ -123,6 +127,16 @@ async fn after(state: &AppState, caller: &Caller, lang: Lang, target: i64, form:
         Ok(()) => Ok(Redirect::to(&format!("/directives/{directive}")).into_response()),
         Err(AppError::Invalid(errors)) => show_detail(state, caller, lang, directive, Filled::new(form, errors)).await,
         Err(AppError::Conflict { message, .. }) => show_detail(state, caller, lang, directive, Filled::new(form, vec![FieldError::new("action", "conflict", message)])).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// 催办: the issuing unit reminds the units that have not acknowledged.
+async fn remind(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
+    caller.require(Permission::IssueDirectives)?;
+    match directives::remind(&state.db, &caller.actor(), &caller.org_code, id, crate::db::now_micros()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/directives/{id}")).into_response()),
+        Err(AppError::Conflict { message, .. }) => show_detail(&state, &caller, lang, id, Filled::new(form, vec![FieldError::new("action", "conflict", message)])).await,
         Err(e) => Err(e),
     }
 }

@@ -102,6 +102,9 @@ pub struct Target {
     pub completed_at: Option<i64>,
     pub completed_by: Option<String>,
     pub feedback: Option<String>,
+    /// When the issuing unit last reminded this unit to acknowledge (催办), and who.
+    pub reminded_at: Option<i64>,
+    pub reminded_by: Option<String>,
     /// Past the acknowledgement deadline without acknowledging (now).
     #[sqlx(default)]
     pub ack_overdue: bool,
@@ -167,7 +170,7 @@ const DIRECTIVE_SQL: &str = "select d.id, d.root_id, d.parent_id, d.org_code, co
 
 /// `$1` is now.
 const TARGET_SQL: &str = "select t.id, t.directive_id, t.org_code, coalesce(u.name, t.org_code) as org_name, t.acknowledged_at, t.acknowledged_by, \
-     t.forwarded_id, t.completed_at, t.completed_by, t.feedback, \
+     t.forwarded_id, t.completed_at, t.completed_by, t.feedback, t.reminded_at, t.reminded_by, \
      (t.acknowledged_at is null and d.ack_due_at < $1) as ack_overdue, (t.completed_at is null and d.feedback_due_at < $1) as feedback_overdue \
      from directive_targets t join directives d on d.id = t.directive_id left join org_units u on u.code = t.org_code";
 
@@ -245,6 +248,26 @@ async fn create(db: &Db, actor: &Actor, issuer: &OrgCode, parent: Option<(i64, i
         Ok::<Option<i64>, sqlx::Error>(Some(id))
     }.await)?;
     forwarded.ok_or_else(|| AppError::Conflict { message: "已向下级转发或已反馈".into(), existing_id: None })
+}
+
+/// The issuing unit reminds (催办) every unit that has not acknowledged its directive `id`; the
+/// directive goes to the top of their lists. Returns how many units were reminded.
+pub async fn remind(db: &Db, actor: &Actor, unit: &OrgCode, id: i64, now: i64) -> AppResult<u64> {
+    directive(db, id).await?.filter(|d| d.org_code == unit.as_str()).ok_or(AppError::NotFound)?;
+    let reminded = on_db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let reminded = sqlx::query::<DB>("update directive_targets set reminded_at = $1, reminded_by = $2 where directive_id = $3 and acknowledged_at is null")
+            .bind(now).bind(&actor.username).bind(id).execute(&mut *tx).await?.rows_affected();
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
+            action: "directive.remind", record_type: "directive", record_id: Some(id.to_string()), org_code: unit.to_string(), detail: Some(format!("reminded={reminded}")),
+        }).await?;
+        tx.commit().await?;
+        Ok::<u64, sqlx::Error>(reminded)
+    }.await)?;
+    if reminded == 0 {
+        return Err(AppError::Conflict { message: "各单位均已签收,无需催办".into(), existing_id: None });
+    }
+    Ok(reminded)
 }
 
 /// Acknowledges the directive addressed to `unit`; acknowledging twice changes nothing.
@@ -373,7 +396,8 @@ pub async fn attachment(db: &Db, scope: &Scope, unit: &OrgCode, directive_id: i6
 
 /// Directives addressed to `unit`, newest first.
 pub async fn received(db: &Db, unit: &OrgCode, now: i64, limit: i64) -> sqlx::Result<Vec<Received>> {
-    let sql = format!("{TARGET_SQL} where t.org_code = $2 order by t.directive_id desc limit $3");
+    // A reminder not yet answered by acknowledging puts its directive first.
+    let sql = format!("{TARGET_SQL} where t.org_code = $2 order by (t.reminded_at is not null and t.acknowledged_at is null) desc, t.directive_id desc limit $3");
     let targets: Vec<Target> = on_db!(db, pool => sqlx::query_as::<DB, Target>(sqlx::AssertSqlSafe(&*sql)).bind(now).bind(unit.as_str()).bind(limit).fetch_all(pool).await)?;
     let mut lines = Vec::with_capacity(targets.len());
     for target in targets {
