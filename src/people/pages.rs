@@ -288,8 +288,7 @@ struct DetailPage {
     /// Where the person stands: ledger, observation, case.
     standing: Standing,
     /// Just registered or saved (said at the top, with the next step).
-    registered: bool,
-    saved: bool,
+    done: Option<Saved>,
 }
 
 /// The person's current ledger entry, latest observation and latest case, shown at the top of
@@ -334,7 +333,7 @@ async fn detail_page(State(state): State<AppState>, caller: Caller, lang: Lang, 
 }
 
 /// A save that brought the user to the person's page.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum Saved {
     /// Registered: the next step is usually the key-person ledger.
     Registered,
@@ -370,8 +369,7 @@ pub(super) async fn detail(state: &AppState, caller: &Caller, lang: Lang, id: i6
         status: if merge_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK },
         merge_error,
         standing: Standing::of(state, caller, id).await?,
-        registered: done == Some(Saved::Registered),
-        saved: done == Some(Saved::Saved),
+        done,
     };
     Ok(render(page.status, &page))
 }
