@@ -22,6 +22,11 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("[data-print]")) {
     button.addEventListener("click", () => window.print());
   }
+  // A sheet printed long after the page was opened says when it was printed, in Beijing time.
+  const beijing = new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Shanghai", dateStyle: "short", timeStyle: "short" });
+  window.addEventListener("beforeprint", () => {
+    for (const el of document.querySelectorAll("[data-print-time]")) el.textContent = beijing.format(new Date());
+  });
   // The server refuses control characters and bidirectional controls in any text (a pasted name can
   // carry them invisibly); say so at the field before the form is sent.
   const forbidden = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\u200B\u2060\uFEFF\u2028\u2029\uFFFD]/;

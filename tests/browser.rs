@@ -401,6 +401,33 @@ async fn the_city_dashboard_draws_its_charts_and_drills_down_to_a_grid() {
     .await;
 }
 
+/// The city's daily report printed on A4 portrait carries every county's column and none of the
+/// page's controls, and says which unit, which day and when it was printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_city_daily_report_prints_on_a4_portrait_with_every_county_column() {
+    let base = start_app().await;
+    let browser = Browser::start().await;
+    run("daily-report-print", &browser, async {
+        sign_in(&browser, &base, "city_commander").await?;
+        browser.goto(&format!("{base}/reports/daily")).await?;
+        let columns = browser.script("return Array.from(document.querySelectorAll('#daily-report thead th')).map((th) => th.textContent.trim())").await?;
+        let last = columns.as_array().and_then(|c| c.last()).and_then(|c| c.as_str()).unwrap_or_default().to_string();
+        check(columns.as_array().is_some_and(|c| c.len() >= 14) && last == "常宁市", &format!("the city's twelve counties are columns: {columns}"))?;
+        let date = browser.text("#report-date").await?;
+        let pdf = browser.print_a4_portrait().await?;
+        let path = temp_dir("fk_print").join("daily.pdf");
+        std::fs::write(&path, &pdf).map_err(|e| e.to_string())?;
+        let out = std::process::Command::new("pdftotext").args(["-layout"]).arg(&path).arg("-").output().map_err(|e| format!("pdftotext (poppler-utils) is needed: {e}"))?;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let first_page = text.split('\u{c}').next().unwrap_or_default();
+        check(first_page.contains("衡阳市") && first_page.contains(&date), &format!("the sheet names the unit and the day: {first_page}"))?;
+        check(first_page.contains("打印时间"), "the sheet says when it was printed")?;
+        check(first_page.contains(&last), &format!("the last county's column ({last}) is on the sheet, not cut off: {first_page}"))?;
+        check(!text.contains("下载 Excel") && !text.contains("上一级") && !text.contains("查看"), "the date picker and the buttons are not printed")
+    })
+    .await;
+}
+
 async fn switch_user(browser: &Browser, base: &str, username: &str) -> Step<()> {
     browser.click("header form button").await?;
     browser.find("input[name=username]").await?;

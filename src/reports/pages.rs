@@ -27,6 +27,8 @@ struct DailyPage {
     parent: Option<String>,
     /// What was wrong with the date asked for (today's report is shown instead).
     date_error: Option<String>,
+    /// When the page was made, Beijing time: the printed sheet says when it was printed.
+    printed_at: String,
 }
 
 async fn daily_page(State(state): State<AppState>, caller: Caller, lang: Lang, Query(p): Query<super::api::DailyParams>) -> AppResult<Response> {
@@ -40,7 +42,7 @@ async fn daily_page(State(state): State<AppState>, caller: Caller, lang: Lang, Q
     let parent = parent_in_scope(&caller, &report.org_code);
     let title = format!("{} {}", report.org_name, lang.pick("日报", "daily report"));
     let status = if date_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let page = DailyPage { chrome: Chrome::for_caller(&state, &caller, lang, &title).await?, report, parent, date_error };
+    let page = DailyPage { chrome: Chrome::for_caller(&state, &caller, lang, &title).await?, report, parent, date_error, printed_at: crate::clock::format_micros(crate::db::now_micros()) };
     Ok(render(status, &page))
 }
 

@@ -169,6 +169,14 @@ impl Browser {
         Ok(self.on_element(css, reqwest::Method::GET, &format!("/attribute/{name}"), None).await?.as_str().unwrap_or_default().to_string())
     }
 
+    /// Prints the current page to PDF as the browser's print dialog would, on A4 portrait with the
+    /// page's own print stylesheet, and returns the PDF's bytes.
+    pub async fn print_a4_portrait(&self) -> Step<Vec<u8>> {
+        let options = json!({"orientation": "portrait", "page": {"width": 21.0, "height": 29.7}, "background": false, "shrinkToFit": false});
+        let data = self.command(reqwest::Method::POST, "/print", Some(options)).await?;
+        base64::engine::general_purpose::STANDARD.decode(data.as_str().unwrap_or_default()).map_err(|e| e.to_string())
+    }
+
     /// Saves a PNG of the current page under `test-artifacts/`.
     pub async fn screenshot(&self, name: &str) -> Step<std::path::PathBuf> {
         let data = self.command(reqwest::Method::GET, "/screenshot", None).await?;
