@@ -65,7 +65,7 @@ fn main() {
             line("  GET /api/v1/reports/daily (JSON)", get_times(&app, "/api/v1/reports/daily", &token, requests).await);
             line("  GET /reports/daily (page)", get_times(&app, "/reports/daily", &token, requests).await);
             let board = times(requests, || async {
-                dashboard::dashboard(&db, &Scope::of(&home), &home, today, fangkong::db::now_micros()).await.unwrap().unwrap();
+                dashboard::dashboard(&db, &Scope::of(&home), &home, today, fangkong::db::now_micros(), fangkong::web::i18n::Lang::Zh).await.unwrap().unwrap();
             })
             .await;
             line("  storage function dashboard::dashboard (queries only)", board);

@@ -109,7 +109,7 @@ impl AppError {
         match self {
             AppError::NotFound => "未找到该记录(不存在或不在您的管辖范围内)".into(),
             AppError::Gone(message) => message.clone(),
-            AppError::Forbidden => "您的角色无权执行此操作".into(),
+            AppError::Forbidden => "您的角色无权执行此操作。如需办理,请联系有此权限的同事或本单位管理员".into(),
             AppError::Unauthorized => "请先登录".into(),
             AppError::BadRequest { message, .. } => message.clone(),
             AppError::Invalid(_) => "输入有误,请按提示修改".into(),
@@ -120,6 +120,23 @@ impl AppError {
             AppError::Busy => "系统繁忙,请稍后重试".into(),
             AppError::Internal(_) => "服务器内部错误,请稍后再试".into(),
         }
+    }
+
+    /// The message in English for pages read in English; `None` where the message is the record's
+    /// own (a conflict, a request's particular fault), which stays as written.
+    pub fn message_en(&self) -> Option<&'static str> {
+        Some(match self {
+            AppError::NotFound => "Not found (it does not exist or is outside your jurisdiction)",
+            AppError::Forbidden => "Your role may not do this. Ask a colleague whose role may, or your unit's administrator",
+            AppError::Unauthorized => "Please sign in first",
+            AppError::Invalid(_) => "Some input is wrong; please correct it as shown",
+            AppError::TooLarge => "What was sent is too large",
+            AppError::RateLimited => "Too many attempts; please try again later",
+            AppError::TimedOut => "The query took too long; please narrow it",
+            AppError::Busy => "The system is busy; please try again shortly",
+            AppError::Internal(_) => "Internal server error; please try again later",
+            AppError::Gone(_) | AppError::BadRequest { .. } | AppError::Conflict { .. } => return None,
+        })
     }
 }
 
@@ -144,6 +161,8 @@ pub struct ErrorDetail {
 pub struct ErrorInfo {
     pub status: StatusCode,
     pub message: String,
+    /// The same in English, when there is a fixed English wording.
+    pub message_en: Option<String>,
 }
 
 impl IntoResponse for AppError {
@@ -163,16 +182,16 @@ impl IntoResponse for AppError {
         let status = self.status();
         let message = self.message();
         // A page shows what was wrong with each field, where the API lists them in `fields`.
-        let page_message = match &fields {
+        let (page_message, message_en) = match &fields {
             Some(f) if matches!(self, AppError::Invalid(_)) => {
                 let each: Vec<String> = f.iter().map(|e| format!("{}:{}", e.field, e.message)).collect();
-                format!("{message}({})", each.join(";"))
+                (format!("{message}({})", each.join(";")), self.message_en().map(|en| format!("{en} ({})", each.join("; "))))
             }
-            _ => message.clone(),
+            _ => (message.clone(), self.message_en().map(str::to_string)),
         };
         let body = ErrorBody { error: ErrorDetail { code: self.code().into(), message, fields, existing_id } };
         let mut response = (status, Json(body)).into_response();
-        response.extensions_mut().insert(ErrorInfo { status, message: page_message });
+        response.extensions_mut().insert(ErrorInfo { status, message: page_message, message_en });
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert("www-authenticate", "Bearer".parse().expect("static header"));
         }

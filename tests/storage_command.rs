@@ -126,7 +126,7 @@ async fn a_supervision_visit_tracks_its_fixes_to_done() {
         .unwrap();
 
         let listed = supervision::list(&db, &county, today, 10).await.unwrap();
-        assert_eq!((listed.len(), listed[0].fixes_open, listed[0].fixes_overdue, listed[0].checked_labels().as_str()), (1, 2, 1, "排查台账、卡点值守"));
+        assert_eq!((listed.len(), listed[0].fixes_open, listed[0].fixes_overdue, listed[0].checked_labels(&fangkong::web::i18n::Lang::Zh).as_str()), (1, 2, 1, "排查台账、卡点值守"));
         let view = supervision::view(&db, &county, id, today).await.unwrap().unwrap();
         let township = Scope::of(&code("430481001"));
         assert!(supervision::view(&db, &Scope::of(&code("430422")), id, today).await.unwrap().is_none());

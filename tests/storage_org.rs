@@ -54,7 +54,7 @@ async fn households_live_under_villages_and_grids_in_scope() {
         assert!(org::get_household(&db, &hengnan, leiyang_household).await.unwrap().is_none());
         let listed = org::households(&db, &leiyang, &code("430481001001"), 0, 10).await.unwrap();
         assert_eq!(listed.len(), 1);
-        assert_eq!(listed[0].label(), "测试路1号 1栋 1单元 101室");
+        assert_eq!(listed[0].label(&fangkong::web::i18n::Lang::Zh), "测试路1号 1栋 1单元 101室");
         assert!(org::households(&db, &hengnan, &code("430481001001"), 0, 10).await.unwrap().is_empty());
         let at_township = NewHousehold { org_code: code("430481001"), address: "x".into(), building: None, unit: None, room: None };
         assert!(org::create_household(&db, &actor(), &leiyang, at_township).await.is_err());

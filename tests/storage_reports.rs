@@ -365,7 +365,7 @@ async fn every_figure_of_the_daily_report_equals_a_direct_count_at_every_level()
         }
 
         // The dashboard reads only the metrics of its figures: they equal the full report's.
-        let board = fangkong::reports::dashboard::dashboard(&db, &city, &code("430481"), today, fangkong::db::now_micros()).await.unwrap().unwrap();
+        let board = fangkong::reports::dashboard::dashboard(&db, &city, &code("430481"), today, fangkong::db::now_micros(), fangkong::web::i18n::Lang::Zh).await.unwrap().unwrap();
         assert_eq!(board.key.len(), 9);
         for key in &board.key {
             assert_eq!(key.value, value(&key.code), "{}", key.code);

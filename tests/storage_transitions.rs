@@ -55,7 +55,7 @@ async fn a_person_who_becomes_a_case_leaves_observation_and_an_excluded_suspect_
 
         let case = store::open_suspected(&db, &actor(), &leiyang(), &triage(person), TODAY).await.unwrap();
         let ended = episodes::get(&db, &leiyang(), episode.id).await.unwrap().unwrap();
-        assert_eq!((ended.status.as_str(), ended.status_label(), ended.end_date, ended.ended_by_case), ("became_case", "转为病例", Some(TODAY), Some(case.id)));
+        assert_eq!((ended.status.as_str(), ended.status_label(&fangkong::web::i18n::Lang::Zh), ended.end_date, ended.ended_by_case), ("became_case", "转为病例", Some(TODAY), Some(case.id)));
         assert_eq!(ended.ended_by.as_deref(), Some("cli:test"), "who ended it is kept");
         assert!(ended.ended_at.is_some());
         let by_link = episodes::by_report_token(&db, &episode.report_token).await.unwrap().unwrap();
@@ -64,7 +64,7 @@ async fn a_person_who_becomes_a_case_leaves_observation_and_an_excluded_suspect_
         let list = today::today(&db, &grid, OrgLevel::Grid, TODAY, 9).await.unwrap();
         assert!(!list.not_reported.iter().any(|m| m.episode_id == episode.id), "nobody waits for a case's temperature");
         let told = list.became_cases.iter().find(|b| b.episode_id == episode.id).expect("the grid worker is told");
-        assert_eq!((told.case_id, told.case_status_label(), told.name.as_str()), (Some(case.id), "疑似病例", "孙*"));
+        assert_eq!((told.case_id, told.case_status_label(&fangkong::web::i18n::Lang::Zh), told.name.as_str()), (Some(case.id), "疑似病例", "孙*"));
         assert_eq!(fangkong::counts::verify(&db).await.unwrap(), [], "the observation is counted as ended");
 
         let again = NewEpisode { person_id: person, kind: Kind::Home, site_id: None, start_date: TODAY, closing_case: None };

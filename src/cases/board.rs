@@ -24,6 +24,7 @@ pub const OVERDUE_LISTED: usize = 50;
 pub struct Count {
     pub code: String,
     pub label: String,
+    pub label_en: String,
     pub count: i64,
 }
 
@@ -40,8 +41,8 @@ pub struct OverdueClock {
 }
 
 impl OverdueClock {
-    pub fn label(&self) -> &'static str {
-        ClockKind::parse(&self.kind).map(ClockKind::zh).unwrap_or("")
+    pub fn label(&self, lang: &crate::web::i18n::Lang) -> &'static str {
+        ClockKind::parse(&self.kind).map_or("", |k| k.label(lang))
     }
 }
 
@@ -94,17 +95,17 @@ pub async fn board(db: &Db, jurisdiction: &Scope, home: &OrgCode, today: Date, n
     let units = crate::org::store::children(db, &scope, home).await?;
     let below = crate::counts::gauges_of(db, &units.iter().map(|u| u.code.clone()).collect::<Vec<_>>()).await?;
     Ok(Some(Board {
-        cases: CaseStatus::ALL.iter().map(|s| count(s.as_str(), s.zh(), here.get(&crate::counts::case_metric(s.as_str())).copied().unwrap_or(0))).collect(),
+        cases: CaseStatus::ALL.iter().map(|s| count(s.as_str(), (s.zh(), s.en()), here.get(&crate::counts::case_metric(s.as_str())).copied().unwrap_or(0))).collect(),
         in_hospital: Severity::ALL
             .iter()
-            .map(|s| (s.as_str(), s.zh()))
-            .chain([("unassessed", "未分型")])
-            .map(|(code, zh)| count(code, zh, here.get(&crate::counts::in_hospital_metric(Some(code))).copied().unwrap_or(0)))
+            .map(|s| (s.as_str(), (s.zh(), s.en())))
+            .chain([("unassessed", ("未分型", "Not yet classified"))])
+            .map(|(code, label)| count(code, label, here.get(&crate::counts::in_hospital_metric(Some(code))).copied().unwrap_or(0)))
             .collect(),
         contacts_in_period,
         follow_ups_due,
         follow_ups_overdue,
-        free_beds: beds.into_iter().map(|(kind, total, taken)| count(kind.as_str(), kind.zh(), (total - taken).max(0))).collect(),
+        free_beds: beds.into_iter().map(|(kind, total, taken)| count(kind.as_str(), (kind.zh(), kind.en()), (total - taken).max(0))).collect(),
         overdue_total: overdue.len() as i64,
         units: unit_lines(units, &below, &overdue),
         overdue: overdue
@@ -127,8 +128,8 @@ async fn open_follow_ups(db: &Db, home: &OrgCode, day: Date) -> sqlx::Result<i64
     Ok(sum(FOLLOW_UPS_DUE) - sum(FOLLOW_UPS_DONE))
 }
 
-fn count(code: &str, label: &str, count: i64) -> Count {
-    Count { code: code.into(), label: label.into(), count }
+fn count(code: &str, (label, label_en): (&str, &str), count: i64) -> Count {
+    Count { code: code.into(), label: label.into(), label_en: label_en.into(), count }
 }
 
 /// Every clock of the cases in `[low, high)` that is open past its due time: no sample taken yet,

@@ -53,18 +53,20 @@ pub(super) struct Care {
     pub bed_kinds: Vec<(&'static str, &'static str)>,
     pub exposures: Vec<(&'static str, &'static str)>,
     pub today: Date,
+    lang: crate::web::i18n::Lang,
 }
 
 impl Care {
-    pub async fn load(state: &AppState, scope: &fangkong_rules::Scope, case: &Case) -> AppResult<Care> {
+    pub async fn load(state: &AppState, scope: &fangkong_rules::Scope, case: &Case, lang: crate::web::i18n::Lang) -> AppResult<Care> {
         Ok(Care {
             transfers: hospitals::for_case(&state.db, case.id).await?,
             hospitals: hospitals::board(&state.db).await?,
             contacts: contacts::of_case(&state.db, scope, case.id).await?,
             follow_ups: follow_ups::for_case(&state.db, case.id, clock::today()).await?,
-            bed_kinds: BedKind::options(),
-            exposures: Exposure::options(),
+            bed_kinds: BedKind::options(lang),
+            exposures: Exposure::options(lang),
             today: clock::today(),
+            lang,
         })
     }
     pub fn has_open_transfer(&self) -> bool {
@@ -75,7 +77,7 @@ impl Care {
     }
     /// "Free: general 3 · isolation 0 · ICU 1" for a hospital option.
     pub fn free_beds(&self, h: &HospitalBeds) -> String {
-        BedKind::ALL.iter().map(|k| format!("{} {}", k.zh(), h.free(*k))).collect::<Vec<_>>().join(" · ")
+        BedKind::ALL.iter().map(|k| format!("{} {}", k.label(self.lang), h.free(*k))).collect::<Vec<_>>().join(" · ")
     }
 }
 
@@ -182,7 +184,9 @@ async fn show_asymptomatic(state: &AppState, caller: &Caller, lang: Lang, form: 
     caller.require(Permission::ManageCases)?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page =
-        AsymptomaticPage { chrome: Chrome::for_caller(state, caller, lang, lang.pick("登记无症状感染者", "Asymptomatic infection")).await?, form, sample_kinds: SampleKind::options(), errors };
+        AsymptomaticPage {
+            chrome: Chrome::for_caller(state, caller, lang, lang.pick("登记无症状感染者", "Asymptomatic infection")).await?, form, sample_kinds: SampleKind::options(lang), errors
+        };
     Ok(render(status, &page))
 }
 

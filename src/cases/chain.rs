@@ -29,8 +29,8 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn status_label(&self) -> &'static str {
-        CaseStatus::parse(&self.status).map(CaseStatus::zh).unwrap_or("辖区外病例")
+    pub fn status_label(&self, lang: &crate::web::i18n::Lang) -> &'static str {
+        CaseStatus::parse(&self.status).map(|v| v.label(lang)).unwrap_or("辖区外病例")
     }
 }
 

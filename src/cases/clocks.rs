@@ -11,10 +11,10 @@ use serde::Serialize;
 
 labelled_enum! {
     ClockKind {
-        Report = "report", "网络直报";
-        Investigation = "investigation", "流行病学调查";
-        LabResult = "lab_result", "实验室检测结果";
-        Sampling = "sampling", "采样送检";
+        Report = "report", "网络直报", "Online direct report";
+        Investigation = "investigation", "流行病学调查", "Epidemiological investigation";
+        LabResult = "lab_result", "实验室检测结果", "Laboratory result";
+        Sampling = "sampling", "采样送检", "Sampling and dispatch";
     }
 }
 
@@ -31,6 +31,13 @@ pub struct Clock {
     pub done_at: Option<i64>,
     /// Done late, or still open past its due time.
     pub overdue: bool,
+}
+
+impl Clock {
+    /// The clock's name in the reader's language.
+    pub fn label_in(&self, lang: &crate::web::i18n::Lang) -> &'static str {
+        ClockKind::parse(&self.kind).map_or("", |k| k.label(lang))
+    }
 }
 
 fn clock(kind: ClockKind, sample_id: Option<i64>, due_at: i64, done_at: Option<i64>, now: i64) -> Clock {

@@ -156,13 +156,13 @@ pub struct ContactLine {
 }
 
 impl ContactLine {
-    pub fn exposure_label(&self) -> &'static str {
-        Exposure::parse(&self.exposure).map(Exposure::zh).unwrap_or("")
+    pub fn exposure_label(&self, lang: &crate::web::i18n::Lang) -> &'static str {
+        Exposure::parse(&self.exposure).map(|v| v.label(lang)).unwrap_or("")
     }
-    pub fn status_label(&self) -> &'static str {
+    pub fn status_label(&self, lang: &crate::web::i18n::Lang) -> &'static str {
         match (ContactStatus::parse(&self.status), self.episode_status.as_deref()) {
-            (Some(ContactStatus::Observing), Some(s)) if s != "active" => crate::observation::Status::parse(s).map(crate::observation::Status::zh).unwrap_or(""),
-            (status, _) => status.map(ContactStatus::zh).unwrap_or(""),
+            (Some(ContactStatus::Observing), Some(s)) if s != "active" => crate::observation::Status::parse(s).map(|v| v.label(lang)).unwrap_or(""),
+            (status, _) => status.map(|v| v.label(lang)).unwrap_or(""),
         }
     }
 }

@@ -125,7 +125,7 @@ impl HospitalPage {
         clock::format_micros(*micros)
     }
     fn label(&self, code: &str) -> &'static str {
-        CaseStatus::parse(code).map(CaseStatus::zh).or_else(|| super::Severity::parse(code).map(super::Severity::zh)).unwrap_or("")
+        CaseStatus::parse(code).map(|v| v.label(self.chrome.lang)).or_else(|| super::Severity::parse(code).map(|v| v.label(self.chrome.lang))).unwrap_or("")
     }
 }
 

@@ -192,11 +192,11 @@ pub struct Transfer {
 }
 
 impl Transfer {
-    pub fn status_label(&self) -> &'static str {
-        TransferStatus::parse(&self.status).map(TransferStatus::zh).unwrap_or("")
+    pub fn status_label(&self, lang: &crate::web::i18n::Lang) -> &'static str {
+        TransferStatus::parse(&self.status).map(|v| v.label(lang)).unwrap_or("")
     }
-    pub fn bed_label(&self) -> &'static str {
-        BedKind::parse(&self.bed_kind).map(BedKind::zh).unwrap_or("")
+    pub fn bed_label(&self, lang: &crate::web::i18n::Lang) -> &'static str {
+        BedKind::parse(&self.bed_kind).map(|v| v.label(lang)).unwrap_or("")
     }
     pub fn is_open(&self) -> bool {
         matches!(TransferStatus::parse(&self.status), Some(TransferStatus::Requested | TransferStatus::Accepted | TransferStatus::Admitted))
@@ -267,7 +267,7 @@ pub async fn advance(db: &Db, actor: &Actor, scope: &Scope, id: i64, step: Step,
         Step::Cancel => (&[TransferStatus::Requested, TransferStatus::Accepted], TransferStatus::Cancelled, "ended_at"),
     };
     if !from.iter().any(|s| s.as_str() == transfer.status) {
-        return Err(AppError::Conflict { message: format!("该转运当前为“{}”,不能{}", transfer.status_label(), step_label(step)), existing_id: None });
+        return Err(AppError::Conflict { message: format!("该转运当前为“{}”,不能{}", transfer.status_label(&crate::web::i18n::Lang::Zh), step_label(step)), existing_id: None });
     }
     if !cases::within_minutes(transfer.requested_at, at) {
         return Err(AppError::invalid("at", "time_out_of_range", "时间应在申请转运之后、现在之前"));

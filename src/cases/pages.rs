@@ -45,7 +45,7 @@ struct ListPage {
 
 impl ListPage {
     fn status_label(&self, status: &str) -> &'static str {
-        CaseStatus::parse(status).map(CaseStatus::zh).unwrap_or("")
+        CaseStatus::parse(status).map(|v| v.label(self.chrome.lang)).unwrap_or("")
     }
 }
 
@@ -86,8 +86,8 @@ impl TriagePage {
             chrome: Chrome::for_caller(state, caller, lang, lang.pick("预检分诊", "Triage")).await?,
             person_id: field(fields, "person_id").to_string(),
             onset_date: field(fields, "onset_date").to_string(),
-            history: EpiItem::ALL.iter().map(|i| (i.as_str(), i.zh(), checked("history", i.as_str()))).collect(),
-            clinical: ClinicalItem::ALL.iter().map(|i| (i.as_str(), i.zh(), checked("clinical", i.as_str()))).collect(),
+            history: EpiItem::ALL.iter().map(|i| (i.as_str(), lang.pick(i.zh(), i.en()), checked("history", i.as_str()))).collect(),
+            clinical: ClinicalItem::ALL.iter().map(|i| (i.as_str(), lang.pick(i.zh(), i.en()), checked("clinical", i.as_str()))).collect(),
             errors: errors.clone(),
         };
         Ok(render(if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }, &page))
@@ -145,7 +145,7 @@ struct CasePage {
 
 impl CasePage {
     fn status_label(&self, status: &str) -> &'static str {
-        CaseStatus::parse(status).map(CaseStatus::zh).unwrap_or("")
+        CaseStatus::parse(status).map(|v| v.label(self.chrome.lang)).unwrap_or("")
     }
     fn time(&self, micros: &i64) -> String {
         clock::format_micros(*micros)
@@ -155,11 +155,12 @@ impl CasePage {
         clock::format_micros(crate::db::now_micros())
     }
     fn label(&self, code: &str) -> &'static str {
+        let lang = self.chrome.lang;
         SampleKind::parse(code)
-            .map(SampleKind::zh)
-            .or_else(|| LabTest::parse(code).map(LabTest::zh))
-            .or_else(|| LabOutcome::parse(code).map(LabOutcome::zh))
-            .or_else(|| Severity::parse(code).map(Severity::zh))
+            .map(|k| k.label(lang))
+            .or_else(|| LabTest::parse(code).map(|t| t.label(lang)))
+            .or_else(|| LabOutcome::parse(code).map(|o| o.label(lang)))
+            .or_else(|| Severity::parse(code).map(|s| s.label(lang)))
             .unwrap_or("")
     }
     fn is_suspected(&self) -> bool {
@@ -187,7 +188,7 @@ async fn show_case(state: &AppState, caller: &Caller, lang: Lang, id: i64, error
     let rules = rules::by_id(&state.db, case.rule_set_id).await?;
     let samples = store::samples(&state.db, case.id).await?;
     let case_id = case.id;
-    let care = super::care_pages::Care::load(state, &caller.scope, &case).await?;
+    let care = super::care_pages::Care::load(state, &caller.scope, &case, lang).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = CasePage {
         chrome: Chrome::for_caller(state, caller, lang, lang.pick("病例", "Case")).await?,
@@ -197,11 +198,11 @@ async fn show_case(state: &AppState, caller: &Caller, lang: Lang, id: i64, error
         clocks: clocks::of_case(&case, &rules, &samples, crate::db::now_micros()),
         samples,
         case,
-        sample_kinds: SampleKind::options(),
-        tests: LabTest::options(),
-        outcomes: LabOutcome::options(),
+        sample_kinds: SampleKind::options(lang),
+        tests: LabTest::options(lang),
+        outcomes: LabOutcome::options(lang),
         severities: store::severities(&state.db, case_id).await?,
-        severity_options: Severity::options(),
+        severity_options: Severity::options(lang),
         care,
         error,
     };

@@ -15,12 +15,12 @@ use time::Date;
 labelled_enum! {
     /// What a supervision visit looked at.
     CheckItem {
-        Ledgers = "ledgers", "排查台账";
-        Isolation = "isolation", "居家和集中隔离";
-        Checkpoints = "checkpoints", "卡点值守";
-        LifeNeeds = "life_needs", "生活保障";
-        FeverClinics = "fever_clinics", "发热门诊和预检分诊";
-        Enterprises = "enterprises", "复工复产企业";
+        Ledgers = "ledgers", "排查台账", "Screening ledgers";
+        Isolation = "isolation", "居家和集中隔离", "Home and centralized isolation";
+        Checkpoints = "checkpoints", "卡点值守", "Checkpoint duty";
+        LifeNeeds = "life_needs", "生活保障", "Life support";
+        FeverClinics = "fever_clinics", "发热门诊和预检分诊", "Fever clinics and triage";
+        Enterprises = "enterprises", "复工复产企业", "Enterprises resuming work";
     }
 }
 
@@ -86,8 +86,8 @@ pub struct Supervision {
 }
 
 impl Supervision {
-    pub fn checked_labels(&self) -> String {
-        self.checked.split(',').filter_map(CheckItem::parse).map(CheckItem::zh).collect::<Vec<_>>().join("、")
+    pub fn checked_labels(&self, lang: &crate::web::i18n::Lang) -> String {
+        self.checked.split(',').filter_map(CheckItem::parse).map(|c| c.label(lang)).collect::<Vec<_>>().join(lang.pick("、", ", "))
     }
 }
 

@@ -16,9 +16,9 @@ use serde::Serialize;
 labelled_enum! {
     /// A step of a fix.
     StepKind {
-        Done = "done", "报告已整改";
-        Confirmed = "confirmed", "确认整改到位";
-        Reopened = "reopened", "退回重新整改";
+        Done = "done", "报告已整改", "Reported fixed";
+        Confirmed = "confirmed", "确认整改到位", "Fix confirmed";
+        Reopened = "reopened", "退回重新整改", "Sent back to fix again";
     }
 }
 
@@ -35,8 +35,8 @@ pub struct Step {
 }
 
 impl Step {
-    pub fn label(&self) -> &'static str {
-        StepKind::parse(&self.step).map(StepKind::zh).unwrap_or("")
+    pub fn label(&self, lang: &crate::web::i18n::Lang) -> &'static str {
+        StepKind::parse(&self.step).map(|v| v.label(lang)).unwrap_or("")
     }
 }
 

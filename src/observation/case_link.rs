@@ -105,8 +105,8 @@ pub struct BecameCase {
 }
 
 impl BecameCase {
-    pub fn case_status_label(&self) -> &'static str {
-        self.case_status.as_deref().and_then(crate::cases::CaseStatus::parse).map(crate::cases::CaseStatus::zh).unwrap_or("")
+    pub fn case_status_label(&self, lang: &crate::web::i18n::Lang) -> &'static str {
+        self.case_status.as_deref().and_then(crate::cases::CaseStatus::parse).map(|v| v.label(lang)).unwrap_or("")
     }
 }
 

@@ -14,8 +14,9 @@ fn y(tenths: i64) -> i64 {
 }
 
 /// Temperatures in order, with the fever threshold as a dashed red line; fevers are red dots.
-pub fn temperature_svg(check_ins: &[CheckIn], threshold_tenths: i64) -> String {
-    let mut svg = format!(r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="体温曲线" xmlns="http://www.w3.org/2000/svg">"#);
+/// `title` names the chart for screen readers, in the reader's language.
+pub fn temperature_svg(check_ins: &[CheckIn], threshold_tenths: i64, title: &str) -> String {
+    let mut svg = format!(r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{title}" xmlns="http://www.w3.org/2000/svg">"#);
     let threshold_y = y(threshold_tenths);
     let _ = write!(svg, r##"<line x1="30" x2="{WIDTH}" y1="{threshold_y}" y2="{threshold_y}" stroke="#c62828" stroke-dasharray="6 4"/>"##);
     let _ = write!(svg, r##"<text x="0" y="{}" font-size="12" fill="#c62828">{}.{}</text>"##, threshold_y + 4, threshold_tenths / 10, threshold_tenths % 10);

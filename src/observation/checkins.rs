@@ -117,11 +117,12 @@ impl CheckIn {
     pub fn temperature(&self) -> String {
         Temperature::from_tenths(self.temperature_tenths as i32).to_string()
     }
-    pub fn symptom_labels(&self) -> String {
-        self.symptoms.split(',').filter_map(Symptom::parse).map(Symptom::zh).collect::<Vec<_>>().join("、")
+    pub fn symptom_labels(&self, lang: &crate::web::i18n::Lang) -> String {
+        let labels = self.symptoms.split(',').filter_map(Symptom::parse).map(|s| lang.pick(s.zh(), s.en()));
+        labels.collect::<Vec<_>>().join(lang.pick("、", ", "))
     }
-    pub fn slot_label(&self) -> &'static str {
-        Slot::parse(&self.slot).map(Slot::zh).unwrap_or("")
+    pub fn slot_label(&self, lang: &crate::web::i18n::Lang) -> &'static str {
+        Slot::parse(&self.slot).map_or("", |s| s.label(lang))
     }
 }
 

@@ -50,11 +50,11 @@ impl Episode {
     pub fn is_active(&self) -> bool {
         self.status == Status::Active.as_str()
     }
-    pub fn kind_label(&self) -> &'static str {
-        Kind::parse(&self.kind).map(Kind::zh).unwrap_or("")
+    pub fn kind_label(&self, lang: &crate::web::i18n::Lang) -> &'static str {
+        Kind::parse(&self.kind).map(|v| v.label(lang)).unwrap_or("")
     }
-    pub fn status_label(&self) -> &'static str {
-        Status::parse(&self.status).map(Status::zh).unwrap_or("")
+    pub fn status_label(&self, lang: &crate::web::i18n::Lang) -> &'static str {
+        Status::parse(&self.status).map(|v| v.label(lang)).unwrap_or("")
     }
 }
 

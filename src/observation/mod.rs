@@ -2,6 +2,7 @@
 //! exposure, twice-daily check-ins by the grid worker or the resident's own link, and the alerts they
 //! raise on the responsible grid worker's list, with those the clock raises (see [`sweep`]).
 
+pub mod alert_detail;
 pub mod api;
 pub mod case_link;
 pub mod chart;
@@ -33,8 +34,8 @@ use crate::labels::labelled_enum;
 labelled_enum! {
     /// Where the observation happens.
     Kind {
-        Home = "home", "居家医学观察";
-        Centralized = "centralized", "集中医学观察";
+        Home = "home", "居家医学观察", "Home medical observation";
+        Centralized = "centralized", "集中医学观察", "Centralized medical observation";
     }
 }
 
@@ -42,30 +43,30 @@ labelled_enum! {
     /// An episode's state. `became_case` is set only by a case opening (and undone when a suspected
     /// case is excluded within the period); `released` only by the index case's exclusion.
     Status {
-        Active = "active", "观察中";
-        EndedHealthy = "ended_healthy", "期满解除";
-        Transferred = "transferred", "转发热门诊/病例";
-        Lost = "lost", "失访";
-        Released = "released", "提前解除(指示病例已排除)";
-        BecameCase = "became_case", "转为病例";
+        Active = "active", "观察中", "Under observation";
+        EndedHealthy = "ended_healthy", "期满解除", "Ended, period complete";
+        Transferred = "transferred", "转发热门诊/病例", "Sent to a fever clinic / became a case";
+        Lost = "lost", "失访", "Lost to follow-up";
+        Released = "released", "提前解除(指示病例已排除)", "Released early (index case excluded)";
+        BecameCase = "became_case", "转为病例", "Became a case";
     }
 }
 
 labelled_enum! {
     /// Morning or evening temperature.
     Slot {
-        Morning = "am", "上午";
-        Evening = "pm", "下午";
+        Morning = "am", "上午", "Morning";
+        Evening = "pm", "下午", "Afternoon";
     }
 }
 
 labelled_enum! {
     AlertKind {
-        Fever = "fever", "发热";
-        RedFlag = "red_flag", "可疑症状";
-        MissedMorning = "missed_am", "上午未报体温";
-        MissedEvening = "missed_pm", "下午未报体温";
-        VisitOverdue = "visit_overdue", "逾期未复访";
-        NeedOverdue = "need_overdue", "生活需求超时";
+        Fever = "fever", "发热", "Fever";
+        RedFlag = "red_flag", "可疑症状", "Suspicious symptoms";
+        MissedMorning = "missed_am", "上午未报体温", "Morning temperature missed";
+        MissedEvening = "missed_pm", "下午未报体温", "Afternoon temperature missed";
+        VisitOverdue = "visit_overdue", "逾期未复访", "Revisit overdue";
+        NeedOverdue = "need_overdue", "生活需求超时", "Life need overdue";
     }
 }

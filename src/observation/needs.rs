@@ -15,20 +15,20 @@ use serde::Serialize;
 
 labelled_enum! {
     NeedKind {
-        Food = "food", "食品和日用品";
-        Medicine = "medicine", "药品";
-        MedicalVisit = "medical_visit", "就医";
-        Counselling = "counselling", "心理疏导";
-        Rubbish = "rubbish", "垃圾清运";
-        Other = "other", "其他";
+        Food = "food", "食品和日用品", "Food and daily necessities";
+        Medicine = "medicine", "药品", "Medicine";
+        MedicalVisit = "medical_visit", "就医", "Medical visit";
+        Counselling = "counselling", "心理疏导", "Counselling";
+        Rubbish = "rubbish", "垃圾清运", "Rubbish collection";
+        Other = "other", "其他", "Other";
     }
 }
 
 labelled_enum! {
     NeedStatus {
-        Open = "open", "待处理";
-        Assigned = "assigned", "已指派";
-        Done = "done", "已完成";
+        Open = "open", "待处理", "Open";
+        Assigned = "assigned", "已指派", "Assigned";
+        Done = "done", "已完成", "Done";
     }
 }
 
@@ -56,11 +56,11 @@ pub struct Need {
 }
 
 impl Need {
-    pub fn kind_label(&self) -> &'static str {
-        NeedKind::parse(&self.kind).map(NeedKind::zh).unwrap_or("")
+    pub fn kind_label(&self, lang: &crate::web::i18n::Lang) -> &'static str {
+        NeedKind::parse(&self.kind).map(|v| v.label(lang)).unwrap_or("")
     }
-    pub fn status_label(&self) -> &'static str {
-        NeedStatus::parse(&self.status).map(NeedStatus::zh).unwrap_or("")
+    pub fn status_label(&self, lang: &crate::web::i18n::Lang) -> &'static str {
+        NeedStatus::parse(&self.status).map(|v| v.label(lang)).unwrap_or("")
     }
     pub fn requested(&self) -> String {
         crate::clock::format_micros(self.requested_at)

@@ -94,17 +94,17 @@ async fn episode_view(state: &AppState, caller: &Caller, lang: Lang, headers: &H
     let report_url = detail.report_path.as_deref().map(|p| absolute_url(headers, p));
     let page = EpisodePage {
         chrome: Chrome::for_caller(state, caller, lang, lang.pick("医学观察", "Observation")).await?,
-        chart: super::chart::temperature_svg(&detail.check_ins, rules.fever_threshold_tenths),
+        chart: super::chart::temperature_svg(&detail.check_ins, rules.fever_threshold_tenths, lang.pick("体温曲线", "Temperature chart")),
         qr_svg: report_url.as_deref().and_then(qr_svg),
         report_url,
         detail,
         person,
-        symptoms: Symptom::ALL.iter().map(|s| (s.as_str(), s.zh())).collect(),
-        outcomes: Status::options().into_iter().filter(|(s, _)| !matches!(Status::parse(s), Some(Status::Active | Status::Released | Status::BecameCase))).collect(),
+        symptoms: Symptom::ALL.iter().map(|s| (s.as_str(), lang.pick(s.zh(), s.en()))).collect(),
+        outcomes: Status::options(lang).into_iter().filter(|(s, _)| !matches!(Status::parse(s), Some(Status::Active | Status::Released | Status::BecameCase))).collect(),
         can_write: caller.may(Permission::WriteLedger),
         errors: FormErrors(errors),
         threshold: rules.fever_threshold().to_string(),
-        need_kinds: NeedKind::options(),
+        need_kinds: NeedKind::options(lang),
         form_key: crate::auth::sessions::random_token()[..32].to_string(),
     };
     Ok(render(status, &page))
@@ -182,7 +182,7 @@ async fn today_page(State(state): State<AppState>, caller: Caller, lang: Lang) -
         coverage: crate::screening::store::coverage(&state.db, &caller.scope, &caller.org_code).await?,
         today,
         can_write: caller.may(Permission::WriteLedger),
-        visit_results: VisitResult::options(),
+        visit_results: VisitResult::options(lang),
         escalated_only: caller.org_code.level() <= fangkong_rules::OrgLevel::Township,
     };
     Ok(render(StatusCode::OK, &page))

@@ -153,7 +153,7 @@ impl ReportPage {
             temperature: String::new(),
             errors: Vec::new(),
             done: None,
-            need_kinds: NeedKind::options(),
+            need_kinds: NeedKind::options(crate::web::i18n::Lang::Zh),
             need_received: false,
         })
     }

@@ -34,21 +34,32 @@ pub struct AlertLine {
     /// Unhandled past the escalation limit: it is on the township's list too.
     #[sqlx(default)]
     pub escalated: bool,
+    /// The household an overdue revisit is about, for pages to show its address in their language.
+    #[sqlx(skip)]
+    #[serde(skip)]
+    pub household: Option<crate::org::Household>,
 }
 
 impl AlertLine {
     /// As roles that see persons masked see it: a household's address masked (names always are).
     pub fn masked(self) -> AlertLine {
         match self.household_id {
-            Some(_) => AlertLine { name: fangkong_rules::mask::mask_address(&self.name), ..self },
+            Some(_) => AlertLine { name: fangkong_rules::mask::mask_address(&self.name), household: self.household.map(crate::org::Household::masked), ..self },
             None => self,
         }
     }
-    pub fn kind_label(&self) -> &'static str {
-        AlertKind::parse(&self.kind).map(AlertKind::zh).unwrap_or("")
+    pub fn kind_label(&self, lang: &crate::web::i18n::Lang) -> &'static str {
+        AlertKind::parse(&self.kind).map(|v| v.label(lang)).unwrap_or("")
     }
     pub fn raised(&self) -> String {
         crate::clock::format_micros(self.raised_at)
+    }
+    /// Whom the alert is about as pages show it: the person's masked name or the household's address.
+    pub fn who(&self, lang: &crate::web::i18n::Lang) -> String {
+        self.household.as_ref().map_or_else(|| self.name.clone(), |h| h.label(lang))
+    }
+    pub fn detail_in(&self, lang: &crate::web::i18n::Lang) -> String {
+        super::alert_detail::in_language(&self.kind, &self.detail, *lang)
     }
 }
 
@@ -70,10 +81,14 @@ pub async fn open_alerts(db: &Db, scope: &Scope, escalated_only: bool, today: Da
         .map(|row| {
             let mut a = row.line;
             a.escalated = a.raised_at < cutoff;
-            a.name = match (row.address, a.household_id) {
-                (Some(address), Some(id)) => crate::org::Household { id, org_code: a.org_code.clone(), address, building: row.building, unit: row.unit, room: row.room }.label(),
-                _ => mask_name(&a.name),
-            };
+            match (row.address, a.household_id) {
+                (Some(address), Some(id)) => {
+                    let household = crate::org::Household { id, org_code: a.org_code.clone(), address, building: row.building, unit: row.unit, room: row.room };
+                    a.name = household.label(&crate::web::i18n::Lang::Zh);
+                    a.household = Some(household);
+                }
+                _ => a.name = mask_name(&a.name),
+            }
             a
         })
         .collect())

@@ -53,15 +53,18 @@ impl Household {
         Household { address: fangkong_rules::mask::mask_address(&self.address), building: None, unit: None, room: None, ..self }
     }
 
-    /// `南城一品 3栋 2单元 501`: the address with building, unit and room when known.
-    pub fn label(&self) -> String {
+    /// `南城一品 3栋 2单元 501室` (in English `南城一品 bldg 3 unit 2 room 501`): the address with
+    /// building, unit and room when known; a part that is not a bare number is shown as written.
+    pub fn label(&self, lang: &crate::web::i18n::Lang) -> String {
         let mut s = self.address.clone();
-        for (part, suffix) in [(&self.building, "栋"), (&self.unit, "单元"), (&self.room, "室")] {
+        let words = [(&self.building, "栋", "bldg"), (&self.unit, "单元", "unit"), (&self.room, "室", "room")];
+        for (part, zh, en) in words {
             if let Some(p) = part.as_deref().filter(|p| !p.is_empty()) {
-                s.push(' ');
-                s.push_str(p);
-                if p.chars().all(|c| c.is_ascii_digit()) {
-                    s.push_str(suffix);
+                let number = p.chars().all(|c| c.is_ascii_digit());
+                match (number, lang) {
+                    (true, crate::web::i18n::Lang::En) => s.push_str(&format!(" {en} {p}")),
+                    (true, crate::web::i18n::Lang::Zh) => s.push_str(&format!(" {p}{zh}")),
+                    (false, _) => s.push_str(&format!(" {p}")),
                 }
             }
         }

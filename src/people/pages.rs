@@ -294,7 +294,7 @@ struct DetailPage {
 /// The person's current ledger entry, latest observation and latest case, shown at the top of
 /// their page so nobody has to open three pages to know what to do next.
 struct Standing {
-    category: Option<&'static str>,
+    category: Option<crate::screening::Category>,
     observation: Option<crate::observation::episodes::Episode>,
     observation_day: i64,
     case: Option<crate::cases::store::Case>,
@@ -306,14 +306,14 @@ impl Standing {
         let observation = crate::observation::episodes::for_person(&state.db, &caller.scope, person_id).await?.into_iter().next();
         let today = clock::today();
         Ok(Standing {
-            category: entry.and_then(|k| crate::screening::Category::parse(&k.category)).map(crate::screening::Category::zh),
+            category: entry.and_then(|k| crate::screening::Category::parse(&k.category)),
             observation_day: observation.as_ref().map_or(0, |e| e.day(today)),
             observation,
             case: crate::cases::store::latest_of_person(&state.db, &caller.scope, person_id).await?,
         })
     }
-    fn case_label(&self) -> &'static str {
-        self.case.as_ref().and_then(|c| crate::cases::CaseStatus::parse(&c.status)).map(crate::cases::CaseStatus::zh).unwrap_or("")
+    fn case_label(&self, lang: &Lang) -> &'static str {
+        self.case.as_ref().and_then(|c| crate::cases::CaseStatus::parse(&c.status)).map_or("", |v| v.label(lang))
     }
 }
 
@@ -353,7 +353,7 @@ pub(super) async fn detail(state: &AppState, caller: &Caller, lang: Lang, id: i6
     let code = OrgCode::parse(&p.org_code).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     let unit_path = crate::org::store::path(&state.db, &code).await?.into_iter().map(|u| u.name).collect::<Vec<_>>().join(" · ");
     let household = match p.household_id {
-        Some(h) if !p.masked => crate::org::store::get_household(&state.db, &caller.scope, h).await?.map(|h| h.label()),
+        Some(h) if !p.masked => crate::org::store::get_household(&state.db, &caller.scope, h).await?.map(|h| h.label(&lang)),
         _ => None,
     };
     let page = DetailPage {

@@ -109,17 +109,10 @@ fn age_on(born: Date, today: Date) -> i64 {
 impl PersonView {
     pub fn id_type_label(&self, lang: crate::web::i18n::Lang) -> &'static str {
         let t = IdType::parse(&self.id_type).unwrap_or(IdType::Other);
-        match lang {
-            crate::web::i18n::Lang::Zh => t.zh(),
-            crate::web::i18n::Lang::En => t.en(),
-        }
+        lang.pick(t.zh(), t.en())
     }
 
-    pub fn sex_label(&self) -> &'static str {
-        match self.sex.as_deref() {
-            Some("male") => "男",
-            Some("female") => "女",
-            _ => "",
-        }
+    pub fn sex_label(&self, lang: &crate::web::i18n::Lang) -> &'static str {
+        self.sex.as_deref().and_then(fangkong_rules::resident_id::Sex::parse).map_or("", |s| lang.pick(s.zh(), s.en()))
     }
 }

@@ -5,6 +5,7 @@ use super::dashboard::{self, Dashboard};
 use crate::auth::{Caller, Permission};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::web::AppState;
+use crate::web::i18n::Lang;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -70,16 +71,17 @@ pub struct DashboardParams {
 }
 
 /// The dashboard of a unit in the caller's jurisdiction, today.
-pub async fn load_dashboard(state: &AppState, caller: &Caller, org: Option<&str>) -> AppResult<Dashboard> {
+pub async fn load_dashboard(state: &AppState, caller: &Caller, org: Option<&str>, lang: Lang) -> AppResult<Dashboard> {
     let (unit, today) = unit_and_date(caller, org, None)?;
-    dashboard::dashboard(&state.db, &caller.scope, &unit, today, crate::db::now_micros()).await?.ok_or(AppError::NotFound)
+    dashboard::dashboard(&state.db, &caller.scope, &unit, today, crate::db::now_micros(), lang).await?.ok_or(AppError::NotFound)
 }
 
 /// The command-centre dashboard: today's key figures, trends, the breakdown by child unit, beds.
 #[utoipa::path(get, path = "/api/v1/dashboard", tag = "reports", params(DashboardParams),
     responses((status = 200, body = Dashboard), (status = 404, body = ErrorBody)))]
-async fn dashboard_json(State(state): State<AppState>, caller: Caller, Query(p): Query<DashboardParams>) -> AppResult<Json<Dashboard>> {
-    Ok(Json(load_dashboard(&state, &caller, p.org.as_deref()).await?))
+/// Labelled in the language of the caller's `fk_lang` cookie (the page's refresh), Chinese otherwise.
+async fn dashboard_json(State(state): State<AppState>, caller: Caller, lang: Lang, Query(p): Query<DashboardParams>) -> AppResult<Json<Dashboard>> {
+    Ok(Json(load_dashboard(&state, &caller, p.org.as_deref(), lang).await?))
 }
 
 /// A report's workbook as a download named after the unit and date.

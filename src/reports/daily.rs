@@ -28,7 +28,9 @@ pub struct UnitRef {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Figure {
     pub code: String,
+    /// The indicator's name in Chinese (and, in `label_en`, in English).
     pub label: String,
+    pub label_en: String,
     pub value: i64,
     pub by_unit: Vec<i64>,
     /// `count`, or `permille` for a rate (953 = 95.3 %; -1 when nothing was due).
@@ -52,6 +54,7 @@ impl Figure {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Section {
     pub title: String,
+    pub title_en: String,
     pub figures: Vec<Figure>,
 }
 
@@ -74,12 +77,29 @@ pub struct DailyReport {
 pub struct Beds {
     pub kind: String,
     pub label: String,
+    pub label_en: String,
     pub total: i64,
     pub taken: i64,
     pub free: i64,
 }
 
 impl DailyReport {
+    /// The report with its labels (sections, figures, beds) in the reader's language.
+    pub fn in_language(mut self, lang: crate::web::i18n::Lang) -> DailyReport {
+        if lang == crate::web::i18n::Lang::En {
+            for section in &mut self.sections {
+                section.title.clone_from(&section.title_en);
+                for figure in &mut section.figures {
+                    figure.label.clone_from(&figure.label_en);
+                }
+            }
+            for beds in &mut self.beds {
+                beds.label.clone_from(&beds.label_en);
+            }
+        }
+        self
+    }
+
     pub fn figure(&self, code: &str) -> Option<&Figure> {
         self.sections.iter().flat_map(|s| &s.figures).find(|f| f.code == code)
     }
@@ -131,77 +151,81 @@ type Rule = Box<dyn Fn(&Sums) -> i64 + Send + Sync>;
 struct Indicator {
     code: String,
     label: String,
+    label_en: String,
     metrics: Vec<String>,
     rule: Rule,
 }
 
-fn figure<M: ToString>(code: &str, label: &str, metrics: impl IntoIterator<Item = M>, rule: impl Fn(&Sums) -> i64 + Send + Sync + 'static) -> Indicator {
-    Indicator { code: code.to_string(), label: label.to_string(), metrics: metrics.into_iter().map(|m| m.to_string()).collect(), rule: Box::new(rule) }
+/// `label` is the indicator's name in Chinese and in English.
+fn figure<M: ToString>(code: &str, label: (&str, &str), metrics: impl IntoIterator<Item = M>, rule: impl Fn(&Sums) -> i64 + Send + Sync + 'static) -> Indicator {
+    Indicator { code: code.to_string(), label: label.0.to_string(), label_en: label.1.to_string(), metrics: metrics.into_iter().map(|m| m.to_string()).collect(), rule: Box::new(rule) }
 }
 
 /// An indicator that is one gauge as it stands.
-fn gauge(code: &str, label: &str, metric: String) -> Indicator {
+fn gauge(code: &str, label: (&str, &str), metric: String) -> Indicator {
     let read = metric.clone();
     figure(code, label, [metric], move |s| s.gauge(&read))
 }
 
 /// The indicators by section.
-fn indicators() -> Vec<(&'static str, Vec<Indicator>)> {
+fn indicators() -> Vec<((&'static str, &'static str), Vec<Indicator>)> {
     use counts::{CHECKIN_REPORTED as REPORTED, OBSERVATION_ENDED as ENDED, OBSERVATION_STARTED as STARTED};
     let mut cases = Vec::new();
     for status in REPORTED_STATUSES {
         let metric = counts::case_new_metric(status.as_str());
         let (on, upto) = (metric.clone(), metric.clone());
-        cases.push(figure(&format!("new_{}", status.as_str()), &format!("新增{}", status.zh()), [&metric], move |s| s.on(&on)));
-        cases.push(figure(&format!("total_{}", status.as_str()), &format!("累计{}", status.zh()), [&metric], move |s| s.upto(&upto)));
+        cases.push(figure(&format!("new_{}", status.as_str()), (&format!("新增{}", status.zh()), &format!("{}, new", status.en())), [&metric], move |s| s.on(&on)));
+        cases.push(figure(&format!("total_{}", status.as_str()), (&format!("累计{}", status.zh()), &format!("{}, total", status.en())), [&metric], move |s| s.upto(&upto)));
     }
-    for (code, label) in Severity::ALL.iter().map(|s| (s.as_str(), s.zh())).chain([("unassessed", "未分型")]) {
-        cases.push(gauge(&format!("in_hospital_{code}"), &format!("在院{label}(当前)"), counts::in_hospital_metric(Some(code))));
+    for (code, zh, en) in Severity::ALL.iter().map(|s| (s.as_str(), s.zh(), s.en())).chain([("unassessed", "未分型", "not yet classified")]) {
+        cases.push(gauge(&format!("in_hospital_{code}"), (&format!("在院{zh}(当前)"), &format!("In hospital, {} (now)", en.to_lowercase())), counts::in_hospital_metric(Some(code))));
     }
     let open_alerts = open_alerts_metrics();
     let due = [STARTED, ENDED];
     let due_and_reported = [STARTED, ENDED, REPORTED];
     vec![
         (
-            "排查",
+            ("排查", "Screening"),
             vec![
-                figure("key_persons_total", "重点人员累计", [counts::KEY_PERSONS_NEW], |s| s.upto(counts::KEY_PERSONS_NEW)),
-                figure("key_persons_new", "新增重点人员", [counts::KEY_PERSONS_NEW], |s| s.on(counts::KEY_PERSONS_NEW)),
-                gauge("households", "住户数(当前)", counts::HOUSEHOLDS.into()),
-                figure("households_visited", "已走访住户", [counts::HOUSEHOLDS_VISITED], |s| s.upto(counts::HOUSEHOLDS_VISITED)),
-                figure("households_first_visited", "当日首次走访住户", [counts::HOUSEHOLDS_VISITED], |s| s.on(counts::HOUSEHOLDS_VISITED)),
+                figure("key_persons_total", ("重点人员累计", "Key persons, total"), [counts::KEY_PERSONS_NEW], |s| s.upto(counts::KEY_PERSONS_NEW)),
+                figure("key_persons_new", ("新增重点人员", "New key persons"), [counts::KEY_PERSONS_NEW], |s| s.on(counts::KEY_PERSONS_NEW)),
+                gauge("households", ("住户数(当前)", "Households (now)"), counts::HOUSEHOLDS.into()),
+                figure("households_visited", ("已走访住户", "Households visited"), [counts::HOUSEHOLDS_VISITED], |s| s.upto(counts::HOUSEHOLDS_VISITED)),
+                figure("households_first_visited", ("当日首次走访住户", "Households first visited that day"), [counts::HOUSEHOLDS_VISITED], |s| s.on(counts::HOUSEHOLDS_VISITED)),
             ],
         ),
         (
-            "医学观察",
+            ("医学观察", "Medical observation"),
             vec![
-                figure("observing", "在观察人数", due, |s| s.upto(STARTED) - s.upto(ENDED)),
-                figure("observation_new", "新增观察", [STARTED], |s| s.on(STARTED)),
-                figure("observation_ended", "解除观察", [ENDED], |s| s.on(ENDED)),
-                figure("due_to_report", "应报人数", due, Sums::due_to_report),
-                figure("reported", "已报人数", [REPORTED], |s| s.on(REPORTED)),
-                figure("missing", "未报人数", due_and_reported, |s| (s.due_to_report() - s.on(REPORTED)).max(0)),
-                figure(REPORT_RATE, "上报率", due_and_reported, |s| match s.due_to_report() {
+                figure("observing", ("在观察人数", "Under observation"), due, |s| s.upto(STARTED) - s.upto(ENDED)),
+                figure("observation_new", ("新增观察", "New observations"), [STARTED], |s| s.on(STARTED)),
+                figure("observation_ended", ("解除观察", "Observations ended"), [ENDED], |s| s.on(ENDED)),
+                figure("due_to_report", ("应报人数", "Due to report"), due, Sums::due_to_report),
+                figure("reported", ("已报人数", "Reported"), [REPORTED], |s| s.on(REPORTED)),
+                figure("missing", ("未报人数", "Not reported"), due_and_reported, |s| (s.due_to_report() - s.on(REPORTED)).max(0)),
+                figure(REPORT_RATE, ("上报率", "Reporting rate"), due_and_reported, |s| match s.due_to_report() {
                     0 => -1,
                     due => s.on(REPORTED) * 1000 / due,
                 }),
-                figure("fevers", "发热人数", [counts::FEVERS], |s| s.on(counts::FEVERS)),
-                gauge("needs_open", "未办结生活需求(当前)", counts::NEEDS_OPEN.into()),
-                figure(ALERTS_OPEN, "未处置预警(当前)", open_alerts.clone(), move |s| open_alerts.iter().map(|m| s.gauge(m)).sum()),
+                figure("fevers", ("发热人数", "With fever"), [counts::FEVERS], |s| s.on(counts::FEVERS)),
+                gauge("needs_open", ("未办结生活需求(当前)", "Open life needs (now)"), counts::NEEDS_OPEN.into()),
+                figure(ALERTS_OPEN, ("未处置预警(当前)", "Unhandled alerts (now)"), open_alerts.clone(), move |s| open_alerts.iter().map(|m| s.gauge(m)).sum()),
             ]
             .into_iter()
             .chain(open_alerts_by_kind())
             .collect(),
         ),
-        ("病例", cases),
+        (("病例", "Cases"), cases),
         (
-            "随访与密接",
+            ("随访与密接", "Follow-ups and contacts"),
             vec![
-                figure("follow_ups_due", "当日应随访", [counts::FOLLOW_UPS_DUE], |s| s.on(counts::FOLLOW_UPS_DUE)),
-                figure("follow_ups_overdue", "逾期未随访", [counts::FOLLOW_UPS_DUE, counts::FOLLOW_UPS_DONE], |s| s.before(counts::FOLLOW_UPS_DUE) - s.before(counts::FOLLOW_UPS_DONE)),
-                figure("contacts_new", "新增密切接触者", [counts::CONTACTS_NEW], |s| s.on(counts::CONTACTS_NEW)),
-                figure("contacts_total", "累计密切接触者", [counts::CONTACTS_NEW], |s| s.upto(counts::CONTACTS_NEW)),
-                figure("contacts_observing", "在观密切接触者", [counts::CONTACTS_OBSERVING], |s| s.last_14_days(counts::CONTACTS_OBSERVING)),
+                figure("follow_ups_due", ("当日应随访", "Follow-ups due that day"), [counts::FOLLOW_UPS_DUE], |s| s.on(counts::FOLLOW_UPS_DUE)),
+                figure("follow_ups_overdue", ("逾期未随访", "Follow-ups overdue"), [counts::FOLLOW_UPS_DUE, counts::FOLLOW_UPS_DONE], |s| {
+                    s.before(counts::FOLLOW_UPS_DUE) - s.before(counts::FOLLOW_UPS_DONE)
+                }),
+                figure("contacts_new", ("新增密切接触者", "New close contacts"), [counts::CONTACTS_NEW], |s| s.on(counts::CONTACTS_NEW)),
+                figure("contacts_total", ("累计密切接触者", "Close contacts, total"), [counts::CONTACTS_NEW], |s| s.upto(counts::CONTACTS_NEW)),
+                figure("contacts_observing", ("在观密切接触者", "Close contacts under observation"), [counts::CONTACTS_OBSERVING], |s| s.last_14_days(counts::CONTACTS_OBSERVING)),
             ],
         ),
     ]
@@ -222,7 +246,9 @@ pub fn alerts_open_of(kind: AlertKind) -> String {
 
 /// Open alerts of each kind, now: which units miss reports, which leave fevers unhandled.
 fn open_alerts_by_kind() -> impl Iterator<Item = Indicator> {
-    AlertKind::ALL.iter().map(|&kind| gauge(&alerts_open_of(kind), &format!("其中{}(当前)", kind.zh()), counts::open_alerts_metric(kind.as_str())))
+    AlertKind::ALL
+        .iter()
+        .map(|&kind| gauge(&alerts_open_of(kind), (&format!("其中{}(当前)", kind.zh()), &format!("of which: {} (now)", kind.en().to_lowercase())), counts::open_alerts_metric(kind.as_str())))
 }
 
 /// The one rate among the figures, in per mille.
@@ -247,7 +273,7 @@ pub async fn report_of(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date
     let Some(home) = home else { return Ok(None) };
     let mut codes: Vec<String> = vec![home.code.clone()];
     codes.extend(children.iter().map(|c| c.code.clone()));
-    let sections: Vec<(&str, Vec<Indicator>)> =
+    let sections: Vec<((&str, &str), Vec<Indicator>)> =
         indicators().into_iter().map(|(title, figures)| (title, figures.into_iter().filter(|f| selection.is_none_or(|codes| codes.contains(&f.code.as_str()))).collect())).collect();
     let metrics: BTreeSet<&str> = sections.iter().flat_map(|(_, figures)| figures).flat_map(|f| &f.metrics).map(String::as_str).collect();
     // The hospitals' beds are the same for every unit: read beside the unit's counts.
@@ -257,15 +283,17 @@ pub async fn report_of(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date
     let sections = sections
         .into_iter()
         .map(|(title, figures)| Section {
-            title: title.to_string(),
+            title: title.0.to_string(),
+            title_en: title.1.to_string(),
             figures: figures
                 .into_iter()
-                .map(|Indicator { code, label, rule, .. }| Figure {
+                .map(|Indicator { code, label, label_en, rule, .. }| Figure {
                     kind: if code == REPORT_RATE { "permille" } else { "count" },
                     value: rule(sums.get(&home.code).unwrap_or(&empty)),
                     by_unit: children.iter().map(|c| rule(sums.get(&c.code).unwrap_or(&empty))).collect(),
                     code,
                     label,
+                    label_en,
                 })
                 .collect(),
         })
@@ -350,6 +378,6 @@ pub async fn beds(db: &Db, unit: &OrgCode) -> sqlx::Result<Vec<Beds>> {
     Ok(crate::cases::hospitals::city_beds(db, unit)
         .await?
         .into_iter()
-        .map(|(kind, total, taken)| Beds { kind: kind.as_str().into(), label: kind.zh().into(), total, taken, free: (total - taken).max(0) })
+        .map(|(kind, total, taken)| Beds { kind: kind.as_str().into(), label: kind.zh().into(), label_en: kind.en().into(), total, taken, free: (total - taken).max(0) })
         .collect())
 }

@@ -8,6 +8,7 @@ use crate::counts;
 use crate::db::Db;
 use crate::observation::AlertKind;
 use crate::on_db;
+use crate::web::i18n::Lang;
 use fangkong_rules::{OrgCode, Scope};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -70,8 +71,8 @@ pub struct Dashboard {
     pub overdue_clocks: i64,
 }
 
-/// The dashboard of `unit` within `jurisdiction` on `today`; `None` outside it.
-pub async fn dashboard(db: &Db, jurisdiction: &Scope, unit: &OrgCode, today: Date, now: i64) -> sqlx::Result<Option<Dashboard>> {
+/// The dashboard of `unit` within `jurisdiction` on `today`, labelled in `lang`; `None` outside it.
+pub async fn dashboard(db: &Db, jurisdiction: &Scope, unit: &OrgCode, today: Date, now: i64, lang: Lang) -> sqlx::Result<Option<Dashboard>> {
     if !jurisdiction.allows(unit.as_str()) {
         return Ok(None);
     }
@@ -82,14 +83,16 @@ pub async fn dashboard(db: &Db, jurisdiction: &Scope, unit: &OrgCode, today: Dat
     let (report, trend, overdue, beds) =
         tokio::try_join!(daily::report_of(db, jurisdiction, unit, today, Some(&figures)), trend(db, unit, today), crate::cases::board::overdue_clocks(db, &low, &high, now), daily::beds(db, unit),)?;
     let Some(report) = report else { return Ok(None) };
-    Ok(Some(from_report(report, trend, beds, overdue.len() as i64)))
+    Ok(Some(from_report(report, trend, beds, overdue.len() as i64, lang)))
 }
 
-fn from_report(report: DailyReport, trend: Trend, beds: Vec<daily::Beds>, overdue_clocks: i64) -> Dashboard {
+fn from_report(report: DailyReport, trend: Trend, beds: Vec<daily::Beds>, overdue_clocks: i64, lang: Lang) -> Dashboard {
+    let report = report.in_language(lang);
+    let beds = beds.into_iter().map(|b| daily::Beds { label: lang.pick(&b.label, &b.label_en).to_string(), ..b }).collect();
     let key_figure = |f: &daily::Figure| KeyFigure { code: f.code.clone(), label: f.label.clone(), value: f.value, shown: f.shown() };
     let key = KEY_FIGURES.iter().filter_map(|code| report.figure(code)).map(key_figure).collect();
     // Labelled by kind alone: the panel's title says they are open alerts.
-    let alerts = AlertKind::ALL.iter().filter_map(|&k| report.figure(&daily::alerts_open_of(k)).map(|f| KeyFigure { label: k.zh().into(), ..key_figure(f) })).collect();
+    let alerts = AlertKind::ALL.iter().filter_map(|&k| report.figure(&daily::alerts_open_of(k)).map(|f| KeyFigure { label: k.label(lang).into(), ..key_figure(f) })).collect();
     let columns: Vec<&daily::Figure> = UNIT_FIGURES.iter().filter_map(|code| report.figure(code)).collect();
     let units = report
         .units

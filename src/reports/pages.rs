@@ -42,7 +42,13 @@ async fn daily_page(State(state): State<AppState>, caller: Caller, lang: Lang, Q
     let parent = parent_in_scope(&caller, &report.org_code);
     let title = format!("{} {}", report.org_name, lang.pick("日报", "daily report"));
     let status = if date_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let page = DailyPage { chrome: Chrome::for_caller(&state, &caller, lang, &title).await?, report, parent, date_error, printed_at: crate::clock::format_micros(crate::db::now_micros()) };
+    let page = DailyPage {
+        chrome: Chrome::for_caller(&state, &caller, lang, &title).await?,
+        report: report.in_language(lang),
+        parent,
+        date_error,
+        printed_at: crate::clock::format_micros(crate::db::now_micros()),
+    };
     Ok(render(status, &page))
 }
 
@@ -62,7 +68,7 @@ struct DashboardPage {
 }
 
 async fn dashboard_page(State(state): State<AppState>, caller: Caller, lang: Lang, Query(p): Query<super::api::DashboardParams>) -> AppResult<Response> {
-    let board = super::api::load_dashboard(&state, &caller, p.org.as_deref()).await?;
+    let board = super::api::load_dashboard(&state, &caller, p.org.as_deref(), lang).await?;
     let data = serde_json::to_string(&board).map_err(|e| AppError::Internal(e.into()))?.replace('<', "\\u003c");
     let title = format!("{} {}", board.org_name, lang.pick("指挥大屏", "dashboard"));
     let page = DashboardPage { chrome: Chrome::for_caller(&state, &caller, lang, &title).await?, parent: parent_in_scope(&caller, &board.org_code), board, data };

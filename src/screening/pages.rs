@@ -58,13 +58,13 @@ impl ScreeningPage {
         }
     }
     fn category_label(&self) -> &'static str {
-        self.key_person.as_ref().and_then(|k| Category::parse(&k.category)).map(Category::zh).unwrap_or("")
+        self.key_person.as_ref().and_then(|k| Category::parse(&k.category)).map(|v| v.label(self.chrome.lang)).unwrap_or("")
     }
     fn transport_label(&self) -> &'static str {
-        self.key_person.as_ref().and_then(|k| k.transport.as_deref()).and_then(Transport::parse).map(Transport::zh).unwrap_or("")
+        self.key_person.as_ref().and_then(|k| k.transport.as_deref()).and_then(Transport::parse).map(|v| v.label(self.chrome.lang)).unwrap_or("")
     }
     fn role_label(&self, role: &str) -> &'static str {
-        ResponsibleRole::parse(role).map(ResponsibleRole::zh).unwrap_or("")
+        ResponsibleRole::parse(role).map(|v| v.label(self.chrome.lang)).unwrap_or("")
     }
     fn has_active(&self) -> bool {
         self.episodes.iter().any(Episode::is_active)
@@ -87,10 +87,10 @@ pub(crate) async fn screening_view(state: &AppState, caller: &Caller, lang: Lang
         episodes: episodes::for_person(&state.db, &caller.scope, id).await?,
         today: clock::today(),
         can_write: caller.may(Permission::WriteLedger),
-        categories: Category::options(),
-        transports: Transport::options(),
-        kinds: Kind::options(),
-        roles: ResponsibleRole::options().into_iter().filter(|(r, _)| *r != "grid_worker").collect(),
+        categories: Category::options(lang),
+        transports: Transport::options(lang),
+        kinds: Kind::options(lang),
+        roles: ResponsibleRole::options(lang).into_iter().filter(|(r, _)| *r != "grid_worker").collect(),
         sites: sites::list(&state.db, &caller.scope).await?,
         form,
         errors: FormErrors(errors),
@@ -158,7 +158,7 @@ struct LedgerPage {
 
 impl LedgerPage {
     fn category_label(&self, code: &str) -> &'static str {
-        Category::parse(code).map(Category::zh).unwrap_or("")
+        Category::parse(code).map(|v| v.label(self.chrome.lang)).unwrap_or("")
     }
     fn selected(&self, value: &Option<String>, option: &str) -> bool {
         value.as_deref() == Some(option)
@@ -191,7 +191,7 @@ async fn ledger_page(State(state): State<AppState>, caller: Caller, lang: Lang, 
         items: page.items,
         next_before: page.next_before,
         params,
-        categories: Category::options(),
+        categories: Category::options(lang),
         today: clock::today(),
     };
     Ok(render(StatusCode::OK, &view))

@@ -1,6 +1,7 @@
 //! Interface language: Simplified Chinese by default, English selectable (cookie `fk_lang`).
 //! Templates carry both texts side by side (`t.pick("登记", "Register")`), so a page can never show a
-//! missing key. Field error messages stay in Chinese, the working language of the platform.
+//! missing key; closed lists carry both labels (`labelled_enum!`). Field error messages stay in
+//! Chinese, the working language of the platform (see "Two languages" in docs/architecture.md).
 
 use axum::http::request::Parts;
 
@@ -28,7 +29,7 @@ impl Lang {
         }
     }
 
-    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+    pub const fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
         match self {
             Lang::Zh => zh,
             Lang::En => en,

@@ -123,7 +123,7 @@ async fn html_errors(request: Request, next: Next) -> Response {
         // wrong password) is HTML already; a rejection is plain text, or empty.
         None if (response.status().is_client_error() || response.status().is_server_error()) && !is_html(&response) => {
             let status = response.status();
-            ErrorInfo { status, message: super::json::described(status, response.into_body()).await.1 }
+            ErrorInfo { status, message: super::json::described(status, response.into_body()).await.1, message_en: None }
         }
         None => return response,
     };
@@ -132,7 +132,7 @@ async fn html_errors(request: Request, next: Next) -> Response {
         return Redirect::to(&target).into_response();
     }
     let title = lang.pick("出错了", "Error");
-    render(info.status, &ErrorPage { chrome: Chrome::anonymous(lang, title), status: info.status.as_u16(), message: info.message })
+    render(info.status, &ErrorPage { chrome: Chrome::anonymous(lang, title), status: info.status.as_u16(), message: info.message_en.filter(|_| lang == Lang::En).unwrap_or(info.message) })
 }
 
 /// An address no route serves: the API's JSON error under `/api`, the error page elsewhere.

@@ -44,6 +44,16 @@ impl EpiItem {
             EpiItem::Cluster => "聚集性发病(14 天内在小范围如家庭、办公室、学校班级等场所,出现 2 例及以上发热和/或呼吸道症状的病例)",
         }
     }
+    pub fn en(self) -> &'static str {
+        match self {
+            EpiItem::AffectedAreaTravel => "In the 14 days before onset, travel to or residence in Wuhan and its surroundings, or in another community with reported cases",
+            EpiItem::InfectedContact => "In the 14 days before onset, contact with a person infected with the novel coronavirus (nucleic-acid positive)",
+            EpiItem::FebrileContactFromArea => {
+                "In the 14 days before onset, contact with patients with fever or respiratory symptoms from Wuhan and its surroundings, or from a community with reported cases"
+            }
+            EpiItem::Cluster => "Clustered onset (2 or more cases with fever and/or respiratory symptoms within 14 days in a small setting such as a home, office or school class)",
+        }
+    }
 }
 
 /// Clinical manifestations.
@@ -75,6 +85,13 @@ impl ClinicalItem {
             ClinicalItem::FeverOrRespiratory => "发热和/或呼吸道症状",
             ClinicalItem::ImagingFeatures => "具有新型冠状病毒肺炎影像学特征",
             ClinicalItem::LowCellCounts => "发病早期白细胞总数正常或降低,或淋巴细胞计数正常或减少",
+        }
+    }
+    pub fn en(self) -> &'static str {
+        match self {
+            ClinicalItem::FeverOrRespiratory => "Fever and/or respiratory symptoms",
+            ClinicalItem::ImagingFeatures => "Imaging features of novel coronavirus pneumonia",
+            ClinicalItem::LowCellCounts => "Early in the illness, a normal or low white-cell count, or a normal or low lymphocyte count",
         }
     }
 }

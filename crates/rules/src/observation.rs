@@ -87,6 +87,19 @@ impl Symptom {
         }
     }
 
+    pub fn en(self) -> &'static str {
+        match self {
+            Symptom::Fever => "Fever",
+            Symptom::Cough => "Cough",
+            Symptom::SoreThroat => "Sore throat",
+            Symptom::ShortnessOfBreath => "Shortness of breath",
+            Symptom::Fatigue => "Fatigue",
+            Symptom::Diarrhoea => "Diarrhoea",
+            Symptom::LossOfTasteOrSmell => "Loss of taste or smell",
+            Symptom::Other => "Other",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Symptom> {
         Symptom::ALL.into_iter().find(|x| x.as_str() == s.trim() || x.zh() == s.trim())
     }

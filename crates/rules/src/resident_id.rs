@@ -41,6 +41,12 @@ impl Sex {
             Sex::Female => "女",
         }
     }
+    pub fn en(self) -> &'static str {
+        match self {
+            Sex::Male => "Male",
+            Sex::Female => "Female",
+        }
+    }
 }
 
 /// A resident ID number that passed every check; hold one and it is valid.
