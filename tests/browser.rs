@@ -56,7 +56,13 @@ async fn a_grid_worker_registers_finds_and_opens_a_person() {
         sign_in(&browser, &base, "grid_worker").await?;
         browser.screenshot("home-grid-worker").await?;
         browser.click("a[href='/persons/new']").await?;
-        check(browser.value("input[name=org_code]").await? == LEIYANG_GRID, "the grid is prefilled")?;
+        // The unit and the household are picked by name and address, not typed as numbers.
+        let unit = browser.value("input[name=org_code]").await?;
+        check(unit == format!("金南社区第一网格 {LEIYANG_GRID}"), &format!("the grid is prefilled by name, got {unit:?}"))?;
+        let offered = browser.script("return Array.from(document.querySelectorAll('#households option')).map((o) => o.value)").await?;
+        let household = offered[0].as_str().unwrap_or_default().to_string();
+        check(household.starts_with("测试路1号 1栋 1单元 101室 #"), &format!("the grid's households are offered by address: {offered}"))?;
+        browser.fill("input[name=household_id]", &household).await?;
         // A name pasted with a hidden right-to-left override is stopped at the field, before sending.
         browser.fill("input[name=name]", "张\u{202E}三丰").await?;
         let refusal = browser.property("input[name=name]", "validationMessage").await?;
@@ -76,6 +82,7 @@ async fn a_grid_worker_registers_finds_and_opens_a_person() {
         browser.click("button.primary").await?;
         check(browser.text("#person-name").await? == "张三丰", "the detail page of the new person")?;
         check(browser.text("#done").await?.contains("列入重点人员台账"), "it says what happened and offers the next step")?;
+        check(browser.text("main").await?.contains("测试路1号 1栋 1单元 101室"), "the household chosen by address is the person's")?;
 
         browser.goto(&format!("{base}/persons")).await?;
         browser.fill("input[name=q]", "43048119900101123X").await?;
@@ -182,6 +189,7 @@ async fn triage_makes_a_suspected_case_that_two_negatives_a_day_apart_exclude() 
         browser.goto(&format!("{base}/persons/{person}")).await?;
         browser.click("#triage-link").await?;
         check(browser.value("input[name=person_id]").await? == person.to_string(), "the person comes with the link")?;
+        check(browser.text("#triage-person").await?.contains("吴**"), "and is named on the form, masked")?;
         browser.fill("input[name=onset_date]", "2020-02-02").await?;
         browser.click("input[name=history][value=affected_area_travel]").await?;
         browser.click("input[name=clinical][value=fever_or_respiratory]").await?;

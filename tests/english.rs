@@ -207,6 +207,8 @@ async fn every_page_a_role_reaches_is_english_apart_from_data() {
     let mut found: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut pages = 0;
     let mut kinds = BTreeSet::new();
+    // Links a page offers that the role may not follow.
+    let mut refused = BTreeSet::new();
     for (role, _, _) in ROLE_HOMES {
         let cookie = session_of(&app, role.as_str()).await;
         // Two of each kind of page: a suspected and a confirmed case, say.
@@ -219,6 +221,9 @@ async fn every_page_a_role_reaches_is_english_apart_from_data() {
                 continue;
             }
             let (status, headers, body) = app.send(get(&path, &cookie)).await;
+            if status == StatusCode::FORBIDDEN {
+                refused.insert(format!("{} {}", role.as_str(), page_kind(&path)));
+            }
             let html_page = headers.get(header::CONTENT_TYPE).is_some_and(|t| t.to_str().unwrap_or_default().starts_with("text/html"));
             if !html_page || status.is_redirection() {
                 continue;
@@ -234,6 +239,7 @@ async fn every_page_a_role_reaches_is_english_apart_from_data() {
     }
     eprintln!("{pages} pages in English, of these kinds: {}", kinds.iter().cloned().collect::<Vec<_>>().join(" "));
     assert!(pages > 100 && kinds.len() >= 35, "the sweep reached the pages: {pages}");
+    assert!(refused.is_empty(), "pages offer links their role may not follow: {refused:?}");
     let report: Vec<String> = found.iter().map(|(run, on)| format!("{run}  ← {}", on.iter().take(3).cloned().collect::<Vec<_>>().join(", "))).collect();
     assert!(found.is_empty(), "{} Chinese texts on English pages ({pages} pages):\n{}", found.len(), report.join("\n"));
 }

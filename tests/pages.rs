@@ -594,3 +594,78 @@ async fn every_response_forbids_framing_referers_sniffing_and_inline_script() {
         assert!(!text.contains(" style=") && !text.contains(" onclick=") && !text.contains(" onload=") && !text.contains(" onsubmit="), "{}", entry.display());
     }
 }
+
+/// Percent-encodes a form value.
+fn enc(value: &str) -> String {
+    value.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+#[tokio::test]
+async fn units_are_chosen_by_name_on_the_person_import_and_supervision_forms() {
+    let db = sqlite_only().await;
+    let app = seeded_app(db.clone()).await;
+    // A county cannot import into itself: its import form starts empty, offering its villages and grids.
+    let (county, county_csrf, _) = sign_in(&app, "county_commander", false).await;
+    let (_, _, page) = app.send(get("/imports", &county)).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(html.contains("name=\"org\" value=\"\"") && html.contains("<option value=\"金南社区第一网格 430481001001001\">"), "{html}");
+    assert!(!html.contains("430422107200001"), "only the caller's own units are offered");
+    // A grid worker's import form starts on the grid.
+    let (grid, grid_csrf, _) = sign_in(&app, "grid_worker", false).await;
+    let (_, _, page) = app.send(get("/imports", &grid)).await;
+    assert!(String::from_utf8(page).unwrap().contains(&format!("name=\"org\" value=\"金南社区第一网格 {LEIYANG_GRID}\"")));
+
+    // The person form takes the unit by name alone; a name not in the jurisdiction says so.
+    let person = |unit: &str| format!("_csrf={grid_csrf}&name={}&id_type=resident_id&id_number=43048119900101123X&org_code={}", enc("周六"), enc(unit));
+    let (status, _, page) = app.send(form("/persons", &grid, &person("川口村第一网格"))).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && html.contains("找不到名为“川口村第一网格”的单位"), "{html}");
+    let (status, headers, _) = app.send(form("/persons", &grid, &person("金南社区第一网格"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let id: i64 = headers[header::LOCATION].to_str().unwrap().trim_start_matches("/persons/").split('?').next().unwrap().parse().unwrap();
+    let row = fangkong::people::store::get(&db, &fangkong_rules::Scope::everything(), id).await.unwrap().unwrap();
+    assert_eq!(row.org_code, LEIYANG_GRID);
+
+    // A supervision visit's unit too, picked from the county's townships and villages.
+    let (_, _, page) = app.send(get("/supervisions", &county)).await;
+    assert!(String::from_utf8(page).unwrap().contains("<option value=\"蔡子池街道 430481001\">"));
+    let today = fangkong::clock::today();
+    let visit = format!("_csrf={county_csrf}&org_code={}&visited_on={today}&inspectors={}&findings={}&checked=ledgers", enc("蔡子池街道 430481001"), enc("王组长"), enc("台账齐全"));
+    let (status, headers, _) = app.send(form("/supervisions", &county, &visit)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = app.send(get(headers[header::LOCATION].to_str().unwrap(), &county)).await;
+    assert!(String::from_utf8(page).unwrap().contains("蔡子池街道"));
+}
+
+#[tokio::test]
+async fn triage_finds_the_person_by_the_ids_last_four_and_lists_namesakes_to_choose_from() {
+    let db = sqlite_only().await;
+    let app = seeded_app(db.clone()).await;
+    let county = fangkong_rules::Scope::of(&code("430481"));
+    let today = fangkong::clock::today();
+    let mut ids = Vec::new();
+    for (seq, name) in [(11, "吴一"), (12, "吴二")] {
+        let input = fangkong::people::PersonInput { name: name.into(), id_number: resident_id("430481", seq), org_code: LEIYANG_GRID.into(), ..Default::default() };
+        ids.push((fangkong::people::store::create(&db, &actor(), &county, &input.validate(today).unwrap()).await.unwrap().id, resident_id("430481", seq)));
+    }
+    let (session, csrf, _) = sign_in(&app, "hospital_staff", false).await;
+    let (_, _, page) = app.send(get("/cases/new", &session)).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(html.contains("name=\"person\"") && !html.contains("name=\"person_id\""), "no internal number to type: {html}");
+    let triage = |person: &str| format!("_csrf={csrf}&person={}&history=infected_contact&clinical=fever_or_respiratory&clinical=imaging_features", enc(person));
+    // Two 吴: both listed, told apart by the ID's last four digits; nothing is opened.
+    let (status, _, page) = app.send(form("/cases", &session, &triage("吴"))).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && html.contains("找到 2 人,请选择一人"), "{html}");
+    for (id, number) in &ids {
+        assert!(html.contains(&format!("name=\"person_id\" value=\"{id}\"")) && html.contains(&number[14..]), "{html}");
+    }
+    let (status, _, page) = app.send(form("/cases", &session, &triage("无此人"))).await;
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(page).unwrap().contains("辖区内找不到"));
+    // The last four digits find one: the case opens for them.
+    let (status, headers, _) = app.send(form("/cases", &session, &triage(&ids[1].1[14..]))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "one person found by the last four digits");
+    let case: i64 = headers[header::LOCATION].to_str().unwrap().trim_start_matches("/cases/").parse().unwrap();
+    let opened = fangkong::cases::store::get(&db, &county, case).await.unwrap().unwrap();
+    assert_eq!(opened.person_id, ids[1].0);
+}

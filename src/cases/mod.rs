@@ -33,6 +33,7 @@ pub mod hospitals;
 pub mod pages;
 pub mod rules;
 pub mod store;
+pub mod triage_person;
 mod writes;
 
 /// The feature's JSON API.

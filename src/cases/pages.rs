@@ -8,6 +8,7 @@ use super::{CaseStatus, LabOutcome, LabTest, SampleKind, Severity};
 use crate::auth::{Caller, Permission};
 use crate::clock;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::people::view::PersonView;
 use crate::web::AppState;
 use crate::web::forms::{CsrfForm, field_message};
 use crate::web::i18n::Lang;
@@ -69,7 +70,11 @@ async fn list_page(State(state): State<AppState>, caller: Caller, lang: Lang) ->
 #[template(path = "cases/triage.html")]
 struct TriagePage {
     chrome: Chrome,
-    person_id: String,
+    /// The person triaged, when the form names one (from their page, or chosen).
+    person: Option<PersonView>,
+    /// What was typed to find the person, and the persons it found to choose from.
+    person_query: String,
+    candidates: Vec<PersonView>,
     onset_date: String,
     history: Vec<(&'static str, &'static str, bool)>,
     clinical: Vec<(&'static str, &'static str, bool)>,
@@ -80,11 +85,13 @@ impl TriagePage {
     fn error(&self, field: &str) -> Option<&str> {
         field_message(&self.errors, field)
     }
-    async fn show(state: &AppState, caller: &Caller, lang: Lang, fields: &Fields, errors: Vec<FieldError>) -> AppResult<Response> {
+    async fn show(state: &AppState, caller: &Caller, lang: Lang, fields: &Fields, errors: Vec<FieldError>, candidates: Vec<PersonView>) -> AppResult<Response> {
         let checked = |name: &str, code: &str| fields.iter().any(|(k, v)| k == name && v == code);
         let page = TriagePage {
             chrome: Chrome::for_caller(state, caller, lang, lang.pick("预检分诊", "Triage")).await?,
-            person_id: field(fields, "person_id").to_string(),
+            person: super::triage_person::shown(state, caller, fields).await?,
+            person_query: field(fields, "person").to_string(),
+            candidates,
             onset_date: field(fields, "onset_date").to_string(),
             history: EpiItem::ALL.iter().map(|i| (i.as_str(), lang.pick(i.zh(), i.en()), checked("history", i.as_str()))).collect(),
             clinical: ClinicalItem::ALL.iter().map(|i| (i.as_str(), lang.pick(i.zh(), i.en()), checked("clinical", i.as_str()))).collect(),
@@ -102,13 +109,16 @@ struct TriageQuery {
 async fn triage_page(State(state): State<AppState>, caller: Caller, lang: Lang, Query(q): Query<TriageQuery>) -> AppResult<Response> {
     caller.require(Permission::ManageCases)?;
     let fields = q.person_id.map(|id| vec![("person_id".to_string(), id.to_string())]).unwrap_or_default();
-    TriagePage::show(&state, &caller, lang, &fields, Vec::new()).await
+    TriagePage::show(&state, &caller, lang, &fields, Vec::new(), Vec::new()).await
 }
 
 async fn open_case(State(state): State<AppState>, lang: Lang, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
     caller.require(Permission::ManageCases)?;
+    let person_id = match super::triage_person::chosen(&state, &caller, &form).await? {
+        Ok(id) => id,
+        Err((error, candidates)) => return TriagePage::show(&state, &caller, lang, &form, vec![error], candidates).await,
+    };
     let opened = async {
-        let person_id = field(&form, "person_id").parse::<i64>().map_err(|_| AppError::invalid("person_id", "person_unknown", "请填写人员编号"))?;
         let onset_date = when::happened_on_opt("onset_date", Some(field(&form, "onset_date")))?;
         let picked = |name: &str| form.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect::<Vec<_>>();
         let history = picked("history").into_iter().filter_map(EpiItem::parse).collect();
@@ -118,8 +128,8 @@ async fn open_case(State(state): State<AppState>, lang: Lang, CsrfForm { caller,
     .await;
     match opened {
         Ok(case) => Ok(Redirect::to(&format!("/cases/{}", case.id)).into_response()),
-        Err(AppError::Invalid(errors)) => TriagePage::show(&state, &caller, lang, &form, errors).await,
-        Err(AppError::Conflict { message, .. }) => TriagePage::show(&state, &caller, lang, &form, vec![FieldError::new("person_id", "case_open", message)]).await,
+        Err(AppError::Invalid(errors)) => TriagePage::show(&state, &caller, lang, &form, errors, Vec::new()).await,
+        Err(AppError::Conflict { message, .. }) => TriagePage::show(&state, &caller, lang, &form, vec![FieldError::new("person_id", "case_open", message)], Vec::new()).await,
         Err(e) => Err(e),
     }
 }

@@ -6,6 +6,8 @@ use super::supervision_fixes;
 use crate::auth::{Caller, Permission};
 use crate::clock;
 use crate::error::{AppError, AppResult};
+use crate::org::names::Names;
+use crate::org::picker::{self, Level, UnitPicker};
 use crate::web::AppState;
 use crate::web::forms::{CsrfForm, Fields, Filled, field};
 use crate::web::i18n::Lang;
@@ -37,7 +39,11 @@ struct IndexPage {
     items: &'static [CheckItem],
     lines: [usize; 3],
     filled: Filled,
+    units: UnitPicker,
 }
+
+/// A supervisor visits a county, a township, or a village or community.
+const VISITED_LEVELS: [Level; 3] = [Level::County, Level::Township, Level::Village];
 
 impl IndexPage {
     fn line(&self, name: &str, n: &usize) -> &str {
@@ -50,7 +56,9 @@ impl IndexPage {
 
 async fn show_index(state: &AppState, caller: &Caller, lang: Lang, filled: Filled) -> AppResult<Response> {
     caller.require(Permission::ReceiveDirectives)?;
+    let names = state.unit_names.get(&state.db).await?;
     let page = IndexPage {
+        units: UnitPicker::new("org_code", &names, &caller.scope, &VISITED_LEVELS, filled.value("org_code")),
         chrome: Chrome::for_caller(state, caller, lang, lang.pick("督导", "Supervision")).await?,
         visits: supervision::list(&state.lists, &caller.scope, clock::today(), 100).await?,
         can_record: caller.may(Permission::IssueDirectives),
@@ -63,11 +71,13 @@ async fn show_index(state: &AppState, caller: &Caller, lang: Lang, filled: Fille
 
 async fn index(State(state): State<AppState>, caller: Caller, lang: Lang) -> AppResult<Response> {
     let today = clock::today().to_string();
-    show_index(&state, &caller, lang, Filled::new(vec![("org_code".into(), caller.org_code.to_string()), ("visited_on".into(), today)], Vec::new())).await
+    show_index(&state, &caller, lang, Filled::new(vec![("visited_on".into(), today)], Vec::new())).await
 }
 
-fn typed(form: &Fields) -> AppResult<NewSupervision> {
-    let org_code = OrgCode::parse(field(form, "org_code")).map_err(|_| AppError::invalid("org_code", "org_invalid", "请填写被督导单位代码"))?;
+/// The visit as typed, its unit chosen by name among `names` within `scope`.
+fn typed(form: &Fields, names: &Names, scope: &fangkong_rules::Scope) -> AppResult<NewSupervision> {
+    let chosen = picker::resolve(names, scope, field(form, "org_code")).map_err(|message| AppError::invalid("org_code", "org_unknown", message))?;
+    let org_code = OrgCode::parse(&chosen).map_err(|_| AppError::invalid("org_code", "org_invalid", "请选择被督导单位"))?;
     let mut fixes = Vec::new();
     for n in FIX_LINES {
         let description = field(form, &format!("fix_{n}"));
@@ -87,7 +97,8 @@ fn typed(form: &Fields) -> AppResult<NewSupervision> {
 
 async fn record(State(state): State<AppState>, lang: Lang, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
     caller.require(Permission::IssueDirectives)?;
-    let recorded = async { supervision::record(&state.db, &caller.actor(), &caller.scope, &typed(&form)?, clock::today()).await }.await;
+    let names = state.unit_names.get(&state.db).await?;
+    let recorded = async { supervision::record(&state.db, &caller.actor(), &caller.scope, &typed(&form, &names, &caller.scope)?, clock::today()).await }.await;
     match recorded {
         Ok(id) => Ok(Redirect::to(&format!("/supervisions/{id}")).into_response()),
         Err(AppError::Invalid(errors)) => show_index(&state, &caller, lang, Filled::new(form, errors)).await,

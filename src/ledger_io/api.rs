@@ -5,6 +5,7 @@ use super::jobs::{JobStatus, NewJob};
 use crate::auth::{Caller, Permission};
 use crate::clock;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::org::picker::{Level, UnitPicker};
 use crate::web::AppState;
 use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, render};
@@ -106,14 +107,28 @@ async fn import_job(State(state): State<AppState>, caller: Caller, Path(id): Pat
 #[template(path = "observation/import.html")]
 struct ImportPage {
     chrome: Chrome,
-    org: String,
+    units: UnitPicker,
     error: Option<String>,
+}
+
+/// Rows are imported into a village or community, or a grid.
+const IMPORT_LEVELS: [Level; 2] = [Level::Village, Level::Grid];
+
+impl ImportPage {
+    /// The form, its unit field holding `org`: by default the caller's own unit when rows can be
+    /// imported into it, otherwise empty for the caller to choose one of theirs.
+    async fn new(state: &AppState, caller: &Caller, lang: Lang, org: Option<String>, error: Option<String>) -> AppResult<ImportPage> {
+        let own = caller.org_code.as_str();
+        let org = org.unwrap_or_else(|| if IMPORT_LEVELS.iter().any(|l| own.len() == *l as usize) { own.to_string() } else { String::new() });
+        let names = state.unit_names.get(&state.db).await?;
+        let units = UnitPicker::new("org", &names, &caller.scope, &IMPORT_LEVELS, &org);
+        Ok(ImportPage { chrome: Chrome::for_caller(state, caller, lang, lang.pick("导入台账", "Import a ledger")).await?, units, error })
+    }
 }
 
 async fn import_page(State(state): State<AppState>, caller: Caller, lang: Lang) -> AppResult<Response> {
     caller.require(Permission::WriteLedger)?;
-    let chrome = Chrome::for_caller(&state, &caller, lang, lang.pick("导入台账", "Import a ledger")).await?;
-    Ok(render(StatusCode::OK, &ImportPage { chrome, org: caller.org_code.to_string(), error: None }))
+    Ok(render(StatusCode::OK, &ImportPage::new(&state, &caller, lang, None, None).await?))
 }
 
 /// The upload form: a multipart post with `_csrf`, `org`, `mode` and `file`. The import runs in the
@@ -124,7 +139,9 @@ async fn import_upload(State(state): State<AppState>, caller: Caller, lang: Lang
     let org = crate::web::forms::field(&fields, "org").to_string();
     let mode = crate::web::forms::field(&fields, "mode").to_string();
     let (file_name, file) = uploads.into_iter().find(|u| u.field == "file").map(|u| (u.filename, u.data)).unwrap_or_default();
-    let started = match crate::web::params::parse_code("org", &org) {
+    let names = state.unit_names.get(&state.db).await?;
+    let chosen = crate::org::picker::resolve(&names, &caller.scope, &org).map_err(|message| AppError::invalid("org", "org_unknown", message));
+    let started = match chosen.and_then(|code| crate::web::params::parse_code("org", &code)) {
         Ok(code) if file.is_empty() => Err(AppError::invalid("file", "file_missing", format!("请选择要导入到 {code} 的文件"))),
         Ok(code) => {
             let job = NewJob { actor: caller.actor(), scope: caller.scope.clone(), org: code, mode: mode_of(Some(mode.as_str())), file_name, bytes: file };
@@ -138,8 +155,7 @@ async fn import_upload(State(state): State<AppState>, caller: Caller, lang: Lang
         Err(AppError::BadRequest { message, .. }) => message,
         Err(e) => return Err(e),
     };
-    let chrome = Chrome::for_caller(&state, &caller, lang, lang.pick("导入台账", "Import a ledger")).await?;
-    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &ImportPage { chrome, org, error: Some(error) }))
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &ImportPage::new(&state, &caller, lang, Some(org), Some(error)).await?))
 }
 
 #[derive(Template)]

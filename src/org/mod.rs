@@ -3,6 +3,7 @@
 pub mod api;
 pub mod names;
 pub mod pages;
+pub mod picker;
 pub mod reference;
 pub mod store;
 

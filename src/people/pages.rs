@@ -7,6 +7,7 @@ use super::{IdType, PersonInput, PersonView, store};
 use crate::auth::{Caller, Permission};
 use crate::clock;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::org::picker::{self, Level, UnitPicker};
 use crate::web::AppState;
 use crate::web::forms::{CsrfForm, field_message};
 use crate::web::i18n::Lang;
@@ -110,11 +111,14 @@ impl PersonForm {
         self.id_type == value || (self.id_type.is_empty() && value == IdType::ResidentId.as_str())
     }
 
-    fn to_input(&self) -> Result<PersonInput, FieldError> {
+    /// The input the form holds, its unit given as `org_code` (the code the unit field resolved to).
+    fn to_input(&self, org_code: String) -> Result<PersonInput, FieldError> {
         let some = |s: &String| Some(s.clone()).filter(|v| !v.trim().is_empty());
-        let household_id = match self.household_id.trim() {
+        // A household chosen from the list reads "测试路1号 1栋 1单元 101室 #12"; a bare number works too.
+        let household = self.household_id.rsplit('#').next().unwrap_or_default().trim();
+        let household_id = match household {
             "" => None,
-            h => Some(h.parse().map_err(|_| FieldError::new("household_id", "household_invalid", "住户编号应为数字"))?),
+            h => Some(h.parse().map_err(|_| FieldError::new("household_id", "household_invalid", "请从列表中选择住户(或填写住户编号)"))?),
         };
         Ok(PersonInput {
             name: self.name.clone(),
@@ -124,7 +128,7 @@ impl PersonForm {
             birth_date: some(&self.birth_date),
             phone: some(&self.phone),
             ethnicity: some(&self.ethnicity),
-            org_code: self.org_code.clone(),
+            org_code,
             household_id,
             current_address: some(&self.current_address),
             hukou_code: some(&self.hukou_code),
@@ -164,6 +168,18 @@ struct FormPage {
     candidates: Vec<PersonView>,
     /// A document conflict: the message and the existing record's id when the caller may see it.
     conflict: Option<(String, Option<i64>)>,
+    units: UnitPicker,
+    /// The households of the chosen unit, as the household field's list offers them.
+    households: Vec<String>,
+}
+
+impl FormPage {
+    /// The household field: a stored household number shown as its list entry (by address).
+    fn household_shown(&self) -> String {
+        let typed = self.form.household_id.trim();
+        let entry = (!typed.is_empty() && typed.chars().all(|c| c.is_ascii_digit())).then(|| self.households.iter().find(|h| h.ends_with(&format!(" #{typed}")))).flatten();
+        entry.map_or_else(|| typed.to_string(), String::clone)
+    }
 }
 
 /// How a person form comes back: its status, the possible duplicates to confirm against, a
@@ -191,16 +207,32 @@ impl Answer {
 
 async fn form_view(state: &AppState, caller: &Caller, lang: Lang, person_id: Option<i64>, form: PersonForm, answer: Answer) -> AppResult<Response> {
     let title = if person_id.is_some() { lang.pick("修改人员信息", "Edit person") } else { lang.pick("登记人员", "Register a person") };
+    let names = state.unit_names.get(&state.db).await?;
     let page = FormPage {
         chrome: Chrome::for_caller(state, caller, lang, title).await?,
         person_id,
-        form,
         id_types: IdType::ALL.into_iter().map(|t| (t.as_str(), lang.pick(t.zh(), t.en()))).collect(),
         ethnicities: &fangkong_rules::ethnicity::ETHNICITIES,
         candidates: answer.candidates,
         conflict: answer.conflict,
+        households: household_options(state, caller, lang, &names, &form.org_code).await?,
+        units: UnitPicker::new("org_code", &names, &caller.scope, &[Level::Village, Level::Grid], &form.org_code),
+        form,
     };
     Ok(render(answer.status, &page))
+}
+
+/// Most households a unit's list offers (a grid has a few hundred).
+const HOUSEHOLDS_OFFERED: i64 = 1_000;
+
+/// "测试路1号 1栋 1单元 101室 #12" for each household of the unit the form's unit field names.
+async fn household_options(state: &AppState, caller: &Caller, lang: Lang, names: &crate::org::names::Names, unit: &str) -> AppResult<Vec<String>> {
+    let Some(code) = picker::resolve(names, &caller.scope, unit).ok().and_then(|c| OrgCode::parse(&c).ok()) else { return Ok(Vec::new()) };
+    if !caller.scope.allows(code.as_str()) || code.as_str().len() < Level::Village as usize {
+        return Ok(Vec::new());
+    }
+    let households = crate::org::store::households(&state.db, &caller.scope, &code, 0, HOUSEHOLDS_OFFERED).await?;
+    Ok(households.iter().map(|h| format!("{} #{}", h.label(&lang), h.id)).collect())
 }
 
 #[derive(Deserialize)]
@@ -215,9 +247,17 @@ async fn new_page(State(state): State<AppState>, caller: Caller, lang: Lang, Que
     form_view(&state, &caller, lang, None, form, Answer::fresh()).await
 }
 
-/// Validates a submitted form; on failure, the form comes back with its errors.
-fn validate(form: &mut PersonForm) -> Option<super::ValidPerson> {
-    let input = match form.to_input() {
+/// Validates a submitted form, its unit chosen by name within `scope`; on failure, the form comes
+/// back with its errors.
+fn validate(form: &mut PersonForm, names: &crate::org::names::Names, scope: &fangkong_rules::Scope) -> Option<super::ValidPerson> {
+    let org_code = match picker::resolve(names, scope, &form.org_code) {
+        Ok(code) => code,
+        Err(message) => {
+            form.errors = vec![FieldError::new("org_code", "org_unknown", message)];
+            return None;
+        }
+    };
+    let input = match form.to_input(org_code) {
         Ok(input) => input,
         Err(e) => {
             form.errors = vec![e];
@@ -250,7 +290,8 @@ async fn save_failed(state: &AppState, caller: &Caller, lang: Lang, person_id: O
 
 async fn create(State(state): State<AppState>, lang: Lang, CsrfForm { caller, mut form }: CsrfForm<PersonForm>) -> AppResult<Response> {
     caller.require(Permission::RegisterPersons)?;
-    let Some(valid) = validate(&mut form) else {
+    let names = state.unit_names.get(&state.db).await?;
+    let Some(valid) = validate(&mut form, &names, &caller.scope) else {
         return form_view(&state, &caller, lang, None, form, Answer::invalid()).await;
     };
     if let Err(e) = store::check_document_free(&state.db, &caller.actor(), &caller.scope, &valid, None).await {
@@ -348,7 +389,7 @@ pub(super) async fn detail(state: &AppState, caller: &Caller, lang: Lang, id: i6
         Vec::new()
     } else {
         let row = store::get(&state.db, &caller.scope, id).await?.ok_or(AppError::NotFound)?;
-        PersonForm::from_row(&row).to_input().ok().and_then(|i| i.validate(clock::today()).ok()).map(|v| v.warnings).unwrap_or_default()
+        PersonForm::from_row(&row).to_input(row.org_code.clone()).ok().and_then(|i| i.validate(clock::today()).ok()).map(|v| v.warnings).unwrap_or_default()
     };
     let code = OrgCode::parse(&p.org_code).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     let unit_path = crate::org::store::path(&state.db, &code).await?.into_iter().map(|u| u.name).collect::<Vec<_>>().join(" · ");
@@ -382,7 +423,8 @@ async fn edit_page(State(state): State<AppState>, caller: Caller, lang: Lang, Pa
 
 async fn update(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, mut form }: CsrfForm<PersonForm>) -> AppResult<Response> {
     caller.require(Permission::EditPersons)?;
-    let Some(valid) = validate(&mut form) else {
+    let names = state.unit_names.get(&state.db).await?;
+    let Some(valid) = validate(&mut form, &names, &caller.scope) else {
         return form_view(&state, &caller, lang, Some(id), form, Answer::invalid()).await;
     };
     match store::update(&state.db, &caller.actor(), &caller.scope, id, &valid).await {

@@ -154,6 +154,8 @@ struct LedgerPage {
     params: super::api::LedgerParams,
     categories: Vec<(&'static str, &'static str)>,
     today: time::Date,
+    /// Importing is offered only to roles that may write the ledger.
+    can_import: bool,
 }
 
 impl LedgerPage {
@@ -193,6 +195,7 @@ async fn ledger_page(State(state): State<AppState>, caller: Caller, lang: Lang, 
         params,
         categories: Category::options(lang),
         today: clock::today(),
+        can_import: caller.may(crate::auth::Permission::WriteLedger),
     };
     Ok(render(StatusCode::OK, &view))
 }

@@ -1,0 +1,96 @@
+//! Choosing a unit on a form by its name, not its 15-digit code. The field is a text input with a
+//! native `<datalist>` of the caller's units at the levels the form takes, so a phone offers them
+//! as one types, with no script. A chosen option reads "金南社区第一网格 430481001001001": the
+//! server takes the code at its end; a bare name typed without the list is looked up within the
+//! caller's jurisdiction, and a bare code still works.
+
+use super::names::Names;
+use fangkong_rules::Scope;
+
+/// Above this many units the list is not sent (a city's grids); names typed are still resolved.
+const MOST_OFFERED: usize = 3_000;
+
+/// Levels by the length of their codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    County = 6,
+    Township = 9,
+    Village = 12,
+    Grid = 15,
+}
+
+/// A unit field as a template draws it (`templates/unit_picker.html`).
+pub struct UnitPicker {
+    pub field: &'static str,
+    /// What the field holds: the chosen unit as "name code", or what was typed.
+    pub value: String,
+    pub options: Vec<String>,
+}
+
+impl UnitPicker {
+    /// The caller's units at `levels`, with `value` (a code, or what was typed) shown by name.
+    pub fn new(field: &'static str, names: &Names, scope: &Scope, levels: &[Level], value: &str) -> UnitPicker {
+        let mut codes: Vec<&String> = names.keys().filter(|code| scope.allows(code) && levels.iter().any(|l| code.len() == *l as usize)).collect();
+        codes.sort();
+        let options = if codes.len() <= MOST_OFFERED { codes.into_iter().map(|code| shown(names, code)).collect() } else { Vec::new() };
+        let value = if names.contains_key(value.trim()) { shown(names, value.trim()) } else { value.to_string() };
+        UnitPicker { field, value, options }
+    }
+}
+
+/// "金南社区第一网格 430481001001001".
+pub fn shown(names: &Names, code: &str) -> String {
+    names.get(code).map_or_else(|| code.to_string(), |name| format!("{name} {code}"))
+}
+
+/// The code a unit field holds: the code at the end of a chosen option or typed alone, or the one
+/// unit in `scope` with the name typed. A message for the field otherwise.
+pub fn resolve(names: &Names, scope: &Scope, text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let tail: String = text.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
+    if tail.len() >= Level::County as usize || (!tail.is_empty() && tail.len() == text.len()) {
+        return Ok(tail);
+    }
+    if text.is_empty() {
+        return Err("请选择单位".into());
+    }
+    let matches: Vec<&String> = names.iter().filter(|(code, name)| name.as_str() == text && scope.allows(code)).map(|(code, _)| code).collect();
+    match matches.as_slice() {
+        [code] => Ok((*code).clone()),
+        [] => Err(format!("在您的辖区内找不到名为“{text}”的单位,请输入名称后从列表中选择")),
+        many => Err(format!("辖区内有 {} 个单位名为“{text}”,请从列表中选择带代码的一项", many.len())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fangkong_rules::OrgCode;
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    fn names() -> Names {
+        let units = [("430481", "耒阳市"), ("430481001", "蔡子池街道"), ("430481001001", "金南社区"), ("430481001001001", "金南社区第一网格"), ("430481002001", "新村"), ("430481003001", "新村")];
+        Arc::new(units.into_iter().map(|(c, n)| (c.to_string(), n.to_string())).collect::<HashMap<_, _>>())
+    }
+
+    #[test]
+    fn a_unit_is_chosen_by_name_or_by_the_code_its_option_ends_with() {
+        let scope = Scope::of(&OrgCode::parse("430481").unwrap());
+        assert_eq!(resolve(&names(), &scope, "金南社区第一网格 430481001001001").unwrap(), "430481001001001");
+        assert_eq!(resolve(&names(), &scope, "430481001001001").unwrap(), "430481001001001");
+        assert_eq!(resolve(&names(), &scope, " 金南社区 ").unwrap(), "430481001001");
+        assert!(resolve(&names(), &scope, "新村").unwrap_err().contains("2 个单位"));
+        assert!(resolve(&names(), &scope, "第九网格").unwrap_err().contains("找不到"));
+        let elsewhere = Scope::of(&OrgCode::parse("430422").unwrap());
+        assert!(resolve(&names(), &elsewhere, "金南社区").unwrap_err().contains("找不到"), "names outside the jurisdiction are not found");
+    }
+
+    #[test]
+    fn the_list_holds_the_callers_units_at_the_forms_levels() {
+        let scope = Scope::of(&OrgCode::parse("430481001").unwrap());
+        let picker = UnitPicker::new("org", &names(), &scope, &[Level::Village, Level::Grid], "430481001001001");
+        assert_eq!(picker.options, ["金南社区 430481001001", "金南社区第一网格 430481001001001"]);
+        assert_eq!(picker.value, "金南社区第一网格 430481001001001");
+    }
+}
