@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod format;
+pub mod help;
 pub mod idempotency;
 mod labels;
 pub mod ledger_io;

@@ -111,6 +111,7 @@ async fn data_values(db: &fangkong::db::Db) -> Vec<String> {
         ("life_needs", "detail"),
         // Recorded as written at the time: the rules edition's name, why a case changed status.
         ("case_rule_sets", "name"),
+        ("rule_sets", "name"),
         ("case_transitions", "reason"),
     ];
     let mut values = Vec::new();

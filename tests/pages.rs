@@ -669,3 +669,58 @@ async fn triage_finds_the_person_by_the_ids_last_four_and_lists_namesakes_to_cho
     let opened = fangkong::cases::store::get(&db, &county, case).await.unwrap().unwrap();
     assert_eq!(opened.person_id, ids[1].0);
 }
+
+#[tokio::test]
+async fn a_fever_alert_offers_an_audited_call_to_the_residents_phone() {
+    use fangkong::observation::checkins::{self, CheckInInput, Source};
+    use fangkong::observation::episodes::{self, NewEpisode};
+    let db = sqlite_only().await;
+    let app = seeded_app(db.clone()).await;
+    let county = fangkong_rules::Scope::of(&code("430481"));
+    let today = fangkong::clock::today();
+    let input =
+        fangkong::people::PersonInput { name: "钱发热".into(), id_number: resident_id("430481", 21), org_code: LEIYANG_GRID.into(), phone: Some("13800001234".into()), ..Default::default() };
+    let person = fangkong::people::store::create(&db, &actor(), &county, &input.validate(today).unwrap()).await.unwrap().id;
+    let new = NewEpisode { person_id: person, kind: fangkong::observation::Kind::Home, site_id: None, start_date: today, closing_case: None };
+    let episode = episodes::start(&db, &actor(), &county, &new, today).await.unwrap();
+    let fever = CheckInInput { slot: Some("am".into()), temperature: "38.4".into(), symptoms: vec![], note: None, idempotency_key: None };
+    checkins::record(&db, &episode, &fever.validate(9).unwrap(), Source::Resident, today).await.unwrap();
+
+    let (grid, _, _) = sign_in(&app, "grid_worker", false).await;
+    let (_, _, page) = app.send(get("/today", &grid)).await;
+    let html = String::from_utf8(page).unwrap();
+    let call = html.split("href=\"/alerts/").nth(1).map(|h| format!("/alerts/{}", h.split('"').next().unwrap())).expect("a call button on the alert");
+    assert!(!html.contains("13800001234") && !html.contains("data-triage"), "the number is not on the list, and a grid worker is not offered triage: {html}");
+    let (status, _, page) = app.send(get(&call, &grid)).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(status == StatusCode::OK && html.contains("href=\"tel:13800001234\"") && html.contains("138 0000 1234"), "{html}");
+    let all = fangkong_rules::Scope::everything();
+    let trail = fangkong::audit::store::list(&db, &all, Some("person.call"), None, 10).await.unwrap();
+    assert_eq!((trail.len(), trail[0].actor.as_str(), trail[0].record_id.as_deref()), (1, "grid_worker", Some(person.to_string().as_str())), "the call is audited");
+    // Another county's worker does not find the alert; a role that sees persons masked may not call.
+    let (other, _, _) = sign_in(&app, "grid_worker_hn", false).await;
+    assert_eq!(app.send(get(&call, &other)).await.0, StatusCode::NOT_FOUND);
+    let (checkpoint, _, _) = sign_in(&app, "checkpoint_staff", false).await;
+    assert_eq!(app.send(get(&call, &checkpoint)).await.0, StatusCode::FORBIDDEN);
+    // Unhandled for three hours, it is on the county command's list too, with triage offered.
+    fangkong::on_db!(&db, pool => sqlx::query::<DB>("update alerts set raised_at = raised_at - 10800000000").execute(pool).await.map(|_| ())).unwrap();
+    let (commander, _, _) = sign_in(&app, "county_commander", false).await;
+    let (_, _, page) = app.send(get("/today", &commander)).await;
+    assert!(String::from_utf8(page).unwrap().contains(&format!("href=\"/cases/new?person_id={person}\" data-triage")));
+}
+
+#[tokio::test]
+async fn each_role_has_a_help_page_with_the_limits_in_force() {
+    let db = sqlite_only().await;
+    let app = seeded_app(db.clone()).await;
+    let rules = fangkong::cases::rules::in_force(&db, fangkong::clock::today()).await.unwrap();
+    for (role, part) in [("grid_worker", "拨打电话"), ("hospital_staff", "预检分诊"), ("county_commander", "大屏"), ("admin", "审计")] {
+        let (session, _, _) = sign_in(&app, role, false).await;
+        let (_, _, home) = app.send(get("/", &session)).await;
+        assert!(String::from_utf8(home).unwrap().contains("href=\"/help\""), "the header links the help");
+        let (status, _, page) = app.send(get("/help", &session)).await;
+        let html = String::from_utf8(page).unwrap();
+        assert!(status == StatusCode::OK && html.contains(part) && html.contains("六包一") && html.contains("早发现、早报告、早隔离、早治疗"), "{role}: {html}");
+        assert!(html.contains(&format!("<strong>{}</strong> 小时内", rules.investigation_hours)), "the investigation limit of {}: {html}", rules.name);
+    }
+}

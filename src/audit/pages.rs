@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
 /// words, never the code, and filters by any of them.
 const ACTIONS: &[(&str, &str, &str)] = &[
     ("person.view_full", "查看完整信息", "Viewed full details"),
+    ("person.call", "从预警拨打电话", "Called from an alert"),
     ("person.search", "查找人员", "Searched persons"),
     ("person.create", "登记人员", "Registered a person"),
     ("person.update", "修改人员", "Edited a person"),

@@ -4,6 +4,7 @@
 
 pub mod alert_detail;
 pub mod api;
+pub mod call;
 pub mod case_link;
 pub mod chart;
 pub mod checkin_rows;

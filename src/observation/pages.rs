@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/observations/{id}/end", post(end))
         .route("/today", get(today_page))
         .route("/alerts/{id}/handle", post(handle_alert))
+        .route("/alerts/{id}/call", get(super::call::call_page))
         .route("/visits", post(record_visit))
         .route("/needs", get(needs_page))
         .route("/needs/{id}/advance", post(advance_need))
@@ -162,6 +163,9 @@ struct TodayPage {
     today: Today,
     coverage: crate::screening::store::Coverage,
     can_write: bool,
+    /// An alert about a person offers a call to their phone (audited) and, to roles that triage, triage.
+    can_call: bool,
+    can_triage: bool,
     visit_results: Vec<(&'static str, &'static str)>,
     escalated_only: bool,
 }
@@ -182,6 +186,8 @@ async fn today_page(State(state): State<AppState>, caller: Caller, lang: Lang) -
         coverage: crate::screening::store::coverage(&state.db, &caller.scope, &caller.org_code).await?,
         today,
         can_write: caller.may(Permission::WriteLedger),
+        can_call: super::call::may_call(&caller),
+        can_triage: caller.may(Permission::ManageCases),
         visit_results: VisitResult::options(lang),
         escalated_only: caller.org_code.level() <= fangkong_rules::OrgLevel::Township,
     };
