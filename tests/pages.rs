@@ -724,3 +724,35 @@ async fn each_role_has_a_help_page_with_the_limits_in_force() {
         assert!(html.contains(&format!("<strong>{}</strong> 小时内", rules.investigation_hours)), "the investigation limit of {}: {html}", rules.name);
     }
 }
+
+#[tokio::test]
+async fn a_list_cut_short_says_how_many_it_shows_of_how_many_and_pages_on() {
+    use fangkong_rules::case_definition::{ClinicalItem, EpiItem};
+    let db = sqlite_only().await;
+    let app = seeded_app(db.clone()).await;
+    let county = fangkong_rules::Scope::of(&code("430481"));
+    let today = fangkong::clock::today();
+    for seq in 0..55 {
+        let input = fangkong::people::PersonInput {
+            name: format!("病例{}", ['甲', '乙', '丙', '丁', '戊'][seq as usize % 5]),
+            id_number: resident_id("430481", 100 + seq),
+            org_code: LEIYANG_GRID.into(),
+            ..Default::default()
+        };
+        let person_id = fangkong::people::store::create(&db, &actor(), &county, &input.validate(today).unwrap()).await.unwrap().id;
+        let triage =
+            fangkong::cases::store::Triage { person_id, onset_date: None, history: vec![EpiItem::InfectedContact], clinical: vec![ClinicalItem::FeverOrRespiratory, ClinicalItem::ImagingFeatures] };
+        fangkong::cases::store::open_suspected(&db, &actor(), &county, &triage, today).await.unwrap();
+    }
+    let (session, _, _) = sign_in(&app, "county_commander", false).await;
+    let (_, _, page) = app.send(get("/cases", &session)).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(html.contains("显示前 50 条,共 55 条") && html.matches("data-case=").count() == 50, "{html}");
+    let next = html.split("id=\"next-page\" href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    let (_, _, page) = app.send(get(&next, &session)).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(html.contains("本页 5 条,共 55 条") && html.matches("data-case=").count() == 5 && !html.contains("id=\"next-page\""), "{html}");
+    // The persons list of the grid says the same from its roll-up count.
+    let (_, _, page) = app.send(get("/persons", &session)).await;
+    assert!(String::from_utf8(page).unwrap().contains("显示前 20 条,共 55 条"));
+}

@@ -12,7 +12,7 @@ use crate::people::view::PersonView;
 use crate::web::AppState;
 use crate::web::forms::{CsrfForm, field_message};
 use crate::web::i18n::Lang;
-use crate::web::pages::{Chrome, render};
+use crate::web::pages::{Chrome, ListCount, render};
 use crate::web::when;
 use askama::Template;
 use axum::Router;
@@ -42,6 +42,16 @@ pub(super) use crate::web::forms::{Fields, field};
 struct ListPage {
     chrome: Chrome,
     items: Vec<(store::CaseLine, Vec<Clock>)>,
+    count: ListCount,
+    next_before: Option<i64>,
+}
+
+/// Cases on a page of the list, newest first.
+const CASES_PER_PAGE: usize = 50;
+
+#[derive(Deserialize)]
+struct ListQuery {
+    before: Option<i64>,
 }
 
 impl ListPage {
@@ -50,12 +60,19 @@ impl ListPage {
     }
 }
 
-async fn list_page(State(state): State<AppState>, caller: Caller, lang: Lang) -> AppResult<Response> {
+async fn list_page(State(state): State<AppState>, caller: Caller, lang: Lang, Query(q): Query<ListQuery>) -> AppResult<Response> {
     caller.require(Permission::ManageCases)?;
     let editions = rules::all(&state.db).await?;
     let now = crate::db::now_micros();
-    let items = store::list(&state.lists, &caller.scope, None, None, 100)
-        .await?
+    let mut lines = store::list(&state.lists, &caller.scope, None, q.before, CASES_PER_PAGE as i64 + 1).await?;
+    let more = lines.len() > CASES_PER_PAGE;
+    lines.truncate(CASES_PER_PAGE);
+    let next_before = lines.last().map(|l| l.case.id).filter(|_| more);
+    // Every case in the caller's area, by status, is a roll-up count of their unit.
+    let here = crate::counts::gauges(&state.db, caller.org_code.as_str()).await?;
+    let total = CaseStatus::ALL.iter().map(|s| here.get(&crate::counts::case_metric(s.as_str())).copied().unwrap_or(0)).sum();
+    let count = ListCount { shown: lines.len(), total: Some(total), later_page: q.before.is_some(), more };
+    let items = lines
         .into_iter()
         .map(|line| {
             let clocks = editions.iter().find(|r| r.id == line.case.rule_set_id).map(|r| clocks::of_line(&line, r, now)).unwrap_or_default();
@@ -63,7 +80,7 @@ async fn list_page(State(state): State<AppState>, caller: Caller, lang: Lang) ->
         })
         .collect();
     let chrome = Chrome::for_caller(&state, &caller, lang, lang.pick("病例", "Cases")).await?;
-    Ok(render(StatusCode::OK, &ListPage { chrome, items }))
+    Ok(render(StatusCode::OK, &ListPage { chrome, items, count, next_before }))
 }
 
 #[derive(Template)]

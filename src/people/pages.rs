@@ -11,7 +11,7 @@ use crate::org::picker::{self, Level, UnitPicker};
 use crate::web::AppState;
 use crate::web::forms::{CsrfForm, field_message};
 use crate::web::i18n::Lang;
-use crate::web::pages::{Chrome, render, urlencode};
+use crate::web::pages::{Chrome, ListCount, render, urlencode};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -34,6 +34,7 @@ struct ListPage {
     org: Option<String>,
     items: Vec<PersonView>,
     next_before: Option<i64>,
+    count: ListCount,
     can_register: bool,
     searched_as: &'static str,
 }
@@ -56,7 +57,12 @@ async fn list_page(State(state): State<AppState>, caller: Caller, lang: Lang, Qu
     let params = SearchParams { q: p.q.clone(), before: p.before, limit: Some(20) };
     let page = search_page(&state, &narrowed, &params).await?;
     let q = p.q.unwrap_or_default();
+    // Unsearched, the list is everyone in the unit: its roll-up count says how many.
+    let unit = org.as_ref().unwrap_or(&caller.org_code).to_string();
+    let total = if q.trim().is_empty() { crate::counts::gauges(&state.db, &unit).await?.get(crate::counts::PERSONS).copied() } else { None };
+    let count = ListCount { shown: page.items.len(), total, later_page: p.before.is_some(), more: page.next_before.is_some() };
     let list = ListPage {
+        count,
         chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("人员", "Persons")).await?,
         q_encoded: urlencode(&q),
         q,

@@ -156,6 +156,7 @@ struct LedgerPage {
     today: time::Date,
     /// Importing is offered only to roles that may write the ledger.
     can_import: bool,
+    count: crate::web::pages::ListCount,
 }
 
 impl LedgerPage {
@@ -188,7 +189,9 @@ impl LedgerPage {
 
 async fn ledger_page(State(state): State<AppState>, caller: Caller, lang: Lang, Query(params): Query<super::api::LedgerParams>) -> AppResult<Response> {
     let page = super::api::ledger_page(&state, &caller, params.org.as_deref(), &params.filter(), Some(50)).await?;
+    let count = crate::web::pages::ListCount { shown: page.items.len(), total: None, later_page: params.before.is_some(), more: page.next_before.is_some() };
     let view = LedgerPage {
+        count,
         chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("重点人员台账", "Key-person ledger")).await?,
         items: page.items,
         next_before: page.next_before,

@@ -95,6 +95,60 @@ impl Chrome {
     }
 }
 
+/// How much of a list a page shows: "显示前 50 条,共 98 条", so a list cut short says so.
+pub struct ListCount {
+    pub shown: usize,
+    /// Everything the list holds, when it is known without counting rows (from the roll-up counts).
+    pub total: Option<i64>,
+    /// A later page (reached by 下一页).
+    pub later_page: bool,
+    /// More follow on the next page.
+    pub more: bool,
+}
+
+impl ListCount {
+    pub fn said(&self, lang: &Lang) -> String {
+        let (shown, zh) = (self.shown, *lang == Lang::Zh);
+        match (self.total, self.later_page, self.more) {
+            (Some(total), false, true) => {
+                if zh {
+                    format!("显示前 {shown} 条,共 {total} 条")
+                } else {
+                    format!("Showing the first {shown} of {total}")
+                }
+            }
+            (Some(total), true, _) => {
+                if zh {
+                    format!("本页 {shown} 条,共 {total} 条")
+                } else {
+                    format!("{shown} on this page, {total} in all")
+                }
+            }
+            (Some(total), false, false) => {
+                if zh {
+                    format!("共 {total} 条")
+                } else {
+                    format!("{total} in all")
+                }
+            }
+            (None, _, true) => {
+                if zh {
+                    format!("显示 {shown} 条,下一页还有")
+                } else {
+                    format!("Showing {shown}; more on the next page")
+                }
+            }
+            (None, _, false) => {
+                if zh {
+                    format!("共 {shown} 条")
+                } else {
+                    format!("{shown} in all")
+                }
+            }
+        }
+    }
+}
+
 /// Renders a template as an HTML response with `status`.
 pub fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
