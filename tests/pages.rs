@@ -697,6 +697,10 @@ async fn a_fever_alert_offers_an_audited_call_to_the_residents_phone() {
     let all = fangkong_rules::Scope::everything();
     let trail = fangkong::audit::store::list(&db, &all, Some("person.call"), None, 10).await.unwrap();
     assert_eq!((trail.len(), trail[0].actor.as_str(), trail[0].record_id.as_deref()), (1, "grid_worker", Some(person.to_string().as_str())), "the call is audited");
+    // A HEAD request (a prefetch) shows nobody the number and is not recorded as a call.
+    let (status, _, _) = app.send(Request::head(&call).header("cookie", &grid).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(fangkong::audit::store::list(&db, &all, Some("person.call"), None, 10).await.unwrap().len(), 1);
     // Another county's worker does not find the alert; a role that sees persons masked may not call.
     let (other, _, _) = sign_in(&app, "grid_worker_hn", false).await;
     assert_eq!(app.send(get(&call, &other)).await.0, StatusCode::NOT_FOUND);

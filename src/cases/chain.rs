@@ -30,7 +30,7 @@ pub struct Node {
 
 impl Node {
     pub fn status_label(&self, lang: &crate::web::i18n::Lang) -> &'static str {
-        CaseStatus::parse(&self.status).map(|v| v.label(lang)).unwrap_or("辖区外病例")
+        CaseStatus::parse(&self.status).map_or(lang.pick("辖区外病例", "Case outside your area"), |v| v.label(lang))
     }
 }
 

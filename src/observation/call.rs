@@ -10,8 +10,8 @@ use crate::web::i18n::Lang;
 use crate::web::pages::{Chrome, render};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 #[derive(Template)]
 #[template(path = "observation/call.html")]
@@ -37,7 +37,7 @@ pub fn may_call(caller: &Caller) -> bool {
     caller.may(Permission::WriteLedger) && caller.may(Permission::ViewFullPerson)
 }
 
-pub async fn call_page(State(state): State<AppState>, caller: Caller, lang: Lang, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn call_page(State(state): State<AppState>, caller: Caller, lang: Lang, method: Method, Path(id): Path<i64>) -> AppResult<Response> {
     if !may_call(&caller) {
         return Err(AppError::Forbidden);
     }
@@ -47,6 +47,10 @@ pub async fn call_page(State(state): State<AppState>, caller: Caller, lang: Lang
         .bind(id).bind(&low).bind(&high).fetch_optional(pool).await)?;
     let (Some(person_id), episode_id) = alert.ok_or(AppError::NotFound)? else { return Err(AppError::NotFound) };
     let person = crate::people::store::get(&state.db, &caller.scope, person_id).await?.ok_or(AppError::NotFound)?;
+    // A HEAD request (a link checker, a prefetch) shows nobody the number: nothing to audit.
+    if method == Method::HEAD {
+        return Ok(StatusCode::OK.into_response());
+    }
     let event =
         crate::audit::AuditEvent { action: "person.call", record_type: "person", record_id: Some(person_id.to_string()), org_code: person.org_code.clone(), detail: Some(format!("alert={id}")) };
     crate::audit::store::record(&state.db, &caller.actor(), event).await?;

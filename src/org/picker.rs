@@ -33,7 +33,8 @@ impl UnitPicker {
         let mut codes: Vec<&String> = names.keys().filter(|code| scope.allows(code) && levels.iter().any(|l| code.len() == *l as usize)).collect();
         codes.sort();
         let options = if codes.len() <= MOST_OFFERED { codes.into_iter().map(|code| shown(names, code)).collect() } else { Vec::new() };
-        let value = if names.contains_key(value.trim()) { shown(names, value.trim()) } else { value.to_string() };
+        // Only a unit of the caller's is shown by name: a code typed from elsewhere stays a code.
+        let value = if scope.allows(value.trim()) && names.contains_key(value.trim()) { shown(names, value.trim()) } else { value.to_string() };
         UnitPicker { field, value, options }
     }
 }
@@ -92,5 +93,7 @@ mod tests {
         let picker = UnitPicker::new("org", &names(), &scope, &[Level::Village, Level::Grid], "430481001001001");
         assert_eq!(picker.options, ["金南社区 430481001001", "金南社区第一网格 430481001001001"]);
         assert_eq!(picker.value, "金南社区第一网格 430481001001001");
+        let elsewhere = UnitPicker::new("org", &names(), &scope, &[Level::Village], "430481002001");
+        assert_eq!(elsewhere.value, "430481002001", "a unit outside the jurisdiction is not named");
     }
 }
