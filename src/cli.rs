@@ -75,6 +75,47 @@ enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
+    /// The dated list of outbreak areas (疫区名单) a person's origin is filed by.
+    OutbreakAreas {
+        #[command(subcommand)]
+        command: AreaCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AreaCommand {
+    /// Every area ever listed, with the days it is listed.
+    List,
+    /// List an area from a day on.
+    Add {
+        /// Division-code prefix: 2 digits a province (42), 4 a prefecture (4201), 6 a county.
+        #[arg(long)]
+        prefix: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        name_en: String,
+        /// Comma-separated other names written for it ("温州市,温州").
+        #[arg(long, default_value = "")]
+        aliases: String,
+        /// The ledger category of a person from it, e.g. high_risk_returnee.
+        #[arg(long, default_value = "high_risk_returnee")]
+        category: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        from: String,
+        /// Where the listing comes from (the notice).
+        #[arg(long)]
+        source: String,
+    },
+    /// End an area's listing: from that day on it is no longer an outbreak area.
+    End {
+        #[arg(long)]
+        id: i64,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        on: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -216,7 +257,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report { command: ReportCommand::Daily { org, date, format, output } } => {
             let unit = OrgCode::parse(&org).map_err(|m| anyhow::anyhow!("{m}"))?;
             let date = match date {
-                Some(d) => crate::clock::parse_date(&d).with_context(|| format!("{}: {d}", crate::clock::date_problem(&d)))?,
+                Some(d) => day_arg(&d)?,
                 None => crate::clock::today(),
             };
             let report = crate::reports::daily::report(&db, &Scope::everything(), &unit, date).await?.with_context(|| format!("没有单位 {org}"))?;
@@ -233,6 +274,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let rows = crate::counts::rebuild(&db).await?;
             println!("已按记录重建 {rows} 个汇总计数 / counts rebuilt");
         }
+        Command::OutbreakAreas { command } => outbreak_areas(&db, command).await?,
         Command::User { command: UserCommand::Add { username, role, org, name } } => {
             let role = Role::parse(&role).with_context(|| format!("unknown role {role}"))?;
             let org = OrgCode::parse(&org).map_err(|m| anyhow::anyhow!("{m}"))?;
@@ -263,6 +305,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn day_arg(s: &str) -> anyhow::Result<time::Date> {
+    crate::clock::parse_date(s).with_context(|| format!("{}: {s}", crate::clock::date_problem(s)))
+}
+
+async fn outbreak_areas(db: &Db, command: AreaCommand) -> anyhow::Result<()> {
+    use crate::screening::outbreak_areas::{self, NewArea, OutbreakAreas};
+    match command {
+        AreaCommand::List => {
+            for a in OutbreakAreas::load(db).await?.0 {
+                let until = a.listed_until.map_or_else(|| "至今".to_string(), |d| format!("至 {d}(不含)"));
+                println!("{}\t{}\t{}\t{}\t{} {until}\t{}", a.id, a.prefix, a.name, a.category, a.listed_from, a.source);
+            }
+        }
+        AreaCommand::Add { prefix, name, name_en, aliases, category, from, source } => {
+            let category = crate::screening::Category::parse(&category).with_context(|| format!("unknown category {category}"))?;
+            let area = NewArea { prefix: &prefix, name: &name, name_en: &name_en, aliases: &aliases, category, listed_from: day_arg(&from)?, source: &source };
+            let id = outbreak_areas::add(db, area).await?;
+            println!("已列入疫区名单:{name}({prefix}),自 {from} 起,编号 {id}");
+        }
+        AreaCommand::End { id, on } => {
+            outbreak_areas::end(db, id, day_arg(&on)?).await?;
+            println!("疫区 {id} 自 {on} 起不再列入名单");
+        }
+    }
+    Ok(())
+}
+
 async fn import_ledger(db: &Db, file: &std::path::Path, org: &str, valid_rows: bool, report_file: Option<&std::path::Path>) -> anyhow::Result<()> {
     use crate::ledger_io::import::{self, Mode};
     let org = OrgCode::parse(org).map_err(|m| anyhow::anyhow!("{m}"))?;
@@ -284,7 +353,7 @@ async fn import_ledger(db: &Db, file: &std::path::Path, org: &str, valid_rows: b
         println!("忽略的列:{}", report.ignored.join(","));
     }
     for e in &report.errors {
-        println!("第 {} 行 [{}]:{}", e.row, e.column, e.message);
+        println!("第 {} 行 {} [{}]:{}", e.row, e.name, e.column, e.message);
     }
     println!(
         "共 {} 行,正确 {},有误 {};{}:新登记 {} 人,已有 {} 人,新入台账 {},已在台账 {},开始观察 {}",
@@ -298,6 +367,13 @@ async fn import_ledger(db: &Db, file: &std::path::Path, org: &str, valid_rows: b
         report.already_on_ledger,
         report.started_observations
     );
+    if report.categorised_by_origin > 0 {
+        println!("按来源地(疫区名单)归类 {} 人", report.categorised_by_origin);
+    }
+    if !report.unassigned.is_empty() {
+        let rows: Vec<String> = report.unassigned.iter().map(|u| format!("第 {} 行 {}", u.row, u.name)).collect();
+        println!("未分到网格 {} 人,请到人员页面指定网格:{}", rows.len(), rows.join(","));
+    }
     if let Some(path) = report_file {
         std::fs::write(path, crate::ledger_io::xlsx::report(&report)?).with_context(|| format!("writing {}", path.display()))?;
         println!("问题清单已写入 {}", path.display());

@@ -58,7 +58,7 @@ async fn a_grid_worker_registers_finds_and_opens_a_person() {
         browser.click("a[href='/persons/new']").await?;
         // The unit and the household are picked by name and address, not typed as numbers.
         let unit = browser.value("input[name=org_code]").await?;
-        check(unit == format!("金南社区第一网格 {LEIYANG_GRID}"), &format!("the grid is prefilled by name, got {unit:?}"))?;
+        check(unit == format!("金南社区第一网格(蔡子池街道) {LEIYANG_GRID}"), &format!("the grid is prefilled by name, got {unit:?}"))?;
         let offered = browser.script("return Array.from(document.querySelectorAll('#households option')).map((o) => o.value)").await?;
         let household = offered[0].as_str().unwrap_or_default().to_string();
         check(household.starts_with("测试路1号 1栋 1单元 101室 #"), &format!("the grid's households are offered by address: {offered}"))?;

@@ -83,7 +83,7 @@ async fn a_messy_sheet_is_reported_row_by_row_and_lands_only_as_chosen() {
         // The report as a spreadsheet.
         let xlsx = fangkong::ledger_io::xlsx::report(&report).unwrap();
         let back = read::read(&xlsx).unwrap();
-        assert_eq!(back[0], ["行号", "列", "问题"]);
+        assert_eq!(back[0], ["行号", "姓名", "列", "问题"]);
         assert_eq!(back.len(), 5);
 
         // Another county cannot import into this grid.
@@ -192,4 +192,57 @@ async fn the_same_sheet_imported_six_times_at_once_registers_each_person_once() 
         let found = fangkong::people::search::search(&db, &scope, &fangkong::people::search::Query::parse("陈七", TODAY), None, 5).await.unwrap();
         assert_eq!(found.len(), 1);
     }
+}
+
+/// A community's sheet as townships send them: no category column filled, origins as place names,
+/// some rows naming their grid, some only an address.
+#[tokio::test]
+async fn imported_rows_are_filed_by_origin_and_land_on_their_grid_or_are_reported_unassigned() {
+    use fangkong::org::store as org;
+    for db in backends().await {
+        seed_area(&db).await;
+        let all = Scope::everything();
+        let community = code("430481001001");
+        let second = org::create_child(&db, &actor(), &all, &community, org::ChildKind::Grid, "第二网格").await.unwrap();
+        let house = org::NewHousehold { org_code: code(&second.code), address: "南城一品".into(), building: Some("3".into()), unit: None, room: Some("501".into()) };
+        let household = org::create_household(&db, &actor(), &all, house).await.unwrap().id;
+        let text = "姓名,证件号码,来源地,离开日期,返回日期,人员类别,所属网格,现住址\n\
+            甲,43048119900101123X,武汉市,2020-01-20,,,第一网格,\n\
+            乙,430422198502150022,湖北省宜昌市,,2020-01-25,,,南城一品 3栋 501室\n\
+            丙,430481199505051251,长沙市,2020-01-26,,,,\n\
+            丁,430405197006305557,武汉市,2020-01-20,,密切接触者,第一网格,\n\
+            戊,430481198802020019,,,,,第九网格,\n\
+            己,430481197503030028,武汉市,2026-13-01,,,,\n";
+        let rows = read::read(text.as_bytes()).unwrap();
+        let scope = Scope::of(&code("430481001"));
+        let report = import::import(&db, &actor(), &scope, import::Sheet { org: &community, rows: &rows, mode: Mode::ValidRows, today: TODAY }, &|_| {}).await.unwrap();
+        assert!(report.landed);
+        let errors: Vec<(usize, &str, &str)> = report.errors.iter().map(|e| (e.row, e.name.as_str(), e.column.as_str())).collect();
+        assert_eq!(errors, [(6, "戊", "所属网格"), (7, "己", "离开日期")], "{:?}", report.errors);
+        assert!(report.errors[0].message.contains("第一网格、第二网格"), "the grids it could be are named: {}", report.errors[0].message);
+        assert!(report.errors[1].message.starts_with("日期无效"), "{}", report.errors[1].message);
+        assert_eq!(report.categorised_by_origin, 2, "甲 and 乙 are filed by their origin; 丙 is from no outbreak area, 丁 has a category");
+
+        assert_eq!(entry(&db, "甲").await, (LEIYANG_GRID.into(), None, LEIYANG_GRID.into(), "wuhan_returnee".into(), Some("420100".into())));
+        assert_eq!(entry(&db, "乙").await, (second.code.clone(), Some(household), second.code.clone(), "hubei_returnee".into(), Some("420000".into())));
+        assert_eq!(entry(&db, "丙").await, (community.to_string(), None, community.to_string(), "other".into(), None));
+        assert_eq!(entry(&db, "丁").await.3, "close_contact", "a category written in the sheet is kept");
+        let unassigned: Vec<(usize, &str)> = report.unassigned.iter().map(|u| (u.row, u.name.as_str())).collect();
+        assert_eq!(unassigned, [(4, "丙")], "the row on no grid is reported for the township to place");
+        assert_eq!(fangkong::counts::verify(&db).await.unwrap(), []);
+
+        // A county is not a unit rows land on; the answer says what to choose instead.
+        let county = import::import(&db, &actor(), &all, import::Sheet { org: &code("430481"), rows: &rows, mode: Mode::ValidRows, today: TODAY }, &|_| {}).await;
+        assert!(matches!(county, Err(fangkong::error::AppError::Invalid(ref f)) if f[0].message.contains("只能导入到村(社区)或网格")), "{county:?}");
+    }
+}
+
+/// Where a registered person and their screening entry landed: (person unit, household, entry unit, category, origin code).
+async fn entry(db: &fangkong::db::Db, name: &str) -> (String, Option<i64>, String, String, Option<String>) {
+    let all = Scope::everything();
+    let found = fangkong::people::search::search(db, &all, &fangkong::people::search::Query::parse(name, TODAY), None, 5).await.unwrap();
+    let found = found.into_iter().find(|p| p.name == name).unwrap_or_else(|| panic!("{name} registered"));
+    let person = fangkong::people::store::get(db, &all, found.id).await.unwrap().unwrap();
+    let key = fangkong::screening::store::by_person(db, &all, person.id).await.unwrap().unwrap();
+    (person.org_code, person.household_id, key.org_code, key.category, key.origin_code)
 }

@@ -194,7 +194,7 @@ async fn a_ledger_uploaded_on_the_page_imports_in_the_background_with_its_report
 
         let (status, _, body) = app.send(upload(&session, &csrf, "430481", "valid_rows", &file)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a unit code that is no village or grid is refused before any job starts");
-        assert!(String::from_utf8(body).unwrap().contains("请导入到您辖区内的村(社区)或网格"));
+        assert!(String::from_utf8(body).unwrap().contains("该单位不在您的辖区内,请选择您辖区内的村(社区)或网格"));
 
         let (status, headers, _) = app.send(upload(&session, &csrf, LEIYANG_GRID, "valid_rows", &file)).await;
         assert_eq!(status, StatusCode::SEE_OTHER);
@@ -608,12 +608,12 @@ async fn units_are_chosen_by_name_on_the_person_import_and_supervision_forms() {
     let (county, county_csrf, _) = sign_in(&app, "county_commander", false).await;
     let (_, _, page) = app.send(get("/imports", &county)).await;
     let html = String::from_utf8(page).unwrap();
-    assert!(html.contains("name=\"org\" value=\"\"") && html.contains("<option value=\"金南社区第一网格 430481001001001\">"), "{html}");
+    assert!(html.contains("name=\"org\" value=\"\"") && html.contains("<option value=\"金南社区第一网格(蔡子池街道) 430481001001001\">"), "{html}");
     assert!(!html.contains("430422107200001"), "only the caller's own units are offered");
     // A grid worker's import form starts on the grid.
     let (grid, grid_csrf, _) = sign_in(&app, "grid_worker", false).await;
     let (_, _, page) = app.send(get("/imports", &grid)).await;
-    assert!(String::from_utf8(page).unwrap().contains(&format!("name=\"org\" value=\"金南社区第一网格 {LEIYANG_GRID}\"")));
+    assert!(String::from_utf8(page).unwrap().contains(&format!("name=\"org\" value=\"金南社区第一网格(蔡子池街道) {LEIYANG_GRID}\"")));
 
     // The person form takes the unit by name alone; a name not in the jurisdiction says so.
     let person = |unit: &str| format!("_csrf={grid_csrf}&name={}&id_type=resident_id&id_number=43048119900101123X&org_code={}", enc("周六"), enc(unit));

@@ -109,6 +109,8 @@ struct ImportPage {
     chrome: Chrome,
     units: UnitPicker,
     error: Option<String>,
+    /// The outbreak areas listed today, with the category a row from one is filed under.
+    areas: Vec<(String, &'static str)>,
 }
 
 /// Rows are imported into a village or community, or a grid.
@@ -122,7 +124,9 @@ impl ImportPage {
         let org = org.unwrap_or_else(|| if IMPORT_LEVELS.iter().any(|l| own.len() == *l as usize) { own.to_string() } else { String::new() });
         let names = state.unit_names.get(&state.db).await?;
         let units = UnitPicker::new("org", &names, &caller.scope, &IMPORT_LEVELS, &org);
-        Ok(ImportPage { chrome: Chrome::for_caller(state, caller, lang, lang.pick("导入台账", "Import a ledger")).await?, units, error })
+        let listed = crate::screening::outbreak_areas::OutbreakAreas::load(&state.db).await?;
+        let areas = listed.listed_on(crate::clock::today()).map(|a| (lang.pick(&a.name, &a.name_en).to_string(), a.ledger_category().label(lang))).collect();
+        Ok(ImportPage { chrome: Chrome::for_caller(state, caller, lang, lang.pick("导入台账", "Import a ledger")).await?, units, error, areas })
     }
 }
 
@@ -164,6 +168,13 @@ struct JobPage {
     chrome: Chrome,
     job: JobStatus,
     report_href: Option<String>,
+}
+
+impl JobPage {
+    /// A column of the report as the page's language names it.
+    fn column<'a>(&self, header: &'a str) -> &'a str {
+        super::headers::canonical_in(header, self.chrome.lang)
+    }
 }
 
 async fn job_page(State(state): State<AppState>, caller: Caller, lang: Lang, Path(id): Path<i64>) -> AppResult<Response> {

@@ -25,6 +25,7 @@ pub enum Field {
     Measures,
     ObservationStart,
     GridWorker,
+    Grid,
     Note,
 }
 
@@ -52,6 +53,7 @@ pub const HEADERS: &[(Field, &[&str])] = &[
     (Field::Measures, &["管控措施", "已采取措施", "措施"]),
     (Field::ObservationStart, &["隔离开始日期", "观察开始日期", "隔离起始日期"]),
     (Field::GridWorker, &["责任网格员", "网格员", "包保网格员"]),
+    (Field::Grid, &["所属网格", "网格", "网格名称"]),
     (Field::Note, &["备注", "说明"]),
 ];
 
@@ -65,6 +67,50 @@ fn normalise(header: &str) -> String {
 pub fn recognise(header: &str) -> Option<Field> {
     let h = normalise(header);
     HEADERS.iter().find(|(_, names)| names.iter().any(|n| normalise(n) == h)).map(|(f, _)| *f)
+}
+
+/// The field a canonical header names, as the reports keep it.
+fn of_canonical(header: &str) -> Option<Field> {
+    HEADERS.iter().find(|(_, names)| names[0] == header).map(|(f, _)| *f)
+}
+
+/// A field's name in English, for the English report.
+pub fn english(field: Field) -> &'static str {
+    use Field::*;
+    match field {
+        Name => "Name",
+        Sex => "Sex",
+        IdType => "Document type",
+        IdNumber => "Document number",
+        Phone => "Phone",
+        BirthDate => "Date of birth",
+        Ethnicity => "Ethnicity",
+        Address => "Current address",
+        Hukou => "Household registration",
+        WorkUnit => "Work unit",
+        Origin => "Came from",
+        DepartureDate => "Left on",
+        ArrivalDate => "Arrived on",
+        Transport => "Transport",
+        TransportNo => "Train/flight/plate",
+        Category => "Category",
+        Companions => "Travelling with",
+        CaseContact => "Contact with cases",
+        Symptoms => "Symptoms",
+        Measures => "Measures",
+        ObservationStart => "Observation start",
+        GridWorker => "Grid worker",
+        Grid => "Grid",
+        Note => "Note",
+    }
+}
+
+/// A canonical header as `lang` shows it (a header it does not know as written).
+pub fn canonical_in(header: &str, lang: crate::web::i18n::Lang) -> &str {
+    match (lang, of_canonical(header)) {
+        (crate::web::i18n::Lang::En, Some(f)) => english(f),
+        _ => header,
+    }
 }
 
 pub fn canonical(field: Field) -> &'static str {

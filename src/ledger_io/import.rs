@@ -4,6 +4,7 @@
 //! again finds every person and ledger entry already there and creates nothing.
 
 use super::headers::{ColumnMap, Field, canonical};
+use super::placement::Places;
 use super::read::Rows;
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, now_micros};
@@ -13,6 +14,7 @@ use crate::observation::episodes::NewRow;
 use crate::on_db;
 use crate::people::{PersonInput, ValidPerson};
 use crate::screening::input::{KeyPersonInput, ResponsibleInput, ValidKeyPerson};
+use crate::screening::outbreak_areas::OutbreakAreas;
 use crate::screening::store::NewEntry;
 use fangkong_rules::{OrgCode, OrgLevel, Scope};
 use serde::{Deserialize, Serialize};
@@ -32,6 +34,9 @@ pub enum Mode {
 pub struct RowError {
     /// The row number as the spreadsheet shows it (the header is row 1).
     pub row: usize,
+    /// The name in the row, when it has one, so the row can be found without counting.
+    #[serde(default)]
+    pub name: String,
     /// The column header, in Chinese.
     pub column: String,
     pub message: String,
@@ -49,11 +54,25 @@ pub struct Report {
     pub created_key_persons: usize,
     pub already_on_ledger: usize,
     pub started_observations: usize,
+    /// Rows whose category was blank, filed by their origin in a listed outbreak area.
+    #[serde(default)]
+    pub categorised_by_origin: usize,
+    /// Rows that landed on the village/community itself, on no grid: for the township to place.
+    #[serde(default)]
+    pub unassigned: Vec<Unassigned>,
     /// `[header as written, field it was read as]`.
     #[schema(value_type = Vec<Vec<String>>)]
     pub recognised: Vec<(String, String)>,
     pub ignored: Vec<String>,
     pub errors: Vec<RowError>,
+}
+
+/// A row imported onto a village/community and no grid, with the person it registered or found.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Unassigned {
+    pub row: usize,
+    pub name: String,
+    pub person_id: i64,
 }
 
 /// One good row, ready to write.
@@ -64,6 +83,10 @@ struct Planned {
     existing_person: Option<(i64, String)>,
     key_person: ValidKeyPerson,
     observation_start: Option<Date>,
+    /// The 所属网格 cell, placed by [`Places`].
+    grid: Option<String>,
+    /// Whether the category came from the origin (the cell was blank).
+    categorised: bool,
 }
 
 fn column_of(field: &str) -> String {
@@ -96,8 +119,11 @@ fn column_of(field: &str) -> String {
 
 /// Refuses a target that is not a village/community or grid in scope.
 pub async fn check_target(db: &Db, scope: &Scope, org: &OrgCode) -> AppResult<()> {
-    if org.level() < OrgLevel::Village || crate::org::store::get(db, scope, org).await?.is_none() {
-        return Err(AppError::invalid("org", "org_invalid", "请导入到您辖区内的村(社区)或网格"));
+    let Some(unit) = crate::org::store::get(db, scope, org).await? else {
+        return Err(AppError::invalid("org", "org_invalid", "该单位不在您的辖区内,请选择您辖区内的村(社区)或网格"));
+    };
+    if org.level() < OrgLevel::Village {
+        return Err(AppError::invalid("org", "org_level", format!("台账只能导入到村(社区)或网格,请选择{}下的一个村(社区)或网格", unit.name)));
     }
     Ok(())
 }
@@ -129,22 +155,34 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, sheet: Sheet<'_>, pro
         return Err(AppError::invalid("file", "columns_missing", format!("缺少必需的列:{}(表头应在第一行)", missing.join("、"))));
     }
 
+    let areas = OutbreakAreas::load(db).await?;
+    let places = Places::load(db, org).await?;
+    let name_of = |row_no: usize| body.get(row_no - 2).and_then(|r| map.get(r, Field::Name)).unwrap_or_default();
     let mut planned: Vec<Planned> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (row_no, checked) in check_rows(org, &map, body, actor, today, progress) {
+    let refuse = |report: &mut Report, row: usize, column: String, message: String| report.errors.push(RowError { row, name: name_of(row), column, message });
+    for (row_no, checked) in check_rows(org, &map, body, (actor, &areas, today), progress) {
         report.rows += 1;
         match checked {
-            Err(errors) => report.errors.extend(errors.into_iter().map(|(column, message)| RowError { row: row_no, column, message })),
-            Ok(p) => {
+            Err(errors) => errors.into_iter().for_each(|(column, message)| refuse(&mut report, row_no, column, message)),
+            Ok(mut p) => {
                 if let Some(first) = seen.get(&p.person.id_key) {
-                    report.errors.push(RowError { row: row_no, column: canonical(Field::IdNumber).into(), message: format!("与第 {first} 行的证件号码重复") });
+                    refuse(&mut report, row_no, canonical(Field::IdNumber).into(), format!("与第 {first} 行的证件号码重复"));
                     continue;
+                }
+                match places.place(p.grid.as_deref(), p.person.current_address.as_deref()) {
+                    Ok((unit, household)) => (p.person.org_code, p.person.household_id) = (unit, household),
+                    Err(message) => {
+                        refuse(&mut report, row_no, canonical(Field::Grid).into(), message);
+                        continue;
+                    }
                 }
                 seen.insert(p.person.id_key.clone(), row_no);
                 planned.push(p);
             }
         }
     }
+    report.categorised_by_origin = planned.iter().filter(|p| p.categorised).count();
     planned.sort_by_key(|p| p.row);
     // A document registered by someone else between the look-up and the write (another import or
     // a registration at the same moment) breaks the unique key and rolls the write back whole: the
@@ -168,7 +206,7 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, sheet: Sheet<'_>, pro
 
 /// Checks every non-blank row, on every core (a row's checks do not depend on the others), and
 /// returns them in file order with their spreadsheet row numbers.
-fn check_rows(org: &OrgCode, map: &ColumnMap, body: &[Vec<String>], actor: &Actor, today: Date, progress: &(dyn Fn(usize) + Sync)) -> Vec<(usize, Checked)> {
+fn check_rows(org: &OrgCode, map: &ColumnMap, body: &[Vec<String>], context: RowContext<'_>, progress: &(dyn Fn(usize) + Sync)) -> Vec<(usize, Checked)> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     let per_thread = body.len().div_ceil(threads).max(1);
     let done = AtomicUsize::new(0);
@@ -189,7 +227,7 @@ fn check_rows(org: &OrgCode, map: &ColumnMap, body: &[Vec<String>], actor: &Acto
                             continue;
                         }
                         let row_no = part * per_thread + i + 2;
-                        out.push((row_no, plan_row(org, map, row, row_no, actor, today)));
+                        out.push((row_no, plan_row(org, map, row, row_no, context)));
                     }
                     out
                 })
@@ -204,8 +242,12 @@ fn check_rows(org: &OrgCode, map: &ColumnMap, body: &[Vec<String>], actor: &Acto
 /// A row checked: ready to write, or its errors as `(column, message)`.
 type Checked = Result<Planned, Vec<(String, String)>>;
 
+/// What every row is checked with: who imports (the default grid worker), the outbreak areas (a
+/// blank category is filed by the origin), and the day it is.
+type RowContext<'a> = (&'a Actor, &'a OutbreakAreas, Date);
+
 /// Checks one row; a row error is `(column, message)`.
-fn plan_row(org: &OrgCode, map: &ColumnMap, row: &[String], row_no: usize, actor: &Actor, today: Date) -> Checked {
+fn plan_row(org: &OrgCode, map: &ColumnMap, row: &[String], row_no: usize, (actor, areas, today): RowContext<'_>) -> Checked {
     // The text rule of every form holds for cells too: a control character refuses the row.
     let refused: Vec<(String, String)> = map.columns.iter().filter_map(|(i, f)| Some((canonical(*f).to_string(), fangkong_rules::refusal(fangkong_rules::forbidden_char(row.get(*i)?)?)))).collect();
     if !refused.is_empty() {
@@ -273,11 +315,25 @@ fn plan_row(org: &OrgCode, map: &ColumnMap, row: &[String], row_no: usize, actor
             }
         },
     };
-    let (Some(person), Some(key_person)) = (person, key_person) else { return Err(errors) };
+    let (Some(person), Some(mut key_person)) = (person, key_person) else { return Err(errors) };
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(Planned { row: row_no, person, existing_person: None, key_person, observation_start })
+    let categorised = get(Field::Category).is_none() && file_by_origin(&mut key_person, areas, today);
+    Ok(Planned { row: row_no, person, existing_person: None, key_person, observation_start, grid: get(Field::Grid), categorised })
+}
+
+/// Files a key person whose category was left blank by the outbreak area they came from, listed on
+/// the day they left (or arrived, or today); an origin written as a name gets the area's code.
+/// Whether one was found.
+fn file_by_origin(key_person: &mut ValidKeyPerson, areas: &OutbreakAreas, today: Date) -> bool {
+    let day = key_person.departure_date.or(key_person.arrival_date).unwrap_or(today);
+    let Some(area) = areas.area_of(key_person.origin_code.as_deref(), key_person.origin_place.as_deref(), day) else { return false };
+    key_person.category = area.ledger_category();
+    if key_person.origin_code.is_none() {
+        key_person.origin_code = Some(area.division_code());
+    }
+    true
 }
 
 /// Rows per statement when looking up and writing (well under both databases' bind limits).
@@ -307,7 +363,9 @@ async fn link_registered(db: &Db, scope: &Scope, planned: &mut Vec<Planned>, rep
         let registered = found.get(&p.person.id_key).and_then(|same_key| same_key.iter().find(|(kind, ..)| kind == p.person.id_type.as_str()));
         match registered.map(|(_, id, org)| (*id, org.clone())) {
             Some((_, org)) if !scope.allows(&org) => {
-                report.errors.push(RowError { row: p.row, column: canonical(Field::IdNumber).into(), message: "该证件号码已在其他辖区登记,请联系上级单位核实".into() });
+                report.errors.push(RowError {
+                    row: p.row, name: p.person.name.clone(), column: canonical(Field::IdNumber).into(), message: "该证件号码已在其他辖区登记,请联系上级单位核实".into()
+                });
                 false
             }
             existing => {
@@ -353,6 +411,7 @@ async fn write(db: &Db, actor: &Actor, org: &OrgCode, planned: &[Planned], repor
     report.created_key_persons = written.key_created;
     report.already_on_ledger = written.on_ledger;
     report.started_observations = written.started;
+    report.unassigned = written.unassigned;
     Ok(())
 }
 
@@ -365,6 +424,7 @@ struct Written {
     key_created: usize,
     on_ledger: usize,
     started: usize,
+    unassigned: Vec<Unassigned>,
 }
 
 impl Written {
@@ -374,6 +434,7 @@ impl Written {
         self.key_created += other.key_created;
         self.on_ledger += other.on_ledger;
         self.started += other.started;
+        self.unassigned.extend(other.unassigned);
     }
 }
 
@@ -424,5 +485,12 @@ async fn write_chunk<'a>(
         })
         .collect();
     let started = crate::observation::episodes::insert_many(conn, actor.user_id, now, &observations, tally).await?;
-    Ok(Written { created: created.len(), existing: chunk.len() - new.len(), key_created: made.len(), on_ledger: chunk.len() - made.len(), started: started.len() })
+    let unassigned = chunk
+        .iter()
+        .filter_map(|p| {
+            let (person_id, unit) = &person_of[p.person.id_key.as_str()];
+            (unit.len() == crate::org::picker::Level::Village as usize).then(|| Unassigned { row: p.row, name: p.person.name.clone(), person_id: *person_id })
+        })
+        .collect();
+    Ok(Written { created: created.len(), existing: chunk.len() - new.len(), key_created: made.len(), on_ledger: chunk.len() - made.len(), started: started.len(), unassigned })
 }

@@ -8,6 +8,7 @@ pub mod export;
 pub mod headers;
 pub mod import;
 pub mod jobs;
+pub mod placement;
 pub mod read;
 pub mod xlsx;
 

@@ -26,12 +26,12 @@ pub fn sheet(headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, XlsxErro
 }
 
 pub fn report(report: &Report) -> Result<Vec<u8>, XlsxError> {
-    let rows: Vec<Vec<String>> = report.errors.iter().map(|e| vec![e.row.to_string(), e.column.clone(), e.message.clone()]).collect();
-    sheet(&["行号", "列", "问题"], &rows)
+    let rows: Vec<Vec<String>> = report.errors.iter().map(|e| vec![e.row.to_string(), e.name.clone(), e.column.clone(), e.message.clone()]).collect();
+    sheet(&["行号", "姓名", "列", "问题"], &rows)
 }
 
 /// The fields of the template, in the order a grid worker fills them in.
-pub const TEMPLATE_FIELDS: [Field; 17] = [
+pub const TEMPLATE_FIELDS: [Field; 18] = [
     Field::Name,
     Field::Sex,
     Field::IdNumber,
@@ -47,6 +47,7 @@ pub const TEMPLATE_FIELDS: [Field; 17] = [
     Field::Companions,
     Field::Symptoms,
     Field::ObservationStart,
+    Field::Grid,
     Field::GridWorker,
     Field::Note,
 ];
@@ -69,6 +70,7 @@ pub fn template() -> Result<Vec<u8>, XlsxError> {
         "无",
         "无",
         "2020-01-21",
+        "第一网格",
         "李网格",
         "示例行,导入前请删除",
     ];

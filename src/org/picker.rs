@@ -1,6 +1,6 @@
 //! Choosing a unit on a form by its name, not its 15-digit code. The field is a text input with a
 //! native `<datalist>` of the caller's units at the levels the form takes, so a phone offers them
-//! as one types, with no script. A chosen option reads "金南社区第一网格 430481001001001": the
+//! as one types, with no script. A chosen option reads "金南社区第一网格(蔡子池街道) 430481001001001": the
 //! server takes the code at its end; a bare name typed without the list is looked up within the
 //! caller's jurisdiction, and a bare code still works.
 
@@ -39,14 +39,27 @@ impl UnitPicker {
     }
 }
 
-/// "金南社区第一网格 430481001001001".
+/// "蔡子池街道 430481001", and below a township with the township's name, since villages in two
+/// townships may share a name: "金南社区第一网格(蔡子池街道) 430481001001001".
 pub fn shown(names: &Names, code: &str) -> String {
-    names.get(code).map_or_else(|| code.to_string(), |name| format!("{name} {code}"))
+    let Some(name) = names.get(code) else { return code.to_string() };
+    match township_of(names, code) {
+        Some(township) => format!("{name}({township}) {code}"),
+        None => format!("{name} {code}"),
+    }
+}
+
+/// The name of the township a village/community or grid lies in.
+fn township_of<'a>(names: &'a Names, code: &str) -> Option<&'a str> {
+    (code.len() > Level::Township as usize).then(|| names.get(&code[..Level::Township as usize])).flatten().map(String::as_str)
 }
 
 /// The code a unit field holds: the code at the end of a chosen option or typed alone, or the one
-/// unit in `scope` with the name typed. A message for the field otherwise.
+/// unit in `scope` with the name typed — its whole name, or the end of it ("第一网格" within one
+/// community), optionally followed by its township in brackets as the list shows it. A message for
+/// the field otherwise, naming a few of the units meant when there are several.
 pub fn resolve(names: &Names, scope: &Scope, text: &str) -> Result<String, String> {
+    let text = fangkong_rules::normalize_width(text.trim());
     let text = text.trim();
     let tail: String = text.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
     if tail.len() >= Level::County as usize || (!tail.is_empty() && tail.len() == text.len()) {
@@ -55,11 +68,23 @@ pub fn resolve(names: &Names, scope: &Scope, text: &str) -> Result<String, Strin
     if text.is_empty() {
         return Err("请选择单位".into());
     }
-    let matches: Vec<&String> = names.iter().filter(|(code, name)| name.as_str() == text && scope.allows(code)).map(|(code, _)| code).collect();
+    let (name, township) = match text.strip_suffix(')').and_then(|t| t.rsplit_once('(')) {
+        Some((name, township)) => (name.trim(), Some(township.trim())),
+        None => (text, None),
+    };
+    let in_scope = |code: &&String| scope.allows(code) && township.is_none_or(|t| township_of(names, code) == Some(t));
+    let mut matches: Vec<&String> = names.iter().filter(|(_, n)| n.as_str() == name).map(|(code, _)| code).filter(in_scope).collect();
+    if matches.is_empty() && name.chars().count() >= 2 {
+        matches = names.iter().filter(|(_, n)| n.ends_with(name)).map(|(code, _)| code).filter(in_scope).collect();
+    }
+    matches.sort();
     match matches.as_slice() {
         [code] => Ok((*code).clone()),
         [] => Err(format!("在您的辖区内找不到名为“{text}”的单位,请输入名称后从列表中选择")),
-        many => Err(format!("辖区内有 {} 个单位名为“{text}”,请从列表中选择带代码的一项", many.len())),
+        many => {
+            let some: Vec<String> = many.iter().take(3).map(|code| shown(names, code)).collect();
+            Err(format!("辖区内有 {} 个单位名为“{text}”(如 {}),请从列表中选择带代码的一项", many.len(), some.join("、")))
+        }
     }
 }
 
@@ -71,7 +96,17 @@ mod tests {
     use std::sync::Arc;
 
     fn names() -> Names {
-        let units = [("430481", "耒阳市"), ("430481001", "蔡子池街道"), ("430481001001", "金南社区"), ("430481001001001", "金南社区第一网格"), ("430481002001", "新村"), ("430481003001", "新村")];
+        let units = [
+            ("430481", "耒阳市"),
+            ("430481001", "蔡子池街道"),
+            ("430481001001", "金南社区"),
+            ("430481001001001", "金南社区第一网格"),
+            ("430481002", "花桥镇"),
+            ("430481002001", "新村"),
+            ("430481003", "大市镇"),
+            ("430481003001", "新村"),
+            ("430481002001001", "新村第一网格"),
+        ];
         Arc::new(units.into_iter().map(|(c, n)| (c.to_string(), n.to_string())).collect::<HashMap<_, _>>())
     }
 
@@ -81,7 +116,13 @@ mod tests {
         assert_eq!(resolve(&names(), &scope, "金南社区第一网格 430481001001001").unwrap(), "430481001001001");
         assert_eq!(resolve(&names(), &scope, "430481001001001").unwrap(), "430481001001001");
         assert_eq!(resolve(&names(), &scope, " 金南社区 ").unwrap(), "430481001001");
-        assert!(resolve(&names(), &scope, "新村").unwrap_err().contains("2 个单位"));
+        let two = resolve(&names(), &scope, "新村").unwrap_err();
+        assert!(two.contains("2 个单位") && two.contains("新村(花桥镇) 430481002001") && two.contains("新村(大市镇) 430481003001"), "{two}");
+        assert_eq!(resolve(&names(), &scope, "新村(大市镇)").unwrap(), "430481003001", "the township as the list shows it tells them apart");
+        // A grid by the end of its name: unique within one community, several across a county.
+        let community = Scope::of(&OrgCode::parse("430481001001").unwrap());
+        assert_eq!(resolve(&names(), &community, "第一网格").unwrap(), "430481001001001");
+        assert!(resolve(&names(), &scope, "第一网格").unwrap_err().contains("2 个单位"));
         assert!(resolve(&names(), &scope, "第九网格").unwrap_err().contains("找不到"));
         let elsewhere = Scope::of(&OrgCode::parse("430422").unwrap());
         assert!(resolve(&names(), &elsewhere, "金南社区").unwrap_err().contains("找不到"), "names outside the jurisdiction are not found");
@@ -91,8 +132,8 @@ mod tests {
     fn the_list_holds_the_callers_units_at_the_forms_levels() {
         let scope = Scope::of(&OrgCode::parse("430481001").unwrap());
         let picker = UnitPicker::new("org", &names(), &scope, &[Level::Village, Level::Grid], "430481001001001");
-        assert_eq!(picker.options, ["金南社区 430481001001", "金南社区第一网格 430481001001001"]);
-        assert_eq!(picker.value, "金南社区第一网格 430481001001001");
+        assert_eq!(picker.options, ["金南社区(蔡子池街道) 430481001001", "金南社区第一网格(蔡子池街道) 430481001001001"]);
+        assert_eq!(picker.value, "金南社区第一网格(蔡子池街道) 430481001001001");
         let elsewhere = UnitPicker::new("org", &names(), &scope, &[Level::Village], "430481002001");
         assert_eq!(elsewhere.value, "430481002001", "a unit outside the jurisdiction is not named");
     }

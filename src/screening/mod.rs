@@ -4,6 +4,7 @@
 pub mod api;
 pub mod input;
 pub mod ledger_list;
+pub mod outbreak_areas;
 pub mod pages;
 pub mod store;
 
