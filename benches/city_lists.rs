@@ -18,7 +18,7 @@ use support::timing::{CityBench, get_json, token_for, try_get_times};
 mod support;
 
 /// The lists and searches, as `(label, uri)`; `{unit}` is the caller's home unit.
-const LISTS: [(&str, &str); 29] = [
+const LISTS: [(&str, &str); 31] = [
     ("persons, newest first", "/api/v1/persons"),
     ("persons, next page", "/api/v1/persons?before={before}"),
     ("persons, name prefix of one character (李, 7 %)", "/api/v1/persons?q=%E6%9D%8E"),
@@ -46,6 +46,8 @@ const LISTS: [(&str, &str); 29] = [
     ("supervisions page", "/supervisions"),
     ("imports page", "/imports"),
     ("audit trail", "/api/v1/audit"),
+    ("audit trail, one account's", "/api/v1/audit?user={account}"),
+    ("audit trail, a day a week ago", "/api/v1/audit?from={week_ago}&to={week_ago}"),
     ("users", "/api/v1/users"),
     ("units below the home unit", "/api/v1/orgs?parent={unit}"),
 ];
@@ -54,6 +56,7 @@ fn main() {
     support::timing::on_city(200, "every list and search at city scale", |CityBench { city, state, app, requests }| async move {
         let mut tokens = Vec::new();
         let hospital: i64 = fangkong::on_db!(&state.db, pool => sqlx::query_scalar::<DB, i64>("select min(id) from hospitals").fetch_one(pool).await).unwrap();
+        let week_ago = fangkong::clock::today() - time::Duration::days(7);
         let chosen = support::arg("--accounts").unwrap_or_else(|| "grid,caiziqi,leiyang,city".into());
         for (account, what) in [("grid", "grid worker"), ("caiziqi", "township officer"), ("leiyang", "county commander"), ("city", "city commander")] {
             if !chosen.split(',').any(|a| a == account) {
@@ -64,7 +67,13 @@ fn main() {
             println!("{what} ({account}, {home})");
             let before = get_json(&app, "/api/v1/persons", &token).await["next_before"].as_i64().unwrap_or(i64::MAX);
             for (label, uri) in LISTS {
-                let uri = uri.replace("{unit}", home.as_str()).replace("{phone}", &support::city::phone_of(700)).replace("{before}", &before.to_string()).replace("{hospital}", &hospital.to_string());
+                let uri = uri
+                    .replace("{unit}", home.as_str())
+                    .replace("{phone}", &support::city::phone_of(700))
+                    .replace("{before}", &before.to_string())
+                    .replace("{hospital}", &hospital.to_string())
+                    .replace("{account}", account)
+                    .replace("{week_ago}", &week_ago.to_string());
                 // The first request reads from disk what the page cache does not hold (this
                 // machine's kernel reclaims idle file pages within minutes): printed apart.
                 let timed = match try_get_times(&app, &uri, &token, 1).await {

@@ -422,6 +422,9 @@ async fn the_city_daily_report_prints_on_a4_portrait_with_every_county_column() 
         let last = columns.as_array().and_then(|c| c.last()).and_then(|c| c.as_str()).unwrap_or_default().to_string();
         check(columns.as_array().is_some_and(|c| c.len() >= 14) && last == "常宁市", &format!("the city's twelve counties are columns: {columns}"))?;
         let date = browser.text("#report-date").await?;
+        // A city's figures run to six digits (600,000 key persons): every cell is given one, the
+        // widest a column must hold whole.
+        browser.script("document.querySelectorAll('#daily-report td.num').forEach((td, i) => { td.textContent = String(100000 + i * 7919 % 900000); }); return true").await?;
         let pdf = browser.print_a4_portrait().await?;
         let path = temp_dir("fk_print").join("daily.pdf");
         std::fs::write(&path, &pdf).map_err(|e| e.to_string())?;
@@ -431,7 +434,14 @@ async fn the_city_daily_report_prints_on_a4_portrait_with_every_county_column() 
         check(first_page.contains("衡阳市") && first_page.contains(&date), &format!("the sheet names the unit and the day: {first_page}"))?;
         check(first_page.contains("打印时间"), "the sheet says when it was printed")?;
         check(first_page.contains(&last), &format!("the last county's column ({last}) is on the sheet, not cut off: {first_page}"))?;
-        check(!text.contains("下载 Excel") && !text.contains("上一级") && !text.contains("查看"), "the date picker and the buttons are not printed")
+        check(!text.contains("下载 Excel") && !text.contains("上一级") && !text.contains("查看"), "the date picker and the buttons are not printed")?;
+        // Every figure of three characters or more reads whole on the sheet, never split over two lines.
+        let figures = browser.script("return Array.from(document.querySelectorAll('#daily-report td.num')).map((td) => td.textContent.trim())").await?;
+        let words: std::collections::HashSet<&str> = text.split_whitespace().collect();
+        let long: Vec<&str> = figures.as_array().into_iter().flatten().filter_map(|f| f.as_str()).flat_map(str::split_whitespace).filter(|f| f.chars().count() >= 3).collect();
+        check(long.len() >= 10, &format!("the report has figures of three characters or more to check: {long:?}"))?;
+        let split: Vec<&&str> = long.iter().filter(|f| !words.contains(**f)).collect();
+        check(split.is_empty(), &format!("figures split on the sheet: {split:?}"))
     })
     .await;
 }

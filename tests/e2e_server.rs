@@ -229,7 +229,7 @@ async fn the_cli_imports_a_gbk_csv_all_or_nothing_and_exports_it_masked() {
     let bad = Command::new(BIN).args(&args).output().unwrap();
     assert!(!bad.status.success(), "a bad row stops an all-or-nothing import");
     let stdout = String::from_utf8_lossy(&bad.stdout);
-    assert!(stdout.contains("第 3 行 [身份证号]") && stdout.contains("未导入"), "{stdout}");
+    assert!(stdout.contains("第 3 行 李四 [身份证号]") && stdout.contains("未导入"), "{stdout}");
     args.push("--valid-rows".into());
     let good = Command::new(BIN).args(&args).output().unwrap();
     assert!(good.status.success());

@@ -244,3 +244,32 @@ async fn every_page_a_role_reaches_is_english_apart_from_data() {
     let report: Vec<String> = found.iter().map(|(run, on)| format!("{run}  ← {}", on.iter().take(3).cloned().collect::<Vec<_>>().join(", "))).collect();
     assert!(found.is_empty(), "{} Chinese texts on English pages ({pages} pages):\n{}", found.len(), report.join("\n"));
 }
+
+/// A form sent back with its errors, on an English page, says what is wrong in English.
+#[tokio::test]
+async fn a_form_sent_back_in_english_says_what_is_wrong_in_english() {
+    let db = sqlite_only().await;
+    let app = seeded_app(db.clone()).await;
+    let data = data_values(&db).await;
+    let cookie = session_of(&app, "county_commander").await;
+    let (_, _, page) = app.send(get("/persons/new", &cookie)).await;
+    let csrf = String::from_utf8(page).unwrap().split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let today = fangkong::clock::today();
+    let sent = [
+        ("/persons", format!("_csrf={csrf}&name=&id_type=resident_id&id_number=430481199001011234&org_code={LEIYANG_GRID}&birth_date=2020-13-01&phone=12345")),
+        ("/supervisions", format!("_csrf={csrf}&org_code=430481001&visited_on={}&inspectors=wang&findings=ledgers&checked=ledgers&fix_1=ledger&due_1=", today)),
+        ("/cases", format!("_csrf={csrf}&person=nobody-of-that-name&history=infected_contact")),
+    ];
+    for (path, body) in sent {
+        let request = Request::post(path).header("cookie", &cookie).header("content-type", "application/x-www-form-urlencoded").body(Body::from(body)).unwrap();
+        let (status, _, page) = app.send(request).await;
+        let html = String::from_utf8_lossy(&page).to_string();
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {html}");
+        assert!(html.contains("field-error"), "{path}: the errors are at their fields");
+        let runs = chinese_runs(&visible_text(&html), &data);
+        assert!(runs.is_empty(), "{path} says in Chinese: {runs:?}");
+    }
+    let (status, _, page) = app.send(get("/audit?from=2020-02-30", &cookie)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(chinese_runs(&visible_text(&String::from_utf8_lossy(&page)), &data).is_empty());
+}

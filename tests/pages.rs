@@ -460,6 +460,25 @@ async fn the_audit_trail_says_what_was_done_in_words() {
     assert!(html.contains("<option value=\"supervision.fix_confirmed\">确认整改到位</option>"), "every action can be filtered by");
     let filtered = String::from_utf8(app.send(get("/audit?action=auth.login", &session)).await.2).unwrap();
     assert!(filtered.split("<tbody>").nth(1).unwrap().matches("<tr>").count() >= 1);
+
+    // By account and by days: the grid worker's sign-in today, and nothing tomorrow.
+    sign_in(&app, "grid_worker", false).await;
+    assert!(html.contains("<option value=\"grid_worker\">"), "the accounts of the area are offered");
+    let today = fangkong::clock::today();
+    let (status, _, page) = app.send(get(&format!("/audit?user=grid_worker&from={today}&to={today}"), &session)).await;
+    let page = String::from_utf8(page).unwrap();
+    let rows = page.split("<tbody>").nth(1).unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert!(rows.contains(">grid_worker<") && !rows.contains(">county_commander<"), "{rows}");
+    assert!(page.contains("name=\"user\" value=\"grid_worker\""), "the filter stays in the form");
+    let tomorrow = today.next_day().unwrap();
+    let page = String::from_utf8(app.send(get(&format!("/audit?user=grid_worker&from={tomorrow}"), &session)).await.2).unwrap();
+    assert!(page.contains("没有符合条件的记录"), "{page}");
+    let (status, _, page) = app.send(get(&format!("/audit?from={today}&to={}", today.previous_day().unwrap()), &session)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(String::from_utf8(page).unwrap().contains("结束日期不能早于开始日期"));
+    let (status, _, page) = app.send(get("/audit?from=2020-02-30", &session)).await;
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(page).unwrap().contains("日期无效"));
 }
 
 #[tokio::test]
@@ -477,6 +496,10 @@ async fn a_supervision_visit_is_recorded_and_its_fix_reported_done_by_the_townsh
     let (status, _, page) = app.send(form("/supervisions", &county, &body(""))).await;
     let html = String::from_utf8(page).unwrap();
     assert!(status == StatusCode::UNPROCESSABLE_ENTITY && html.contains("请选择检查了哪些方面") && html.contains("value=\"补全台账\""), "{html}");
+    let undated = body("&checked=ledgers").replace(&format!("&due_1={}", today + time::Duration::days(2)), "&due_1=");
+    let (status, _, page) = app.send(form("/supervisions", &county, &undated)).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && html.contains("请为第 1 条整改要求“补全台账”选择整改期限"), "a fix needs its deadline: {html}");
     let (status, headers, _) = app.send(form("/supervisions", &county, &body("&checked=ledgers&checked=checkpoints"))).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let visit = headers[header::LOCATION].to_str().unwrap().to_string();
@@ -625,6 +648,17 @@ async fn units_are_chosen_by_name_on_the_person_import_and_supervision_forms() {
     let id: i64 = headers[header::LOCATION].to_str().unwrap().trim_start_matches("/persons/").split('?').next().unwrap().parse().unwrap();
     let row = fangkong::people::store::get(&db, &fangkong_rules::Scope::everything(), id).await.unwrap().unwrap();
     assert_eq!(row.org_code, LEIYANG_GRID);
+    // A household typed as its address, without the list's number, is the one household with it.
+    let resident =
+        format!("_csrf={grid_csrf}&name={}&id_type=resident_id&id_number={}&org_code={}&household_id={}", enc("郑七"), resident_id("430481", 21), enc(LEIYANG_GRID), enc("测试路1号 1栋1单元 101室"));
+    let (status, headers, page) = app.send(form("/persons", &grid, &resident)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{}", String::from_utf8_lossy(&page));
+    let id: i64 = headers[header::LOCATION].to_str().unwrap().trim_start_matches("/persons/").split('?').next().unwrap().parse().unwrap();
+    let row = fangkong::people::store::get(&db, &fangkong_rules::Scope::everything(), id).await.unwrap().unwrap();
+    assert!(row.household_id.is_some(), "the household is found by its address");
+    let (status, _, page) =
+        app.send(form("/persons", &grid, &resident.replace(&resident_id("430481", 21), &resident_id("430481", 22)).replace(&enc("测试路1号 1栋1单元 101室"), &enc("测试路9号")))).await;
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(page).unwrap().contains("请从列表中选择住户"), "an address of no household is the field's error");
 
     // A supervision visit's unit too, picked from the county's townships and villages.
     let (_, _, page) = app.send(get("/supervisions", &county)).await;
@@ -662,9 +696,17 @@ async fn triage_finds_the_person_by_the_ids_last_four_and_lists_namesakes_to_cho
     }
     let (status, _, page) = app.send(form("/cases", &session, &triage("无此人"))).await;
     assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(page).unwrap().contains("辖区内找不到"));
-    // The last four digits find one: the case opens for them.
-    let (status, headers, _) = app.send(form("/cases", &session, &triage(&ids[1].1[14..]))).await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "one person found by the last four digits");
+    // The last four digits find one: offered, already chosen, for the nurse to confirm; nothing
+    // is opened until they do.
+    let (status, _, page) = app.send(form("/cases", &session, &triage(&ids[1].1[14..]))).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && html.contains("找到 1 人,请核对是否为此人"), "{html}");
+    assert!(html.contains(&format!("name=\"person_id\" value=\"{}\" checked", ids[1].0)) && !html.contains(&format!("value=\"{}\"", ids[0].0)), "{html}");
+    assert_eq!(html.matches("请核对是否为此人").count(), 1, "the message is shown once, at the field: {html}");
+    assert!(fangkong::cases::store::list(&db, &county, None, None, 10).await.unwrap().is_empty(), "no case opened yet");
+    let confirmed = format!("{}&person_id={}", triage(&ids[1].1[14..]), ids[1].0);
+    let (status, headers, _) = app.send(form("/cases", &session, &confirmed)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "confirmed, the case opens");
     let case: i64 = headers[header::LOCATION].to_str().unwrap().trim_start_matches("/cases/").parse().unwrap();
     let opened = fangkong::cases::store::get(&db, &county, case).await.unwrap().unwrap();
     assert_eq!(opened.person_id, ids[1].0);
@@ -695,12 +737,12 @@ async fn a_fever_alert_offers_an_audited_call_to_the_residents_phone() {
     let html = String::from_utf8(page).unwrap();
     assert!(status == StatusCode::OK && html.contains("href=\"tel:13800001234\"") && html.contains("138 0000 1234"), "{html}");
     let all = fangkong_rules::Scope::everything();
-    let trail = fangkong::audit::store::list(&db, &all, Some("person.call"), None, 10).await.unwrap();
+    let trail = fangkong::audit::store::list(&db, &all, &fangkong::audit::store::Filter::of_action("person.call"), 10).await.unwrap();
     assert_eq!((trail.len(), trail[0].actor.as_str(), trail[0].record_id.as_deref()), (1, "grid_worker", Some(person.to_string().as_str())), "the call is audited");
     // A HEAD request (a prefetch) shows nobody the number and is not recorded as a call.
     let (status, _, _) = app.send(Request::head(&call).header("cookie", &grid).body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(fangkong::audit::store::list(&db, &all, Some("person.call"), None, 10).await.unwrap().len(), 1);
+    assert_eq!(fangkong::audit::store::list(&db, &all, &fangkong::audit::store::Filter::of_action("person.call"), 10).await.unwrap().len(), 1);
     // Another county's worker does not find the alert; a role that sees persons masked may not call.
     let (other, _, _) = sign_in(&app, "grid_worker_hn", false).await;
     assert_eq!(app.send(get(&call, &other)).await.0, StatusCode::NOT_FOUND);

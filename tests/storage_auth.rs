@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use fangkong::audit::store::Filter;
 use fangkong::audit::{AuditEvent, store as audit};
 use fangkong::auth::sessions::{self, Lifetimes, SessionKind};
 use fangkong::auth::throttle::{self, Limits};
@@ -129,12 +130,52 @@ async fn the_audit_trail_is_read_by_scope_newest_first() {
             let event = AuditEvent { action, record_type: "person", record_id: Some("7".into()), org_code: org.into(), detail: Some("kind=name results=1".into()) };
             audit::record(&db, &actor(), event).await.unwrap();
         }
-        let leiyang = audit::list(&db, &Scope::of(&code("430481")), None, None, 10).await.unwrap();
+        let leiyang = audit::list(&db, &Scope::of(&code("430481")), &Filter::default(), 10).await.unwrap();
         assert_eq!(leiyang.iter().map(|r| r.action.as_str()).collect::<Vec<_>>(), ["person.search", "person.view_full"]);
         assert_eq!(leiyang[0].actor, "cli:test");
-        let views = audit::list(&db, &Scope::of(&code("430400")), Some("person.view_full"), None, 10).await.unwrap();
+        let views = audit::list(&db, &Scope::of(&code("430400")), &Filter::of_action("person.view_full"), 10).await.unwrap();
         assert_eq!(views.len(), 1);
-        let older = audit::list(&db, &Scope::of(&code("430400")), None, Some(leiyang[0].id), 10).await.unwrap();
+        let older = audit::list(&db, &Scope::of(&code("430400")), &Filter { before: Some(leiyang[0].id), ..Filter::default() }, 10).await.unwrap();
         assert_eq!(older.len(), 2);
     }
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_filtered_by_account_and_by_days() {
+    use fangkong::audit::Actor;
+    let day = |d: u8| fangkong::clock::micros_at(day_of(d), 10);
+    let person = |org: &str| AuditEvent { action: "person.view_full", record_type: "person", record_id: Some("7".into()), org_code: org.into(), detail: None };
+    let account = |id: i64, name: &str| Actor { user_id: Some(id), username: name.into(), org_code: "430481".into(), client_addr: None };
+    let resident = Actor { user_id: None, username: "leiyang".into(), org_code: "430481".into(), client_addr: None };
+    for db in backends().await {
+        let rows = [(1, account(1, "leiyang")), (2, account(2, "caizichi")), (3, account(1, "leiyang")), (3, resident.clone()), (5, account(1, "leiyang"))];
+        for (d, who) in &rows {
+            let at = day(*d);
+            fangkong::on_db!(&db, pool => audit::insert_many(&mut *pool.acquire().await.unwrap(), at, &[(who, person("430481001001001"))]).await.unwrap());
+        }
+        let listed = |filter: Filter| {
+            let db = db.clone();
+            async move {
+                let found = audit::list(&db, &Scope::of(&code("430481")), &filter, 10).await.unwrap();
+                found.iter().map(|r| (fangkong::clock::day_of_micros(r.at).day(), r.actor.clone())).collect::<Vec<_>>()
+            }
+        };
+        let leiyang = |d: u8| (d, "leiyang".to_string());
+        assert_eq!(
+            listed(Filter { actor: Some("leiyang".into()), ..Filter::default() }).await,
+            [leiyang(5), leiyang(3), leiyang(1)],
+            "an account's rows, not a resident's report that happens to bear the name"
+        );
+        let (from, until) = (Some(fangkong::clock::micros_at(day_of(2), 0)), Some(fangkong::clock::micros_at(day_of(3), 24)));
+        assert_eq!(listed(Filter { from, until, ..Filter::default() }).await, [leiyang(3), leiyang(3), (2, "caizichi".into())], "the 2nd and the 3rd, both days whole");
+        assert_eq!(listed(Filter { actor: Some("leiyang".into()), from, ..Filter::default() }).await, [leiyang(5), leiyang(3)]);
+        assert_eq!(listed(Filter { until: Some(fangkong::clock::micros_at(day_of(1), 24)), ..Filter::default() }).await, [leiyang(1)]);
+        assert_eq!(listed(Filter { from: Some(fangkong::clock::micros_at(day_of(6), 0)), ..Filter::default() }).await, []);
+        let outside = audit::list(&db, &Scope::of(&code("430422")), &Filter { actor: Some("leiyang".into()), ..Filter::default() }, 10).await.unwrap();
+        assert!(outside.is_empty(), "another county's trail holds none of it");
+    }
+}
+
+fn day_of(d: u8) -> time::Date {
+    time::Date::from_calendar_date(2020, time::Month::February, d).unwrap()
 }

@@ -57,7 +57,7 @@ async fn a_duplicate_is_merged_with_its_records_and_the_merge_can_be_undone() {
         assert_eq!(cases::get(&db, &county, case.id).await.unwrap().unwrap().person_id, duplicate);
         assert_eq!(search(&db, &county, &Query::All, None, 50).await.unwrap().len(), 2);
         assert!(matches!(merge::undo(&db, &actor(), &county, duplicate).await, Err(AppError::Conflict { .. })), "undone once");
-        let trail = fangkong::audit::store::list(&db, &Scope::everything(), None, None, 50).await.unwrap();
+        let trail = fangkong::audit::store::list(&db, &Scope::everything(), &Default::default(), 50).await.unwrap();
         assert!(trail.iter().any(|e| e.action == "person.merge") && trail.iter().any(|e| e.action == "person.unmerge"));
     }
 }

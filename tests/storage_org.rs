@@ -39,7 +39,7 @@ async fn children_are_numbered_by_kind_and_checked_against_the_level() {
         assert!(matches!(wrong_level, Err(fangkong::error::AppError::Invalid(_))));
         let other_county = org::create_child(&db, &actor(), &scope, &code("430422107"), ChildKind::Village, "x").await;
         assert!(matches!(other_county, Err(fangkong::error::AppError::NotFound)));
-        let audit = fangkong::audit::store::list(&db, &scope, Some("org.create"), None, 10).await.unwrap();
+        let audit = fangkong::audit::store::list(&db, &scope, &fangkong::audit::store::Filter::of_action("org.create"), 10).await.unwrap();
         assert_eq!(audit.len(), 4);
     }
 }

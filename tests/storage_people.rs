@@ -129,7 +129,7 @@ async fn an_update_keeps_the_document_unique_and_is_audited() {
         assert_eq!(store::get(&db, &scope, b.id).await.unwrap().unwrap().id_number, "430422198502150022", "a failed update changes nothing");
         let hidden = store::update(&db, &actor(), &Scope::of(&code("430422")), a.id, &valid("x", "43048119900101123X", LEIYANG_GRID, None)).await;
         assert!(matches!(hidden, Err(AppError::NotFound)));
-        let audit = fangkong::audit::store::list(&db, &scope, Some("person.update"), None, 10).await.unwrap();
+        let audit = fangkong::audit::store::list(&db, &scope, &fangkong::audit::store::Filter::of_action("person.update"), 10).await.unwrap();
         assert_eq!(audit.len(), 1);
         assert_eq!(audit[0].record_id.as_deref(), Some(a.id.to_string().as_str()));
         let text = format!("{audit:?}");

@@ -60,7 +60,7 @@ impl City {
 }
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/city-v6")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/city-v7")
 }
 
 /// Opens the generated city, generating it first if it is missing, from another day, or asked for.
@@ -180,6 +180,31 @@ async fn generate(db: &Db, dir: &std::path::Path) {
         ),
     )
     .await;
+    // The audit trail those writes leave, in the order they were written: a resident's row per
+    // check-in (08:00 and 16:00 of its day), the grid worker's per visit (10:00) — the demo grid's
+    // by its account `grid`, every other grid's by an account of its own.
+    // The demo city's own rows, written just now, are moved after them, so that ids rise with time.
+    let (grid_id, grid_org): (i64, String) = sqlx::query_as("select id, org_code from users where username = 'grid'").fetch_one(&mut *conn).await.unwrap();
+    let loaded: i64 = sqlx::query_scalar("select coalesce(max(id), 0) from audit_log").fetch_one(&mut *conn).await.unwrap();
+    bulk(
+        conn,
+        "audit_log",
+        &format!(
+            "insert into audit_log (at, actor_id, actor, action, record_type, record_id, org_code) \
+         select at, actor_id, actor, action, record_type, record_id, org_code from ( \
+           select unixepoch(day) * 1000000 + case slot when 'am' then 0 else 28800000000 end as at, null as actor_id, 'resident:observation#' || episode_id as actor, \
+                  'checkin.create' as action, 'observation' as record_type, cast(episode_id as text) as record_id, org_code from check_ins \
+           union all \
+           select unixepoch(visit_date) * 1000000 + 7200000000, case when org_code = '{grid_org}' then {grid_id} else 100000 + cast(substr(org_code, 10) as integer) end, \
+                  case when org_code = '{grid_org}' then 'grid' else 'gw' || org_code end, 'visit.create', 'household', cast(household_id as text), org_code from household_visits \
+         ) order by at"
+        ),
+    )
+    .await;
+    let columns = "at, actor_id, actor, action, record_type, record_id, org_code, client_addr, detail";
+    let moved = format!("insert into audit_log ({columns}) select {columns} from audit_log where id <= {loaded} order by id");
+    sqlx::query(sqlx::AssertSqlSafe(moved)).execute(&mut *conn).await.unwrap();
+    sqlx::query("delete from audit_log where id <= $1").bind(loaded).execute(&mut *conn).await.unwrap();
     // A fever alert for one in 50 under observation; one in ten of those not yet handled.
     bulk(
         conn,

@@ -1,19 +1,19 @@
 //! The audit trail page for admins and command centres.
 
 use super::AuditRow;
+use super::api::AuditParams;
 use crate::auth::{Caller, Permission};
 use crate::clock;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::web::AppState;
 use crate::web::i18n::Lang;
-use crate::web::pages::{Chrome, render};
+use crate::web::pages::{Chrome, render, urlencode};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/audit", get(audit_page))
@@ -102,36 +102,64 @@ pub struct AuditLine {
 struct AuditPage {
     chrome: Chrome,
     rows: Vec<AuditLine>,
-    action: String,
+    /// The filter as typed, kept in the form and in the link to older rows.
+    asked: Asked,
     /// `(code, words)` for the filter.
     actions: Vec<(&'static str, &'static str)>,
+    /// `(username, name)` of the accounts in the caller's area, offered as the account is typed.
+    users: Vec<(String, String)>,
+    /// Why the filter could not be applied, by field.
+    errors: Vec<crate::error::FieldError>,
     next_before: Option<i64>,
 }
 
-#[derive(Deserialize)]
-struct Params {
-    action: Option<String>,
-    before: Option<i64>,
+#[derive(Default)]
+struct Asked {
+    action: String,
+    user: String,
+    from: String,
+    to: String,
+}
+
+impl AuditPage {
+    /// The query string of the filter, for the link to older rows.
+    fn query(&self) -> String {
+        let a = &self.asked;
+        let pairs = [("action", &a.action), ("user", &a.user), ("from", &a.from), ("to", &a.to)];
+        pairs.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect::<Vec<_>>().join("&")
+    }
+
+    fn error(&self, field: &str) -> Option<&str> {
+        crate::web::forms::field_message(&self.errors, field, self.chrome.lang)
+    }
 }
 
 const PAGE: i64 = 50;
 
-async fn audit_page(State(state): State<AppState>, caller: Caller, lang: Lang, Query(p): Query<Params>) -> AppResult<Response> {
+async fn audit_page(State(state): State<AppState>, caller: Caller, lang: Lang, Query(p): Query<AuditParams>) -> AppResult<Response> {
     caller.require(Permission::ReadAudit)?;
-    let action = p.action.filter(|a| !a.is_empty());
-    let mut rows = super::store::list(&state.lists, &caller.scope, action.as_deref(), p.before, PAGE + 1).await?;
+    let text = |v: &Option<String>| v.as_deref().unwrap_or_default().trim().to_string();
+    let asked = Asked { action: text(&p.action), user: text(&p.user), from: text(&p.from), to: text(&p.to) };
+    let (mut rows, errors, status) = match p.filter() {
+        Ok(filter) => (super::store::list(&state.lists, &caller.scope, &filter, PAGE + 1).await?, Vec::new(), StatusCode::OK),
+        Err(AppError::Invalid(errors)) => (Vec::new(), errors, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(e) => return Err(e),
+    };
     let next_before = if rows.len() as i64 > PAGE {
         rows.truncate(PAGE as usize);
         rows.last().map(|r| r.id)
     } else {
         None
     };
+    let users = crate::auth::store::list(&state.lists, &caller.scope).await?.into_iter().map(|u| (u.username, u.display_name)).collect();
     let page = AuditPage {
         chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("审计日志", "Audit trail")).await?,
         rows: rows.into_iter().map(|row| AuditLine { time: clock::format_micros(row.at), action: action_label(&row.action, lang).to_string(), row }).collect(),
-        action: action.unwrap_or_default(),
+        asked,
         actions: ACTIONS.iter().map(|(code, zh, en)| (*code, lang.pick(zh, en))).collect(),
+        users,
+        errors,
         next_before,
     };
-    Ok(render(StatusCode::OK, &page))
+    Ok(render(status, &page))
 }

@@ -127,8 +127,8 @@ pub struct UserForm {
 }
 
 impl UserForm {
-    pub fn error(&self, field: &str) -> Option<&str> {
-        crate::web::forms::field_message(&self.errors, field)
+    pub fn error(&self, field: &str, lang: impl std::borrow::Borrow<Lang>) -> Option<&str> {
+        crate::web::forms::field_message(&self.errors, field, *lang.borrow())
     }
 }
 

@@ -176,7 +176,7 @@ impl AsymptomaticPage {
         field(&self.form, name)
     }
     fn error(&self, name: &str) -> Option<&str> {
-        field_message(&self.errors, name)
+        field_message(&self.errors, name, self.chrome.lang)
     }
 }
 

@@ -63,7 +63,7 @@ struct HospitalsPage {
 
 impl HospitalsPage {
     fn error(&self, name: &str) -> Option<&str> {
-        field_message(&self.errors, name)
+        field_message(&self.errors, name, self.chrome.lang)
     }
     fn value(&self, name: &str) -> &str {
         field(&self.form, name)

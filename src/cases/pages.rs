@@ -100,8 +100,21 @@ struct TriagePage {
 
 impl TriagePage {
     fn error(&self, field: &str) -> Option<&str> {
-        field_message(&self.errors, field)
+        field_message(&self.errors, field, self.chrome.lang)
     }
+
+    /// The messages the form shows at no field, for the alert above it: those at a field are
+    /// shown there only, not twice.
+    fn unplaced(&self) -> Vec<&str> {
+        let placed = |field: &str| match field {
+            "person" => self.person.is_none(),
+            "person_id" => self.person.is_some(),
+            "onset_date" => true,
+            _ => false,
+        };
+        self.errors.iter().filter(|e| !placed(&e.field)).map(|e| crate::web::i18n::field_message(e, self.chrome.lang)).collect()
+    }
+
     async fn show(state: &AppState, caller: &Caller, lang: Lang, fields: &Fields, errors: Vec<FieldError>, candidates: Vec<PersonView>) -> AppResult<Response> {
         let checked = |name: &str, code: &str| fields.iter().any(|(k, v)| k == name && v == code);
         let page = TriagePage {

@@ -1,6 +1,8 @@
 //! Who is triaged, chosen on the triage form by name, the last four digits of the ID or a phone
-//! number rather than by an internal number: one person found is taken, several are listed to
-//! choose from, with unit, sex, age and the ID's last four digits to tell them apart.
+//! number rather than by an internal number: whoever is found — one person or several — is listed
+//! to choose from, with unit, sex, age and the ID's last four digits to tell them apart, so that a
+//! case is never opened for someone the triage nurse has not seen named (four digits typed wrong
+//! can find one other person).
 
 use crate::auth::Caller;
 use crate::error::{AppResult, FieldError};
@@ -12,9 +14,9 @@ use crate::web::forms::{Fields, field};
 /// At most this many persons are listed to choose from.
 const LISTED: i64 = 10;
 
-/// The person the form names: its `person_id` (chosen from a list, or passed from a person's page),
-/// or the one person in scope its `person` search finds. Otherwise the field's error and the
-/// persons to choose from.
+/// The person the form names: its `person_id` (chosen from a list, or passed from a person's page).
+/// Otherwise the field's error and the persons its `person` search finds in scope to choose from —
+/// one found is offered already chosen, to be confirmed.
 pub async fn chosen(state: &AppState, caller: &Caller, form: &Fields) -> AppResult<Result<i64, (FieldError, Vec<PersonView>)>> {
     if let Ok(id) = field(form, "person_id").parse::<i64>() {
         return Ok(Ok(id));
@@ -26,7 +28,7 @@ pub async fn chosen(state: &AppState, caller: &Caller, form: &Fields) -> AppResu
     let query = Query::parse(typed, crate::clock::today());
     let found = search::search(&state.lists, &caller.scope, &query, None, LISTED + 1).await?;
     Ok(match found.as_slice() {
-        [one] => Ok(one.id),
+        [one] => Err((FieldError::new("person", "person_confirm", "找到 1 人,请核对是否为此人,确认后再提交"), vec![one.clone().masked()])),
         [] => Err((FieldError::new("person", "person_unknown", format!("辖区内找不到“{typed}”,请换姓名、身份证号后 4 位或手机号再查;未登记的人请先登记")), Vec::new())),
         many => {
             let more = if many.len() as i64 > LISTED {

@@ -82,7 +82,11 @@ fn typed(form: &Fields, names: &Names, scope: &fangkong_rules::Scope) -> AppResu
     for n in FIX_LINES {
         let description = field(form, &format!("fix_{n}"));
         if !description.is_empty() {
-            fixes.push(NewFix { description: description.into(), due_date: when::date("fixes", field(form, &format!("due_{n}")))? });
+            let due = field(form, &format!("due_{n}"));
+            if due.trim().is_empty() {
+                return Err(AppError::invalid("fixes", "fix_due_missing", format!("请为第 {n} 条整改要求“{description}”选择整改期限")));
+            }
+            fixes.push(NewFix { description: description.into(), due_date: when::date("fixes", due)? });
         }
     }
     Ok(NewSupervision {

@@ -24,7 +24,7 @@ pub const ACCOUNTS: [(&str, Role, &str, &str); 10] = [
     ("leiyang", Role::CountyCommander, "430481", "耒阳市指挥部"),
     ("hengnan", Role::CountyCommander, "430422", "衡南县指挥部"),
     ("caiziqi", Role::TownshipOfficer, "430481001", "蔡子池街道干部"),
-    ("grid", Role::GridWorker, "430481001001001", "金南社区网格员"),
+    ("grid", Role::GridWorker, "430481001001001", "金南社区第一网格网格员"),
     ("hospital", Role::HospitalStaff, "430400", "市定点医院"),
     ("checkpoint", Role::CheckpointStaff, "430422107", "花桥镇卡点"),
     ("enterprise", Role::EnterpriseContact, "430481001", "企业联络员"),

@@ -155,7 +155,7 @@ async fn import_upload(State(state): State<AppState>, caller: Caller, lang: Lang
     };
     let error = match started {
         Ok(id) => return Ok(Redirect::to(&format!("/imports/{id}")).into_response()),
-        Err(AppError::Invalid(errors)) => errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(";"),
+        Err(AppError::Invalid(errors)) => errors.iter().map(|e| crate::web::i18n::field_message(e, lang)).collect::<Vec<_>>().join(lang.pick(";", "; ")),
         Err(AppError::BadRequest { message, .. }) => message,
         Err(e) => return Err(e),
     };
@@ -174,6 +174,11 @@ impl JobPage {
     /// A column of the report as the page's language names it.
     fn column<'a>(&self, header: &'a str) -> &'a str {
         super::headers::canonical_in(header, self.chrome.lang)
+    }
+
+    /// What is wrong with a row, in the page's language.
+    fn problem<'a>(&self, e: &'a super::import::RowError) -> &'a str {
+        crate::web::i18n::message_in(&e.code, &e.message, self.chrome.lang)
     }
 }
 

@@ -8,7 +8,7 @@ use super::placement::Places;
 use super::read::Rows;
 use crate::audit::{Actor, AuditEvent};
 use crate::db::{Db, now_micros};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::observation::Kind;
 use crate::observation::episodes::NewRow;
 use crate::on_db;
@@ -39,6 +39,9 @@ pub struct RowError {
     pub name: String,
     /// The column header, in Chinese.
     pub column: String,
+    /// What is wrong, as a field error's code (`date_invalid`, `id_checksum`…).
+    #[serde(default)]
+    pub code: String,
     pub message: String,
 }
 
@@ -160,20 +163,20 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, sheet: Sheet<'_>, pro
     let name_of = |row_no: usize| body.get(row_no - 2).and_then(|r| map.get(r, Field::Name)).unwrap_or_default();
     let mut planned: Vec<Planned> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let refuse = |report: &mut Report, row: usize, column: String, message: String| report.errors.push(RowError { row, name: name_of(row), column, message });
+    let refuse = |report: &mut Report, row: usize, e: FieldError| report.errors.push(RowError { row, name: name_of(row), column: e.field, code: e.code, message: e.message });
     for (row_no, checked) in check_rows(org, &map, body, (actor, &areas, today), progress) {
         report.rows += 1;
         match checked {
-            Err(errors) => errors.into_iter().for_each(|(column, message)| refuse(&mut report, row_no, column, message)),
+            Err(errors) => errors.into_iter().for_each(|e| refuse(&mut report, row_no, e)),
             Ok(mut p) => {
                 if let Some(first) = seen.get(&p.person.id_key) {
-                    refuse(&mut report, row_no, canonical(Field::IdNumber).into(), format!("与第 {first} 行的证件号码重复"));
+                    refuse(&mut report, row_no, FieldError::new(canonical(Field::IdNumber), "duplicate_in_file", format!("与第 {first} 行的证件号码重复")));
                     continue;
                 }
                 match places.place(p.grid.as_deref(), p.person.current_address.as_deref()) {
                     Ok((unit, household)) => (p.person.org_code, p.person.household_id) = (unit, household),
                     Err(message) => {
-                        refuse(&mut report, row_no, canonical(Field::Grid).into(), message);
+                        refuse(&mut report, row_no, FieldError::new(canonical(Field::Grid), "grid_unknown", message));
                         continue;
                     }
                 }
@@ -240,7 +243,7 @@ fn check_rows(org: &OrgCode, map: &ColumnMap, body: &[Vec<String>], context: Row
 }
 
 /// A row checked: ready to write, or its errors as `(column, message)`.
-type Checked = Result<Planned, Vec<(String, String)>>;
+type Checked = Result<Planned, Vec<FieldError>>;
 
 /// What every row is checked with: who imports (the default grid worker), the outbreak areas (a
 /// blank category is filed by the origin), and the day it is.
@@ -249,7 +252,8 @@ type RowContext<'a> = (&'a Actor, &'a OutbreakAreas, Date);
 /// Checks one row; a row error is `(column, message)`.
 fn plan_row(org: &OrgCode, map: &ColumnMap, row: &[String], row_no: usize, (actor, areas, today): RowContext<'_>) -> Checked {
     // The text rule of every form holds for cells too: a control character refuses the row.
-    let refused: Vec<(String, String)> = map.columns.iter().filter_map(|(i, f)| Some((canonical(*f).to_string(), fangkong_rules::refusal(fangkong_rules::forbidden_char(row.get(*i)?)?)))).collect();
+    let refused: Vec<FieldError> =
+        map.columns.iter().filter_map(|(i, f)| Some(FieldError::new(canonical(*f), "control_character", fangkong_rules::refusal(fangkong_rules::forbidden_char(row.get(*i)?)?)))).collect();
     if !refused.is_empty() {
         return Err(refused);
     }
@@ -301,16 +305,17 @@ fn plan_row(org: &OrgCode, map: &ColumnMap, row: &[String], row_no: usize, (acto
         note: Some(note).filter(|n| !n.is_empty()),
         responsibles: vec![ResponsibleInput { role: "grid_worker".into(), name: get(Field::GridWorker).unwrap_or_else(|| actor.username.clone()), phone: None }],
     };
-    let mut errors: Vec<(String, String)> = Vec::new();
-    let person = person.validate(today).map_err(|e| errors.extend(e.into_iter().map(|f| (column_of(&f.field), f.message)))).ok();
-    let key_person = key_person.validate(today).map_err(|e| errors.extend(e.into_iter().map(|f| (column_of(&f.field), f.message)))).ok();
+    let mut errors: Vec<FieldError> = Vec::new();
+    let in_column = |f: FieldError| FieldError { field: column_of(&f.field), ..f };
+    let person = person.validate(today).map_err(|e| errors.extend(e.into_iter().map(in_column))).ok();
+    let key_person = key_person.validate(today).map_err(|e| errors.extend(e.into_iter().map(in_column))).ok();
     let observation_start = match get(Field::ObservationStart) {
         None => None,
         Some(s) => match crate::clock::parse_date(&s) {
             Some(d) if d <= today => Some(d),
             parsed => {
-                let why = if parsed.is_some() { "隔离开始日期不能晚于今天" } else { crate::clock::date_problem(&s) };
-                errors.push((canonical(Field::ObservationStart).into(), why.into()));
+                let (code, why) = if parsed.is_some() { ("date_future", "隔离开始日期不能晚于今天") } else { ("date_invalid", crate::clock::date_problem(&s)) };
+                errors.push(FieldError::new(canonical(Field::ObservationStart), code, why));
                 None
             }
         },
@@ -364,7 +369,11 @@ async fn link_registered(db: &Db, scope: &Scope, planned: &mut Vec<Planned>, rep
         match registered.map(|(_, id, org)| (*id, org.clone())) {
             Some((_, org)) if !scope.allows(&org) => {
                 report.errors.push(RowError {
-                    row: p.row, name: p.person.name.clone(), column: canonical(Field::IdNumber).into(), message: "该证件号码已在其他辖区登记,请联系上级单位核实".into()
+                    row: p.row,
+                    name: p.person.name.clone(),
+                    column: canonical(Field::IdNumber).into(),
+                    code: "registered_elsewhere".into(),
+                    message: "该证件号码已在其他辖区登记,请联系上级单位核实".into(),
                 });
                 false
             }

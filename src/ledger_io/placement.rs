@@ -4,7 +4,7 @@
 //! 现住址 cell gives exactly (and that household's grid). A row placed neither way stays on the
 //! target unit and is reported as unassigned, for the township to place.
 
-use crate::org::Household;
+use crate::org::{Household, folded_address as folded};
 use fangkong_rules::{OrgCode, OrgLevel, Scope};
 use std::collections::HashMap;
 
@@ -18,11 +18,6 @@ pub struct Places {
     grids: Vec<(String, String)>,
     /// Address as compared → the one household with it; `None` when several share it.
     by_address: HashMap<String, Option<(i64, String)>>,
-}
-
-/// Addresses compared without spaces and with full-width characters folded.
-fn folded(address: &str) -> String {
-    fangkong_rules::normalize_width(address).chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 impl Places {

@@ -139,7 +139,7 @@ struct ReportPage {
 
 impl ReportPage {
     fn error(&self, field: &str) -> Option<&str> {
-        crate::web::forms::field_message(&self.errors, field)
+        crate::web::forms::field_message(&self.errors, field, crate::web::i18n::Lang::Zh)
     }
 
     /// A fresh page for the link: an empty form with a new idempotency key.

@@ -46,7 +46,7 @@ struct SitesPage {
 
 impl SitesPage {
     fn error(&self, field: &str) -> Option<&str> {
-        field_message(&self.errors, field)
+        field_message(&self.errors, field, self.chrome.lang)
     }
     fn is_post_discharge(&self, site: &i64) -> bool {
         self.post_discharge == Some(Some(*site))

@@ -72,3 +72,9 @@ impl Household {
         s
     }
 }
+
+/// An address as two are compared, typed or pasted: without spaces, full-width characters folded
+/// ("测试路１号 1栋" is "测试路1号1栋").
+pub fn folded_address(address: &str) -> String {
+    fangkong_rules::normalize_width(address).chars().filter(|c| !c.is_whitespace()).collect()
+}

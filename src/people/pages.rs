@@ -109,8 +109,8 @@ pub struct PersonForm {
 }
 
 impl PersonForm {
-    pub fn error(&self, field: &str) -> Option<&str> {
-        field_message(&self.errors, field)
+    pub fn error(&self, field: &str, lang: impl std::borrow::Borrow<Lang>) -> Option<&str> {
+        field_message(&self.errors, field, *lang.borrow())
     }
 
     pub fn id_type_is(&self, value: &str) -> bool {
@@ -253,30 +253,40 @@ async fn new_page(State(state): State<AppState>, caller: Caller, lang: Lang, Que
     form_view(&state, &caller, lang, None, form, Answer::fresh()).await
 }
 
-/// Validates a submitted form, its unit chosen by name within `scope`; on failure, the form comes
-/// back with its errors.
-fn validate(form: &mut PersonForm, names: &crate::org::names::Names, scope: &fangkong_rules::Scope) -> Option<super::ValidPerson> {
-    let org_code = match picker::resolve(names, scope, &form.org_code) {
+/// Validates a submitted form, its unit chosen by name within the caller's area and its household
+/// by the list's entry, its number, or its address typed as the list shows it; on failure, the
+/// form comes back with its errors.
+async fn validate(state: &AppState, caller: &Caller, form: &mut PersonForm, names: &crate::org::names::Names) -> AppResult<Option<super::ValidPerson>> {
+    let org_code = match picker::resolve(names, &caller.scope, &form.org_code) {
         Ok(code) => code,
         Err(message) => {
             form.errors = vec![FieldError::new("org_code", "org_unknown", message)];
-            return None;
+            return Ok(None);
         }
     };
+    let typed = form.household_id.trim();
+    if !typed.contains('#') && !typed.chars().all(|c| c.is_ascii_digit()) {
+        let typed = crate::org::folded_address(typed);
+        let options = household_options(state, caller, Lang::Zh, names, &org_code).await?;
+        let mut same = options.iter().filter(|o| o.rsplit_once(" #").is_some_and(|(label, _)| crate::org::folded_address(label) == typed));
+        if let (Some(one), None) = (same.next(), same.next()) {
+            form.household_id = one.clone();
+        }
+    }
     let input = match form.to_input(org_code) {
         Ok(input) => input,
         Err(e) => {
             form.errors = vec![e];
-            return None;
+            return Ok(None);
         }
     };
-    match input.validate(clock::today()) {
+    Ok(match input.validate(clock::today()) {
         Ok(valid) => Some(valid),
         Err(errors) => {
             form.errors = errors;
             None
         }
-    }
+    })
 }
 
 /// Maps a failed save to the form: field errors beside fields, a document conflict at the top.
@@ -297,7 +307,7 @@ async fn save_failed(state: &AppState, caller: &Caller, lang: Lang, person_id: O
 async fn create(State(state): State<AppState>, lang: Lang, CsrfForm { caller, mut form }: CsrfForm<PersonForm>) -> AppResult<Response> {
     caller.require(Permission::RegisterPersons)?;
     let names = state.unit_names.get(&state.db).await?;
-    let Some(valid) = validate(&mut form, &names, &caller.scope) else {
+    let Some(valid) = validate(&state, &caller, &mut form, &names).await? else {
         return form_view(&state, &caller, lang, None, form, Answer::invalid()).await;
     };
     if let Err(e) = store::check_document_free(&state.db, &caller.actor(), &caller.scope, &valid, None).await {
@@ -430,7 +440,7 @@ async fn edit_page(State(state): State<AppState>, caller: Caller, lang: Lang, Pa
 async fn update(State(state): State<AppState>, lang: Lang, Path(id): Path<i64>, CsrfForm { caller, mut form }: CsrfForm<PersonForm>) -> AppResult<Response> {
     caller.require(Permission::EditPersons)?;
     let names = state.unit_names.get(&state.db).await?;
-    let Some(valid) = validate(&mut form, &names, &caller.scope) else {
+    let Some(valid) = validate(&state, &caller, &mut form, &names).await? else {
         return form_view(&state, &caller, lang, Some(id), form, Answer::invalid()).await;
     };
     match store::update(&state.db, &caller.actor(), &caller.scope, id, &valid).await {

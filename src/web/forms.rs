@@ -129,9 +129,9 @@ impl Filled {
     pub fn new(fields: Fields, errors: Vec<crate::error::FieldError>) -> Filled {
         Filled { fields, errors }
     }
-    /// The message to show beside `name`.
-    pub fn error(&self, name: &str) -> Option<&str> {
-        field_message(&self.errors, name)
+    /// The message to show beside `name`, in the page's language.
+    pub fn error(&self, name: &str, lang: impl std::borrow::Borrow<crate::web::i18n::Lang>) -> Option<&str> {
+        field_message(&self.errors, name, *lang.borrow())
     }
     /// What was typed in `name`.
     pub fn value(&self, name: &str) -> &str {
@@ -143,17 +143,17 @@ impl Filled {
     }
 }
 
-/// The message for `field` among a form's errors, shown beside that field.
-pub fn field_message<'a>(errors: &'a [crate::error::FieldError], field: &str) -> Option<&'a str> {
-    errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+/// The message for `field` among a form's errors, shown beside that field in `lang`.
+pub fn field_message<'a>(errors: &'a [crate::error::FieldError], field: &str, lang: crate::web::i18n::Lang) -> Option<&'a str> {
+    errors.iter().find(|e| e.field == field).map(|e| crate::web::i18n::field_message(e, lang))
 }
 
 /// Errors of a form, shown beside their fields.
 pub struct FormErrors(pub Vec<crate::error::FieldError>);
 
 impl FormErrors {
-    pub fn get(&self, field: &str) -> Option<&str> {
-        field_message(&self.0, field)
+    pub fn get(&self, field: &str, lang: impl std::borrow::Borrow<crate::web::i18n::Lang>) -> Option<&str> {
+        field_message(&self.0, field, *lang.borrow())
     }
     pub fn any(&self) -> bool {
         !self.0.is_empty()

@@ -163,6 +163,24 @@ struct ErrorPage {
     chrome: Chrome,
     status: u16,
     message: String,
+    /// The page the request came from on this site, for a way back that needs no script.
+    came_from: Option<String>,
+}
+
+impl ErrorPage {
+    /// Whether what was sent can be corrected and sent again (bad input), rather than not reached.
+    fn correctable(&self) -> bool {
+        matches!(self.status, 400 | 409 | 413 | 422)
+    }
+}
+
+/// The path of the `Referer` when it is a page of this site.
+fn came_from(headers: &HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let path = referer.split_once("://").map(|(_, rest)| rest)?.strip_prefix(host)?;
+    let path = if path.is_empty() { "/" } else { path };
+    Some(safe_local_path(Some(path))).filter(|p| *p == path).map(str::to_string)
 }
 
 /// Turns error responses of page routes into HTML: a sign-in redirect for 401, an error page
@@ -170,6 +188,7 @@ struct ErrorPage {
 async fn html_errors(request: Request, next: Next) -> Response {
     let lang = Lang::from_headers(request.headers());
     let path = request.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    let came_from = came_from(request.headers());
     let response = next.run(request).await;
     let info = match response.extensions().get::<ErrorInfo>().cloned() {
         Some(info) => info,
@@ -186,7 +205,8 @@ async fn html_errors(request: Request, next: Next) -> Response {
         return Redirect::to(&target).into_response();
     }
     let title = lang.pick("出错了", "Error");
-    render(info.status, &ErrorPage { chrome: Chrome::anonymous(lang, title), status: info.status.as_u16(), message: info.message_en.filter(|_| lang == Lang::En).unwrap_or(info.message) })
+    let message = info.message_en.filter(|_| lang == Lang::En).unwrap_or(info.message);
+    render(info.status, &ErrorPage { chrome: Chrome::anonymous(lang, title), status: info.status.as_u16(), message, came_from })
 }
 
 /// An address no route serves: the API's JSON error under `/api`, the error page elsewhere.
@@ -197,7 +217,8 @@ pub async fn not_found(request: Request) -> Response {
     }
     let lang = Lang::from_headers(request.headers());
     let message = lang.pick("页面不存在,请检查地址或返回首页", "There is no such page; check the address or go back home").to_string();
-    render(StatusCode::NOT_FOUND, &ErrorPage { chrome: Chrome::anonymous(lang, lang.pick("出错了", "Error")), status: 404, message })
+    let came_from = came_from(request.headers());
+    render(StatusCode::NOT_FOUND, &ErrorPage { chrome: Chrome::anonymous(lang, lang.pick("出错了", "Error")), status: 404, message, came_from })
 }
 
 fn is_html(response: &Response) -> bool {
