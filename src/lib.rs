@@ -20,5 +20,6 @@ pub mod observation;
 pub mod org;
 pub mod people;
 pub mod reports;
+pub mod sanitation;
 pub mod screening;
 pub mod web;

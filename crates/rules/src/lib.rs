@@ -9,6 +9,7 @@ pub mod observation;
 pub mod org_code;
 pub mod phone;
 pub mod resident_id;
+pub mod sanitation;
 mod text;
 
 pub use org_code::{OrgCode, OrgLevel, Scope};
