@@ -185,7 +185,8 @@ impl IntoResponse for AppError {
         let (page_message, message_en) = match &fields {
             Some(f) if matches!(self, AppError::Invalid(_)) => {
                 let each: Vec<String> = f.iter().map(|e| format!("{}:{}", e.field, e.message)).collect();
-                (format!("{message}({})", each.join(";")), self.message_en().map(|en| format!("{en} ({})", each.join("; "))))
+                let each_en: Vec<String> = f.iter().map(|e| format!("{}: {}", e.field, crate::web::i18n::field_message(e, crate::web::i18n::Lang::En))).collect();
+                (format!("{message}({})", each.join(";")), self.message_en().map(|en| format!("{en} ({})", each_en.join("; "))))
             }
             _ => (message.clone(), self.message_en().map(str::to_string)),
         };

@@ -212,24 +212,35 @@ async fn imported_rows_are_filed_by_origin_and_land_on_their_grid_or_are_reporte
             丙,430481199505051251,长沙市,2020-01-26,,,,\n\
             丁,430405197006305557,武汉市,2020-01-20,,密切接触者,第一网格,\n\
             戊,430481198802020019,,,,,第九网格,\n\
-            己,430481197503030028,武汉市,2026-13-01,,,,\n";
+            己,430481197503030028,武汉市,2026-13-01,,,,\n\
+            庚,430481198008081236,,,,,五一社区第一网格,\n\
+            辛,430481198109091230,宜昌,2020-01-25,,,第一网格,\n";
         let rows = read::read(text.as_bytes()).unwrap();
         let scope = Scope::of(&code("430481001"));
         let report = import::import(&db, &actor(), &scope, import::Sheet { org: &community, rows: &rows, mode: Mode::ValidRows, today: TODAY }, &|_| {}).await.unwrap();
         assert!(report.landed);
         let errors: Vec<(usize, &str, &str)> = report.errors.iter().map(|e| (e.row, e.name.as_str(), e.column.as_str())).collect();
-        assert_eq!(errors, [(6, "戊", "所属网格"), (7, "己", "离开日期")], "{:?}", report.errors);
+        assert_eq!(errors, [(6, "戊", "所属网格"), (7, "己", "离开日期"), (8, "庚", "所属网格")], "{:?}", report.errors);
         assert!(report.errors[0].message.contains("第一网格、第二网格"), "the grids it could be are named: {}", report.errors[0].message);
         assert!(report.errors[1].message.starts_with("日期无效"), "{}", report.errors[1].message);
-        assert_eq!(report.categorised_by_origin, 2, "甲 and 乙 are filed by their origin; 丙 is from no outbreak area, 丁 has a category");
+        assert_eq!(report.categorised_by_origin, 3, "甲, 乙 and 辛 (宜昌, a city of Hubei) are filed by their origin; 丙 is from no outbreak area, 丁 has a category");
+        assert!(report.errors[2].message.contains("金南社区没有名为“五一社区第一网格”"), "another community's grid is not this one's: {}", report.errors[2].message);
 
         assert_eq!(entry(&db, "甲").await, (LEIYANG_GRID.into(), None, LEIYANG_GRID.into(), "wuhan_returnee".into(), Some("420100".into())));
         assert_eq!(entry(&db, "乙").await, (second.code.clone(), Some(household), second.code.clone(), "hubei_returnee".into(), Some("420000".into())));
         assert_eq!(entry(&db, "丙").await, (community.to_string(), None, community.to_string(), "other".into(), None));
         assert_eq!(entry(&db, "丁").await.3, "close_contact", "a category written in the sheet is kept");
+        assert_eq!(entry(&db, "辛").await.3, "hubei_returnee");
         let unassigned: Vec<(usize, &str)> = report.unassigned.iter().map(|u| (u.row, u.name.as_str())).collect();
         assert_eq!(unassigned, [(4, "丙")], "the row on no grid is reported for the township to place");
         assert_eq!(fangkong::counts::verify(&db).await.unwrap(), []);
+
+        // A sheet imported into a grid takes no row of another grid.
+        let text = "姓名,证件号码,所属网格\n壬,430481198210101237,第二网格\n";
+        let into_grid =
+            import::import(&db, &actor(), &scope, import::Sheet { org: &code(LEIYANG_GRID), rows: &read::read(text.as_bytes()).unwrap(), mode: Mode::ValidRows, today: TODAY }, &|_| {}).await.unwrap();
+        assert_eq!(into_grid.valid_rows, 0);
+        assert!(into_grid.errors[0].message.starts_with("本表导入到金南社区第一网格,该行却属“第二网格”"), "{:?}", into_grid.errors);
 
         // A county is not a unit rows land on; the answer says what to choose instead.
         let county = import::import(&db, &actor(), &all, import::Sheet { org: &code("430481"), rows: &rows, mode: Mode::ValidRows, today: TODAY }, &|_| {}).await;

@@ -500,6 +500,9 @@ async fn a_supervision_visit_is_recorded_and_its_fix_reported_done_by_the_townsh
     let (status, _, page) = app.send(form("/supervisions", &county, &undated)).await;
     let html = String::from_utf8(page).unwrap();
     assert!(status == StatusCode::UNPROCESSABLE_ENTITY && html.contains("请为第 1 条整改要求“补全台账”选择整改期限"), "a fix needs its deadline: {html}");
+    let deadline_only = body("&checked=ledgers").replace("&fix_1=%E8%A1%A5%E5%85%A8%E5%8F%B0%E8%B4%A6", "&fix_1=");
+    let (status, _, page) = app.send(form("/supervisions", &county, &deadline_only)).await;
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(page).unwrap().contains("第 1 条填了整改期限"), "a deadline without its fix is not dropped");
     let (status, headers, _) = app.send(form("/supervisions", &county, &body("&checked=ledgers&checked=checkpoints"))).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let visit = headers[header::LOCATION].to_str().unwrap().to_string();
@@ -704,6 +707,11 @@ async fn triage_finds_the_person_by_the_ids_last_four_and_lists_namesakes_to_cho
     assert!(html.contains(&format!("name=\"person_id\" value=\"{}\" checked", ids[1].0)) && !html.contains(&format!("value=\"{}\"", ids[0].0)), "{html}");
     assert_eq!(html.matches("请核对是否为此人").count(), 1, "the message is shown once, at the field: {html}");
     assert!(fangkong::cases::store::list(&db, &county, None, None, 10).await.unwrap().is_empty(), "no case opened yet");
+    // A search typed anew after choosing is answered afresh: the earlier choice opens nothing.
+    let changed = format!("{}&person_id={}", triage(&ids[0].1[14..]), ids[1].0);
+    let (status, _, page) = app.send(form("/cases", &session, &changed)).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && html.contains(&format!("name=\"person_id\" value=\"{}\" checked", ids[0].0)), "{html}");
     let confirmed = format!("{}&person_id={}", triage(&ids[1].1[14..]), ids[1].0);
     let (status, headers, _) = app.send(form("/cases", &session, &confirmed)).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "confirmed, the case opens");

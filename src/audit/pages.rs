@@ -139,7 +139,12 @@ const PAGE: i64 = 50;
 async fn audit_page(State(state): State<AppState>, caller: Caller, lang: Lang, Query(p): Query<AuditParams>) -> AppResult<Response> {
     caller.require(Permission::ReadAudit)?;
     let text = |v: &Option<String>| v.as_deref().unwrap_or_default().trim().to_string();
-    let asked = Asked { action: text(&p.action), user: text(&p.user), from: text(&p.from), to: text(&p.to) };
+    // A day as the date field shows it (2026-01-03, not 2026-1-3), or as typed when it is none.
+    let day = |v: &Option<String>| {
+        let typed = text(v);
+        clock::parse_date(&typed).map_or(typed, |d| d.to_string())
+    };
+    let asked = Asked { action: text(&p.action), user: text(&p.user), from: day(&p.from), to: day(&p.to) };
     let (mut rows, errors, status) = match p.filter() {
         Ok(filter) => (super::store::list(&state.lists, &caller.scope, &filter, PAGE + 1).await?, Vec::new(), StatusCode::OK),
         Err(AppError::Invalid(errors)) => (Vec::new(), errors, StatusCode::UNPROCESSABLE_ENTITY),

@@ -146,7 +146,14 @@ async fn open_case(State(state): State<AppState>, lang: Lang, CsrfForm { caller,
     caller.require(Permission::ManageCases)?;
     let person_id = match super::triage_person::chosen(&state, &caller, &form).await? {
         Ok(id) => id,
-        Err((error, candidates)) => return TriagePage::show(&state, &caller, lang, &form, vec![error], candidates).await,
+        Err((error, candidates)) => {
+            // The rest of the form is checked too, so that a wrong date is not found only after the person is.
+            let onset = when::happened_on_opt("onset_date", Some(field(&form, "onset_date"))).err();
+            let errors = std::iter::once(error).chain(onset.into_iter().flat_map(|e| if let AppError::Invalid(f) = e { f } else { Vec::new() })).collect();
+            // A choice the search no longer stands by is dropped, so the form offers the persons found.
+            let searched: Fields = form.iter().filter(|(k, _)| k != "person_id").cloned().collect();
+            return TriagePage::show(&state, &caller, lang, &searched, errors, candidates).await;
+        }
     };
     let opened = async {
         let onset_date = when::happened_on_opt("onset_date", Some(field(&form, "onset_date")))?;

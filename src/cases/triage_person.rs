@@ -14,19 +14,26 @@ use crate::web::forms::{Fields, field};
 /// At most this many persons are listed to choose from.
 const LISTED: i64 = 10;
 
-/// The person the form names: its `person_id` (chosen from a list, or passed from a person's page).
+/// The person the form names: its `person_id` — passed from a person's page, or chosen from the
+/// list that the `person` search typed beside it finds.
 /// Otherwise the field's error and the persons its `person` search finds in scope to choose from —
 /// one found is offered already chosen, to be confirmed.
 pub async fn chosen(state: &AppState, caller: &Caller, form: &Fields) -> AppResult<Result<i64, (FieldError, Vec<PersonView>)>> {
-    if let Ok(id) = field(form, "person_id").parse::<i64>() {
+    let typed = field(form, "person").trim();
+    let chosen = field(form, "person_id").parse::<i64>().ok();
+    if let (Some(id), "") = (chosen, typed) {
         return Ok(Ok(id));
     }
-    let typed = field(form, "person").trim();
     if typed.is_empty() {
         return Ok(Err((FieldError::new("person", "person_required", "请输入姓名、身份证号后 4 位或手机号查找人员"), Vec::new())));
     }
     let query = Query::parse(typed, crate::clock::today());
     let found = search::search(&state.lists, &caller.scope, &query, None, LISTED + 1).await?;
+    // One chosen from the list stands while the search still finds them; a search typed anew after
+    // choosing is answered afresh, so the case is never opened for someone the text no longer names.
+    if let Some(id) = chosen.filter(|id| found.iter().take(LISTED as usize).any(|p| p.id == *id)) {
+        return Ok(Ok(id));
+    }
     Ok(match found.as_slice() {
         [one] => Err((FieldError::new("person", "person_confirm", "找到 1 人,请核对是否为此人,确认后再提交"), vec![one.clone().masked()])),
         [] => Err((FieldError::new("person", "person_unknown", format!("辖区内找不到“{typed}”,请换姓名、身份证号后 4 位或手机号再查;未登记的人请先登记")), Vec::new())),

@@ -81,6 +81,9 @@ fn typed(form: &Fields, names: &Names, scope: &fangkong_rules::Scope) -> AppResu
     let mut fixes = Vec::new();
     for n in FIX_LINES {
         let description = field(form, &format!("fix_{n}"));
+        if description.is_empty() && !field(form, &format!("due_{n}")).is_empty() {
+            return Err(AppError::invalid("fixes", "fix_missing", format!("第 {n} 条填了整改期限,请写明整改要求(或清空该期限)")));
+        }
         if !description.is_empty() {
             let due = field(form, &format!("due_{n}"));
             if due.trim().is_empty() {

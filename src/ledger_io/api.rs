@@ -56,15 +56,21 @@ pub async fn run_import(state: &AppState, caller: &Caller, org: &str, mode: Mode
     import::import(&state.db, &caller.actor(), &caller.scope, import::Sheet { org: &org, rows: &rows, mode, today: clock::today() }, &|_| {}).await
 }
 
-fn mode_of(mode: Option<&str>) -> Mode {
-    if mode == Some("valid_rows") { Mode::ValidRows } else { Mode::AllOrNothing }
+/// What to do with bad rows: all or nothing unless asked otherwise; an unknown word is refused
+/// rather than read as the default.
+fn mode_of(mode: Option<&str>) -> AppResult<Mode> {
+    match mode.map(str::trim) {
+        None | Some("" | "all_or_nothing") => Ok(Mode::AllOrNothing),
+        Some("valid_rows") => Ok(Mode::ValidRows),
+        Some(_) => Err(AppError::invalid("mode", "mode_unknown", "导入方式应为 all_or_nothing(有错误行时全部不导入)或 valid_rows(只导入正确的行)")),
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/imports", tag = "ledger files", params(ImportParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The .xlsx or .csv file"),
     responses((status = 200, body = Report), (status = 422, body = ErrorBody)))]
 async fn import_file(State(state): State<AppState>, caller: Caller, Query(p): Query<ImportParams>, body: Bytes) -> AppResult<Response> {
-    let report = run_import(&state, &caller, &p.org, mode_of(p.mode.as_deref()), &body).await?;
+    let report = run_import(&state, &caller, &p.org, mode_of(p.mode.as_deref())?, &body).await?;
     if p.format.as_deref() == Some("xlsx") {
         let bytes = super::xlsx::report(&report).map_err(|e| AppError::Internal(e.into()))?;
         return Ok(xlsx(bytes, "导入报告.xlsx"));
@@ -146,11 +152,12 @@ async fn import_upload(State(state): State<AppState>, caller: Caller, lang: Lang
     let names = state.unit_names.get(&state.db).await?;
     let chosen = crate::org::picker::resolve(&names, &caller.scope, &org).map_err(|message| AppError::invalid("org", "org_unknown", message));
     let started = match chosen.and_then(|code| crate::web::params::parse_code("org", &code)) {
-        Ok(code) if file.is_empty() => Err(AppError::invalid("file", "file_missing", format!("请选择要导入到 {code} 的文件"))),
-        Ok(code) => {
-            let job = NewJob { actor: caller.actor(), scope: caller.scope.clone(), org: code, mode: mode_of(Some(mode.as_str())), file_name, bytes: file };
-            state.imports.start(&state.long_work, job).await
-        }
+        Ok(_) if file.is_empty() && file_name.is_empty() => Err(AppError::invalid("file", "file_missing", "请选择要导入的 .xlsx 或 .csv 文件")),
+        Ok(_) if file.is_empty() => Err(AppError::invalid("file", "file_empty", format!("所选文件“{file_name}”是空的,请检查后重新选择"))),
+        Ok(code) => match mode_of(Some(mode.as_str())) {
+            Ok(mode) => state.imports.start(&state.long_work, NewJob { actor: caller.actor(), scope: caller.scope.clone(), org: code, mode, file_name, bytes: file }).await,
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     let error = match started {

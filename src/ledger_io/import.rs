@@ -157,6 +157,9 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, sheet: Sheet<'_>, pro
     if !missing.is_empty() {
         return Err(AppError::invalid("file", "columns_missing", format!("缺少必需的列:{}(表头应在第一行)", missing.join("、"))));
     }
+    if body.iter().all(|row| row.iter().all(|cell| cell.trim().is_empty())) {
+        return Err(AppError::invalid("file", "no_rows", "文件只有表头,没有要导入的行"));
+    }
 
     let areas = OutbreakAreas::load(db).await?;
     let places = Places::load(db, org).await?;

@@ -89,6 +89,7 @@ fn field_error_en(code: &str) -> Option<&'static str> {
         | "role_unknown" | "status_unknown" | "status_invalid" | "slot_invalid" | "transport_unknown" | "milestone_unknown" | "decision_unknown" | "item_unknown" | "symptom_unknown"
         | "id_type_unknown" | "ethnicity_unknown" | "sex_invalid" => "Choose one of the options offered",
         "checked_required" => "Tick what was checked",
+        "fix_missing" => "A deadline is given without its required fix: write the fix, or clear the deadline",
         "fix_due_missing" => "Choose a deadline for each required fix",
         "fix_due_before_visit" => "A fix's deadline cannot be before the visit",
         "id_characters" | "id_invalid" => "The document number is not valid; check it digit by digit",
@@ -114,7 +115,9 @@ fn field_error_en(code: &str) -> Option<&'static str> {
         "period_complete" | "period_already_complete" => "The observation period is already complete",
         "restart_date" => "The new exposure date must be after the current start, and not later than today",
         "case_open" => "This person already has an open case",
-        "file_missing" => "Choose the file to import",
+        "mode_unknown" => "Choose how bad rows are handled: import nothing, or import the valid rows",
+        "file_missing" => "Choose the .xlsx or .csv file to import",
+        "file_empty" | "no_rows" => "The file chosen holds no rows to import: check it and choose again",
         "duplicate_in_file" => "The same document number as an earlier row of the file",
         "grid_unknown" => "No grid of that name in this village or community; write one of its grids",
         "registered_elsewhere" => "This document is registered in another jurisdiction; ask the unit above to check",

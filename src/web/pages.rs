@@ -163,8 +163,6 @@ struct ErrorPage {
     chrome: Chrome,
     status: u16,
     message: String,
-    /// The page the request came from on this site, for a way back that needs no script.
-    came_from: Option<String>,
 }
 
 impl ErrorPage {
@@ -174,21 +172,11 @@ impl ErrorPage {
     }
 }
 
-/// The path of the `Referer` when it is a page of this site.
-fn came_from(headers: &HeaderMap) -> Option<String> {
-    let referer = headers.get(header::REFERER)?.to_str().ok()?;
-    let host = headers.get(header::HOST)?.to_str().ok()?;
-    let path = referer.split_once("://").map(|(_, rest)| rest)?.strip_prefix(host)?;
-    let path = if path.is_empty() { "/" } else { path };
-    Some(safe_local_path(Some(path))).filter(|p| *p == path).map(str::to_string)
-}
-
 /// Turns error responses of page routes into HTML: a sign-in redirect for 401, an error page
 /// otherwise — for an extractor's rejection too (a path like `/persons/abc`).
 async fn html_errors(request: Request, next: Next) -> Response {
     let lang = Lang::from_headers(request.headers());
     let path = request.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
-    let came_from = came_from(request.headers());
     let response = next.run(request).await;
     let info = match response.extensions().get::<ErrorInfo>().cloned() {
         Some(info) => info,
@@ -206,7 +194,7 @@ async fn html_errors(request: Request, next: Next) -> Response {
     }
     let title = lang.pick("出错了", "Error");
     let message = info.message_en.filter(|_| lang == Lang::En).unwrap_or(info.message);
-    render(info.status, &ErrorPage { chrome: Chrome::anonymous(lang, title), status: info.status.as_u16(), message, came_from })
+    render(info.status, &ErrorPage { chrome: Chrome::anonymous(lang, title), status: info.status.as_u16(), message })
 }
 
 /// An address no route serves: the API's JSON error under `/api`, the error page elsewhere.
@@ -217,8 +205,7 @@ pub async fn not_found(request: Request) -> Response {
     }
     let lang = Lang::from_headers(request.headers());
     let message = lang.pick("页面不存在,请检查地址或返回首页", "There is no such page; check the address or go back home").to_string();
-    let came_from = came_from(request.headers());
-    render(StatusCode::NOT_FOUND, &ErrorPage { chrome: Chrome::anonymous(lang, lang.pick("出错了", "Error")), status: 404, message, came_from })
+    render(StatusCode::NOT_FOUND, &ErrorPage { chrome: Chrome::anonymous(lang, lang.pick("出错了", "Error")), status: 404, message })
 }
 
 fn is_html(response: &Response) -> bool {
