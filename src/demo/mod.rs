@@ -24,7 +24,7 @@ pub const ACCOUNTS: [(&str, Role, &str, &str); 10] = [
     ("leiyang", Role::CountyCommander, "430481", "耒阳市指挥部"),
     ("hengnan", Role::CountyCommander, "430422", "衡南县指挥部"),
     ("caiziqi", Role::TownshipOfficer, "430481001", "蔡子池街道干部"),
-    ("grid", Role::GridWorker, "430481001001001", "金南社区第一网格网格员"),
+    ("grid", Role::GridWorker, "430481001001001", "网格员"),
     ("hospital", Role::HospitalStaff, "430400", "市定点医院"),
     ("checkpoint", Role::CheckpointStaff, "430422107", "花桥镇卡点"),
     ("enterprise", Role::EnterpriseContact, "430481001", "企业联络员"),
@@ -54,7 +54,10 @@ pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow:
     })
     .await??;
     let grid_worker_unit = ACCOUNTS[5].2;
-    anyhow::ensure!(city.units.iter().any(|u| u.code == grid_worker_unit), "demo grid {grid_worker_unit} was not generated");
+    let named = |code: &str| city.units.iter().find(|u| u.code == code).map(|u| u.name.clone());
+    let (Some(community), Some(grid)) = (named(&grid_worker_unit[..12]), named(grid_worker_unit)) else { anyhow::bail!("demo grid {grid_worker_unit} was not generated") };
+    // The grid's names are generated: the account is called after the ones this city got.
+    let display_name = |org: &str, name: &str| if org == grid_worker_unit { format!("{community}{grid}{name}") } else { name.to_string() };
 
     let now = now_micros();
     let before = vec![Table::new(
@@ -81,10 +84,9 @@ pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow:
         Table::new(
             "users",
             &["username", "display_name", "password_hash", "role", "org_code", "active", "created_at"],
-            ACCOUNTS
-                .iter()
-                .zip(&hashes)
-                .map(|((user, role, org, name), hash)| vec![Cell::text(user), Cell::text(name), Cell::text(hash), Cell::text(role.as_str()), Cell::text(org), Cell::Bool(true), Cell::Int(Some(now))]),
+            ACCOUNTS.iter().zip(&hashes).map(|((user, role, org, name), hash)| {
+                vec![Cell::text(user), Cell::text(&display_name(org, name)), Cell::text(hash), Cell::text(role.as_str()), Cell::text(org), Cell::Bool(true), Cell::Int(Some(now))]
+            }),
         ),
     ];
     let total_rows: usize = before.iter().chain(&after).map(Table::len).sum::<usize>() + registry.households.len() + registry.persons.len();
