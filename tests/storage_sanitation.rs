@@ -1,11 +1,15 @@
-//! The sanitation PPE rule as stored, on both databases: the notice of 2 February 2020 is the first
-//! edition, read back as the pure rule states it.
+//! Sanitation PPE on both databases: the notice of 2 February 2020 is the first edition, read back
+//! as the pure rule states it; workers on the register; inspections assessed, keyed and counted.
 
 mod common;
 
 use common::*;
+use fangkong::error::AppError;
 use fangkong::sanitation::editions;
-use fangkong_rules::sanitation::{Edition, WorkerRole, Worn};
+use fangkong::sanitation::inspections::{self, Inspected, NewInspection};
+use fangkong::sanitation::workforce::{self, NewWorker};
+use fangkong_rules::Scope;
+use fangkong_rules::sanitation::{Edition, PpeItem, WorkerRole, Worn};
 use time::macros::date;
 
 #[tokio::test]
@@ -23,5 +27,80 @@ async fn the_first_edition_is_the_notice_of_2_february_with_the_four_central_dis
         let in_force = editions::on(&all, date!(2020 - 02 - 15)).unwrap();
         let found = in_force.rule.assess(WorkerRole::WasteMaskCollector, &[Worn::Mask, Worn::Gloves, Worn::ProtectiveSuit]).unwrap();
         assert_eq!(found.points, 4, "no boots, no disinfectant");
+    }
+}
+
+fn at(day: time::Date, hour: i64) -> i64 {
+    fangkong::clock::micros_at(day, hour)
+}
+
+fn inspection(worker: Inspected, worn: &[Worn], inspected_at: i64, key: Option<&str>) -> NewInspection {
+    NewInspection { org_code: code("430407"), place: "解放路与中山路口".into(), worker, worn: worn.to_vec(), inspected_at, note: None, idempotency_key: key.map(str::to_string) }
+}
+
+fn invalid_field(result: Result<impl std::fmt::Debug, AppError>) -> String {
+    match result {
+        Err(AppError::Invalid(f)) => format!("{}:{}", f[0].field, f[0].code),
+        other => panic!("expected a field error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_inspection_costs_two_points_per_missing_item_once_per_key_and_is_counted() {
+    for db in backends().await {
+        let all = editions::load(&db).await.unwrap();
+        let edition = &all[0];
+        let shigu = Scope::of(&code("430407"));
+        let day = date!(2020 - 02 - 10);
+        let collector = NewWorker {
+            org_code: code("430407"),
+            name: "周收运".into(),
+            number: Some("SG-017".into()),
+            role: WorkerRole::WasteMaskCollector,
+            team: Some("一班".into()),
+            person_id: None,
+            started_on: date!(2020 - 01 - 01),
+        };
+        let worker = workforce::add(&db, &actor(), &shigu, edition, &collector).await.unwrap();
+        let same_number = workforce::add(&db, &actor(), &shigu, edition, &NewWorker { name: "另一人".into(), ..collector.clone() }).await;
+        assert!(matches!(same_number, Err(AppError::Conflict { .. })), "a number is one worker's within the district");
+
+        // Without boots and disinfectant: −4. The same key again records nothing new.
+        let first = inspection(Inspected::Registered(worker), &[Worn::Mask, Worn::Gloves, Worn::Raincoat], at(day, 9), Some("k-1"));
+        let recorded = inspections::record(&db, &actor(), &shigu, &all, &first).await.unwrap();
+        assert_eq!((recorded.points, recorded.missing.clone(), recorded.duplicate, recorded.repeat_of), (4, vec![PpeItem::RubberBoots, PpeItem::Disinfectant], false, None));
+        let again = inspections::record(&db, &actor(), &shigu, &all, &first).await.unwrap();
+        assert_eq!((again.id, again.duplicate), (recorded.id, true));
+        let reused = inspections::record(&db, &actor(), &shigu, &all, &NewInspection { worn: vec![Worn::Mask], ..first.clone() }).await;
+        assert!(matches!(reused, Err(AppError::Conflict { .. })), "the key reused for another inspection is a conflict");
+
+        // A second inspection that day names the first; an unnamed cleaner is assessed by role.
+        let later = inspection(Inspected::Registered(worker), &[Worn::Mask, Worn::Gloves, Worn::ProtectiveSuit, Worn::RubberBoots, Worn::Disinfectant], at(day, 15), None);
+        let second = inspections::record(&db, &actor(), &shigu, &all, &later).await.unwrap();
+        assert_eq!((second.points, second.repeat_of), (0, Some(recorded.id)));
+        let cleaner = inspection(Inspected::Unnamed { role: WorkerRole::Cleaner, name: None }, &[Worn::Mask], at(day, 10), None);
+        assert_eq!(inspections::record(&db, &actor(), &shigu, &all, &cleaner).await.unwrap().points, 2);
+
+        // Bad input changes nothing, and says at which field.
+        let boots_on_a_cleaner = inspection(Inspected::Unnamed { role: WorkerRole::Cleaner, name: None }, &[Worn::Mask, Worn::RubberBoots], at(day, 11), None);
+        assert_eq!(invalid_field(inspections::record(&db, &actor(), &shigu, &all, &boots_on_a_cleaner).await), "worn:item_not_required");
+        let future = fangkong::db::now_micros() + 3_600_000_000;
+        assert_eq!(invalid_field(inspections::record(&db, &actor(), &shigu, &all, &inspection(Inspected::Registered(worker), &[], future, None)).await), "inspected_at:time_future");
+        let before = at(date!(2020 - 02 - 01), 10);
+        assert_eq!(invalid_field(inspections::record(&db, &actor(), &shigu, &all, &inspection(Inspected::Registered(worker), &[], before, None)).await), "inspected_at:before_edition");
+        let leiyang = NewInspection { org_code: code("430481"), ..cleaner.clone() };
+        assert_eq!(invalid_field(inspections::record(&db, &actor(), &Scope::everything(), &all, &leiyang).await), "org_code:district_outside_scheme");
+        let zhuhui = Scope::of(&code("430405"));
+        assert_eq!(invalid_field(inspections::record(&db, &actor(), &zhuhui, &all, &first).await), "org_code:org_unknown", "another district's inspector");
+        workforce::end(&db, &actor(), &shigu, worker, date!(2020 - 02 - 11)).await.unwrap();
+        let after_leaving = inspection(Inspected::Registered(worker), &[], at(date!(2020 - 02 - 12), 9), None);
+        assert_eq!(invalid_field(inspections::record(&db, &actor(), &shigu, &all, &after_leaving).await), "worker_id:worker_not_working");
+
+        let mut counted = Vec::new();
+        for metric in ["san.inspections", "san.missing", "san.points"] {
+            counted.push(fangkong::counts::sum_since(&db, "430400", metric, "2020-02-10").await.unwrap());
+        }
+        assert_eq!(counted, [3, 3, 6], "three inspections, three items missing, six points, up to the city");
+        assert_eq!(fangkong::counts::verify(&db).await.unwrap(), [], "counts clean under report verify");
     }
 }

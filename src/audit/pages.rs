@@ -83,6 +83,9 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("supervision.fix_done", "报告已整改", "Reported a fix done"),
     ("supervision.fix_confirmed", "确认整改到位", "Confirmed a fix"),
     ("supervision.fix_reopened", "退回重新整改", "Sent a fix back"),
+    ("sanitation.worker_add", "登记环卫作业人员", "Registered a sanitation worker"),
+    ("sanitation.worker_end", "环卫作业人员离岗", "Ended a sanitation worker"),
+    ("sanitation.inspect", "防护检查", "Inspected protective equipment"),
 ];
 
 /// An action's words in `lang`, or its code when it is not listed.

@@ -72,6 +72,11 @@ pub const NEEDS_OPEN: &str = "needs.open";
 /// Post-discharge follow-ups by due day, and those of them done.
 pub const FOLLOW_UPS_DUE: &str = "fu.due";
 pub const FOLLOW_UPS_DONE: &str = "fu.done";
+/// Sanitation PPE inspections by day at the unit inspected, the required items they found
+/// missing, and the points those cost (before appeals).
+pub const SANITATION_INSPECTIONS: &str = "san.inspections";
+pub const SANITATION_MISSING: &str = "san.missing";
+pub const SANITATION_POINTS: &str = "san.points";
 
 /// The day under which a dated metric keeps its total over all days (sorts before every date).
 pub const TOTAL: &str = "*";

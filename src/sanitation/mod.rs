@@ -4,3 +4,5 @@
 //! each district's monthly score. The pure rule is `fangkong_rules::sanitation`.
 
 pub mod editions;
+pub mod inspections;
+pub mod workforce;

@@ -1,0 +1,179 @@
+//! Daily PPE inspections (`sanitation_inspections`): an inspector finds a worker at a place, ticks
+//! what they wear, and the inspection is assessed under the edition in force on its day — the
+//! required items missing and the points they cost the district. A retry under the same
+//! idempotency key records nothing new; the key reused for another inspection is a conflict.
+
+use super::editions::{self, StoredEdition};
+use super::workforce;
+use crate::audit::{Actor, AuditEvent};
+use crate::counts::Tally;
+use crate::db::{Db, is_unique_violation, now_micros};
+use crate::error::{AppError, AppResult};
+use crate::idempotency::{self, Known};
+use crate::on_db;
+use fangkong_rules::sanitation::{PpeItem, WorkerRole, Worn};
+use fangkong_rules::{OrgCode, Scope};
+use time::Date;
+
+/// Who was inspected: a worker on the register, or one who is not (by role, and name if given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inspected {
+    Registered(i64),
+    Unnamed { role: WorkerRole, name: Option<String> },
+}
+
+#[derive(Debug, Clone)]
+pub struct NewInspection {
+    /// Where: the district or a street of it.
+    pub org_code: OrgCode,
+    pub place: String,
+    pub worker: Inspected,
+    pub worn: Vec<Worn>,
+    /// Epoch µs; never later than now.
+    pub inspected_at: i64,
+    pub note: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+/// What was recorded (or found recorded under the same key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub id: i64,
+    pub points: u32,
+    pub missing: Vec<PpeItem>,
+    /// The earlier inspection of the same worker that day, when this is a second one.
+    pub repeat_of: Option<i64>,
+    /// The key was known: nothing new was written.
+    pub duplicate: bool,
+}
+
+/// What an inspection's idempotency key is kept under.
+const KEY_KIND: &str = "sanitation_inspection";
+
+/// A place is a street corner or a transfer station, written in a few words.
+const PLACE_MAX: usize = 100;
+
+/// Records an inspection in `scope` under the edition of its day among `all`.
+pub async fn record(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition], new: &NewInspection) -> AppResult<Recorded> {
+    let now = now_micros();
+    if new.inspected_at > now + fangkong_rules::CLOCK_SKEW.whole_microseconds() as i64 {
+        return Err(AppError::invalid("inspected_at", "time_future", "检查时间不能晚于现在"));
+    }
+    let day = crate::clock::day_of_micros(new.inspected_at);
+    let Some(edition) = editions::on(all, day) else {
+        return Err(AppError::invalid("inspected_at", "before_edition", "检查日期早于环卫作业人员防护规定施行之日"));
+    };
+    if !scope.allows(new.org_code.as_str()) {
+        return Err(AppError::invalid("org_code", "org_unknown", "单位不存在或不在您的管辖范围内"));
+    }
+    let district = workforce::district_in_scheme(edition, &new.org_code, "org_code")?;
+    let place = new.place.trim();
+    if place.is_empty() || place.chars().count() > PLACE_MAX {
+        return Err(AppError::invalid("place", "place_length", "请填写检查地点(不超过 100 字)"));
+    }
+    let note = new.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > 500) {
+        return Err(AppError::invalid("note", "too_long", "备注不能超过 500 字"));
+    }
+    let (worker_id, worker_name, role) = who(db, scope, &new.worker, &district, day).await?;
+    let mut worn = new.worn.clone();
+    worn.sort();
+    worn.dedup();
+    let found =
+        edition.rule.assess(role, &worn).map_err(|extra| AppError::invalid("worn", "item_not_required", format!("{}人员不需要检查“{}”,请只勾选该岗位要求的防护用品", role.zh(), extra.zh())))?;
+
+    let key = new.idempotency_key.as_deref().map(str::trim).filter(|k| !k.is_empty());
+    if key.is_some_and(|k| k.len() > idempotency::MAX_KEY) {
+        return Err(AppError::invalid("idempotency_key", "too_long", "idempotency_key 过长"));
+    }
+    let owner = actor.user_id.unwrap_or(0);
+    let submitter = idempotency::submitter(Some(actor));
+    let codes = |items: &mut dyn Iterator<Item = &'static str>| items.collect::<Vec<_>>().join(",");
+    let worn_codes = codes(&mut worn.iter().map(|w| w.as_str()));
+    let worker_text = match &new.worker {
+        Inspected::Registered(id) => id.to_string(),
+        Inspected::Unnamed { role, name } => format!("{}:{}", role.as_str(), name.as_deref().unwrap_or("")),
+    };
+    let fingerprint = idempotency::fingerprint(&[new.org_code.as_str(), place, &worker_text, &worn_codes, &new.inspected_at.to_string(), note.unwrap_or("")]);
+    let replay = |known: Known| -> AppResult<Recorded> {
+        let id = known.replay(&submitter, &fingerprint)?;
+        Ok(Recorded { id, points: found.points, missing: found.missing.clone(), repeat_of: None, duplicate: true })
+    };
+    if let Some(known) = known_key(db, owner, key).await? {
+        return replay(known);
+    }
+    let missing_codes = codes(&mut found.missing.iter().map(|m| m.as_str()));
+    let written: sqlx::Result<(i64, Option<i64>)> = on_db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let repeat_of: Option<i64> = match worker_id {
+            Some(id) => sqlx::query_scalar::<DB, Option<i64>>("select min(id) from sanitation_inspections where worker_id = $1 and inspected_on = $2")
+                .bind(id).bind(day).fetch_one(&mut *tx).await?,
+            None => None,
+        };
+        let id = sqlx::query_scalar::<DB, i64>(
+            "insert into sanitation_inspections (edition_id, district_code, org_code, place, worker_id, worker_name, worker_role, inspected_on, inspected_at, \
+             worn, missing, items_checked, items_missing, points, repeat_of, note, inspector_id, inspector, created_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) returning id")
+            .bind(edition.id).bind(&district).bind(new.org_code.as_str()).bind(place).bind(worker_id).bind(&worker_name).bind(role.as_str())
+            .bind(day).bind(new.inspected_at).bind(&worn_codes).bind(&missing_codes).bind(i64::from(found.checked)).bind(found.missing.len() as i64).bind(i64::from(found.points))
+            .bind(repeat_of).bind(note).bind(actor.user_id).bind(&actor.username).bind(now)
+            .fetch_one(&mut *tx).await?;
+        if let Some(key) = key {
+            sqlx::query::<DB>("insert into submission_keys (idempotency_key, kind, owner, submitter, fingerprint, record_id, created_at) values ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(key).bind(KEY_KIND).bind(owner).bind(&submitter).bind(&fingerprint).bind(id).bind(now).execute(&mut *tx).await?;
+        }
+        let mut tally = Tally::default();
+        counted(&mut tally, new.org_code.as_str(), day, &found);
+        crate::counts::write(&mut *tx, &tally).await?;
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
+            action: "sanitation.inspect", record_type: "sanitation_inspection", record_id: Some(id.to_string()), org_code: new.org_code.to_string(),
+            detail: Some(format!("role={} points={}", role.as_str(), found.points)),
+        }).await?;
+        tx.commit().await?;
+        Ok((id, repeat_of))
+    }.await);
+    match written {
+        Ok((id, repeat_of)) => Ok(Recorded { id, points: found.points, missing: found.missing, repeat_of, duplicate: false }),
+        // The same key kept by an inspection committed meanwhile: this one wrote nothing.
+        Err(e) if is_unique_violation(&e) => replay(known_key(db, owner, key).await?.ok_or(e)?),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The counts an inspection adds on its day at its unit: one inspection, the items missing and
+/// the points they cost (before any appeal).
+fn counted(tally: &mut Tally, org: &str, day: Date, found: &fangkong_rules::sanitation::Assessment) {
+    let day = day.to_string();
+    tally.add(org, crate::counts::SANITATION_INSPECTIONS, &day, 1);
+    tally.add(org, crate::counts::SANITATION_MISSING, &day, found.missing.len() as i64);
+    tally.add(org, crate::counts::SANITATION_POINTS, &day, i64::from(found.points));
+}
+
+/// The registered worker (in scope, of the district, on the register that day), or the unnamed
+/// one's name and role.
+async fn who(db: &Db, scope: &Scope, worker: &Inspected, district: &str, day: Date) -> AppResult<(Option<i64>, Option<String>, WorkerRole)> {
+    match worker {
+        Inspected::Registered(id) => {
+            let found = workforce::get(db, scope, *id).await?.filter(|w| w.district_code == district);
+            let found = found.ok_or_else(|| AppError::invalid("worker_id", "worker_unknown", "本区作业人员名册中没有该人员,可按“未登记人员”检查"))?;
+            if !found.working_on(day) {
+                return Err(AppError::invalid("worker_id", "worker_not_working", "该作业人员检查当天不在岗(未上岗或已离岗)"));
+            }
+            let role = found.role().ok_or_else(|| AppError::Internal(anyhow::anyhow!("worker {id} has an unknown role {}", found.role)))?;
+            Ok((Some(found.id), Some(found.name), role))
+        }
+        Inspected::Unnamed { role, name } => {
+            let name = name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+            if name.is_some_and(|n| n.chars().count() > 50) {
+                return Err(AppError::invalid("worker_name", "too_long", "姓名不能超过 50 个字"));
+            }
+            Ok((None, name.map(str::to_string), *role))
+        }
+    }
+}
+
+async fn known_key(db: &Db, owner: i64, key: Option<&str>) -> sqlx::Result<Option<Known>> {
+    let Some(key) = key else { return Ok(None) };
+    let sql = format!("{} where idempotency_key = $1 and kind = $2 and owner = $3", idempotency::SELECT_KNOWN);
+    on_db!(db, pool => sqlx::query_as::<DB, Known>(sqlx::AssertSqlSafe(&*sql)).bind(key).bind(KEY_KIND).bind(owner).fetch_optional(pool).await)
+}

@@ -1,0 +1,139 @@
+//! The sanitation workforce (`sanitation_workers`): who works in each district of the scheme, by
+//! role and team. A worker who leaves is ended, never deleted, so the inspections that name them
+//! keep meaning what they meant.
+
+use super::editions::StoredEdition;
+use crate::audit::{Actor, AuditEvent};
+use crate::db::{Db, is_unique_violation, now_micros};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::on_db;
+use fangkong_rules::sanitation::WorkerRole;
+use fangkong_rules::{OrgCode, Scope};
+use time::Date;
+
+/// A worker to put on the register.
+#[derive(Debug, Clone)]
+pub struct NewWorker {
+    /// The district or a street of it.
+    pub org_code: OrgCode,
+    pub name: String,
+    /// 工号, when the district numbers its workers.
+    pub number: Option<String>,
+    pub role: WorkerRole,
+    pub team: Option<String>,
+    pub person_id: Option<i64>,
+    pub started_on: Date,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Worker {
+    pub id: i64,
+    pub org_code: String,
+    pub district_code: String,
+    pub name: String,
+    pub number: Option<String>,
+    pub role: String,
+    pub team: Option<String>,
+    pub person_id: Option<i64>,
+    pub started_on: Date,
+    pub ended_on: Option<Date>,
+}
+
+impl Worker {
+    pub fn role(&self) -> Option<WorkerRole> {
+        WorkerRole::parse(&self.role)
+    }
+
+    /// Whether the worker was on the register on `day`.
+    pub fn working_on(&self, day: Date) -> bool {
+        self.started_on <= day && self.ended_on.is_none_or(|end| day < end)
+    }
+}
+
+const COLUMNS: &str = "id, org_code, district_code, name, number, role, team, person_id, started_on, ended_on";
+
+/// The district (six digits) of a unit, when it is one of the scheme's under `edition`; otherwise
+/// the error for `field`.
+pub fn district_in_scheme(edition: &StoredEdition, org: &OrgCode, field: &str) -> AppResult<String> {
+    let district = org.as_str().get(..6).unwrap_or_default();
+    if edition.districts.iter().any(|d| d == district) {
+        Ok(district.to_string())
+    } else {
+        Err(AppError::invalid(field, "district_outside_scheme", "该单位不在环卫作业人员防护考核的城区范围内"))
+    }
+}
+
+/// Puts a worker on the register, in a district of the scheme of `edition` within `scope`. A
+/// number another worker of the district has is a conflict.
+pub async fn add(db: &Db, actor: &Actor, scope: &Scope, edition: &StoredEdition, worker: &NewWorker) -> AppResult<i64> {
+    if !scope.allows(worker.org_code.as_str()) {
+        return Err(AppError::invalid("org_code", "org_unknown", "单位不存在或不在您的管辖范围内"));
+    }
+    let district = district_in_scheme(edition, &worker.org_code, "org_code")?;
+    let name = worker.name.trim();
+    let mut errors = Vec::new();
+    if name.is_empty() || name.chars().count() > 50 {
+        errors.push(FieldError::new("name", "name_length", "请填写姓名(不超过 50 个字)"));
+    }
+    let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let (number, team) = (text(&worker.number), text(&worker.team));
+    if number.as_deref().is_some_and(|n| n.chars().count() > 30) || team.as_deref().is_some_and(|t| t.chars().count() > 50) {
+        errors.push(FieldError::new("number", "too_long", "工号不超过 30 字,班组不超过 50 字"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let written: sqlx::Result<i64> = on_db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let id = sqlx::query_scalar::<DB, i64>(
+            "insert into sanitation_workers (org_code, district_code, name, number, role, team, person_id, started_on, created_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id")
+            .bind(worker.org_code.as_str()).bind(&district).bind(name).bind(&number).bind(worker.role.as_str()).bind(&team)
+            .bind(worker.person_id).bind(worker.started_on).bind(now_micros()).fetch_one(&mut *tx).await?;
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
+            action: "sanitation.worker_add", record_type: "sanitation_worker", record_id: Some(id.to_string()), org_code: worker.org_code.to_string(),
+            detail: Some(format!("role={}", worker.role.as_str())),
+        }).await?;
+        tx.commit().await?;
+        Ok(id)
+    }.await);
+    match written {
+        Ok(id) => Ok(id),
+        Err(e) if is_unique_violation(&e) => Err(AppError::Conflict { message: "本区已有该工号的作业人员,请核对工号".into(), existing_id: None }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Ends a worker's time on the register from `day` on (the day they left).
+pub async fn end(db: &Db, actor: &Actor, scope: &Scope, id: i64, day: Date) -> AppResult<()> {
+    let worker = get(db, scope, id).await?.ok_or(AppError::NotFound)?;
+    if worker.ended_on.is_some() {
+        return Err(AppError::Conflict { message: "该作业人员已离岗".into(), existing_id: None });
+    }
+    if day < worker.started_on {
+        return Err(AppError::invalid("ended_on", "date_before_start", "离岗日期不能早于上岗日期"));
+    }
+    on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query::<DB>("update sanitation_workers set ended_on = $1 where id = $2").bind(day).bind(id).execute(&mut *tx).await?;
+        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
+            action: "sanitation.worker_end", record_type: "sanitation_worker", record_id: Some(id.to_string()), org_code: worker.org_code.clone(), detail: None,
+        }).await?;
+        tx.commit().await?;
+    });
+    Ok(())
+}
+
+/// A worker in `scope`.
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Worker>> {
+    let (low, high) = scope.bounds();
+    let sql = format!("select {COLUMNS} from sanitation_workers where id = $1 and org_code >= $2 and org_code < $3");
+    on_db!(db, pool => sqlx::query_as::<DB, Worker>(sqlx::AssertSqlSafe(&*sql)).bind(id).bind(low).bind(high).fetch_optional(pool).await)
+}
+
+/// The workers in `scope`, newest first, those who left included.
+pub async fn list(db: &Db, scope: &Scope, limit: i64) -> sqlx::Result<Vec<Worker>> {
+    let (low, high) = scope.bounds();
+    let sql = format!("select {COLUMNS} from sanitation_workers where org_code >= $1 and org_code < $2 order by id desc limit $3");
+    on_db!(db, pool => sqlx::query_as::<DB, Worker>(sqlx::AssertSqlSafe(&*sql)).bind(low).bind(high).bind(limit).fetch_all(pool).await)
+}
