@@ -45,6 +45,10 @@ pub enum Permission {
     ReceiveDirectives,
     /// Issue directives to one's child units and pass received ones down; record supervision visits.
     IssueDirectives,
+    /// Keep the sanitation workforce register and record PPE inspections (the inspection groups).
+    InspectSanitation,
+    /// See the sanitation register, inspections and scores of one's area.
+    ReadSanitation,
 }
 
 impl Role {
@@ -125,6 +129,8 @@ impl Role {
             ReadReports => matches!(self, Admin | CityCommander | CountyCommander | TownshipOfficer | GridWorker),
             ReceiveDirectives => matches!(self, Admin | CityCommander | CountyCommander | TownshipOfficer | GridWorker),
             IssueDirectives => matches!(self, Admin | CityCommander | CountyCommander | TownshipOfficer),
+            InspectSanitation => matches!(self, Admin | SanitationInspector),
+            ReadSanitation => matches!(self, Admin | CityCommander | CountyCommander | SanitationInspector),
         }
     }
 }

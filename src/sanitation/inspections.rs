@@ -94,7 +94,8 @@ pub async fn record(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition]
         Inspected::Registered(id) => id.to_string(),
         Inspected::Unnamed { role, name } => format!("{}:{}", role.as_str(), name.as_deref().unwrap_or("")),
     };
-    let fingerprint = idempotency::fingerprint(&[new.org_code.as_str(), place, &worker_text, &worn_codes, &new.inspected_at.to_string(), note.unwrap_or("")]);
+    // The time is left out: a retry sent without one is stamped anew by the server.
+    let fingerprint = idempotency::fingerprint(&[new.org_code.as_str(), place, &worker_text, &worn_codes, note.unwrap_or("")]);
     let replay = |known: Known| -> AppResult<Recorded> {
         let id = known.replay(&submitter, &fingerprint)?;
         Ok(Recorded { id, points: found.points, missing: found.missing.clone(), repeat_of: None, duplicate: true })
@@ -176,4 +177,38 @@ async fn known_key(db: &Db, owner: i64, key: Option<&str>) -> sqlx::Result<Optio
     let Some(key) = key else { return Ok(None) };
     let sql = format!("{} where idempotency_key = $1 and kind = $2 and owner = $3", idempotency::SELECT_KNOWN);
     on_db!(db, pool => sqlx::query_as::<DB, Known>(sqlx::AssertSqlSafe(&*sql)).bind(key).bind(KEY_KIND).bind(owner).fetch_optional(pool).await)
+}
+
+/// An inspection as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct InspectionLine {
+    pub id: i64,
+    pub district_code: String,
+    pub org_code: String,
+    pub place: String,
+    pub worker_id: Option<i64>,
+    pub worker_name: Option<String>,
+    pub worker_role: String,
+    #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "crate::format::as_str")]
+    pub inspected_on: Date,
+    /// Epoch µs.
+    pub inspected_at: i64,
+    /// Comma-separated `Worn` codes.
+    pub worn: String,
+    /// Comma-separated `PpeItem` codes of the required items missing.
+    pub missing: String,
+    pub items_checked: i64,
+    pub points: i64,
+    pub repeat_of: Option<i64>,
+    pub inspector: String,
+}
+
+/// The inspections in `scope`, newest first, of one day when asked, older than `before` when paging.
+pub async fn list(db: &Db, scope: &Scope, day: Option<Date>, before: Option<i64>, limit: i64) -> sqlx::Result<Vec<InspectionLine>> {
+    let (low, high) = scope.bounds();
+    on_db!(db, pool => sqlx::query_as::<DB, InspectionLine>(
+        "select id, district_code, org_code, place, worker_id, worker_name, worker_role, inspected_on, inspected_at, worn, missing, items_checked, points, repeat_of, inspector \
+         from sanitation_inspections where org_code >= $1 and org_code < $2 and ($3 is null or inspected_on = $3) and ($4 is null or id < $4) order by id desc limit $5")
+        .bind(low).bind(high).bind(day).bind(before).bind(limit).fetch_all(pool).await)
 }

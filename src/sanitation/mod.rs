@@ -3,6 +3,16 @@
 //! in the scheme), and — as the module grows — the workforce, inspections on a phone, appeals and
 //! each district's monthly score. The pure rule is `fangkong_rules::sanitation`.
 
+pub mod api;
 pub mod editions;
 pub mod inspections;
 pub mod workforce;
+
+pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::web::AppState> {
+    api::router()
+}
+
+/// The module has no pages yet: its phone pages come with the inspection form (issue 18).
+pub fn pages() -> axum::Router<crate::web::AppState> {
+    axum::Router::new()
+}

@@ -25,17 +25,22 @@ pub struct NewWorker {
     pub started_on: Date,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Worker {
     pub id: i64,
     pub org_code: String,
     pub district_code: String,
     pub name: String,
     pub number: Option<String>,
+    /// `cleaner`, `collection` or `waste_mask_collector`.
     pub role: String,
     pub team: Option<String>,
     pub person_id: Option<i64>,
+    #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "crate::format::as_str")]
     pub started_on: Date,
+    #[schema(value_type = Option<String>, format = Date)]
+    #[serde(serialize_with = "crate::format::opt_date")]
     pub ended_on: Option<Date>,
 }
 
@@ -131,9 +136,9 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Worker>
     on_db!(db, pool => sqlx::query_as::<DB, Worker>(sqlx::AssertSqlSafe(&*sql)).bind(id).bind(low).bind(high).fetch_optional(pool).await)
 }
 
-/// The workers in `scope`, newest first, those who left included.
-pub async fn list(db: &Db, scope: &Scope, limit: i64) -> sqlx::Result<Vec<Worker>> {
+/// The workers in `scope`, newest first (older than `before` when paging), those who left included.
+pub async fn list(db: &Db, scope: &Scope, before: Option<i64>, limit: i64) -> sqlx::Result<Vec<Worker>> {
     let (low, high) = scope.bounds();
-    let sql = format!("select {COLUMNS} from sanitation_workers where org_code >= $1 and org_code < $2 order by id desc limit $3");
-    on_db!(db, pool => sqlx::query_as::<DB, Worker>(sqlx::AssertSqlSafe(&*sql)).bind(low).bind(high).bind(limit).fetch_all(pool).await)
+    let sql = format!("select {COLUMNS} from sanitation_workers where org_code >= $1 and org_code < $2 and ($3 is null or id < $3) order by id desc limit $4");
+    on_db!(db, pool => sqlx::query_as::<DB, Worker>(sqlx::AssertSqlSafe(&*sql)).bind(low).bind(high).bind(before).bind(limit).fetch_all(pool).await)
 }

@@ -47,7 +47,7 @@ pub struct Feature {
 }
 
 /// Every feature, in one list.
-pub const FEATURES: [Feature; 11] = [
+pub const FEATURES: [Feature; 12] = [
     Feature { api: crate::auth::api, pages: crate::auth::pages },
     Feature { api: crate::org::api, pages: crate::org::pages },
     Feature { api: crate::people::api, pages: crate::people::pages },
@@ -58,6 +58,7 @@ pub const FEATURES: [Feature; 11] = [
     Feature { api: crate::cases::api, pages: crate::cases::pages },
     Feature { api: crate::reports::api, pages: crate::reports::pages },
     Feature { api: crate::command::api, pages: crate::command::pages },
+    Feature { api: crate::sanitation::api, pages: crate::sanitation::pages },
     Feature { api: crate::help::api, pages: crate::help::pages },
 ];
 

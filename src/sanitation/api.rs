@@ -1,0 +1,163 @@
+//! `/api/v1/sanitation/…`: the workforce register and the PPE inspections of the caller's area.
+
+use super::editions;
+use super::inspections::{self, Inspected, InspectionLine, NewInspection};
+use super::workforce::{self, NewWorker, Worker};
+use crate::auth::{Caller, Permission};
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::web::AppState;
+use crate::web::json::{ApiJson, Created};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use fangkong_rules::sanitation::{WorkerRole, Worn};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_workers, add_worker)).routes(routes!(end_worker)).routes(routes!(list_inspections, record_inspection))
+}
+
+fn role_of(field: &str, code: &str) -> AppResult<WorkerRole> {
+    WorkerRole::parse(code.trim()).ok_or_else(|| AppError::invalid(field, "role_unknown", "岗位应为 cleaner(清扫保洁)、collection(垃圾收运和垃圾站管护)或 waste_mask_collector(废弃口罩收运)"))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ListParams {
+    /// Rows with ids below this one (paging).
+    pub before: Option<i64>,
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/sanitation/workers", tag = "sanitation", params(ListParams), responses((status = 200, body = Vec<Worker>)))]
+async fn list_workers(State(state): State<AppState>, caller: Caller, Query(p): Query<ListParams>) -> AppResult<Json<Vec<Worker>>> {
+    caller.require(Permission::ReadSanitation)?;
+    Ok(Json(workforce::list(&state.lists, &caller.scope, p.before, crate::web::params::clamp_page(p.limit)).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerInput {
+    /// The district, or a street of it.
+    pub org_code: String,
+    pub name: String,
+    /// 工号.
+    pub number: Option<String>,
+    /// `cleaner`, `collection` or `waste_mask_collector`.
+    pub role: String,
+    pub team: Option<String>,
+    /// The day they started (default today; not later than today).
+    pub started_on: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/sanitation/workers", tag = "sanitation", request_body = WorkerInput,
+    responses((status = 201, body = Created), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_worker(State(state): State<AppState>, caller: Caller, ApiJson(input): ApiJson<WorkerInput>) -> AppResult<(StatusCode, Json<Created>)> {
+    caller.require(Permission::InspectSanitation)?;
+    let org_code = crate::web::params::parse_code("org_code", &input.org_code)?;
+    let role = role_of("role", &input.role)?;
+    let started_on = match input.started_on.as_deref().filter(|d| !d.trim().is_empty()) {
+        Some(d) => crate::web::when::happened_on("started_on", d)?,
+        None => crate::clock::today(),
+    };
+    let all = editions::load(&state.db).await?;
+    let edition = editions::on(&all, crate::clock::today()).ok_or(AppError::NotFound)?;
+    let worker = NewWorker { org_code, name: input.name, number: input.number, role, team: input.team, person_id: None, started_on };
+    let id = workforce::add(&state.db, &caller.actor(), &caller.scope, edition, &worker).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndInput {
+    /// The day they left (not later than today).
+    pub ended_on: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/sanitation/workers/{id}/end", tag = "sanitation", params(("id" = i64, Path)), request_body = EndInput,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn end_worker(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<EndInput>) -> AppResult<StatusCode> {
+    caller.require(Permission::InspectSanitation)?;
+    let day = crate::web::when::happened_on("ended_on", &input.ended_on)?;
+    workforce::end(&state.db, &caller.actor(), &caller.scope, id, day).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct InspectionParams {
+    /// Only this day's (YYYY-MM-DD).
+    pub day: Option<String>,
+    pub before: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/sanitation/inspections", tag = "sanitation", params(InspectionParams),
+    responses((status = 200, body = Vec<InspectionLine>), (status = 422, body = ErrorBody)))]
+async fn list_inspections(State(state): State<AppState>, caller: Caller, Query(p): Query<InspectionParams>) -> AppResult<Json<Vec<InspectionLine>>> {
+    caller.require(Permission::ReadSanitation)?;
+    let day = p.day.as_deref().filter(|d| !d.trim().is_empty()).map(|d| crate::web::when::date("day", d)).transpose()?;
+    Ok(Json(inspections::list(&state.lists, &caller.scope, day, p.before, crate::web::params::clamp_page(p.limit)).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InspectionInput {
+    /// Where: the district or a street of it.
+    pub org_code: String,
+    pub place: String,
+    /// A worker on the register; or, for one who is not, `role` (and `worker_name` if known).
+    pub worker_id: Option<i64>,
+    pub role: Option<String>,
+    pub worker_name: Option<String>,
+    /// What the worker wore: `mask`, `gloves`, `disinfectant`, `rubber_boots`, `protective_suit`, `raincoat`, `goggles`.
+    pub worn: Vec<String>,
+    /// When (YYYY-MM-DD HH:MM, Beijing time; default now; never later).
+    pub inspected_at: Option<String>,
+    pub note: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+impl InspectionInput {
+    pub fn parse(self) -> AppResult<NewInspection> {
+        let org_code = crate::web::params::parse_code("org_code", &self.org_code)?;
+        let worker = match (self.worker_id, self.role.as_deref().filter(|r| !r.trim().is_empty())) {
+            (Some(id), _) => Inspected::Registered(id),
+            (None, Some(role)) => Inspected::Unnamed { role: role_of("role", role)?, name: self.worker_name },
+            (None, None) => return Err(AppError::invalid("worker_id", "worker_required", "请选择被检查的作业人员,或按“未登记人员”选择岗位")),
+        };
+        let worn = self.worn.iter().map(|w| Worn::parse(w.trim()).ok_or_else(|| AppError::invalid("worn", "item_unknown", format!("未知的防护用品:{w}")))).collect::<AppResult<Vec<_>>>()?;
+        let inspected_at = match self.inspected_at.as_deref().filter(|t| !t.trim().is_empty()) {
+            Some(t) => crate::web::when::happened_at("inspected_at", t)?,
+            None => crate::db::now_micros(),
+        };
+        Ok(NewInspection { org_code, place: self.place, worker, worn, inspected_at, note: self.note, idempotency_key: self.idempotency_key })
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct InspectionRecorded {
+    pub id: i64,
+    /// Points off for the items missing.
+    pub points: u32,
+    /// `PpeItem` codes of the required items missing.
+    pub missing: Vec<&'static str>,
+    /// The earlier inspection of the same worker that day, when this is a second one.
+    pub repeat_of: Option<i64>,
+    /// The same idempotency key was seen: nothing new was recorded.
+    pub duplicate: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/sanitation/inspections", tag = "sanitation", request_body = InspectionInput,
+    responses((status = 201, body = InspectionRecorded), (status = 200, body = InspectionRecorded, description = "a retry: already recorded"),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn record_inspection(State(state): State<AppState>, caller: Caller, ApiJson(input): ApiJson<InspectionInput>) -> AppResult<(StatusCode, Json<InspectionRecorded>)> {
+    caller.require(Permission::InspectSanitation)?;
+    let new = input.parse()?;
+    let all = editions::load(&state.db).await?;
+    let done = inspections::record(&state.db, &caller.actor(), &caller.scope, &all, &new).await?;
+    let status = if done.duplicate { StatusCode::OK } else { StatusCode::CREATED };
+    let missing = done.missing.iter().map(|m| m.as_str()).collect();
+    Ok((status, Json(InspectionRecorded { id: done.id, points: done.points, missing, repeat_of: done.repeat_of, duplicate: done.duplicate })))
+}
