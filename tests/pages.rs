@@ -164,11 +164,15 @@ async fn a_township_adds_a_centralized_site_and_sees_its_free_places() {
     assert!(fangkong::observation::sites::list(&db, &fangkong_rules::Scope::everything()).await.unwrap().is_empty(), "nothing saved");
     let (status, _, _) = app.send(form("/sites", &session, &format!("_csrf={csrf}&org_code=430422&name=x&address=&capacity=5"))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "another county's unit is refused");
-    let (status, headers, _) = app.send(form("/sites", &session, &format!("_csrf={csrf}&org_code=430481001&name=%E8%94%A1%E5%AD%90%E6%B1%A0%E9%9A%94%E7%A6%BB%E7%82%B9&address=&capacity=30"))).await;
+    // The unit is chosen by name, not typed as a code.
+    assert!(html.contains("<option value=\"蔡子池街道 430481001\">"), "the township is offered by name: {html}");
+    let (status, headers, _) =
+        app.send(form("/sites", &session, &format!("_csrf={csrf}&org_code={}&name=%E8%94%A1%E5%AD%90%E6%B1%A0%E9%9A%94%E7%A6%BB%E7%82%B9&address=&capacity=30", enc("蔡子池街道")))).await;
     assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/sites"));
     let (_, _, page) = app.send(get("/sites", &session)).await;
     let page = String::from_utf8(page).unwrap();
     assert!(page.contains("蔡子池隔离点") && page.contains("<strong class=\"free\">30</strong>"), "{page}");
+    assert!(page.contains("title=\"430481001\">蔡子池街道"), "the site's unit by name: {page}");
     let (_, _, grid_page) = app.send(get("/sites", &sign_in(&app, "grid_worker", false).await.0)).await;
     assert!(String::from_utf8(grid_page).unwrap().contains("蔡子池隔离点"), "the township's site serves its grids");
 }

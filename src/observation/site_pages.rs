@@ -4,6 +4,7 @@
 use super::sites::{self, Site};
 use crate::auth::{Caller, Permission};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::org::picker::{Level, UnitPicker};
 use crate::web::AppState;
 use crate::web::forms::{CsrfForm, field_message};
 use crate::web::i18n::Lang;
@@ -41,8 +42,13 @@ struct SitesPage {
     /// For a county's command: where its discharged patients are observed (`None`: at home).
     post_discharge: Option<Option<i64>>,
     form: SiteForm,
+    /// The unit field: the caller's county, townships and villages, chosen by name.
+    units: UnitPicker,
     errors: Vec<FieldError>,
 }
+
+/// A site belongs to a county (its centralized hotels), a township or a village.
+const SITE_LEVELS: [Level; 3] = [Level::County, Level::Township, Level::Village];
 
 impl SitesPage {
     fn error(&self, field: &str) -> Option<&str> {
@@ -55,6 +61,8 @@ impl SitesPage {
 
 async fn show(state: &AppState, caller: &Caller, lang: Lang, form: SiteForm, errors: Vec<FieldError>, status: StatusCode) -> AppResult<Response> {
     caller.require(Permission::ReadPersons)?;
+    let names = state.unit_names.get(&state.db).await?;
+    let units = UnitPicker::new("org_code", &names, &caller.scope, &SITE_LEVELS, &form.org_code);
     let page = SitesPage {
         chrome: Chrome::for_caller(state, caller, lang, lang.pick("集中隔离点", "Observation sites")).await?,
         sites: sites::list(&state.db, &caller.scope).await?,
@@ -65,6 +73,7 @@ async fn show(state: &AppState, caller: &Caller, lang: Lang, form: SiteForm, err
             None
         },
         form,
+        units,
         errors,
     };
     Ok(render(status, &page))
@@ -78,7 +87,9 @@ async fn sites_page(State(state): State<AppState>, caller: Caller, lang: Lang) -
 async fn add_site(State(state): State<AppState>, lang: Lang, CsrfForm { caller, form }: CsrfForm<SiteForm>) -> AppResult<Response> {
     caller.require(Permission::WriteLedger)?;
     let result = async {
-        let org = crate::web::params::parse_code("org_code", form.org_code.trim())?;
+        let names = state.unit_names.get(&state.db).await?;
+        let chosen = crate::org::picker::resolve(&names, &caller.scope, &form.org_code).map_err(|message| AppError::invalid("org_code", "org_unknown", message))?;
+        let org = crate::web::params::parse_code("org_code", &chosen)?;
         let capacity = form.capacity.trim().parse::<i64>().map_err(|_| AppError::invalid("capacity", "capacity_range", "床位数应为 1–10000"))?;
         let address = Some(form.address.trim()).filter(|a| !a.is_empty());
         sites::create(&state.db, &caller.actor(), &caller.scope, &org, &form.name, address, capacity).await
