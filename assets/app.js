@@ -52,6 +52,18 @@ document.addEventListener("DOMContentLoaded", () => {
     back.hidden = false;
     back.addEventListener("click", () => history.back());
   }
+  // A PPE inspection shows the points off as items are ticked: each required item not met by
+  // anything ticked (a suit and a raincoat meet the same one) costs the edition's points.
+  const inspection = document.getElementById("inspect-form");
+  if (inspection) {
+    const shown = inspection.querySelector("[data-deduction]");
+    const update = () => {
+      const met = new Set(Array.from(inspection.querySelectorAll('input[name="worn"]:checked')).map((box) => box.dataset.meets));
+      shown.textContent = String((Number(inspection.dataset.items) - met.size) * Number(inspection.dataset.points));
+    };
+    inspection.addEventListener("change", update);
+    update();
+  }
   // Chinese input methods type full-width digits and letters; fold them as the server would.
   for (const input of document.querySelectorAll('input[name="id_number"], input[name="phone"], input[name="org_code"]')) {
     input.addEventListener("blur", () => {

@@ -112,6 +112,7 @@ async fn data_values(db: &fangkong::db::Db) -> Vec<String> {
         // Recorded as written at the time: the rules edition's name, why a case changed status.
         ("case_rule_sets", "name"),
         ("rule_sets", "name"),
+        ("sanitation_editions", "name"),
         ("case_transitions", "reason"),
     ];
     let mut values = Vec::new();
@@ -269,6 +270,12 @@ async fn a_form_sent_back_in_english_says_what_is_wrong_in_english() {
         let runs = chinese_runs(&visible_text(&html), &data);
         assert!(runs.is_empty(), "{path} says in Chinese: {runs:?}");
     }
+    // The inspection form, reached by choosing a role rather than by a link.
+    let admin = session_of(&app, "admin").await;
+    let (status, _, page) = app.send(get("/sanitation/inspect?role=waste_mask_collector", &admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    let runs = chinese_runs(&visible_text(&String::from_utf8_lossy(&page)), &data);
+    assert!(runs.is_empty(), "the inspection form says in Chinese: {runs:?}");
     let (status, _, page) = app.send(get("/audit?from=2020-02-30", &cookie)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(chinese_runs(&visible_text(&String::from_utf8_lossy(&page)), &data).is_empty());

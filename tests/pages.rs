@@ -814,3 +814,54 @@ async fn a_list_cut_short_says_how_many_it_shows_of_how_many_and_pages_on() {
     let (_, _, page) = app.send(get("/persons", &session)).await;
     assert!(String::from_utf8(page).unwrap().contains("显示前 20 条,共 55 条"));
 }
+
+#[tokio::test]
+async fn an_inspector_records_on_a_phone_what_a_worker_wears_and_sees_the_points_off() {
+    let db = sqlite_only().await;
+    add_user(&db, "inspector_shigu", fangkong::auth::Role::SanitationInspector, "430407").await;
+    let app = seeded_app(db.clone()).await;
+    let (session, csrf, _) = sign_in(&app, "inspector_shigu", false).await;
+    let (status, _, page) = app.send(get("/sanitation", &session)).await;
+    let html = String::from_utf8(page).unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("每缺一项扣 2") && html.contains("口罩、手套、胶鞋(雨靴)、防护服或雨衣、消毒液"), "the rule in force, by role: {html}");
+    assert!(html.contains("今天还没有检查记录"), "{html}");
+
+    // A worker put on the register from the page, the district picked by name.
+    let worker = format!("_csrf={csrf}&name={}&role=waste_mask_collector&org_code={}&number=SG-017&team=&started_on=2020-01-01", enc("周收运"), enc("石鼓区"));
+    let (status, _, _) = app.send(form("/sanitation/workers", &session, &worker)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, page) = app.send(form("/sanitation/workers", &session, &worker)).await;
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(page).unwrap().contains("本区已有该工号"), "the same number twice is said at the field");
+    let id = fangkong::sanitation::workforce::list(&db, &fangkong_rules::Scope::everything(), None, 10).await.unwrap()[0].id;
+
+    // The form offers only the role's items, a suit and a raincoat apart.
+    let (_, _, page) = app.send(get(&format!("/sanitation/inspect?worker_id={id}"), &session)).await;
+    let html = String::from_utf8(page).unwrap();
+    for worn in ["mask", "gloves", "rubber_boots", "protective_suit", "raincoat", "disinfectant"] {
+        assert!(html.contains(&format!("name=\"worn\" value=\"{worn}\"")), "{worn} offered: {html}");
+    }
+    assert!(!html.contains("value=\"goggles\"") && html.contains("data-items=\"5\""));
+    let key = html.split("name=\"idempotency_key\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let inspection = format!("_csrf={csrf}&idempotency_key={key}&worker_id={id}&worn=mask&worn=gloves&worn=raincoat&place={}&org_code={}&inspected_at=&note=", enc("解放路口"), enc("石鼓区"));
+    let (status, headers, _) = app.send(form("/sanitation/inspections", &session, &inspection)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let back = headers[header::LOCATION].to_str().unwrap().to_string();
+    let (_, _, page) = app.send(get(&back, &session)).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(html.contains("已记录:扣 4 分(缺 胶鞋(雨靴)、消毒液)"), "says what happened: {html}");
+    let (_, headers, _) = app.send(form("/sanitation/inspections", &session, &inspection)).await;
+    assert_eq!(headers[header::LOCATION].to_str().unwrap(), back, "a second tap records nothing new");
+    assert_eq!(fangkong::sanitation::inspections::list(&db, &fangkong_rules::Scope::everything(), None, None, 10).await.unwrap().len(), 1);
+
+    // A cleaner not on the register: mask and gloves only; boots are refused at the field.
+    let (_, _, page) = app.send(get("/sanitation/inspect?role=cleaner", &session)).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(html.contains("value=\"mask\"") && !html.contains("value=\"rubber_boots\""), "{html}");
+    let boots = format!("_csrf={csrf}&role=cleaner&worn=rubber_boots&place={}&org_code=430407", enc("桥头"));
+    let (status, _, page) = app.send(form("/sanitation/inspections", &session, &boots)).await;
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(page).unwrap().contains("清扫保洁人员不需要检查“胶鞋(雨靴)”"));
+    // A grid worker has no business here.
+    let (status, _, _) = app.send(get("/sanitation", &sign_in(&app, "grid_worker", false).await.0)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -6,13 +6,13 @@
 pub mod api;
 pub mod editions;
 pub mod inspections;
+pub mod pages;
 pub mod workforce;
 
 pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::web::AppState> {
     api::router()
 }
 
-/// The module has no pages yet: its phone pages come with the inspection form (issue 18).
 pub fn pages() -> axum::Router<crate::web::AppState> {
-    axum::Router::new()
+    pages::router()
 }

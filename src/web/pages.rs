@@ -73,6 +73,9 @@ impl Chrome {
             nav.push(("/directives", lang.pick("指令", "Directives")));
             nav.push(("/supervisions", lang.pick("督导", "Supervision")));
         }
+        if caller.may(Permission::ReadSanitation) {
+            nav.push(("/sanitation", lang.pick("环卫", "Sanitation")));
+        }
         nav.push(("/orgs", lang.pick("辖区", "Area")));
         if caller.may(Permission::ManageUsers) {
             nav.push(("/users", lang.pick("用户", "Users")));

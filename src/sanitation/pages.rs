@@ -1,0 +1,258 @@
+//! The sanitation pages, phone first: `/sanitation` (the rule in force, today's inspections of the
+//! caller's area, the workforce register) and `/sanitation/inspect` (one inspection: the worker is
+//! chosen first, then only that role's items are offered as large check boxes, the deduction shown
+//! as they are ticked; saving is one tap, and a retried post records nothing new).
+
+use super::editions::{self, StoredEdition};
+use super::inspections::{self, Inspected, InspectionLine, NewInspection};
+use super::workforce::{self, NewWorker, Worker};
+use crate::auth::{Caller, Permission};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::org::picker::{Level, UnitPicker};
+use crate::web::AppState;
+use crate::web::forms::{CsrfForm, Fields, field, field_message};
+use crate::web::i18n::Lang;
+use crate::web::pages::{Chrome, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use fangkong_rules::sanitation::{PpeItem, WorkerRole, Worn};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/sanitation", get(index)).route("/sanitation/inspect", get(inspect_form)).route("/sanitation/inspections", post(record)).route("/sanitation/workers", post(add_worker))
+}
+
+/// Inspections happen in a district or one of its streets.
+const LEVELS: [Level; 2] = [Level::County, Level::Township];
+
+/// A role's words in `lang`.
+fn role_label(role: &str, lang: Lang) -> &'static str {
+    WorkerRole::parse(role).map_or("", |r| lang.pick(r.zh(), r.en()))
+}
+
+/// Comma-separated item codes in words.
+fn items_label(codes: &str, lang: Lang) -> String {
+    let words: Vec<&str> = codes.split(',').filter_map(PpeItem::parse).map(|i| lang.pick(i.zh(), i.en())).collect();
+    words.join(lang.pick("、", ", "))
+}
+
+#[derive(Template)]
+#[template(path = "sanitation/index.html")]
+struct IndexPage {
+    chrome: Chrome,
+    edition: Option<StoredEdition>,
+    /// `(role, its items)` in words, as the edition requires them.
+    required: Vec<(&'static str, String)>,
+    today: Vec<InspectionLine>,
+    workers: Vec<Worker>,
+    can_inspect: bool,
+    /// Just recorded: the points and the items missing, to say what happened.
+    recorded: Option<(i64, String)>,
+    units: UnitPicker,
+    filled: crate::web::forms::Filled,
+}
+
+impl IndexPage {
+    fn role(&self, code: &str) -> &'static str {
+        role_label(code, self.chrome.lang)
+    }
+    fn items(&self, codes: &str) -> String {
+        items_label(codes, self.chrome.lang)
+    }
+    fn time(&self, micros: &i64) -> String {
+        crate::clock::format_micros(*micros)
+    }
+    /// Whether the worker form came back with `code` as its role.
+    fn is_role(&self, code: &str) -> bool {
+        self.filled.value("role") == code
+    }
+    fn roles(&self) -> Vec<(&'static str, &'static str)> {
+        WorkerRole::ALL.iter().map(|r| (r.as_str(), self.chrome.lang.pick(r.zh(), r.en()))).collect()
+    }
+}
+
+#[derive(Deserialize)]
+struct IndexQuery {
+    recorded: Option<i64>,
+}
+
+async fn index(State(state): State<AppState>, caller: Caller, lang: Lang, Query(q): Query<IndexQuery>) -> AppResult<Response> {
+    show_index(&state, &caller, lang, q.recorded, crate::web::forms::Filled::default()).await
+}
+
+async fn show_index(state: &AppState, caller: &Caller, lang: Lang, recorded: Option<i64>, filled: crate::web::forms::Filled) -> AppResult<Response> {
+    caller.require(Permission::ReadSanitation)?;
+    let today = crate::clock::today();
+    let all = editions::load(&state.db).await?;
+    let edition = editions::on(&all, today).cloned();
+    let required = edition
+        .iter()
+        .flat_map(|e| e.rule.required.iter())
+        .map(|(role, items)| (lang.pick(role.zh(), role.en()), items.iter().map(|i| lang.pick(i.zh(), i.en())).collect::<Vec<_>>().join(lang.pick("、", ", "))));
+    let lines = inspections::list(&state.lists, &caller.scope, Some(today), None, 100).await?;
+    let recorded = recorded.and_then(|id| lines.iter().find(|l| l.id == id)).map(|l| (l.points, items_label(&l.missing, lang)));
+    let names = state.unit_names.get(&state.db).await?;
+    let unit = if filled.value("org_code").is_empty() { caller.org_code.to_string() } else { filled.value("org_code").to_string() };
+    let page = IndexPage {
+        chrome: Chrome::for_caller(state, caller, lang, lang.pick("环卫作业人员防护", "Sanitation workers' protection")).await?,
+        required: required.collect(),
+        edition,
+        today: lines,
+        workers: workforce::list(&state.lists, &caller.scope, None, 200).await?,
+        can_inspect: caller.may(Permission::InspectSanitation),
+        recorded,
+        units: UnitPicker::new("org_code", &names, &caller.scope, &LEVELS, &unit),
+        filled,
+    };
+    let status = page.filled.status();
+    Ok(render(status, &page))
+}
+
+#[derive(Template)]
+#[template(path = "sanitation/inspect.html")]
+struct InspectPage {
+    chrome: Chrome,
+    /// The worker on the register, or `None` for one who is not.
+    worker: Option<Worker>,
+    role: WorkerRole,
+    /// `(worn code, words, the item it meets)` for the role's items, "suit or raincoat" as two.
+    choices: Vec<(&'static str, &'static str, &'static str)>,
+    points_per_item: u32,
+    items: usize,
+    units: UnitPicker,
+    idempotency_key: String,
+    filled: crate::web::forms::Filled,
+}
+
+impl InspectPage {
+    fn ticked(&self, worn: &str) -> bool {
+        self.filled.fields.iter().any(|(k, v)| k == "worn" && v == worn)
+    }
+    fn error(&self, name: &str) -> Option<&str> {
+        field_message(&self.filled.errors, name, self.chrome.lang)
+    }
+}
+
+#[derive(Deserialize)]
+struct InspectQuery {
+    worker_id: Option<String>,
+    role: Option<String>,
+}
+
+async fn inspect_form(State(state): State<AppState>, caller: Caller, lang: Lang, Query(q): Query<InspectQuery>) -> AppResult<Response> {
+    caller.require(Permission::InspectSanitation)?;
+    let mut fields: Fields = Vec::new();
+    fields.extend(q.worker_id.filter(|w| !w.is_empty()).map(|w| ("worker_id".to_string(), w)));
+    fields.extend(q.role.filter(|r| !r.is_empty()).map(|r| ("role".to_string(), r)));
+    show_inspect(&state, &caller, lang, crate::web::forms::Filled::new(fields, Vec::new())).await
+}
+
+async fn show_inspect(state: &AppState, caller: &Caller, lang: Lang, filled: crate::web::forms::Filled) -> AppResult<Response> {
+    let worker = match filled.value("worker_id").parse::<i64>() {
+        Ok(id) => Some(workforce::get(&state.db, &caller.scope, id).await?.ok_or(AppError::NotFound)?),
+        Err(_) => None,
+    };
+    let role = match &worker {
+        Some(w) => w.role(),
+        None => WorkerRole::parse(filled.value("role")),
+    };
+    let Some(role) = role else {
+        let chosen = crate::web::forms::Filled::new(Vec::new(), vec![FieldError::new("worker_id", "worker_required", "请选择被检查的作业人员,或按“未登记人员”选择岗位")]);
+        return show_index(state, caller, lang, None, chosen).await;
+    };
+    let all = editions::load(&state.db).await?;
+    let edition = editions::on(&all, crate::clock::today()).ok_or(AppError::NotFound)?;
+    let items = edition.rule.items_for(role);
+    let choices = Worn::ALL.iter().filter(|w| items.contains(&w.meets())).map(|w| (w.as_str(), lang.pick(w.zh(), w.en()), w.meets().as_str())).collect();
+    let names = state.unit_names.get(&state.db).await?;
+    let unit = match (filled.value("org_code"), &worker) {
+        ("", Some(w)) => w.org_code.clone(),
+        ("", None) => caller.org_code.to_string(),
+        (typed, _) => typed.to_string(),
+    };
+    let key = Some(filled.value("idempotency_key")).filter(|k| !k.is_empty()).map_or_else(|| crate::auth::sessions::random_token()[..32].to_string(), str::to_string);
+    let page = InspectPage {
+        chrome: Chrome::for_caller(state, caller, lang, lang.pick("防护检查", "Inspection")).await?,
+        worker,
+        role,
+        choices,
+        points_per_item: edition.rule.points_per_item,
+        items: items.len(),
+        units: UnitPicker::new("org_code", &names, &caller.scope, &LEVELS, &unit),
+        idempotency_key: key,
+        filled,
+    };
+    let status = page.filled.status();
+    Ok(render(status, &page))
+}
+
+async fn record(State(state): State<AppState>, lang: Lang, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
+    caller.require(Permission::InspectSanitation)?;
+    let recorded = async {
+        let names = state.unit_names.get(&state.db).await?;
+        let chosen = crate::org::picker::resolve(&names, &caller.scope, field(&form, "org_code")).map_err(|message| AppError::invalid("org_code", "org_unknown", message))?;
+        let worker = match field(&form, "worker_id").parse::<i64>() {
+            Ok(id) => Inspected::Registered(id),
+            Err(_) => Inspected::Unnamed {
+                role: WorkerRole::parse(field(&form, "role")).ok_or_else(|| AppError::invalid("worker_id", "worker_required", "请选择被检查的作业人员"))?,
+                name: crate::web::forms::optional(&form, "worker_name"),
+            },
+        };
+        let worn = form.iter().filter(|(k, _)| k == "worn").map(|(_, v)| Worn::parse(v).ok_or_else(|| AppError::invalid("worn", "item_unknown", "未知的防护用品"))).collect::<AppResult<Vec<_>>>()?;
+        let inspected_at = match crate::web::forms::optional(&form, "inspected_at") {
+            Some(t) => crate::web::when::happened_at("inspected_at", &t.replace('T', " "))?,
+            None => crate::db::now_micros(),
+        };
+        let new = NewInspection {
+            org_code: crate::web::params::parse_code("org_code", &chosen)?,
+            place: field(&form, "place").to_string(),
+            worker,
+            worn,
+            inspected_at,
+            note: crate::web::forms::optional(&form, "note"),
+            idempotency_key: crate::web::forms::optional(&form, "idempotency_key"),
+        };
+        inspections::record(&state.db, &caller.actor(), &caller.scope, &editions::load(&state.db).await?, &new).await
+    }
+    .await;
+    match recorded {
+        Ok(done) => Ok(Redirect::to(&format!("/sanitation?recorded={}", done.id)).into_response()),
+        Err(AppError::Invalid(errors)) => show_inspect(&state, &caller, lang, crate::web::forms::Filled::new(form, errors)).await,
+        Err(e) => Err(e),
+    }
+}
+
+async fn add_worker(State(state): State<AppState>, lang: Lang, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
+    caller.require(Permission::InspectSanitation)?;
+    let added = async {
+        let names = state.unit_names.get(&state.db).await?;
+        let chosen = crate::org::picker::resolve(&names, &caller.scope, field(&form, "org_code")).map_err(|message| AppError::invalid("org_code", "org_unknown", message))?;
+        let role = WorkerRole::parse(field(&form, "role")).ok_or_else(|| AppError::invalid("role", "role_unknown", "请选择岗位"))?;
+        let started_on = match crate::web::forms::optional(&form, "started_on") {
+            Some(d) => crate::web::when::happened_on("started_on", &d)?,
+            None => crate::clock::today(),
+        };
+        let all = editions::load(&state.db).await?;
+        let edition = editions::on(&all, crate::clock::today()).ok_or(AppError::NotFound)?;
+        let worker = NewWorker {
+            org_code: crate::web::params::parse_code("org_code", &chosen)?,
+            name: field(&form, "name").to_string(),
+            number: crate::web::forms::optional(&form, "number"),
+            role,
+            team: crate::web::forms::optional(&form, "team"),
+            person_id: None,
+            started_on,
+        };
+        workforce::add(&state.db, &caller.actor(), &caller.scope, edition, &worker).await
+    }
+    .await;
+    match added {
+        Ok(_) => Ok(Redirect::to("/sanitation#workers").into_response()),
+        Err(AppError::Invalid(errors)) => show_index(&state, &caller, lang, None, crate::web::forms::Filled::new(form, errors)).await,
+        Err(AppError::Conflict { message, .. }) => show_index(&state, &caller, lang, None, crate::web::forms::Filled::new(form, vec![FieldError::new("number", "number_taken", message)])).await,
+        Err(e) => Err(e),
+    }
+}
