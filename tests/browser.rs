@@ -567,3 +567,46 @@ async fn confirming_a_person_under_home_observation_kills_their_link_and_tells_t
     })
     .await;
 }
+
+/// On a phone: an inspector chooses a waste-mask collector from the register, ticks a mask, gloves
+/// and a raincoat, sees −4 before saving, saves with one tap, and the page says what was recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inspector_records_a_waste_mask_collector_without_boots_and_disinfectant() {
+    let (base, db) = start_app_with_db().await;
+    add_user(&db, "inspector_shigu", fangkong::auth::Role::SanitationInspector, "430407").await;
+    let all = fangkong::sanitation::editions::load(&db).await.unwrap();
+    let collector = fangkong::sanitation::workforce::NewWorker {
+        org_code: code("430407"),
+        name: "周收运".into(),
+        number: Some("SG-017".into()),
+        role: fangkong_rules::sanitation::WorkerRole::WasteMaskCollector,
+        team: None,
+        person_id: None,
+        started_on: time::macros::date!(2020 - 01 - 01),
+    };
+    let worker = fangkong::sanitation::workforce::add(&db, &actor(), &fangkong_rules::Scope::of(&code("430407")), &all[0], &collector).await.unwrap();
+    let browser = Browser::start().await;
+    run("sanitation-inspect", &browser, async {
+        sign_in(&browser, &base, "inspector_shigu").await?;
+        browser.goto(&format!("{base}/sanitation")).await?;
+        browser.set_value("#inspect select[name=worker_id]", &worker.to_string()).await?;
+        browser.click("#inspect button.primary").await?;
+        browser.wait_for_url("/sanitation/inspect").await?;
+        check(browser.text("[data-deduction]").await? == "10", "nothing ticked: five items missing, −10")?;
+        for worn in ["mask", "gloves", "raincoat"] {
+            browser.click(&format!("input[name=worn][value={worn}]")).await?;
+        }
+        let shown = browser.text("[data-deduction]").await?;
+        check(shown == "4", &format!("boots and disinfectant missing: −4 shown before saving, got {shown}"))?;
+        browser.click("input[name=worn][value=protective_suit]").await?;
+        check(browser.text("[data-deduction]").await? == "4", "a suit as well as a raincoat meets the same one item")?;
+        browser.click("input[name=worn][value=protective_suit]").await?;
+        browser.fill("input[name=place]", "解放路口").await?;
+        browser.click("#inspect-form button.primary").await?;
+        browser.wait_for_url("/sanitation?recorded=").await?;
+        let said = browser.text("#sanitation-recorded").await?;
+        check(said.contains("扣 4 分") && said.contains("胶鞋(雨靴)、消毒液"), &format!("says what was recorded: {said}"))?;
+        check(browser.text("#sanitation-today").await?.contains("周收运"), "on today's list")
+    })
+    .await;
+}
