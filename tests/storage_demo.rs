@@ -30,9 +30,14 @@ async fn the_demo_city_loads_once_with_accounts_and_a_private_password_file() {
         let password = line.split('\t').nth(1).unwrap();
         let (_, hash) = fangkong::auth::store::find_for_login(&db, "grid").await.unwrap().unwrap();
         assert!(fangkong::auth::password::verify(password, &hash));
+        // The inspection group's district has a register to inspect, the three roles in turn.
+        let register = fangkong::sanitation::workforce::list(&db, &fangkong_rules::Scope::of(&code("430407")), None, 100).await.unwrap();
+        assert_eq!(register.len(), 24);
+        assert_eq!(register.iter().filter(|w| w.role == "waste_mask_collector").count(), 8);
         // A second load changes nothing.
         fangkong::demo::load(&db, &temp_dir("fk_demo2"), 3_000, 7).await.unwrap();
         assert_eq!(fangkong::people::store::count_under(&db, &all, &code("430400")).await.unwrap(), 3_000);
+        assert_eq!(fangkong::sanitation::workforce::list(&db, &all, None, 100).await.unwrap().len(), 24);
         // Households created after the load get fresh ids (the PostgreSQL identity moved past the loaded ones).
         let h = fangkong::org::store::NewHousehold { org_code: code("430481001001001"), address: "新地址".into(), building: None, unit: None, room: None };
         fangkong::org::store::create_household(&db, &actor(), &all, h).await.unwrap();

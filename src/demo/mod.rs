@@ -98,6 +98,7 @@ pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow:
         println!("演示城市已存在,未重复加载 / the demo city is already loaded");
         return Ok(());
     }
+    sanitation_register(db).await.context("the demo sanitation register")?;
     let file = write_accounts(data_dir, &passwords)?;
     println!("演示城市已加载:{} 个村/社区/网格,{} 户,{} 人,用时 {:.1} 秒 / demo city loaded", units, households, persons, started.elapsed().as_secs_f64());
     // Passwords are shown to a person at a terminal, never written into a service's log.
@@ -108,6 +109,35 @@ pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow:
         }
     } else {
         println!("演示账号及其密码已写入 {}(仅本机账户可读)/ demo accounts and passwords are in that file (mode 0600)", file.display());
+    }
+    Ok(())
+}
+
+/// The district of the demo inspection group (`sanitation`, 石鼓区).
+const SANITATION_DISTRICT: &str = "430407";
+
+/// A register of 24 sanitation workers in the inspection group's district, the three roles in
+/// turn in three teams, so that 环卫 has someone to inspect from the first sign-in.
+async fn sanitation_register(db: &Db) -> anyhow::Result<()> {
+    use crate::sanitation::{editions, workforce};
+    use fangkong_rules::sanitation::WorkerRole;
+    let all = editions::load(db).await?;
+    let Some(edition) = all.last() else { return Ok(()) };
+    let district = fangkong_rules::OrgCode::parse(SANITATION_DISTRICT).map_err(|m| anyhow::anyhow!("{m}"))?;
+    let scope = fangkong_rules::Scope::of(&district);
+    let actor = crate::audit::Actor::cli("demo");
+    for i in 0..24usize {
+        let name = format!("{}{}{}", names::SURNAMES[i * 7 % names::SURNAMES.len()], names::GIVEN[i * 13 % names::GIVEN.len()], names::GIVEN[(i * 29 + 5) % names::GIVEN.len()]);
+        let worker = workforce::NewWorker {
+            org_code: district.clone(),
+            name,
+            number: Some(format!("SG-{:03}", i + 1)),
+            role: WorkerRole::ALL[i % 3],
+            team: Some(format!("{}班", names::GRID_NUMBERS[i / 8])),
+            person_id: None,
+            started_on: time::macros::date!(2020 - 01 - 01),
+        };
+        workforce::add(db, &actor, &scope, edition, &worker).await?;
     }
     Ok(())
 }
