@@ -205,6 +205,8 @@ struct Ledgers {
     beds_taken: Vec<String>,
     follow_ups: Vec<(String, String, bool)>,
     contacts: Vec<(String, i64, String, String)>,
+    /// Sanitation inspections: unit, day, items checked, items missing, points.
+    inspections: Vec<(String, String, i64, i64, i64)>,
 }
 
 async fn read_ledgers(db: &Db) -> Ledgers {
@@ -226,6 +228,7 @@ async fn read_ledgers(db: &Db) -> Ledgers {
         in_hospital: rows!((String, String), "select c.org_code, coalesce(c.severity, 'unassessed') from transfers t join cases c on c.id = t.case_id where t.status in ('accepted', 'admitted')"),
         beds_taken: rows!((String,), "select bed_kind from transfers where status in ('accepted', 'admitted')").into_iter().map(|r| r.0).collect(),
         follow_ups: rows!((String, String, bool), "select org_code, cast(due_date as text), done_at is not null from follow_ups"),
+        inspections: rows!((String, String, i64, i64, i64), "select org_code, cast(inspected_on as text), items_checked, items_missing, points from sanitation_inspections"),
         contacts: rows!((String, i64, String, String), "select org_code, created_at, status, cast(last_exposure_date as text) from contacts"),
     }
 }
@@ -269,6 +272,25 @@ impl Ledgers {
             "contacts_observing" => {
                 let from = (date - Duration::days(13)).to_string();
                 n(&mut self.contacts.iter().map(|(o, _, s, last)| under(o) && s == "observing" && *last >= from && *last <= d))
+            }
+            "sanitation_inspections" => n(&mut self.inspections.iter().map(|(o, day, ..)| under(o) && *day == d)),
+            "sanitation_missing" | "sanitation_points" | "sanitation_points_total" | "sanitation_rate" => {
+                let (mut checked, mut missing, mut points, mut total) = (0, 0, 0, 0);
+                for (_, day, c, m, p) in self.inspections.iter().filter(|(o, ..)| under(o)) {
+                    if *day == d {
+                        (checked, missing, points) = (checked + c, missing + m, points + p);
+                    }
+                    if *day <= d {
+                        total += p;
+                    }
+                }
+                match figure {
+                    "sanitation_missing" => missing,
+                    "sanitation_points" => points,
+                    "sanitation_points_total" => total,
+                    _ if checked == 0 => -1,
+                    _ => (checked - missing) * 1000 / checked,
+                }
             }
             other => match (other.strip_prefix("new_"), other.strip_prefix("total_"), other.strip_prefix("in_hospital_"), other.strip_prefix("alerts_open_")) {
                 (Some(status), ..) => transitions(status, true),

@@ -101,6 +101,12 @@ async fn an_inspection_costs_two_points_per_missing_item_once_per_key_and_is_cou
             counted.push(fangkong::counts::sum_since(&db, "430400", metric, "2020-02-10").await.unwrap());
         }
         assert_eq!(counted, [3, 3, 6], "three inspections, three items missing, six points, up to the city");
+        // The daily report of the district and of the city: twelve items checked, nine worn.
+        for unit in ["430407", "430400"] {
+            let report = fangkong::reports::daily::report(&db, &Scope::everything(), &code(unit), day).await.unwrap().unwrap();
+            let value = |figure: &str| report.figure(figure).unwrap().value;
+            assert_eq!((value("sanitation_inspections"), value("sanitation_missing"), value("sanitation_rate"), value("sanitation_points")), (3, 3, 750, 6), "{unit}'s report");
+        }
         assert_eq!(fangkong::counts::verify(&db).await.unwrap(), [], "counts clean under report verify");
     }
 }

@@ -75,6 +75,7 @@ pub const FOLLOW_UPS_DONE: &str = "fu.done";
 /// Sanitation PPE inspections by day at the unit inspected, the required items they found
 /// missing, and the points those cost (before appeals).
 pub const SANITATION_INSPECTIONS: &str = "san.inspections";
+pub const SANITATION_CHECKED: &str = "san.checked";
 pub const SANITATION_MISSING: &str = "san.missing";
 pub const SANITATION_POINTS: &str = "san.points";
 

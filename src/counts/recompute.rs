@@ -38,6 +38,7 @@ fn facts(local_day: fn(&str) -> String) -> Vec<String> {
         "select org_code, 'fu.due', cast(due_date as text), count(*) from follow_ups group by org_code, due_date".into(),
         "select org_code, 'fu.done', cast(due_date as text), count(*) from follow_ups where done_at is not null group by org_code, due_date".into(),
         "select org_code, 'san.inspections', cast(inspected_on as text), count(*) from sanitation_inspections group by org_code, inspected_on".into(),
+        "select org_code, 'san.checked', cast(inspected_on as text), sum(items_checked) from sanitation_inspections group by org_code, inspected_on".into(),
         "select org_code, 'san.missing', cast(inspected_on as text), sum(items_missing) from sanitation_inspections group by org_code, inspected_on".into(),
         "select org_code, 'san.points', cast(inspected_on as text), sum(points) from sanitation_inspections group by org_code, inspected_on".into(),
     ]

@@ -228,8 +228,27 @@ fn indicators() -> Vec<((&'static str, &'static str), Vec<Indicator>)> {
                 figure("contacts_observing", ("在观密切接触者", "Close contacts under observation"), [counts::CONTACTS_OBSERVING], |s| s.last_14_days(counts::CONTACTS_OBSERVING)),
             ],
         ),
+        (("环卫作业人员防护", "Sanitation workers' protection"), sanitation()),
     ]
 }
+
+/// The day's PPE inspections of sanitation workers: how many, how well equipped, the points off.
+fn sanitation() -> Vec<Indicator> {
+    use counts::{SANITATION_CHECKED as CHECKED, SANITATION_INSPECTIONS as INSPECTIONS, SANITATION_MISSING as MISSING, SANITATION_POINTS as POINTS};
+    vec![
+        figure("sanitation_inspections", ("当日防护检查人次", "PPE inspections that day"), [INSPECTIONS], |s| s.on(INSPECTIONS)),
+        figure("sanitation_missing", ("缺少防护用品(项)", "Items missing"), [MISSING], |s| s.on(MISSING)),
+        figure(SANITATION_RATE, ("防护用品配备率", "Items worn, share"), [CHECKED, MISSING], |s| match s.on(CHECKED) {
+            0 => -1,
+            checked => (checked - s.on(MISSING)) * 1000 / checked,
+        }),
+        figure("sanitation_points", ("当日扣分", "Points off that day"), [POINTS], |s| s.on(POINTS)),
+        figure("sanitation_points_total", ("累计扣分", "Points off, total"), [POINTS], |s| s.upto(POINTS)),
+    ]
+}
+
+/// The share of required items worn among those checked, in per mille.
+pub const SANITATION_RATE: &str = "sanitation_rate";
 
 /// Alerts raised and not handled, of every kind, now.
 pub const ALERTS_OPEN: &str = "alerts_open";
@@ -251,7 +270,7 @@ fn open_alerts_by_kind() -> impl Iterator<Item = Indicator> {
         .map(|&kind| gauge(&alerts_open_of(kind), (&format!("其中{}(当前)", kind.zh()), &format!("of which: {} (now)", kind.en().to_lowercase())), counts::open_alerts_metric(kind.as_str())))
 }
 
-/// The one rate among the figures, in per mille.
+/// The reporting rate, in per mille (the sanitation section has the other rate).
 pub const REPORT_RATE: &str = "report_rate";
 
 /// The case statuses a report counts, new and cumulative.
@@ -288,7 +307,7 @@ pub async fn report_of(db: &Db, jurisdiction: &Scope, unit: &OrgCode, date: Date
             figures: figures
                 .into_iter()
                 .map(|Indicator { code, label, label_en, rule, .. }| Figure {
-                    kind: if code == REPORT_RATE { "permille" } else { "count" },
+                    kind: if code == REPORT_RATE || code == SANITATION_RATE { "permille" } else { "count" },
                     value: rule(sums.get(&home.code).unwrap_or(&empty)),
                     by_unit: children.iter().map(|c| rule(sums.get(&c.code).unwrap_or(&empty))).collect(),
                     code,

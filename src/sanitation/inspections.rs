@@ -141,11 +141,12 @@ pub async fn record(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition]
     }
 }
 
-/// The counts an inspection adds on its day at its unit: one inspection, the items missing and
-/// the points they cost (before any appeal).
+/// The counts an inspection adds on its day at its unit: one inspection, the items checked and
+/// missing, and the points they cost (before any appeal).
 fn counted(tally: &mut Tally, org: &str, day: Date, found: &fangkong_rules::sanitation::Assessment) {
     let day = day.to_string();
     tally.add(org, crate::counts::SANITATION_INSPECTIONS, &day, 1);
+    tally.add(org, crate::counts::SANITATION_CHECKED, &day, i64::from(found.checked));
     tally.add(org, crate::counts::SANITATION_MISSING, &day, found.missing.len() as i64);
     tally.add(org, crate::counts::SANITATION_POINTS, &day, i64::from(found.points));
 }
