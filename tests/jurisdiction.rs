@@ -282,3 +282,69 @@ async fn the_ledger_observations_and_alerts_of_another_county_stay_invisible() {
         }
     }
 }
+
+fn reads_sanitation(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::CityCommander | Role::CountyCommander | Role::SanitationInspector)
+}
+fn inspects_sanitation(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::SanitationInspector)
+}
+
+/// A worker of 石鼓区 and their inspection, seen from every role homed in 耒阳 or the city: the
+/// register, the inspections and the page are the city's and 石鼓区's, nobody else's.
+#[tokio::test]
+async fn another_districts_sanitation_register_and_inspections_stay_invisible() {
+    use fangkong::sanitation::{editions, inspections, workforce};
+    for db in backends().await {
+        let app = seeded_app(db.clone()).await;
+        let shigu = fangkong_rules::Scope::of(&code("430407"));
+        let all = editions::load(&db).await.unwrap();
+        let worker = workforce::NewWorker {
+            org_code: code("430407"),
+            name: "石鼓环卫工".into(),
+            number: None,
+            role: fangkong_rules::sanitation::WorkerRole::Cleaner,
+            team: None,
+            person_id: None,
+            started_on: time::macros::date!(2020 - 01 - 01),
+        };
+        let worker = workforce::add(&db, &actor(), &shigu, &all[0], &worker).await.unwrap();
+        let seen = inspections::NewInspection {
+            org_code: code("430407"),
+            place: "石鼓路口".into(),
+            worker: inspections::Inspected::Registered(worker),
+            worn: vec![fangkong_rules::sanitation::Worn::Mask],
+            inspected_at: fangkong::db::now_micros(),
+            note: None,
+            idempotency_key: None,
+        };
+        inspections::record(&db, &actor(), &shigu, &all, &seen).await.unwrap();
+        for (role, home, _) in ROLE_HOMES {
+            let token = app.token(role.as_str()).await;
+            let city_wide = home == "430400";
+            let who = format!("{} on {}", role.as_str(), db.backend_name());
+            for list in ["/api/v1/sanitation/workers", "/api/v1/sanitation/inspections"] {
+                let (s, rows) = app.json("GET", list, Some(&token), None).await;
+                if reads_sanitation(role) {
+                    assert_eq!((s, rows.as_array().map(|r| !r.is_empty())), (OK, Some(city_wide)), "{who}: {list}");
+                } else {
+                    assert_eq!(s, FORBIDDEN, "{who}: {list}");
+                }
+            }
+            let again = json!({"org_code": "430407", "place": "石鼓路口", "worker_id": worker, "worn": ["mask", "gloves"]});
+            let (s, _) = app.json("POST", "/api/v1/sanitation/inspections", Some(&token), Some(again)).await;
+            let expected = if !inspects_sanitation(role) { FORBIDDEN } else { StatusCode::UNPROCESSABLE_ENTITY };
+            assert_eq!(s, expected, "{who}: inspect another district's worker");
+            let (s, _) = app.json("POST", &format!("/api/v1/sanitation/workers/{worker}/end"), Some(&token), Some(json!({"ended_on": "2020-02-11"}))).await;
+            assert_eq!(s, if inspects_sanitation(role) { NOT_FOUND } else { FORBIDDEN }, "{who}: end another district's worker");
+
+            let session = fangkong::auth::sessions::create(&db, user_id(&app, role.as_str()).await, fangkong::auth::sessions::SessionKind::Web, &Default::default()).await.unwrap();
+            assert_eq!(page(&app, &session.token, "/sanitation").await, if reads_sanitation(role) { OK } else { FORBIDDEN }, "{who}: the sanitation page");
+            if reads_sanitation(role) {
+                assert_eq!(page_text(&app, &session.token, "/sanitation").await.contains("石鼓环卫工"), city_wide, "{who}: another district's worker on the page");
+            }
+            let form = page(&app, &session.token, &format!("/sanitation/inspect?worker_id={worker}")).await;
+            assert_eq!(form, if inspects_sanitation(role) { NOT_FOUND } else { FORBIDDEN }, "{who}: the inspection form for another district's worker");
+        }
+    }
+}
