@@ -834,6 +834,15 @@ async fn an_inspector_records_on_a_phone_what_a_worker_wears_and_sees_the_points
     let (status, _, page) = app.send(form("/sanitation/workers", &session, &worker)).await;
     assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(page).unwrap().contains("本区已有该工号"), "the same number twice is said at the field");
     let id = fangkong::sanitation::workforce::list(&db, &fangkong_rules::Scope::everything(), None, 10).await.unwrap()[0].id;
+    // A waste-mask collector with no training on record is flagged until a session is recorded.
+    let (_, _, page) = app.send(get("/sanitation", &session)).await;
+    assert!(String::from_utf8(page).unwrap().contains("未经废弃口罩收运培训的人员:1 人"));
+    let today = fangkong::clock::today();
+    let trained = format!("_csrf={csrf}&held_on={today}&trainer={}&topic={}&org_code=430407&attendees={id}", enc("李老师"), enc("废弃口罩收集与处置"));
+    let (status, _, _) = app.send(form("/sanitation/trainings", &session, &trained)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = app.send(get("/sanitation", &session)).await;
+    assert!(!String::from_utf8(page).unwrap().contains("未经废弃口罩收运培训"), "trained, no longer flagged");
 
     // The form offers only the role's items, a suit and a raincoat apart.
     let (_, _, page) = app.send(get(&format!("/sanitation/inspect?worker_id={id}"), &session)).await;

@@ -110,3 +110,39 @@ async fn an_inspection_costs_two_points_per_missing_item_once_per_key_and_is_cou
         assert_eq!(fangkong::counts::verify(&db).await.unwrap(), [], "counts clean under report verify");
     }
 }
+
+#[tokio::test]
+async fn a_waste_mask_collector_with_no_training_on_record_is_flagged_until_trained() {
+    use fangkong::sanitation::training::{self, NewTraining};
+    for db in backends().await {
+        let all = editions::load(&db).await.unwrap();
+        let edition = &all[0];
+        let shigu = Scope::of(&code("430407"));
+        let worker = |name: &str, role, org: &str| NewWorker { org_code: code(org), name: name.into(), number: None, role, team: None, person_id: None, started_on: date!(2020 - 01 - 01) };
+        let collector = workforce::add(&db, &actor(), &shigu, edition, &worker("收运甲", WorkerRole::WasteMaskCollector, "430407")).await.unwrap();
+        workforce::add(&db, &actor(), &shigu, edition, &worker("保洁乙", WorkerRole::Cleaner, "430407")).await.unwrap();
+        let zhuhui = Scope::of(&code("430405"));
+        let elsewhere = workforce::add(&db, &actor(), &zhuhui, edition, &worker("收运丙", WorkerRole::WasteMaskCollector, "430405")).await.unwrap();
+        let flagged = |scope: Scope| {
+            let db = db.clone();
+            let edition = edition.clone();
+            async move { training::untrained(&db, &scope, &edition).await.unwrap().into_iter().map(|w| w.name).collect::<Vec<_>>() }
+        };
+        assert_eq!(flagged(shigu.clone()).await, ["收运甲"], "only the role that must be trained, in the district");
+
+        let today = fangkong::clock::today();
+        let session =
+            |attendees: Vec<i64>, held_on| NewTraining { org_code: code("430407"), held_on, trainer: "市环卫中心 李老师".into(), topic: "废弃口罩收集与处置".into(), attendees };
+        let refused = |result: Result<i64, AppError>| match result {
+            Err(AppError::Invalid(f)) => f.iter().map(|e| e.code.clone()).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(refused(training::record(&db, &actor(), &shigu, edition, &session(vec![], today), today).await), ["attendees_required"]);
+        assert_eq!(refused(training::record(&db, &actor(), &shigu, edition, &session(vec![collector], today + time::Duration::days(1)), today).await), ["date_future"]);
+        assert_eq!(refused(training::record(&db, &actor(), &shigu, edition, &session(vec![elsewhere], today), today).await), ["worker_unknown"], "another district's worker");
+        assert_eq!(flagged(shigu.clone()).await, ["收运甲"], "nothing was recorded");
+        training::record(&db, &actor(), &shigu, edition, &session(vec![collector, collector], today), today).await.unwrap();
+        assert!(flagged(shigu.clone()).await.is_empty(), "trained");
+        assert_eq!(flagged(zhuhui).await, ["收运丙"], "another district's still is not");
+    }
+}

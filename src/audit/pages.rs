@@ -86,6 +86,7 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("sanitation.worker_add", "登记环卫作业人员", "Registered a sanitation worker"),
     ("sanitation.worker_end", "环卫作业人员离岗", "Ended a sanitation worker"),
     ("sanitation.inspect", "防护检查", "Inspected protective equipment"),
+    ("sanitation.training", "记录防护培训", "Recorded a training session"),
 ];
 
 /// An action's words in `lang`, or its code when it is not listed.

@@ -7,6 +7,7 @@ pub mod api;
 pub mod editions;
 pub mod inspections;
 pub mod pages;
+pub mod training;
 pub mod workforce;
 
 pub fn api() -> utoipa_axum::router::OpenApiRouter<crate::web::AppState> {

@@ -22,7 +22,12 @@ use fangkong_rules::sanitation::{PpeItem, WorkerRole, Worn};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/sanitation", get(index)).route("/sanitation/inspect", get(inspect_form)).route("/sanitation/inspections", post(record)).route("/sanitation/workers", post(add_worker))
+    Router::new()
+        .route("/sanitation", get(index))
+        .route("/sanitation/inspect", get(inspect_form))
+        .route("/sanitation/inspections", post(record))
+        .route("/sanitation/workers", post(add_worker))
+        .route("/sanitation/trainings", post(add_training))
 }
 
 /// Inspections happen in a district or one of its streets.
@@ -48,6 +53,8 @@ struct IndexPage {
     required: Vec<(&'static str, String)>,
     today: Vec<InspectionLine>,
     workers: Vec<Worker>,
+    /// Workers of the roles that must be trained, with no training on record.
+    untrained: Vec<i64>,
     can_inspect: bool,
     /// Just recorded: the points and the items missing, to say what happened.
     recorded: Option<(i64, String)>,
@@ -69,6 +76,9 @@ impl IndexPage {
     fn is_role(&self, code: &str) -> bool {
         self.filled.value("role") == code
     }
+    fn untrained(&self, worker: &i64) -> bool {
+        self.untrained.contains(worker)
+    }
     fn roles(&self) -> Vec<(&'static str, &'static str)> {
         WorkerRole::ALL.iter().map(|r| (r.as_str(), self.chrome.lang.pick(r.zh(), r.en()))).collect()
     }
@@ -88,6 +98,10 @@ async fn show_index(state: &AppState, caller: &Caller, lang: Lang, recorded: Opt
     let today = crate::clock::today();
     let all = editions::load(&state.db).await?;
     let edition = editions::on(&all, today).cloned();
+    let untrained = match &edition {
+        Some(e) => super::training::untrained(&state.lists, &caller.scope, e).await?.into_iter().map(|w| w.id).collect(),
+        None => Vec::new(),
+    };
     let required = edition
         .iter()
         .flat_map(|e| e.rule.required.iter())
@@ -102,6 +116,7 @@ async fn show_index(state: &AppState, caller: &Caller, lang: Lang, recorded: Opt
         edition,
         today: lines,
         workers: workforce::list(&state.lists, &caller.scope, None, 200).await?,
+        untrained,
         can_inspect: caller.may(Permission::InspectSanitation),
         recorded,
         units: UnitPicker::new("org_code", &names, &caller.scope, &LEVELS, &unit),
@@ -253,6 +268,36 @@ async fn add_worker(State(state): State<AppState>, lang: Lang, CsrfForm { caller
         Ok(_) => Ok(Redirect::to("/sanitation#workers").into_response()),
         Err(AppError::Invalid(errors)) => show_index(&state, &caller, lang, None, crate::web::forms::Filled::new(form, errors)).await,
         Err(AppError::Conflict { message, .. }) => show_index(&state, &caller, lang, None, crate::web::forms::Filled::new(form, vec![FieldError::new("number", "number_taken", message)])).await,
+        Err(e) => Err(e),
+    }
+}
+
+async fn add_training(State(state): State<AppState>, lang: Lang, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
+    caller.require(Permission::InspectSanitation)?;
+    let today = crate::clock::today();
+    let recorded = async {
+        let names = state.unit_names.get(&state.db).await?;
+        let chosen = crate::org::picker::resolve(&names, &caller.scope, field(&form, "org_code")).map_err(|message| AppError::invalid("org_code", "org_unknown", message))?;
+        let attendees = form
+            .iter()
+            .filter(|(k, _)| k == "attendees")
+            .map(|(_, v)| v.parse::<i64>().map_err(|_| AppError::invalid("attendees", "worker_unknown", "参训人员无效")))
+            .collect::<AppResult<Vec<_>>>()?;
+        let training = super::training::NewTraining {
+            org_code: crate::web::params::parse_code("org_code", &chosen)?,
+            held_on: crate::web::when::happened_on("held_on", field(&form, "held_on"))?,
+            trainer: field(&form, "trainer").to_string(),
+            topic: field(&form, "topic").to_string(),
+            attendees,
+        };
+        let all = editions::load(&state.db).await?;
+        let edition = editions::on(&all, today).ok_or(AppError::NotFound)?;
+        super::training::record(&state.db, &caller.actor(), &caller.scope, edition, &training, today).await
+    }
+    .await;
+    match recorded {
+        Ok(_) => Ok(Redirect::to("/sanitation#workers").into_response()),
+        Err(AppError::Invalid(errors)) => show_index(&state, &caller, lang, None, crate::web::forms::Filled::new(form, errors)).await,
         Err(e) => Err(e),
     }
 }

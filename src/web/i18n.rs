@@ -116,6 +116,7 @@ fn field_error_en(code: &str) -> Option<&'static str> {
         "restart_date" => "The new exposure date must be after the current start, and not later than today",
         "case_open" => "This person already has an open case",
         "mode_unknown" => "Choose how bad rows are handled: import nothing, or import the valid rows",
+        "attendees_required" => "Tick the workers who attended",
         "number_taken" => "This staff number is already another worker's in the district",
         "worker_required" => "Choose the worker inspected, or a role for one not on the register",
         "worker_unknown" => "No such worker on the district's register: inspect them as not registered",
