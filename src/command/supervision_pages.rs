@@ -17,7 +17,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use fangkong_rules::OrgCode;
 
 /// Fix lines on the form.
 const FIX_LINES: [usize; 3] = [1, 2, 3];
@@ -76,8 +75,7 @@ async fn index(State(state): State<AppState>, caller: Caller, lang: Lang) -> App
 
 /// The visit as typed, its unit chosen by name among `names` within `scope`.
 fn typed(form: &Fields, names: &Names, scope: &fangkong_rules::Scope) -> AppResult<NewSupervision> {
-    let chosen = picker::resolve(names, scope, field(form, "org_code")).map_err(|message| AppError::invalid("org_code", "org_unknown", message))?;
-    let org_code = OrgCode::parse(&chosen).map_err(|_| AppError::invalid("org_code", "org_invalid", "请选择被督导单位"))?;
+    let org_code = picker::chosen(names, scope, "org_code", field(form, "org_code"))?;
     let mut fixes = Vec::new();
     for n in FIX_LINES {
         let description = field(form, &format!("fix_{n}"));

@@ -150,8 +150,7 @@ async fn import_upload(State(state): State<AppState>, caller: Caller, lang: Lang
     let mode = crate::web::forms::field(&fields, "mode").to_string();
     let (file_name, file) = uploads.into_iter().find(|u| u.field == "file").map(|u| (u.filename, u.data)).unwrap_or_default();
     let names = state.unit_names.get(&state.db).await?;
-    let chosen = crate::org::picker::resolve(&names, &caller.scope, &org).map_err(|message| AppError::invalid("org", "org_unknown", message));
-    let started = match chosen.and_then(|code| crate::web::params::parse_code("org", &code)) {
+    let started = match crate::org::picker::chosen(&names, &caller.scope, "org", &org) {
         Ok(_) if file.is_empty() && file_name.is_empty() => Err(AppError::invalid("file", "file_missing", "请选择要导入的 .xlsx 或 .csv 文件")),
         Ok(_) if file.is_empty() => Err(AppError::invalid("file", "file_empty", format!("所选文件“{file_name}”是空的,请检查后重新选择"))),
         Ok(code) => match mode_of(Some(mode.as_str())) {

@@ -88,8 +88,7 @@ async fn add_site(State(state): State<AppState>, lang: Lang, CsrfForm { caller, 
     caller.require(Permission::WriteLedger)?;
     let result = async {
         let names = state.unit_names.get(&state.db).await?;
-        let chosen = crate::org::picker::resolve(&names, &caller.scope, &form.org_code).map_err(|message| AppError::invalid("org_code", "org_unknown", message))?;
-        let org = crate::web::params::parse_code("org_code", &chosen)?;
+        let org = crate::org::picker::chosen(&names, &caller.scope, "org_code", &form.org_code)?;
         let capacity = form.capacity.trim().parse::<i64>().map_err(|_| AppError::invalid("capacity", "capacity_range", "床位数应为 1–10000"))?;
         let address = Some(form.address.trim()).filter(|a| !a.is_empty());
         sites::create(&state.db, &caller.actor(), &caller.scope, &org, &form.name, address, capacity).await

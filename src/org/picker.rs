@@ -54,6 +54,12 @@ fn township_of<'a>(names: &'a Names, code: &str) -> Option<&'a str> {
     (code.len() > Level::Township as usize).then(|| names.get(&code[..Level::Township as usize])).flatten().map(String::as_str)
 }
 
+/// The unit a form's `field` chose (see [`resolve`]), as the field's error when it names none.
+pub fn chosen(names: &Names, scope: &Scope, field: &str, text: &str) -> crate::error::AppResult<fangkong_rules::OrgCode> {
+    let code = resolve(names, scope, text).map_err(|message| crate::error::AppError::invalid(field, "org_unknown", message))?;
+    fangkong_rules::OrgCode::parse(&code).map_err(|m| crate::error::AppError::invalid(field, "org_invalid", m))
+}
+
 /// The code a unit field holds: the code at the end of a chosen option or typed alone, or the one
 /// unit in `scope` with the name typed — its whole name, or the end of it ("第一网格" within one
 /// community), optionally followed by its township in brackets as the list shows it. A message for

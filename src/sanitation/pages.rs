@@ -208,7 +208,7 @@ async fn record(State(state): State<AppState>, lang: Lang, CsrfForm { caller, fo
     caller.require(Permission::InspectSanitation)?;
     let recorded = async {
         let names = state.unit_names.get(&state.db).await?;
-        let chosen = crate::org::picker::resolve(&names, &caller.scope, field(&form, "org_code")).map_err(|message| AppError::invalid("org_code", "org_unknown", message))?;
+        let org_code = crate::org::picker::chosen(&names, &caller.scope, "org_code", field(&form, "org_code"))?;
         let worker = match field(&form, "worker_id").parse::<i64>() {
             Ok(id) => Inspected::Registered(id),
             Err(_) => Inspected::Unnamed {
@@ -222,7 +222,7 @@ async fn record(State(state): State<AppState>, lang: Lang, CsrfForm { caller, fo
             None => crate::db::now_micros(),
         };
         let new = NewInspection {
-            org_code: crate::web::params::parse_code("org_code", &chosen)?,
+            org_code,
             place: field(&form, "place").to_string(),
             worker,
             worn,
@@ -244,7 +244,7 @@ async fn add_worker(State(state): State<AppState>, lang: Lang, CsrfForm { caller
     caller.require(Permission::InspectSanitation)?;
     let added = async {
         let names = state.unit_names.get(&state.db).await?;
-        let chosen = crate::org::picker::resolve(&names, &caller.scope, field(&form, "org_code")).map_err(|message| AppError::invalid("org_code", "org_unknown", message))?;
+        let org_code = crate::org::picker::chosen(&names, &caller.scope, "org_code", field(&form, "org_code"))?;
         let role = WorkerRole::parse(field(&form, "role")).ok_or_else(|| AppError::invalid("role", "role_unknown", "请选择岗位"))?;
         let started_on = match crate::web::forms::optional(&form, "started_on") {
             Some(d) => crate::web::when::happened_on("started_on", &d)?,
@@ -253,7 +253,7 @@ async fn add_worker(State(state): State<AppState>, lang: Lang, CsrfForm { caller
         let all = editions::load(&state.db).await?;
         let edition = editions::on(&all, crate::clock::today()).ok_or(AppError::NotFound)?;
         let worker = NewWorker {
-            org_code: crate::web::params::parse_code("org_code", &chosen)?,
+            org_code,
             name: field(&form, "name").to_string(),
             number: crate::web::forms::optional(&form, "number"),
             role,
@@ -277,14 +277,14 @@ async fn add_training(State(state): State<AppState>, lang: Lang, CsrfForm { call
     let today = crate::clock::today();
     let recorded = async {
         let names = state.unit_names.get(&state.db).await?;
-        let chosen = crate::org::picker::resolve(&names, &caller.scope, field(&form, "org_code")).map_err(|message| AppError::invalid("org_code", "org_unknown", message))?;
+        let org_code = crate::org::picker::chosen(&names, &caller.scope, "org_code", field(&form, "org_code"))?;
         let attendees = form
             .iter()
             .filter(|(k, _)| k == "attendees")
             .map(|(_, v)| v.parse::<i64>().map_err(|_| AppError::invalid("attendees", "worker_unknown", "参训人员无效")))
             .collect::<AppResult<Vec<_>>>()?;
         let training = super::training::NewTraining {
-            org_code: crate::web::params::parse_code("org_code", &chosen)?,
+            org_code,
             held_on: crate::web::when::happened_on("held_on", field(&form, "held_on"))?,
             trainer: field(&form, "trainer").to_string(),
             topic: field(&form, "topic").to_string(),

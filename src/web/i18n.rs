@@ -103,7 +103,7 @@ fn field_error_en(code: &str) -> Option<&'static str> {
         "birth_mismatch" => "The birth date does not match the ID number",
         "name_characters" => "A name cannot contain digits or control characters",
         "name_mismatch" => "This ID is registered elsewhere under another name; check the name and number",
-        "duplicate" | "conflict" => "This document is already registered",
+        "duplicate" => "This document is already registered",
         "division_invalid" => "Write a 6-digit division code, e.g. 430481",
         "username_invalid" => "2–32 letters, digits, underscores, dots or hyphens",
         "username_taken" => "This username is taken",
