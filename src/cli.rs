@@ -138,6 +138,17 @@ enum ReportCommand {
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
     },
+    /// Each urban district's monthly sanitation score (月度环卫考核), as JSON or as an .xlsx file.
+    Sanitation {
+        /// YYYY-MM.
+        #[arg(long)]
+        month: String,
+        #[arg(long, value_enum, default_value = "json")]
+        format: ReportFormat,
+        /// Where to write the .xlsx (default: sanitation-MONTH.xlsx).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -267,6 +278,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     let output = output.unwrap_or_else(|| PathBuf::from(format!("{org}-{date}.xlsx")));
                     std::fs::write(&output, crate::reports::xlsx::daily(&report)?).with_context(|| format!("writing {}", output.display()))?;
                     println!("已写出 {} 日报 {date} 到 {}", report.org_name, output.display());
+                }
+            }
+        }
+        Command::Report { command: ReportCommand::Sanitation { month, format, output } } => {
+            let all = crate::sanitation::editions::load(&db).await?;
+            let scores = crate::sanitation::months::scores(&db, &Scope::everything(), &all, &month, crate::clock::today()).await.map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+            match format {
+                ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&scores)?),
+                ReportFormat::Xlsx => {
+                    let output = output.unwrap_or_else(|| PathBuf::from(format!("sanitation-{}.xlsx", scores.month)));
+                    let names = crate::org::names::UnitNames::default().get(&db).await?;
+                    let name_of = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_string());
+                    std::fs::write(&output, crate::sanitation::export::month(&scores, name_of)?).with_context(|| format!("writing {}", output.display()))?;
+                    println!("已写出 {} 月度环卫考核到 {}", scores.month, output.display());
                 }
             }
         }

@@ -316,6 +316,7 @@ async fn another_districts_sanitation_register_and_inspections_stay_invisible() 
             worn: vec![fangkong_rules::sanitation::Worn::Mask],
             inspected_at: fangkong::db::now_micros(),
             note: None,
+            photo: None,
             idempotency_key: None,
         };
         inspections::record(&db, &actor(), &shigu, &all, &seen).await.unwrap();

@@ -177,6 +177,23 @@ async fn a_township_adds_a_centralized_site_and_sees_its_free_places() {
     assert!(String::from_utf8(grid_page).unwrap().contains("蔡子池隔离点"), "the township's site serves its grids");
 }
 
+/// A multipart post of `fields` and `(field, file name, bytes)` files, as a browser sends a form
+/// with `enctype="multipart/form-data"`.
+fn multipart_post(path: &str, cookie: &str, fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Request<Body> {
+    let b = "fkboundary9";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(format!("--{b}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").into_bytes());
+    }
+    for (name, filename, data) in files {
+        body.extend(format!("--{b}\r\ncontent-disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\ncontent-type: application/octet-stream\r\n\r\n").into_bytes());
+        body.extend_from_slice(data);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{b}--\r\n").into_bytes());
+    Request::post(path).header("cookie", cookie).header("content-type", format!("multipart/form-data; boundary={b}")).body(Body::from(body)).unwrap()
+}
+
 fn upload(cookie: &str, csrf: &str, org: &str, mode: &str, file: &str) -> Request<Body> {
     let b = "fkboundary7";
     let part = |name: &str, value: &str| format!("--{b}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n");
@@ -852,23 +869,45 @@ async fn an_inspector_records_on_a_phone_what_a_worker_wears_and_sees_the_points
     }
     assert!(!html.contains("value=\"goggles\"") && html.contains("data-items=\"5\""));
     let key = html.split("name=\"idempotency_key\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-    let inspection = format!("_csrf={csrf}&idempotency_key={key}&worker_id={id}&worn=mask&worn=gloves&worn=raincoat&place={}&org_code={}&inspected_at=&note=", enc("解放路口"), enc("石鼓区"));
-    let (status, headers, _) = app.send(form("/sanitation/inspections", &session, &inspection)).await;
+    let id_text = id.to_string();
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("idempotency_key", key.as_str()),
+        ("worker_id", id_text.as_str()),
+        ("worn", "mask"),
+        ("worn", "gloves"),
+        ("worn", "raincoat"),
+        ("place", "解放路口"),
+        ("org_code", "石鼓区"),
+        ("inspected_at", ""),
+        ("note", ""),
+    ];
+    // A photo that is not an image is refused at the field, and nothing is recorded.
+    let (status, _, page) = app.send(multipart_post("/sanitation/inspections", &session, &fields, &[("photo", "scan.pdf", b"%PDF-1.7")])).await;
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(page).unwrap().contains("上传的文件不是照片"));
+    let photo: &[u8] = b"\xff\xd8\xff\xe0\0\x10JFIF\0";
+    let (status, headers, _) = app.send(multipart_post("/sanitation/inspections", &session, &fields, &[("photo", "现场.jpg", photo)])).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let back = headers[header::LOCATION].to_str().unwrap().to_string();
     let (_, _, page) = app.send(get(&back, &session)).await;
     let html = String::from_utf8(page).unwrap();
     assert!(html.contains("已记录:扣 4 分(缺 胶鞋(雨靴)、消毒液)"), "says what happened: {html}");
-    let (_, headers, _) = app.send(form("/sanitation/inspections", &session, &inspection)).await;
+    let (_, headers, _) = app.send(multipart_post("/sanitation/inspections", &session, &fields, &[("photo", "现场.jpg", photo)])).await;
     assert_eq!(headers[header::LOCATION].to_str().unwrap(), back, "a second tap records nothing new");
-    assert_eq!(fangkong::sanitation::inspections::list(&db, &fangkong_rules::Scope::everything(), None, None, 10).await.unwrap().len(), 1);
+    let lines = fangkong::sanitation::inspections::list(&db, &fangkong_rules::Scope::everything(), None, None, 10).await.unwrap();
+    assert_eq!(lines.len(), 1);
+    let (_, _, page) = app.send(get(&format!("/sanitation/inspections/{}", lines[0].id), &session)).await;
+    let html = String::from_utf8(page).unwrap();
+    let photo_path = html.split("<img src=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let (status, headers, body) = app.send(get(&photo_path, &session)).await;
+    assert_eq!((status, headers[header::CONTENT_TYPE].to_str().unwrap(), body.as_slice()), (StatusCode::OK, "image/jpeg", photo), "the photo is kept and shown");
 
     // A cleaner not on the register: mask and gloves only; boots are refused at the field.
     let (_, _, page) = app.send(get("/sanitation/inspect?role=cleaner", &session)).await;
     let html = String::from_utf8(page).unwrap();
     assert!(html.contains("value=\"mask\"") && !html.contains("value=\"rubber_boots\""), "{html}");
-    let boots = format!("_csrf={csrf}&role=cleaner&worn=rubber_boots&place={}&org_code=430407", enc("桥头"));
-    let (status, _, page) = app.send(form("/sanitation/inspections", &session, &boots)).await;
+    let boots = [("_csrf", csrf.as_str()), ("role", "cleaner"), ("worn", "rubber_boots"), ("place", "桥头"), ("org_code", "430407")];
+    let (status, _, page) = app.send(multipart_post("/sanitation/inspections", &session, &boots, &[])).await;
     assert!(status == StatusCode::UNPROCESSABLE_ENTITY && String::from_utf8(page).unwrap().contains("清扫保洁人员不需要检查“胶鞋(雨靴)”"));
     // A grid worker has no business here.
     let (status, _, _) = app.send(get("/sanitation", &sign_in(&app, "grid_worker", false).await.0)).await;

@@ -35,7 +35,7 @@ fn at(day: time::Date, hour: i64) -> i64 {
 }
 
 fn inspection(worker: Inspected, worn: &[Worn], inspected_at: i64, key: Option<&str>) -> NewInspection {
-    NewInspection { org_code: code("430407"), place: "解放路与中山路口".into(), worker, worn: worn.to_vec(), inspected_at, note: None, idempotency_key: key.map(str::to_string) }
+    NewInspection { org_code: code("430407"), place: "解放路与中山路口".into(), worker, worn: worn.to_vec(), inspected_at, note: None, photo: None, idempotency_key: key.map(str::to_string) }
 }
 
 fn invalid_field(result: Result<impl std::fmt::Debug, AppError>) -> String {

@@ -87,6 +87,10 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("sanitation.worker_end", "环卫作业人员离岗", "Ended a sanitation worker"),
     ("sanitation.inspect", "防护检查", "Inspected protective equipment"),
     ("sanitation.training", "记录防护培训", "Recorded a training session"),
+    ("sanitation.photo_view", "查看检查照片", "Viewed an inspection photo"),
+    ("sanitation.appeal", "申诉扣分", "Appealed a deduction"),
+    ("sanitation.appeal_decide", "裁定申诉", "Decided an appeal"),
+    ("sanitation.close_month", "月度考核结账", "Closed a month's scores"),
 ];
 
 /// An action's words in `lang`, or its code when it is not listed.

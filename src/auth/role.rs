@@ -49,6 +49,11 @@ pub enum Permission {
     InspectSanitation,
     /// See the sanitation register, inspections and scores of one's area.
     ReadSanitation,
+    /// Appeal a deduction of one's district's workers (the district command).
+    AppealSanitation,
+    /// Decide appeals and close a month's scores: the inspection groups, of which only the
+    /// centre's (a scope over every district of the scheme) pass the storage's test.
+    ReviewSanitation,
 }
 
 impl Role {
@@ -131,6 +136,8 @@ impl Role {
             IssueDirectives => matches!(self, Admin | CityCommander | CountyCommander | TownshipOfficer),
             InspectSanitation => matches!(self, Admin | SanitationInspector),
             ReadSanitation => matches!(self, Admin | CityCommander | CountyCommander | SanitationInspector),
+            AppealSanitation => matches!(self, Admin | CountyCommander),
+            ReviewSanitation => matches!(self, Admin | SanitationInspector),
         }
     }
 }

@@ -78,6 +78,26 @@ pub const SANITATION_INSPECTIONS: &str = "san.inspections";
 pub const SANITATION_CHECKED: &str = "san.checked";
 pub const SANITATION_MISSING: &str = "san.missing";
 pub const SANITATION_POINTS: &str = "san.points";
+/// Workers inspected: the first inspection of a registered worker in a month, and every one of a
+/// worker not on the register (counted on its day).
+pub const SANITATION_WORKERS: &str = "san.workers";
+/// Points of the inspections that do not count in the month's score (repeats, when the edition
+/// says so), on the inspection's day.
+pub const SANITATION_UNCOUNTED: &str = "san.uncounted";
+/// Points given back by accepted appeals, on the day of the inspection appealed.
+pub const SANITATION_RESTORED: &str = "san.restored";
+/// Appeals waiting for the centre's decision (a gauge).
+pub const SANITATION_APPEALS_OPEN: &str = "san.appeals_open";
+
+/// Times a required item (a `PpeItem` code) was found missing, by the inspection's day.
+pub fn sanitation_missed_metric(item: &str) -> String {
+    format!("san.miss.{item}")
+}
+
+/// Items found missing on workers of a role (a `WorkerRole` code), by the inspection's day.
+pub fn sanitation_role_missing_metric(role: &str) -> String {
+    format!("san.role_missing.{role}")
+}
 
 /// The day under which a dated metric keeps its total over all days (sorts before every date).
 pub const TOTAL: &str = "*";

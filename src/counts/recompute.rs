@@ -41,7 +41,20 @@ fn facts(local_day: fn(&str) -> String) -> Vec<String> {
         "select org_code, 'san.checked', cast(inspected_on as text), sum(items_checked) from sanitation_inspections group by org_code, inspected_on".into(),
         "select org_code, 'san.missing', cast(inspected_on as text), sum(items_missing) from sanitation_inspections group by org_code, inspected_on".into(),
         "select org_code, 'san.points', cast(inspected_on as text), sum(points) from sanitation_inspections group by org_code, inspected_on".into(),
+        "select org_code, 'san.workers', cast(inspected_on as text), count(*) from sanitation_inspections s where worker_id is null \
+         or not exists (select 1 from sanitation_inspections e where e.worker_id = s.worker_id and e.month = s.month and e.id < s.id) group by org_code, inspected_on"
+            .into(),
+        "select org_code, 'san.uncounted', cast(inspected_on as text), sum(points) from sanitation_inspections where not counted group by org_code, inspected_on".into(),
+        "select org_code, 'san.restored', cast(inspected_on as text), sum(restored) from sanitation_inspections where restored > 0 group by org_code, inspected_on".into(),
+        "select org_code, 'san.role_missing.' || worker_role, cast(inspected_on as text), sum(items_missing) from sanitation_inspections group by org_code, worker_role, inspected_on".into(),
+        "select org_code, 'san.appeals_open', '', count(*) from sanitation_appeals where status = 'open' group by org_code".into(),
     ]
+    .into_iter()
+    .chain(fangkong_rules::sanitation::PpeItem::ALL.iter().map(|item| {
+        let item = item.as_str();
+        format!("select org_code, 'san.miss.{item}', cast(inspected_on as text), count(*) from sanitation_inspections where ',' || missing || ',' like '%,{item},%' group by org_code, inspected_on")
+    }))
+    .collect()
 }
 
 /// People reporting on a day, per unit: distinct episodes among the check-ins, read in order from

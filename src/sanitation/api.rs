@@ -1,7 +1,10 @@
 //! `/api/v1/sanitation/…`: the workforce register and the PPE inspections of the caller's area.
 
+use super::appeals::{self, AppealLine, Decision, NewAppeal};
 use super::editions;
 use super::inspections::{self, Inspected, InspectionLine, NewInspection};
+use super::months::{self, MonthScores};
+use super::photos::Photo;
 use super::workforce::{self, NewWorker, Worker};
 use crate::auth::{Caller, Permission};
 use crate::error::{AppError, AppResult, ErrorBody};
@@ -10,13 +13,35 @@ use crate::web::json::{ApiJson, Created};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use fangkong_rules::sanitation::{WorkerRole, Worn};
+use fangkong_rules::sanitation::{PpeItem, WorkerRole, Worn};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_workers, add_worker)).routes(routes!(end_worker)).routes(routes!(list_inspections, record_inspection))
+    // An inspection or an appeal may carry a photo of up to 5 MB, sent as base64.
+    let with_photo = OpenApiRouter::new()
+        .routes(routes!(list_inspections, record_inspection))
+        .routes(routes!(file_appeal))
+        .layer(axum::extract::DefaultBodyLimit::max(super::photos::MAX_PHOTO / 3 * 4 + 1024 * 1024));
+    OpenApiRouter::new()
+        .routes(routes!(list_workers, add_worker))
+        .routes(routes!(end_worker))
+        .routes(routes!(list_appeals))
+        .routes(routes!(decide_appeal))
+        .routes(routes!(month_scores))
+        .routes(routes!(close_month))
+        .routes(routes!(month_xlsx))
+        .routes(routes!(photo))
+        .merge(with_photo)
+}
+
+/// A photo sent as base64 in `field`, checked.
+fn photo_of(field: &str, base64: Option<&str>) -> AppResult<Option<Photo>> {
+    use base64::Engine;
+    let Some(text) = base64.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
+    let data = base64::engine::general_purpose::STANDARD.decode(text).map_err(|_| AppError::invalid(field, "photo_not_base64", "照片内容不是有效的 base64 编码"))?;
+    Photo::checked(field, data).map(Some)
 }
 
 fn role_of(field: &str, code: &str) -> AppResult<WorkerRole> {
@@ -116,6 +141,8 @@ pub struct InspectionInput {
     /// When (YYYY-MM-DD HH:MM, Beijing time; default now; never later).
     pub inspected_at: Option<String>,
     pub note: Option<String>,
+    /// A photo (JPEG, PNG, WebP or HEIC, at most 5 MB), base64.
+    pub photo_base64: Option<String>,
     pub idempotency_key: Option<String>,
 }
 
@@ -132,7 +159,8 @@ impl InspectionInput {
             Some(t) => crate::web::when::happened_at("inspected_at", t)?,
             None => crate::db::now_micros(),
         };
-        Ok(NewInspection { org_code, place: self.place, worker, worn, inspected_at, note: self.note, idempotency_key: self.idempotency_key })
+        let photo = photo_of("photo_base64", self.photo_base64.as_deref())?;
+        Ok(NewInspection { org_code, place: self.place, worker, worn, inspected_at, note: self.note, photo, idempotency_key: self.idempotency_key })
     }
 }
 
@@ -160,4 +188,110 @@ async fn record_inspection(State(state): State<AppState>, caller: Caller, ApiJso
     let status = if done.duplicate { StatusCode::OK } else { StatusCode::CREATED };
     let missing = done.missing.iter().map(|m| m.as_str()).collect();
     Ok((status, Json(InspectionRecorded { id: done.id, points: done.points, missing, repeat_of: done.repeat_of, duplicate: done.duplicate })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppealInput {
+    /// The items disputed (`PpeItem` codes among those found missing): `mask`, `gloves`, `disinfectant`, `rubber_boots`, `suit_or_raincoat`, `goggles`.
+    pub items: Vec<String>,
+    pub reason: String,
+    /// Evidence (JPEG, PNG, WebP or HEIC, at most 5 MB), base64.
+    pub photo_base64: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AppealFiled {
+    pub id: i64,
+    /// The same appeal was on file: nothing new was recorded.
+    pub duplicate: bool,
+}
+
+/// The district appeals an inspection's deduction (within the edition's hours, once).
+#[utoipa::path(post, path = "/api/v1/sanitation/inspections/{id}/appeal", tag = "sanitation", params(("id" = i64, Path)), request_body = AppealInput,
+    responses((status = 201, body = AppealFiled), (status = 200, body = AppealFiled, description = "a retry: already on file"),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn file_appeal(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<AppealInput>) -> AppResult<(StatusCode, Json<AppealFiled>)> {
+    caller.require(Permission::AppealSanitation)?;
+    let items = input.items.iter().map(|i| PpeItem::parse(i.trim()).ok_or_else(|| AppError::invalid("items", "item_unknown", format!("未知的扣分项:{i}")))).collect::<AppResult<Vec<_>>>()?;
+    let photo = photo_of("photo_base64", input.photo_base64.as_deref())?;
+    let all = editions::load(&state.db).await?;
+    let (appeal, duplicate) = appeals::file(&state.db, &caller.actor(), &caller.scope, &all, &NewAppeal { inspection_id: id, items, reason: input.reason, photo }).await?;
+    Ok((if duplicate { StatusCode::OK } else { StatusCode::CREATED }, Json(AppealFiled { id: appeal, duplicate })))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct AppealParams {
+    /// Only those waiting for a decision (oldest first).
+    pub open: Option<bool>,
+    pub limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/sanitation/appeals", tag = "sanitation", params(AppealParams), responses((status = 200, body = Vec<AppealLine>)))]
+async fn list_appeals(State(state): State<AppState>, caller: Caller, Query(p): Query<AppealParams>) -> AppResult<Json<Vec<AppealLine>>> {
+    caller.require(Permission::ReadSanitation)?;
+    let filter = if p.open.unwrap_or(false) { appeals::Filter::Open } else { appeals::Filter::All };
+    let all = editions::load(&state.db).await?;
+    Ok(Json(appeals::list(&state.lists, &caller.scope, &all, filter, crate::web::params::clamp_page(p.limit)).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    /// `accept` (the points are given back) or `reject`.
+    pub decision: String,
+    /// Why.
+    pub note: String,
+}
+
+/// The centre decides an open appeal.
+#[utoipa::path(post, path = "/api/v1/sanitation/appeals/{id}/decision", tag = "sanitation", params(("id" = i64, Path)), request_body = DecisionInput,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn decide_appeal(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<DecisionInput>) -> AppResult<StatusCode> {
+    caller.require(Permission::ReviewSanitation)?;
+    let decision = decision_of(&input.decision)?;
+    let all = editions::load(&state.db).await?;
+    appeals::decide(&state.db, &caller.actor(), &caller.scope, &all, id, decision, &input.note).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `accept` or `reject`.
+pub fn decision_of(text: &str) -> AppResult<Decision> {
+    match text.trim() {
+        "accept" => Ok(Decision::Accept),
+        "reject" => Ok(Decision::Reject),
+        _ => Err(AppError::invalid("decision", "decision_unknown", "裁定应为 accept(申诉成立)或 reject(驳回)")),
+    }
+}
+
+/// The month's score of each district the caller may see, ranked among the scheme's districts.
+#[utoipa::path(get, path = "/api/v1/sanitation/months/{month}", tag = "sanitation", params(("month" = String, Path, description = "YYYY-MM")),
+    responses((status = 200, body = MonthScores), (status = 422, body = ErrorBody)))]
+async fn month_scores(State(state): State<AppState>, caller: Caller, Path(month): Path<String>) -> AppResult<Json<MonthScores>> {
+    caller.require(Permission::ReadSanitation)?;
+    let all = editions::load(&state.db).await?;
+    Ok(Json(months::scores(&state.lists, &caller.scope, &all, &month, crate::clock::today()).await?))
+}
+
+/// The centre closes a month: its figures are frozen (refused while an appeal of it is undecided).
+#[utoipa::path(post, path = "/api/v1/sanitation/months/{month}/close", tag = "sanitation", params(("month" = String, Path, description = "YYYY-MM")),
+    responses((status = 200, body = MonthScores), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn close_month(State(state): State<AppState>, caller: Caller, Path(month): Path<String>) -> AppResult<Json<MonthScores>> {
+    caller.require(Permission::ReviewSanitation)?;
+    let all = editions::load(&state.db).await?;
+    Ok(Json(months::close(&state.db, &caller.actor(), &caller.scope, &all, &month, crate::clock::today()).await?))
+}
+
+/// The month's scores as `.xlsx`, Chinese headers.
+#[utoipa::path(get, path = "/api/v1/sanitation/months/{month}/xlsx", tag = "sanitation", params(("month" = String, Path, description = "YYYY-MM")),
+    responses((status = 200, description = "the workbook"), (status = 422, body = ErrorBody)))]
+async fn month_xlsx(state: State<AppState>, caller: Caller, month: Path<String>) -> AppResult<axum::response::Response> {
+    super::month_pages::month_xlsx(state, caller, month).await
+}
+
+/// A photo of an inspection (or of its appeal) in the caller's area.
+#[utoipa::path(get, path = "/api/v1/sanitation/photos/{id}", tag = "sanitation", params(("id" = i64, Path)),
+    responses((status = 200, description = "the image"), (status = 404, body = ErrorBody)))]
+async fn photo(state: State<AppState>, caller: Caller, id: Path<i64>) -> AppResult<axum::response::Response> {
+    super::appeal_pages::photo(state, caller, id).await
 }

@@ -4,7 +4,8 @@
 //! idempotency key records nothing new; the key reused for another inspection is a conflict.
 
 use super::editions::{self, StoredEdition};
-use super::workforce;
+use super::photos::{self, Photo};
+use super::{months, workforce};
 use crate::audit::{Actor, AuditEvent};
 use crate::counts::Tally;
 use crate::db::{Db, is_unique_violation, now_micros};
@@ -32,6 +33,8 @@ pub struct NewInspection {
     /// Epoch µs; never later than now.
     pub inspected_at: i64,
     pub note: Option<String>,
+    /// Taken at the inspection (checked to be an image within the limit).
+    pub photo: Option<Photo>,
     pub idempotency_key: Option<String>,
 }
 
@@ -75,6 +78,8 @@ pub async fn record(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition]
     if note.is_some_and(|n| n.chars().count() > 500) {
         return Err(AppError::invalid("note", "too_long", "备注不能超过 500 字"));
     }
+    let month = months::of_day(day);
+    months::refuse_closed(db, &month, "inspected_at").await?;
     let (worker_id, worker_name, role) = who(db, scope, &new.worker, &district, day).await?;
     let mut worn = new.worn.clone();
     worn.sort();
@@ -95,7 +100,8 @@ pub async fn record(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition]
         Inspected::Unnamed { role, name } => format!("{}:{}", role.as_str(), name.as_deref().unwrap_or("")),
     };
     // The time is left out: a retry sent without one is stamped anew by the server.
-    let fingerprint = idempotency::fingerprint(&[new.org_code.as_str(), place, &worker_text, &worn_codes, note.unwrap_or("")]);
+    let photo_digest = new.photo.as_ref().map(Photo::digest).unwrap_or_default();
+    let fingerprint = idempotency::fingerprint(&[new.org_code.as_str(), place, &worker_text, &worn_codes, note.unwrap_or(""), &photo_digest]);
     let replay = |known: Known| -> AppResult<Recorded> {
         let id = known.replay(&submitter, &fingerprint)?;
         Ok(Recorded { id, points: found.points, missing: found.missing.clone(), repeat_of: None, duplicate: true })
@@ -106,25 +112,38 @@ pub async fn record(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition]
     let missing_codes = codes(&mut found.missing.iter().map(|m| m.as_str()));
     let written: sqlx::Result<(i64, Option<i64>)> = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
-        let repeat_of: Option<i64> = match worker_id {
-            Some(id) => sqlx::query_scalar::<DB, Option<i64>>("select min(id) from sanitation_inspections where worker_id = $1 and inspected_on = $2")
-                .bind(id).bind(day).fetch_one(&mut *tx).await?,
-            None => None,
+        // The worker's row is written first: two inspections of one worker take their turn, so
+        // that only one of them is the first of its day and month.
+        let (repeat_of, first_in_month) = match worker_id {
+            Some(id) => {
+                sqlx::query::<DB>("update sanitation_workers set last_inspected_on = case when last_inspected_on is null or last_inspected_on < $2 then $2 else last_inspected_on end where id = $1")
+                    .bind(id).bind(day).execute(&mut *tx).await?;
+                let repeat_of = sqlx::query_scalar::<DB, Option<i64>>("select min(id) from sanitation_inspections where worker_id = $1 and inspected_on = $2")
+                    .bind(id).bind(day).fetch_one(&mut *tx).await?;
+                let earlier = sqlx::query_scalar::<DB, i64>("select count(*) from sanitation_inspections where worker_id = $1 and month = $2")
+                    .bind(id).bind(&month).fetch_one(&mut *tx).await?;
+                (repeat_of, earlier == 0)
+            }
+            None => (None, true),
         };
+        let counted = repeat_of.is_none() || edition.count_repeat_inspections;
         let id = sqlx::query_scalar::<DB, i64>(
             "insert into sanitation_inspections (edition_id, district_code, org_code, place, worker_id, worker_name, worker_role, inspected_on, inspected_at, \
-             worn, missing, items_checked, items_missing, points, repeat_of, note, inspector_id, inspector, created_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) returning id")
+             worn, missing, items_checked, items_missing, points, repeat_of, note, inspector_id, inspector, created_at, month, counted) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) returning id")
             .bind(edition.id).bind(&district).bind(new.org_code.as_str()).bind(place).bind(worker_id).bind(&worker_name).bind(role.as_str())
             .bind(day).bind(new.inspected_at).bind(&worn_codes).bind(&missing_codes).bind(i64::from(found.checked)).bind(found.missing.len() as i64).bind(i64::from(found.points))
-            .bind(repeat_of).bind(note).bind(actor.user_id).bind(&actor.username).bind(now)
+            .bind(repeat_of).bind(note).bind(actor.user_id).bind(&actor.username).bind(now).bind(&month).bind(counted)
             .fetch_one(&mut *tx).await?;
+        if let Some(photo) = &new.photo {
+            photos::insert(&mut *tx, photos::Of::Inspection(id), photo).await?;
+        }
         if let Some(key) = key {
             sqlx::query::<DB>("insert into submission_keys (idempotency_key, kind, owner, submitter, fingerprint, record_id, created_at) values ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(key).bind(KEY_KIND).bind(owner).bind(&submitter).bind(&fingerprint).bind(id).bind(now).execute(&mut *tx).await?;
         }
         let mut tally = Tally::default();
-        counted(&mut tally, new.org_code.as_str(), day, &found);
+        tally_inspection(&mut tally, new.org_code.as_str(), day, role, &found, Scored { first_in_month, counted });
         crate::counts::write(&mut *tx, &tally).await?;
         crate::audit::store::insert(&mut *tx, actor, AuditEvent {
             action: "sanitation.inspect", record_type: "sanitation_inspection", record_id: Some(id.to_string()), org_code: new.org_code.to_string(),
@@ -141,14 +160,32 @@ pub async fn record(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition]
     }
 }
 
+/// How an inspection stands in its month's score.
+#[derive(Debug, Clone, Copy)]
+struct Scored {
+    /// The first of its worker that month (an unnamed worker's always is): a worker inspected.
+    first_in_month: bool,
+    /// It counts in the score (a repeat counts only when its edition says so).
+    counted: bool,
+}
+
 /// The counts an inspection adds on its day at its unit: one inspection, the items checked and
-/// missing, and the points they cost (before any appeal).
-fn counted(tally: &mut Tally, org: &str, day: Date, found: &fangkong_rules::sanitation::Assessment) {
+/// missing (each item and the role's too), the points they cost (before any appeal), the points
+/// that do not count in the score, and a worker inspected when it is their first of the month.
+fn tally_inspection(tally: &mut Tally, org: &str, day: Date, role: WorkerRole, found: &fangkong_rules::sanitation::Assessment, scored: Scored) {
+    use crate::counts::{SANITATION_CHECKED, SANITATION_INSPECTIONS, SANITATION_MISSING, SANITATION_POINTS, SANITATION_UNCOUNTED, SANITATION_WORKERS};
     let day = day.to_string();
-    tally.add(org, crate::counts::SANITATION_INSPECTIONS, &day, 1);
-    tally.add(org, crate::counts::SANITATION_CHECKED, &day, i64::from(found.checked));
-    tally.add(org, crate::counts::SANITATION_MISSING, &day, found.missing.len() as i64);
-    tally.add(org, crate::counts::SANITATION_POINTS, &day, i64::from(found.points));
+    let missing = found.missing.len() as i64;
+    tally.add(org, SANITATION_INSPECTIONS, &day, 1);
+    tally.add(org, SANITATION_CHECKED, &day, i64::from(found.checked));
+    tally.add(org, SANITATION_MISSING, &day, missing);
+    tally.add(org, SANITATION_POINTS, &day, i64::from(found.points));
+    tally.add(org, SANITATION_WORKERS, &day, i64::from(scored.first_in_month));
+    tally.add(org, SANITATION_UNCOUNTED, &day, if scored.counted { 0 } else { i64::from(found.points) });
+    tally.add(org, &crate::counts::sanitation_role_missing_metric(role.as_str()), &day, missing);
+    for item in &found.missing {
+        tally.add(org, &crate::counts::sanitation_missed_metric(item.as_str()), &day, 1);
+    }
 }
 
 /// The registered worker (in scope, of the district, on the register that day), or the unnamed
@@ -203,13 +240,30 @@ pub struct InspectionLine {
     pub points: i64,
     pub repeat_of: Option<i64>,
     pub inspector: String,
+    pub note: Option<String>,
+    /// Counts in the month's score (a repeat only when its edition says so).
+    pub counted: bool,
+    /// Points given back by an accepted appeal.
+    pub restored: i64,
+}
+
+const LINE_COLUMNS: &str = "id, district_code, org_code, place, worker_id, worker_name, worker_role, inspected_on, inspected_at, worn, missing, items_checked, points, \
+     repeat_of, inspector, note, counted, restored";
+
+/// One inspection in `scope`.
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<InspectionLine>> {
+    let (low, high) = scope.bounds();
+    let sql = format!("select {LINE_COLUMNS} from sanitation_inspections where id = $1 and org_code >= $2 and org_code < $3");
+    on_db!(db, pool => sqlx::query_as::<DB, InspectionLine>(sqlx::AssertSqlSafe(&*sql)).bind(id).bind(low).bind(high).fetch_optional(pool).await)
 }
 
 /// The inspections in `scope`, newest first, of one day when asked, older than `before` when paging.
 pub async fn list(db: &Db, scope: &Scope, day: Option<Date>, before: Option<i64>, limit: i64) -> sqlx::Result<Vec<InspectionLine>> {
     let (low, high) = scope.bounds();
-    on_db!(db, pool => sqlx::query_as::<DB, InspectionLine>(
-        "select id, district_code, org_code, place, worker_id, worker_name, worker_role, inspected_on, inspected_at, worn, missing, items_checked, points, repeat_of, inspector \
-         from sanitation_inspections where org_code >= $1 and org_code < $2 and ($3 is null or inspected_on = $3) and ($4 is null or id < $4) order by id desc limit $5")
+    let sql = format!(
+        "select {LINE_COLUMNS} from sanitation_inspections where org_code >= $1 and org_code < $2 and ($3 is null or inspected_on = $3) and ($4 is null or id < $4) \
+         order by id desc limit $5"
+    );
+    on_db!(db, pool => sqlx::query_as::<DB, InspectionLine>(sqlx::AssertSqlSafe(&*sql))
         .bind(low).bind(high).bind(day).bind(before).bind(limit).fetch_all(pool).await)
 }

@@ -25,9 +25,16 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sanitation", get(index))
         .route("/sanitation/inspect", get(inspect_form))
-        .route("/sanitation/inspections", post(record))
+        .route("/sanitation/inspections", post(record).layer(axum::extract::DefaultBodyLimit::max(super::photos::MAX_PHOTO + 1024 * 1024)))
         .route("/sanitation/workers", post(add_worker))
         .route("/sanitation/trainings", post(add_training))
+        .merge(super::appeal_pages::router())
+        .merge(super::month_pages::router())
+}
+
+/// The photo a multipart form sent in `field`, checked; none when the field was left empty.
+pub(super) fn photo_in(uploads: Vec<crate::web::forms::Upload>, field: &str) -> AppResult<Option<super::photos::Photo>> {
+    uploads.into_iter().find(|u| u.field == field).map(|u| super::photos::Photo::checked(field, u.data)).transpose()
 }
 
 /// Inspections happen in a district or one of its streets.
@@ -204,8 +211,9 @@ async fn show_inspect(state: &AppState, caller: &Caller, lang: Lang, filled: cra
     Ok(render(status, &page))
 }
 
-async fn record(State(state): State<AppState>, lang: Lang, CsrfForm { caller, form }: CsrfForm<Fields>) -> AppResult<Response> {
+async fn record(State(state): State<AppState>, caller: Caller, lang: Lang, multipart: axum::extract::Multipart) -> AppResult<Response> {
     caller.require(Permission::InspectSanitation)?;
+    let (form, uploads) = crate::web::forms::read_multipart(&caller, multipart).await?;
     let recorded = async {
         let names = state.unit_names.get(&state.db).await?;
         let org_code = crate::org::picker::chosen(&names, &caller.scope, "org_code", field(&form, "org_code"))?;
@@ -228,6 +236,7 @@ async fn record(State(state): State<AppState>, lang: Lang, CsrfForm { caller, fo
             worn,
             inspected_at,
             note: crate::web::forms::optional(&form, "note"),
+            photo: photo_in(uploads, "photo")?,
             idempotency_key: crate::web::forms::optional(&form, "idempotency_key"),
         };
         inspections::record(&state.db, &caller.actor(), &caller.scope, &editions::load(&state.db).await?, &new).await
