@@ -34,6 +34,12 @@ const options = (data) => {
       yAxis: { type: "value", minInterval: 1 },
       series: [{ name: labels("chart-units", "series")[0], type: "bar", data: data.units.map((u) => u.values[0]), itemStyle: { color: "#2471a3" }, cursor: "pointer" }],
     },
+    "chart-sanitation": data.sanitation && {
+      tooltip: { trigger: "item" },
+      xAxis: { type: "category", data: data.sanitation.districts.map((d) => d.name) },
+      yAxis: { type: "value", min: 0, max: Math.max(...data.sanitation.districts.map((d) => d.base_score), 1) },
+      series: [{ name: labels("chart-sanitation", "series")[0], type: "bar", data: data.sanitation.districts.map((d) => d.score), itemStyle: { color: "#1e8449" }, cursor: "pointer", label: { show: true, position: "top" } }],
+    },
     "chart-beds": {
       legend: { top: 0 },
       xAxis: { type: "category", data: data.beds.map((b) => b.label) },
@@ -63,6 +69,14 @@ const fill = (root, data) => {
     cells.forEach((cell, i) => { cell.textContent = u.shown[i]; });
   });
   // Beds read "free / total" everywhere (the beds page too).
+  if (data.sanitation) {
+    set('[data-figure="sanitation_today_inspections"]', String(data.sanitation.today_inspections));
+    set('[data-figure="sanitation_today_points"]', String(data.sanitation.today_points));
+    data.sanitation.districts.forEach((d) => {
+      const cells = root.querySelectorAll(`#sanitation-ranking tr[data-district="${d.org_code}"] td.num`);
+      [d.rank, d.score, d.deductions, d.inspections].forEach((v, i) => { if (cells[i]) cells[i].textContent = String(v); });
+    });
+  }
   data.beds.forEach((b) => {
     set(`.bed[data-kind="${b.kind}"] .bed-free`, String(b.free));
     set(`.bed[data-kind="${b.kind}"] .bed-total`, String(b.total));
@@ -78,10 +92,13 @@ document.addEventListener("DOMContentLoaded", () => {
   if (window.echarts) {
     for (const [id, option] of Object.entries(options(data))) {
       const el = document.getElementById(id);
-      if (!el) continue;
+      if (!el || !option) continue;
       const c = echarts.init(el, null, { renderer: "canvas" });
       c.setOption(Object.assign({ animation: false, tooltip: { trigger: "axis" }, grid: { left: 48, right: 48, top: 32, bottom: 32 } }, option));
       charts[id] = c;
+    }
+    if (charts["chart-sanitation"]) {
+      charts["chart-sanitation"].on("click", (p) => { location.href = "/dashboard?org=" + encodeURIComponent(data.sanitation.districts[p.dataIndex].org_code); });
     }
     if (charts["chart-units"]) {
       charts["chart-units"].on("click", (p) => { location.href = "/dashboard?org=" + encodeURIComponent(data.units[p.dataIndex].org_code); });
@@ -99,11 +116,12 @@ document.addEventListener("DOMContentLoaded", () => {
       if (response.status === 401) return location.reload();
       if (!response.ok) throw new Error(String(response.status));
       const fresh = await response.json();
-      // A new day, or units added below: the page's own layout is out of date.
-      if (fresh.date !== data.date || fresh.units.length !== data.units.length) return location.reload();
+      // A new day, units added below or the districts' ranking changed: the page's own layout is out of date.
+      const ranking = (d) => JSON.stringify(d.sanitation ? d.sanitation.districts.map((s) => s.org_code) : null);
+      if (fresh.date !== data.date || fresh.units.length !== data.units.length || ranking(fresh) !== ranking(data)) return location.reload();
       data = fresh;
       fill(root, data);
-      for (const [id, option] of Object.entries(options(data))) charts[id]?.setOption(option);
+      for (const [id, option] of Object.entries(options(data))) if (option) charts[id]?.setOption(option);
       status.textContent = `${status.dataset.ok} ${clock()}`;
       status.classList.remove("alarm");
     } catch (e) {

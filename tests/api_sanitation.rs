@@ -81,3 +81,86 @@ async fn only_the_inspection_groups_inspect_and_only_command_reads() {
         assert_eq!(status == StatusCode::FORBIDDEN, !inspects(role), "{} inspects: {status}", role.as_str());
     }
 }
+
+/// The centre (a department of the city) over two districts' inspections: the district appeals
+/// with a photo, a district's own group may not decide, the centre accepts and closes the month,
+/// and the workbook shows the district's score under Chinese headers.
+#[tokio::test]
+async fn the_centre_decides_a_districts_appeal_closes_the_month_and_exports_it() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use base64::Engine;
+    use calamine::Reader;
+    let db = sqlite_only().await;
+    add_user(&db, "inspector_shigu", Role::SanitationInspector, "430407").await;
+    add_user(&db, "centre", Role::SanitationInspector, "430400901").await;
+    add_user(&db, "shigu_command", Role::CountyCommander, "430407").await;
+    let app = seeded_app(db).await;
+    let (shigu, centre, district) = (app.token("inspector_shigu").await, app.token("centre").await, app.token("shigu_command").await);
+
+    // The centre's inspectors work in every district of the scheme, and only there.
+    let worker = json!({"org_code": "430407", "name": "周收运", "role": "waste_mask_collector"});
+    let (status, created) = app.json("POST", "/api/v1/sanitation/workers", Some(&centre), Some(worker)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let leiyang = json!({"org_code": "430481", "name": "耒阳人", "role": "cleaner"});
+    let (status, refused) = app.json("POST", "/api/v1/sanitation/workers", Some(&centre), Some(leiyang)).await;
+    assert_eq!((status, refused["error"]["fields"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("district_outside_scheme")), "{refused}");
+    let photo = base64::engine::general_purpose::STANDARD.encode(b"\xff\xd8\xff\xe0\0\x10JFIF");
+    let inspection = json!({"org_code": "430407", "place": "解放路", "worker_id": created["id"], "worn": ["mask", "gloves", "raincoat"], "photo_base64": photo});
+    let (status, done) = app.json("POST", "/api/v1/sanitation/inspections", Some(&shigu), Some(inspection)).await;
+    assert_eq!((status, done["points"].as_i64()), (StatusCode::CREATED, Some(4)), "{done}");
+    let id = done["id"].as_i64().unwrap();
+    let not_image = json!({"org_code": "430407", "place": "解放路", "role": "cleaner", "worn": ["mask"], "photo_base64": base64::engine::general_purpose::STANDARD.encode(b"GIF89a")});
+    let (status, refused) = app.json("POST", "/api/v1/sanitation/inspections", Some(&shigu), Some(not_image)).await;
+    assert_eq!((status, refused["error"]["fields"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("photo_not_image")));
+
+    // The district appeals the boots with a photo; an inspector may not appeal.
+    let appeal = json!({"items": ["rubber_boots"], "reason": "雨靴在收运车上", "photo_base64": photo});
+    let (status, _) = app.json("POST", &format!("/api/v1/sanitation/inspections/{id}/appeal"), Some(&shigu), Some(appeal.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, filed) = app.json("POST", &format!("/api/v1/sanitation/inspections/{id}/appeal"), Some(&district), Some(appeal.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let (status, again) = app.json("POST", &format!("/api/v1/sanitation/inspections/{id}/appeal"), Some(&district), Some(appeal)).await;
+    assert_eq!((status, again["duplicate"].as_bool()), (StatusCode::OK, Some(true)), "a retry records nothing new");
+    let appeal_id = filed["id"].as_i64().unwrap();
+    let decision = json!({"decision": "accept", "note": "照片显示雨靴在车上"});
+    let (status, _) = app.json("POST", &format!("/api/v1/sanitation/appeals/{appeal_id}/decision"), Some(&shigu), Some(decision.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a district's own group does not judge its district");
+    let month = fangkong::sanitation::months::of_day(fangkong::clock::today());
+    let (status, _) = app.json("POST", &format!("/api/v1/sanitation/months/{month}/close"), Some(&centre), None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "an appeal waits");
+    let (status, _) = app.json("POST", &format!("/api/v1/sanitation/appeals/{appeal_id}/decision"), Some(&centre), Some(decision.clone())).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app.json("POST", &format!("/api/v1/sanitation/appeals/{appeal_id}/decision"), Some(&centre), Some(decision)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "decided once");
+
+    let (status, closed) = app.json("POST", &format!("/api/v1/sanitation/months/{month}/close"), Some(&centre), None).await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+    let shigu_row = closed["districts"].as_array().unwrap().iter().find(|d| d["district_code"] == "430407").unwrap().clone();
+    assert_eq!((shigu_row["deductions"].as_i64(), shigu_row["score"].as_i64(), shigu_row["rank"].as_i64()), (Some(2), Some(98), Some(4)), "{shigu_row}");
+    let (_, seen) = app.json("GET", &format!("/api/v1/sanitation/months/{month}"), Some(&district), None).await;
+    assert_eq!(seen["districts"].as_array().unwrap().len(), 1, "the district sees its own score");
+    assert!(seen["closed"].is_object());
+
+    // The city's dashboard ranks the districts; a county outside the scheme has no such panel.
+    let city = app.token("city_commander").await;
+    let (status, board) = app.json("GET", "/api/v1/dashboard", Some(&city), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let panel = &board["sanitation"];
+    assert_eq!((panel["month"].as_str(), panel["closed"].as_bool(), panel["today_inspections"].as_i64()), (Some(month.as_str()), Some(true), Some(1)), "{panel}");
+    let last = panel["districts"].as_array().unwrap().last().unwrap();
+    assert_eq!((last["name"].as_str(), last["rank"].as_i64(), last["score"].as_i64()), (Some("石鼓区"), Some(4), Some(98)));
+    let (_, leiyang) = app.json("GET", "/api/v1/dashboard?org=430481", Some(&city), None).await;
+    assert!(leiyang["sanitation"].is_null(), "{}", leiyang["sanitation"]);
+
+    let request = Request::builder().uri(format!("/api/v1/sanitation/months/{month}/xlsx")).header("authorization", format!("Bearer {centre}")).body(Body::empty()).unwrap();
+    let (status, _, body) = app.send(request).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(body)).unwrap();
+    let sheet = book.worksheet_range("月度考核").unwrap();
+    let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert!(rows[0][0].contains("已结账"), "{:?}", rows[0]);
+    assert_eq!(rows[2][..3], ["排名", "城区", "检查人次"]);
+    let shigu_line = rows.iter().find(|r| r.get(1).map(String::as_str) == Some("石鼓区")).unwrap();
+    assert_eq!((shigu_line[0].as_str(), shigu_line[12].as_str(), shigu_line[14].as_str()), ("4", "98", "消毒液"), "a tie goes to the item first in the items' order: {shigu_line:?}");
+}

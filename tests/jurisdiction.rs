@@ -319,11 +319,49 @@ async fn another_districts_sanitation_register_and_inspections_stay_invisible() 
             photo: None,
             idempotency_key: None,
         };
-        inspections::record(&db, &actor(), &shigu, &all, &seen).await.unwrap();
+        let seen = inspections::NewInspection { photo: Some(fangkong::sanitation::photos::Photo::checked("photo", vec![0xFF, 0xD8, 0xFF, 0xE0]).unwrap()), ..seen };
+        let inspection = inspections::record(&db, &actor(), &shigu, &all, &seen).await.unwrap().id;
+        let appeal = fangkong::sanitation::appeals::NewAppeal { inspection_id: inspection, items: vec![fangkong_rules::sanitation::PpeItem::Gloves], reason: "手套在车上".into(), photo: None };
+        let (appeal, _) = fangkong::sanitation::appeals::file(&db, &actor(), &shigu, &all, &appeal).await.unwrap();
+        let photo = fangkong::sanitation::photos::of_inspections(&db, &[inspection]).await.unwrap()[0].1;
+        let month = fangkong::sanitation::months::of_day(fangkong::clock::today());
         for (role, home, _) in ROLE_HOMES {
             let token = app.token(role.as_str()).await;
             let city_wide = home == "430400";
             let who = format!("{} on {}", role.as_str(), db.backend_name());
+            let reads = |in_scope: bool| {
+                if !reads_sanitation(role) {
+                    FORBIDDEN
+                } else if in_scope {
+                    OK
+                } else {
+                    NOT_FOUND
+                }
+            };
+            let (s, rows) = app.json("GET", "/api/v1/sanitation/appeals", Some(&token), None).await;
+            if reads_sanitation(role) {
+                assert_eq!((s, rows.as_array().map(|r| !r.is_empty())), (OK, Some(city_wide)), "{who}: appeals");
+            } else {
+                assert_eq!(s, FORBIDDEN, "{who}: appeals");
+            }
+            let (s, scores) = app.json("GET", &format!("/api/v1/sanitation/months/{month}"), Some(&token), None).await;
+            assert_eq!(s, reads(true), "{who}: the month's scores");
+            if s == OK {
+                assert_eq!(scores["districts"].as_array().unwrap().len(), if city_wide { 4 } else { 0 }, "{who}: the districts' scores seen");
+            }
+            let (s, _, _) = app.send(Request::get(format!("/api/v1/sanitation/months/{month}/xlsx")).header("authorization", format!("Bearer {token}")).body(Body::empty()).unwrap()).await;
+            assert_eq!(s, reads(true), "{who}: the month's workbook");
+            let (s, _, _) = app.send(Request::get(format!("/api/v1/sanitation/photos/{photo}")).header("authorization", format!("Bearer {token}")).body(Body::empty()).unwrap()).await;
+            assert_eq!(s, reads(city_wide), "{who}: another district's photo");
+            let body = json!({"items": ["gloves"], "reason": "再申诉"});
+            let (s, _) = app.json("POST", &format!("/api/v1/sanitation/inspections/{inspection}/appeal"), Some(&token), Some(body)).await;
+            let appeals_here = matches!(role, Role::Admin | Role::CountyCommander);
+            assert_eq!(s, if !appeals_here { FORBIDDEN } else { NOT_FOUND }, "{who}: appeal another district's inspection");
+            let (s, _) = app.json("POST", &format!("/api/v1/sanitation/appeals/{appeal}/decision"), Some(&token), Some(json!({"decision": "accept", "note": "同意恢复"}))).await;
+            let reviews = matches!(role, Role::Admin | Role::SanitationInspector);
+            assert_eq!(s, if !reviews { FORBIDDEN } else { NOT_FOUND }, "{who}: decide another district's appeal");
+            let (s, _) = app.json("POST", &format!("/api/v1/sanitation/months/{month}/close"), Some(&token), None).await;
+            assert_eq!(s, FORBIDDEN, "{who}: close the month (the centre only)");
             for list in ["/api/v1/sanitation/workers", "/api/v1/sanitation/inspections"] {
                 let (s, rows) = app.json("GET", list, Some(&token), None).await;
                 if reads_sanitation(role) {
@@ -346,6 +384,10 @@ async fn another_districts_sanitation_register_and_inspections_stay_invisible() 
             }
             let form = page(&app, &session.token, &format!("/sanitation/inspect?worker_id={worker}")).await;
             assert_eq!(form, if inspects_sanitation(role) { NOT_FOUND } else { FORBIDDEN }, "{who}: the inspection form for another district's worker");
+            assert_eq!(page(&app, &session.token, &format!("/sanitation/inspections/{inspection}")).await, reads(city_wide), "{who}: the inspection's page");
+            assert_eq!(page(&app, &session.token, &format!("/sanitation/photos/{photo}")).await, reads(city_wide), "{who}: the photo's page");
+            assert_eq!(page(&app, &session.token, "/sanitation/months").await, reads(true), "{who}: the monthly scores page");
+            assert_eq!(page(&app, &session.token, &format!("/sanitation/months/{month}.xlsx")).await, reads(true), "{who}: the monthly workbook");
         }
     }
 }

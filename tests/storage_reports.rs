@@ -187,7 +187,45 @@ async fn generate(db: &Db, today: Date) -> Vec<String> {
     )
     .await
     .unwrap();
+    sanitation(db, today).await;
     grids
+}
+
+/// PPE inspections in 石鼓区 yesterday and today, one deduction given back in part on appeal and
+/// one appeal waiting.
+async fn sanitation(db: &Db, today: Date) {
+    use fangkong::sanitation::appeals::{self, Decision, NewAppeal};
+    use fangkong::sanitation::inspections::{self, Inspected, NewInspection};
+    use fangkong::sanitation::{editions, workforce};
+    use fangkong_rules::sanitation::{PpeItem, WorkerRole, Worn};
+    let all = editions::load(db).await.unwrap();
+    let shigu = Scope::of(&code("430407"));
+    let worker = workforce::NewWorker {
+        org_code: code("430407001"),
+        name: "周收运".into(),
+        number: None,
+        role: WorkerRole::WasteMaskCollector,
+        team: None,
+        person_id: None,
+        started_on: today - Duration::days(30),
+    };
+    let worker = workforce::add(db, &actor(), &shigu, &all[0], &worker).await.unwrap();
+    let inspect = |at: i64, worn: Vec<Worn>| NewInspection {
+        org_code: code("430407001"),
+        place: "解放路".into(),
+        worker: Inspected::Registered(worker),
+        worn,
+        inspected_at: at,
+        note: None,
+        photo: None,
+        idempotency_key: None,
+    };
+    let yesterday = inspections::record(db, &actor(), &shigu, &all, &inspect(micros_at(today - Duration::days(1), 15), vec![Worn::Mask, Worn::Gloves, Worn::Raincoat])).await.unwrap();
+    let now = inspections::record(db, &actor(), &shigu, &all, &inspect(fangkong::db::now_micros() - 60_000_000, vec![Worn::Mask, Worn::Gloves, Worn::Raincoat, Worn::RubberBoots])).await.unwrap();
+    let (accepted, _) =
+        appeals::file(db, &actor(), &shigu, &all, &NewAppeal { inspection_id: yesterday.id, items: vec![PpeItem::RubberBoots], reason: "雨靴在车上".into(), photo: None }).await.unwrap();
+    appeals::decide(db, &actor(), &Scope::everything(), &all, accepted, Decision::Accept, "属实").await.unwrap();
+    appeals::file(db, &actor(), &shigu, &all, &NewAppeal { inspection_id: now.id, items: vec![PpeItem::Disinfectant], reason: "消毒液在车上".into(), photo: None }).await.unwrap();
 }
 
 /// The ledger rows a report summarises, read directly.
@@ -205,8 +243,10 @@ struct Ledgers {
     beds_taken: Vec<String>,
     follow_ups: Vec<(String, String, bool)>,
     contacts: Vec<(String, i64, String, String)>,
-    /// Sanitation inspections: unit, day, items checked, items missing, points.
-    inspections: Vec<(String, String, i64, i64, i64)>,
+    /// Sanitation inspections: unit, day, items checked, items missing, points, points given back.
+    inspections: Vec<(String, String, i64, i64, i64, i64)>,
+    /// The units of the sanitation appeals waiting.
+    appeals_open: Vec<String>,
 }
 
 async fn read_ledgers(db: &Db) -> Ledgers {
@@ -228,7 +268,8 @@ async fn read_ledgers(db: &Db) -> Ledgers {
         in_hospital: rows!((String, String), "select c.org_code, coalesce(c.severity, 'unassessed') from transfers t join cases c on c.id = t.case_id where t.status in ('accepted', 'admitted')"),
         beds_taken: rows!((String,), "select bed_kind from transfers where status in ('accepted', 'admitted')").into_iter().map(|r| r.0).collect(),
         follow_ups: rows!((String, String, bool), "select org_code, cast(due_date as text), done_at is not null from follow_ups"),
-        inspections: rows!((String, String, i64, i64, i64), "select org_code, cast(inspected_on as text), items_checked, items_missing, points from sanitation_inspections"),
+        inspections: rows!((String, String, i64, i64, i64, i64), "select org_code, cast(inspected_on as text), items_checked, items_missing, points, restored from sanitation_inspections"),
+        appeals_open: rows!((String,), "select org_code from sanitation_appeals where status = 'open'").into_iter().map(|r| r.0).collect(),
         contacts: rows!((String, i64, String, String), "select org_code, created_at, status, cast(last_exposure_date as text) from contacts"),
     }
 }
@@ -276,7 +317,7 @@ impl Ledgers {
             "sanitation_inspections" => n(&mut self.inspections.iter().map(|(o, day, ..)| under(o) && *day == d)),
             "sanitation_missing" | "sanitation_points" | "sanitation_points_total" | "sanitation_rate" => {
                 let (mut checked, mut missing, mut points, mut total) = (0, 0, 0, 0);
-                for (_, day, c, m, p) in self.inspections.iter().filter(|(o, ..)| under(o)) {
+                for (_, day, c, m, p, _) in self.inspections.iter().filter(|(o, ..)| under(o)) {
                     if *day == d {
                         (checked, missing, points) = (checked + c, missing + m, points + p);
                     }
@@ -292,6 +333,8 @@ impl Ledgers {
                     _ => (checked - missing) * 1000 / checked,
                 }
             }
+            "sanitation_restored_total" => self.inspections.iter().filter(|(o, day, ..)| under(o) && *day <= d).map(|i| i.5).sum(),
+            "sanitation_appeals_open" => n(&mut self.appeals_open.iter().map(|o| under(o))),
             other => match (other.strip_prefix("new_"), other.strip_prefix("total_"), other.strip_prefix("in_hospital_"), other.strip_prefix("alerts_open_")) {
                 (Some(status), ..) => transitions(status, true),
                 (_, Some(status), ..) => transitions(status, false),

@@ -5,6 +5,7 @@ mod batch;
 mod city;
 mod names;
 mod random;
+mod sanitation;
 
 use crate::auth::{Role, password};
 use crate::db::{Db, now_micros};
@@ -18,7 +19,7 @@ use std::path::Path;
 
 /// One demo account per role, at representative units. The grid worker's grid is the first grid of
 /// the first community of 蔡子池街道 (耒阳市), the street the city party secretary visited on 2020-02-03.
-pub const ACCOUNTS: [(&str, Role, &str, &str); 10] = [
+pub const ACCOUNTS: [(&str, Role, &str, &str); 12] = [
     ("admin", Role::Admin, "430400", "系统管理员"),
     ("city", Role::CityCommander, "430400", "市指挥部值班员"),
     ("leiyang", Role::CountyCommander, "430481", "耒阳市指挥部"),
@@ -29,6 +30,8 @@ pub const ACCOUNTS: [(&str, Role, &str, &str); 10] = [
     ("checkpoint", Role::CheckpointStaff, "430422107", "花桥镇卡点"),
     ("enterprise", Role::EnterpriseContact, "430481001", "企业联络员"),
     ("sanitation", Role::SanitationInspector, "430407", "石鼓区环卫考核组"),
+    ("centre", Role::SanitationInspector, crate::org::reference::SANITATION_CENTRE, "市环卫中心考核组"),
+    ("shigu", Role::CountyCommander, "430407", "石鼓区指挥部"),
 ];
 
 pub async fn has_accounts(db: &Db) -> sqlx::Result<bool> {
@@ -98,7 +101,7 @@ pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow:
         println!("演示城市已存在,未重复加载 / the demo city is already loaded");
         return Ok(());
     }
-    sanitation_register(db).await.context("the demo sanitation register")?;
+    sanitation::load(db).await.context("the demo sanitation scheme")?;
     let file = write_accounts(data_dir, &passwords)?;
     println!("演示城市已加载:{} 个村/社区/网格,{} 户,{} 人,用时 {:.1} 秒 / demo city loaded", units, households, persons, started.elapsed().as_secs_f64());
     // Passwords are shown to a person at a terminal, never written into a service's log.
@@ -109,35 +112,6 @@ pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow:
         }
     } else {
         println!("演示账号及其密码已写入 {}(仅本机账户可读)/ demo accounts and passwords are in that file (mode 0600)", file.display());
-    }
-    Ok(())
-}
-
-/// The district of the demo inspection group (`sanitation`, 石鼓区).
-const SANITATION_DISTRICT: &str = "430407";
-
-/// A register of 24 sanitation workers in the inspection group's district, the three roles in
-/// turn in three teams, so that 环卫 has someone to inspect from the first sign-in.
-async fn sanitation_register(db: &Db) -> anyhow::Result<()> {
-    use crate::sanitation::{editions, workforce};
-    use fangkong_rules::sanitation::WorkerRole;
-    let all = editions::load(db).await?;
-    let Some(edition) = all.last() else { return Ok(()) };
-    let district = fangkong_rules::OrgCode::parse(SANITATION_DISTRICT).map_err(|m| anyhow::anyhow!("{m}"))?;
-    let scope = fangkong_rules::Scope::of(&district);
-    let actor = crate::audit::Actor::cli("demo");
-    for i in 0..24usize {
-        let name = format!("{}{}{}", names::SURNAMES[i * 7 % names::SURNAMES.len()], names::GIVEN[i * 13 % names::GIVEN.len()], names::GIVEN[(i * 29 + 5) % names::GIVEN.len()]);
-        let worker = workforce::NewWorker {
-            org_code: district.clone(),
-            name,
-            number: Some(format!("SG-{:03}", i + 1)),
-            role: WorkerRole::ALL[i % 3],
-            team: Some(format!("{}班", names::GRID_NUMBERS[i / 8])),
-            person_id: None,
-            started_on: time::macros::date!(2020 - 01 - 01),
-        };
-        workforce::add(db, &actor, &scope, edition, &worker).await?;
     }
     Ok(())
 }

@@ -30,7 +30,7 @@ pub struct UnitPicker {
 impl UnitPicker {
     /// The caller's units at `levels`, with `value` (a code, or what was typed) shown by name.
     pub fn new(field: &'static str, names: &Names, scope: &Scope, levels: &[Level], value: &str) -> UnitPicker {
-        let mut codes: Vec<&String> = names.keys().filter(|code| scope.allows(code) && levels.iter().any(|l| code.len() == *l as usize)).collect();
+        let mut codes: Vec<&String> = names.keys().filter(|code| scope.allows(code) && levels.iter().any(|l| code.len() == *l as usize) && !is_department(code)).collect();
         codes.sort();
         let options = if codes.len() <= MOST_OFFERED { codes.into_iter().map(|code| shown(names, code)).collect() } else { Vec::new() };
         // Only a unit of the caller's is shown by name: a code typed from elsewhere stays a code.
@@ -54,9 +54,17 @@ fn township_of<'a>(names: &'a Names, code: &str) -> Option<&'a str> {
     (code.len() > Level::Township as usize).then(|| names.get(&code[..Level::Township as usize])).flatten().map(String::as_str)
 }
 
+/// A city department (the sanitation centre): no unit a record is kept at, nor offered as one.
+fn is_department(code: &str) -> bool {
+    fangkong_rules::OrgCode::parse(code).is_ok_and(|c| c.is_city_department())
+}
+
 /// The unit a form's `field` chose (see [`resolve`]), as the field's error when it names none.
 pub fn chosen(names: &Names, scope: &Scope, field: &str, text: &str) -> crate::error::AppResult<fangkong_rules::OrgCode> {
     let code = resolve(names, scope, text).map_err(|message| crate::error::AppError::invalid(field, "org_unknown", message))?;
+    if is_department(&code) {
+        return Err(crate::error::AppError::invalid(field, "org_department", "市直部门不是登记单位,请选择区县、乡镇(街道)或村(社区)"));
+    }
     fangkong_rules::OrgCode::parse(&code).map_err(|m| crate::error::AppError::invalid(field, "org_invalid", m))
 }
 
@@ -78,7 +86,7 @@ pub fn resolve(names: &Names, scope: &Scope, text: &str) -> Result<String, Strin
         Some((name, township)) => (name.trim(), Some(township.trim())),
         None => (text, None),
     };
-    let in_scope = |code: &&String| scope.allows(code) && township.is_none_or(|t| township_of(names, code) == Some(t));
+    let in_scope = |code: &&String| scope.allows(code) && !is_department(code) && township.is_none_or(|t| township_of(names, code) == Some(t));
     let mut matches: Vec<&String> = names.iter().filter(|(_, n)| n.as_str() == name).map(|(code, _)| code).filter(in_scope).collect();
     if matches.is_empty() && name.chars().count() >= 2 {
         matches = names.iter().filter(|(_, n)| n.ends_with(name)).map(|(code, _)| code).filter(in_scope).collect();

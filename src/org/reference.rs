@@ -40,8 +40,21 @@ pub fn units() -> Vec<OrgUnit> {
     for row in rows(TOWNSHIPS) {
         units.push(OrgUnit { code: row[0].into(), parent_code: Some(row[2].into()), name: row[1].into(), level: "township".into(), kind: Some(township_kind(row[0]).into()), population: None });
     }
+    units.push(OrgUnit {
+        code: SANITATION_CENTRE.into(),
+        parent_code: Some(CITY_CODE.into()),
+        name: "衡阳市环境卫生事务中心".into(),
+        level: "department".into(),
+        kind: Some("department".into()),
+        population: None,
+    });
     units
 }
+
+/// The city's environmental sanitation centre (市环境卫生事务中心), a department of the city: its
+/// inspection group's scope is the city, of which the sanitation records are in the scheme's
+/// districts only.
+pub const SANITATION_CENTRE: &str = "430400901";
 
 /// Whether a 6-digit code is one of Hengyang's current county-level divisions.
 pub fn is_known_county(code: &str) -> bool {

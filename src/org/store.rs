@@ -35,11 +35,28 @@ pub async fn get(db: &Db, scope: &Scope, code: &OrgCode) -> sqlx::Result<Option<
     on_db!(db, pool => sqlx::query_as::<DB, OrgUnit>(sqlx::AssertSqlSafe(&*sql)).bind(code.as_str()).fetch_optional(pool).await)
 }
 
-/// The children of `parent` that lie in `scope`.
+/// The children of `parent` that lie in `scope`: the units of the tree, not the city's departments
+/// (which own no records and are no unit of a roll-up or a cascade).
 pub async fn children(db: &Db, scope: &Scope, parent: &OrgCode) -> sqlx::Result<Vec<OrgUnit>> {
     let (low, high) = scope.bounds();
-    let sql = format!("select {UNIT_COLUMNS} from org_units where parent_code = $1 and code >= $2 and code < $3 order by code");
+    let sql = format!("select {UNIT_COLUMNS} from org_units where parent_code = $1 and code >= $2 and code < $3 and level <> 'department' order by code");
     on_db!(db, pool => sqlx::query_as::<DB, OrgUnit>(sqlx::AssertSqlSafe(&*sql)).bind(parent.as_str()).bind(low).bind(high).fetch_all(pool).await)
+}
+
+/// The names of the units among `codes` (unit names are public: labels only).
+pub async fn names_of(db: &Db, codes: &[String]) -> sqlx::Result<std::collections::HashMap<String, String>> {
+    if codes.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!("select code, name from org_units where code in ({})", crate::db::placeholders(codes.len()));
+    let rows: Vec<(String, String)> = on_db!(db, pool => {
+        let mut q = sqlx::query_as::<DB, (String, String)>(sqlx::AssertSqlSafe(&*sql));
+        for code in codes {
+            q = q.bind(code);
+        }
+        q.fetch_all(pool).await
+    })?;
+    Ok(rows.into_iter().collect())
 }
 
 /// The unit and its ancestors up to the city, root first: unit names are public, this serves

@@ -232,9 +232,10 @@ fn indicators() -> Vec<((&'static str, &'static str), Vec<Indicator>)> {
     ]
 }
 
-/// The day's PPE inspections of sanitation workers: how many, how well equipped, the points off.
+/// The day's PPE inspections of sanitation workers: how many, how well equipped, the points off,
+/// and the appeals: points given back so far, and those waiting for the centre.
 fn sanitation() -> Vec<Indicator> {
-    use counts::{SANITATION_CHECKED as CHECKED, SANITATION_INSPECTIONS as INSPECTIONS, SANITATION_MISSING as MISSING, SANITATION_POINTS as POINTS};
+    use counts::{SANITATION_CHECKED as CHECKED, SANITATION_INSPECTIONS as INSPECTIONS, SANITATION_MISSING as MISSING, SANITATION_POINTS as POINTS, SANITATION_RESTORED as RESTORED};
     vec![
         figure("sanitation_inspections", ("当日防护检查人次", "PPE inspections that day"), [INSPECTIONS], |s| s.on(INSPECTIONS)),
         figure("sanitation_missing", ("缺少防护用品(项)", "Items missing"), [MISSING], |s| s.on(MISSING)),
@@ -244,6 +245,8 @@ fn sanitation() -> Vec<Indicator> {
         }),
         figure("sanitation_points", ("当日扣分", "Points off that day"), [POINTS], |s| s.on(POINTS)),
         figure("sanitation_points_total", ("累计扣分", "Points off, total"), [POINTS], |s| s.upto(POINTS)),
+        figure("sanitation_restored_total", ("累计申诉恢复分数", "Points given back on appeal, total"), [RESTORED], |s| s.upto(RESTORED)),
+        gauge("sanitation_appeals_open", ("待裁定申诉(当前)", "Appeals waiting (now)"), counts::SANITATION_APPEALS_OPEN.to_string()),
     ]
 }
 

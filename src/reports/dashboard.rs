@@ -6,6 +6,7 @@
 use super::daily::{self, DailyReport};
 use crate::counts;
 use crate::db::Db;
+use crate::error::{AppError, AppResult};
 use crate::observation::AlertKind;
 use crate::on_db;
 use crate::web::i18n::Lang;
@@ -69,10 +70,64 @@ pub struct Dashboard {
     pub beds: Vec<daily::Beds>,
     /// Clocks of the unit's cases open past their due time (sampling, report, investigation, lab).
     pub overdue_clocks: i64,
+    /// The sanitation scheme's districts within the unit, when there are any.
+    pub sanitation: Option<SanitationPanel>,
+}
+
+/// This month's sanitation scores of the scheme's districts within the unit (ranked among all of
+/// the scheme's districts), and the unit's inspections and points off today.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SanitationPanel {
+    pub month: String,
+    pub closed: bool,
+    pub today_inspections: i64,
+    pub today_points: i64,
+    pub districts: Vec<SanitationLine>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SanitationLine {
+    pub org_code: String,
+    pub name: String,
+    pub rank: i64,
+    pub score: i64,
+    pub base_score: i64,
+    pub deductions: i64,
+    pub inspections: i64,
+}
+
+/// The sanitation panel of `unit` on `today`: `None` when no district of the scheme is within it
+/// (or no edition is in force).
+async fn sanitation(db: &Db, unit: &OrgCode, today: Date) -> AppResult<Option<SanitationPanel>> {
+    let all = crate::sanitation::editions::load(db).await?;
+    let month = crate::sanitation::months::of_day(today);
+    let scores = match crate::sanitation::months::scores(db, &Scope::of(unit), &all, &month, today).await {
+        Ok(scores) if !scores.districts.is_empty() => scores,
+        Ok(_) | Err(AppError::Invalid(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let codes: Vec<String> = scores.districts.iter().map(|d| d.district_code.clone()).collect();
+    let names = crate::org::store::names_of(db, &codes).await?;
+    let day = today.to_string();
+    let (inspections, points) = tokio::try_join!(counts::sum_since(db, unit.as_str(), counts::SANITATION_INSPECTIONS, &day), counts::sum_since(db, unit.as_str(), counts::SANITATION_POINTS, &day))?;
+    let districts = scores
+        .districts
+        .into_iter()
+        .map(|d| SanitationLine {
+            name: names.get(&d.district_code).cloned().unwrap_or_else(|| d.district_code.clone()),
+            org_code: d.district_code,
+            rank: d.rank,
+            score: d.score,
+            base_score: d.base_score,
+            deductions: d.deductions,
+            inspections: d.inspections,
+        })
+        .collect();
+    Ok(Some(SanitationPanel { month: scores.month, closed: scores.closed.is_some(), today_inspections: inspections, today_points: points, districts }))
 }
 
 /// The dashboard of `unit` within `jurisdiction` on `today`, labelled in `lang`; `None` outside it.
-pub async fn dashboard(db: &Db, jurisdiction: &Scope, unit: &OrgCode, today: Date, now: i64, lang: Lang) -> sqlx::Result<Option<Dashboard>> {
+pub async fn dashboard(db: &Db, jurisdiction: &Scope, unit: &OrgCode, today: Date, now: i64, lang: Lang) -> AppResult<Option<Dashboard>> {
     if !jurisdiction.allows(unit.as_str()) {
         return Ok(None);
     }
@@ -80,10 +135,15 @@ pub async fn dashboard(db: &Db, jurisdiction: &Scope, unit: &OrgCode, today: Dat
     let (low, high) = Scope::of(unit).bounds();
     let alert_figures: Vec<String> = AlertKind::ALL.iter().map(|&k| daily::alerts_open_of(k)).collect();
     let figures: Vec<&str> = KEY_FIGURES.iter().chain(UNIT_FIGURES.iter()).copied().chain(alert_figures.iter().map(String::as_str)).collect();
-    let (report, trend, overdue, beds) =
-        tokio::try_join!(daily::report_of(db, jurisdiction, unit, today, Some(&figures)), trend(db, unit, today), crate::cases::board::overdue_clocks(db, &low, &high, now), daily::beds(db, unit),)?;
+    let (report, trend, overdue, beds, sanitation) = tokio::try_join!(
+        async { Ok::<_, AppError>(daily::report_of(db, jurisdiction, unit, today, Some(&figures)).await?) },
+        async { Ok(trend(db, unit, today).await?) },
+        async { Ok(crate::cases::board::overdue_clocks(db, &low, &high, now).await?) },
+        async { Ok(daily::beds(db, unit).await?) },
+        sanitation(db, unit, today)
+    )?;
     let Some(report) = report else { return Ok(None) };
-    Ok(Some(from_report(report, trend, beds, overdue.len() as i64, lang)))
+    Ok(Some(Dashboard { sanitation, ..from_report(report, trend, beds, overdue.len() as i64, lang) }))
 }
 
 fn from_report(report: DailyReport, trend: Trend, beds: Vec<daily::Beds>, overdue_clocks: i64, lang: Lang) -> Dashboard {
@@ -116,6 +176,7 @@ fn from_report(report: DailyReport, trend: Trend, beds: Vec<daily::Beds>, overdu
         units,
         beds,
         overdue_clocks,
+        sanitation: None,
     }
 }
 

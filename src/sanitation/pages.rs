@@ -63,6 +63,9 @@ struct IndexPage {
     /// Workers of the roles that must be trained, with no training on record.
     untrained: Vec<i64>,
     can_inspect: bool,
+    /// Appeals in the caller's area waiting for the centre, oldest first.
+    appeals: Vec<super::appeals::AppealLine>,
+    can_appeal: bool,
     /// Just recorded: the points and the items missing, to say what happened.
     recorded: Option<(i64, String)>,
     units: UnitPicker,
@@ -116,7 +119,11 @@ async fn show_index(state: &AppState, caller: &Caller, lang: Lang, recorded: Opt
     let lines = inspections::list(&state.lists, &caller.scope, Some(today), None, 100).await?;
     let recorded = recorded.and_then(|id| lines.iter().find(|l| l.id == id)).map(|l| (l.points, items_label(&l.missing, lang)));
     let names = state.unit_names.get(&state.db).await?;
-    let unit = if filled.value("org_code").is_empty() { caller.org_code.to_string() } else { filled.value("org_code").to_string() };
+    let unit = match filled.value("org_code") {
+        "" if caller.org_code.is_city_department() => String::new(),
+        "" => caller.org_code.to_string(),
+        typed => typed.to_string(),
+    };
     let page = IndexPage {
         chrome: Chrome::for_caller(state, caller, lang, lang.pick("环卫作业人员防护", "Sanitation workers' protection")).await?,
         required: required.collect(),
@@ -125,6 +132,8 @@ async fn show_index(state: &AppState, caller: &Caller, lang: Lang, recorded: Opt
         workers: workforce::list(&state.lists, &caller.scope, None, 200).await?,
         untrained,
         can_inspect: caller.may(Permission::InspectSanitation),
+        appeals: super::appeals::list(&state.lists, &caller.scope, &all, super::appeals::Filter::Open, 50).await?,
+        can_appeal: caller.may(Permission::AppealSanitation),
         recorded,
         units: UnitPicker::new("org_code", &names, &caller.scope, &LEVELS, &unit),
         filled,
@@ -192,6 +201,7 @@ async fn show_inspect(state: &AppState, caller: &Caller, lang: Lang, filled: cra
     let names = state.unit_names.get(&state.db).await?;
     let unit = match (filled.value("org_code"), &worker) {
         ("", Some(w)) => w.org_code.clone(),
+        ("", None) if caller.org_code.is_city_department() => String::new(),
         ("", None) => caller.org_code.to_string(),
         (typed, _) => typed.to_string(),
     };

@@ -103,6 +103,13 @@ impl OrgCode {
         }
     }
 
+    /// Whether this is a department of the city (市直部门, such as the environmental sanitation
+    /// centre): a 9-digit code under a city code (`430400901`). It owns no records; its staff
+    /// work across the city, within what their role may see.
+    pub fn is_city_department(&self) -> bool {
+        self.0.len() == 9 && self.0[4..6] == *"00"
+    }
+
     /// Whether `other` is this unit or one of its descendants.
     pub fn contains(&self, other: &OrgCode) -> bool {
         other.0.starts_with(self.prefix())
@@ -123,9 +130,12 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// The jurisdiction of a user whose home unit is `home`.
+    /// The jurisdiction of a user whose home unit is `home`; a city department's is its city.
     pub fn of(home: &OrgCode) -> Scope {
-        Scope { prefix: home.prefix().to_string() }
+        match home.parent().filter(|_| home.is_city_department()) {
+            Some(city) => Scope::of(&city),
+            None => Scope { prefix: home.prefix().to_string() },
+        }
     }
 
     /// Everything: for the command line run by the machine's operator and for the demo loader.
@@ -222,6 +232,15 @@ mod tests {
         assert!(!leiyang.allows("430482001001001"));
         let (low, high) = leiyang.bounds();
         assert!("430481999999999" < high.as_str() && "430482" >= high.as_str() && "430481" >= low.as_str());
+    }
+
+    #[test]
+    fn a_city_department_works_across_its_city_and_a_street_does_not() {
+        let centre = code("430400901");
+        assert!(centre.is_city_department() && !code("430407001").is_city_department() && !code("430400").is_city_department());
+        assert_eq!(centre.parent(), Some(code("430400")));
+        assert_eq!(Scope::of(&centre), Scope::of(&code("430400")));
+        assert_eq!(Scope::of(&code("430407001")).prefix(), "430407001");
     }
 
     #[test]
