@@ -571,9 +571,14 @@ async fn confirming_a_person_under_home_observation_kills_their_link_and_tells_t
 /// On a phone: an inspector chooses a waste-mask collector from the register, ticks a mask, gloves
 /// and a raincoat, sees −4 before saving, saves with one tap, and the page says what was recorded.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_inspector_records_a_waste_mask_collector_without_boots_and_disinfectant() {
+async fn an_inspector_records_a_waste_mask_collector_without_boots_and_disinfectant_the_district_appeals_and_the_centre_closes_the_month() {
     let (base, db) = start_app_with_db().await;
     add_user(&db, "inspector_shigu", fangkong::auth::Role::SanitationInspector, "430407").await;
+    add_user(&db, "shigu_command", fangkong::auth::Role::CountyCommander, "430407").await;
+    let centre = add_user(&db, "centre", fangkong::auth::Role::SanitationInspector, "430400901").await;
+    let photo = temp_dir("fk_photo").join("雨靴.jpg");
+    std::fs::write(&photo, b"\xff\xd8\xff\xe0\0\x10JFIF\0").unwrap();
+    let month = fangkong::sanitation::months::of_day(fangkong::clock::today());
     let all = fangkong::sanitation::editions::load(&db).await.unwrap();
     let collector = fangkong::sanitation::workforce::NewWorker {
         org_code: code("430407"),
@@ -606,7 +611,52 @@ async fn an_inspector_records_a_waste_mask_collector_without_boots_and_disinfect
         browser.wait_for_url("/sanitation?recorded=").await?;
         let said = browser.text("#sanitation-recorded").await?;
         check(said.contains("扣 4 分") && said.contains("胶鞋(雨靴)、消毒液"), &format!("says what was recorded: {said}"))?;
-        check(browser.text("#sanitation-today").await?.contains("周收运"), "on today's list")
+        check(browser.text("#sanitation-today").await?.contains("周收运"), "on today's list")?;
+
+        // The district sees it the same day and appeals the boots with a photo.
+        browser.delete_cookies().await?;
+        sign_in(&browser, &base, "shigu_command").await?;
+        browser.goto(&format!("{base}/sanitation")).await?;
+        browser.click("#sanitation-today a.tag").await?;
+        browser.wait_for_url("/sanitation/inspections/").await?;
+        browser.click("#appeal-form input[name=items][value=rubber_boots]").await?;
+        browser.fill("#appeal-form input[name=reason]", "雨靴放在收运车上,检查时正在更换").await?;
+        browser.attach("#appeal-form input[name=photo]", &photo).await?;
+        browser.click("#appeal-form button.primary").await?;
+        browser.wait_for_text("#appeal-status", "待裁定").await?;
+        check(browser.exists(".photos img").await?, "the appeal's photo is shown with the inspection")?;
+
+        // The centre accepts it: −2 remains.
+        browser.delete_cookies().await?;
+        sign_in(&browser, &base, "centre").await?;
+        browser.goto(&format!("{base}/sanitation")).await?;
+        browser.click("#sanitation-appeals a").await?;
+        browser.wait_for_url("/sanitation/inspections/").await?;
+        browser.click("#decide-form input[name=decision][value=accept]").await?;
+        browser.fill("#decide-form input[name=note]", "照片显示雨靴在车上").await?;
+        browser.click("#decide-form button.primary").await?;
+        browser.wait_for_text("#appeal-status", "申诉成立").await?;
+        let points = browser.text("#inspection-points").await?;
+        check(points.starts_with('2'), &format!("4 points less the 2 given back, got {points}"))?;
+
+        // It closes the month; the ranking shows 石鼓区 last with 98.
+        browser.goto(&format!("{base}/sanitation/months")).await?;
+        browser.click("#close-month button").await?;
+        browser.wait_for_text("#month-closed", "已结账").await?;
+        let row = browser.text("#month-ranking tr[data-district='430407']").await?;
+        check(row.starts_with("4 石鼓区") && browser.text("#month-ranking tr[data-district='430407'] [data-score]").await? == "98", &format!("石鼓区's line: {row}"))?;
+        check(!browser.exists("#close-month").await?, "a closed month offers no closing")?;
+        check(browser.attribute("#month-xlsx", "href").await?.ends_with(&format!("/sanitation/months/{month}.xlsx")), "the page links its workbook")
     })
     .await;
+    // The workbook the page links to holds the district's score.
+    use calamine::Reader;
+    let session = fangkong::auth::sessions::create(&db, centre, fangkong::auth::sessions::SessionKind::Web, &Default::default()).await.unwrap();
+    let response = reqwest::Client::new().get(format!("{base}/sanitation/months/{month}.xlsx")).header("cookie", format!("fk_session={}", session.token)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range("月度考核").unwrap();
+    let shigu: Vec<String> = sheet.rows().find(|r| r.get(1).is_some_and(|c| c.to_string() == "石鼓区")).unwrap().iter().map(|c| c.to_string()).collect();
+    assert_eq!((shigu[0].as_str(), shigu[12].as_str()), ("4", "98"), "{shigu:?}");
 }

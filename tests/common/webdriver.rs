@@ -111,6 +111,11 @@ impl Browser {
         self.on_element(css, reqwest::Method::POST, "/value", Some(json!({"text": text}))).await.map(|_| ())
     }
 
+    /// Chooses the file at `path` in a file input, as a person picking a photo does.
+    pub async fn attach(&self, css: &str, path: &std::path::Path) -> Step<()> {
+        self.on_element(css, reqwest::Method::POST, "/value", Some(json!({"text": path.display().to_string()}))).await.map(|_| ())
+    }
+
     pub async fn click(&self, css: &str) -> Step<()> {
         self.on_element(css, reqwest::Method::POST, "/click", Some(json!({}))).await.map(|_| ())
     }
