@@ -15,7 +15,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Json, Router};
-use fangkong::db::{self, Db, now_micros};
+use fangkong::db::{Db, now_micros};
 use fangkong::observation::Kind;
 use fangkong::observation::episodes::NewRow;
 use fangkong::on_db;
@@ -93,30 +93,6 @@ async fn serve(router: Router) -> SocketAddr {
     addr
 }
 
-fn report(label: &str, outcome: &load::Outcome) {
-    let (p50, p99, max) = percentiles(&outcome.latencies);
-    println!("  {label:<52} {:>8.0} req/s   p50 {p50:>6.2} ms   p99 {p99:>6.2} ms   max {max:>7.2} ms   ({} requests, {} failed)", outcome.per_second(), outcome.requests, outcome.failures);
-    if let Some(f) = &outcome.first_failure {
-        println!("    first failure: {f}");
-    }
-}
-
-/// A fresh database for the run: a SQLite file in a scratch directory, or `fk_bench_checkin` made
-/// anew on the PostgreSQL server at `--postgres URL`.
-async fn fresh_database(dir: &std::path::Path) -> Db {
-    let Some(url) = arg("--postgres") else { return db::connect(&db::database_url_for(None, dir)).await.unwrap() };
-    let server = db::connect(&url).await.unwrap();
-    on_db!(&server, pool => {
-        sqlx::query::<DB>("drop database if exists fk_bench_checkin with (force)").execute(pool).await.map(|_| ()).unwrap();
-        sqlx::query::<DB>("create database fk_bench_checkin").execute(pool).await.map(|_| ()).unwrap();
-    });
-    server.close().await;
-    let (base, options) = url.split_once('?').map_or((url.as_str(), ""), |(b, o)| (b, o));
-    let at = base.rfind('/').filter(|&i| i > "postgres://".len()).map_or(base.len(), |i| i);
-    let url = format!("{}/fk_bench_checkin{}{options}", &base[..at], if options.is_empty() { "" } else { "?" });
-    db::connect(&url).await.unwrap()
-}
-
 fn main() {
     let seconds: u64 = arg("--seconds").and_then(|s| s.parse().ok()).unwrap_or(10);
     let connections: usize = arg("--connections").and_then(|s| s.parse().ok()).unwrap_or(64);
@@ -125,7 +101,7 @@ fn main() {
     // The server gets the machine's two cores; the load generator runs beside it on its own thread.
     let server = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let (db, addrs, tokens) = server.block_on(async {
-        let db = fresh_database(&dir).await;
+        let db = support::fresh_database(&dir, "fk_bench_checkin").await;
         db.migrate().await.unwrap();
         fangkong::org::store::seed_reference(&db).await.unwrap();
         fangkong::demo::load(&db, &dir, episodes, 7).await.unwrap();
@@ -153,17 +129,17 @@ fn main() {
     let durability = if matches!(db, Db::Sqlite(_)) { "SQLite, synchronous = FULL" } else { "PostgreSQL, synchronous_commit as the server has it" };
     println!("resident check-in over HTTP on {durability}: {connections} connections, {seconds} s measured after 1 s warm-up, {} links", tokens.len());
     let healthz = generator.block_on(load::run(product, connections, warmup, measure, |_, _| load::get("/healthz")));
-    report("HTTP stack alone (GET /healthz, ceiling)", &healthz);
+    load::report("HTTP stack alone (GET /healthz, ceiling)", &healthz);
     let minimal_run = {
         let tokens = tokens.clone();
         generator.block_on(load::run(minimal, connections, warmup, measure, move |c, n| load::post_json(&format!("/minimal/{}", tokens[(c + n * connections) % tokens.len()]), &body(c, n))))
     };
-    report("minimal insert-only endpoint (ceiling)", &minimal_run);
+    load::report("minimal insert-only endpoint (ceiling)", &minimal_run);
     let product_run = {
         let tokens = tokens.clone();
         generator.block_on(load::run(product, connections, warmup, measure, move |c, n| load::post_json(&format!("/api/v1/self-report/{}", tokens[(c + n * connections) % tokens.len()]), &body(c, n))))
     };
-    report("product self-report check-in", &product_run);
+    load::report("product self-report check-in", &product_run);
     let (_, p99, _) = percentiles(&product_run.latencies);
     println!(
         "  ratio product / minimal: {:.2}; target ≥ 10,000 req/s with p99 ≤ 50 ms: {}",

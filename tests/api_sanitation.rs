@@ -164,3 +164,26 @@ async fn the_centre_decides_a_districts_appeal_closes_the_month_and_exports_it()
     let shigu_line = rows.iter().find(|r| r.get(1).map(String::as_str) == Some("石鼓区")).unwrap();
     assert_eq!((shigu_line[0].as_str(), shigu_line[12].as_str(), shigu_line[14].as_str()), ("4", "98", "消毒液"), "a tie goes to the item first in the items' order: {shigu_line:?}");
 }
+
+/// The register imported through the API: the district's inspector sends its sheet; readers may not.
+#[tokio::test]
+async fn an_inspector_imports_the_districts_register_and_a_reader_may_not() {
+    use axum::body::Body;
+    use axum::http::Request;
+    let db = sqlite_only().await;
+    add_user(&db, "inspector_shigu", Role::SanitationInspector, "430407").await;
+    let app = seeded_app(db).await;
+    let csv = "姓名,工号,岗位,街道\n周收运,SG-1,废弃口罩收运,人民街道\n李保洁,SG-2,清扫保洁,\n";
+    let send = |token: String, mode: &str| {
+        Request::post(format!("/api/v1/sanitation/workers/import?org_code=430407&mode={mode}")).header("authorization", format!("Bearer {token}")).body(Body::from(csv)).unwrap()
+    };
+    let (status, _, body) = app.send(send(app.token("inspector_shigu").await, "all_or_nothing")).await;
+    let report: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!((status, report["added"].as_i64(), report["landed"].as_bool()), (StatusCode::OK, Some(2), Some(true)), "{report}");
+    let (_, _, body) = app.send(send(app.token("inspector_shigu").await, "all_or_nothing")).await;
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&body).unwrap()["already_on_register"].as_i64(), Some(2));
+    let (status, _, _) = app.send(send(app.token("inspector_shigu").await, "sometimes")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "an unknown mode is refused, not read as the default");
+    let (status, _, _) = app.send(send(app.token("city_commander").await, "all_or_nothing")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -360,6 +360,9 @@ async fn another_districts_sanitation_register_and_inspections_stay_invisible() 
             let (s, _) = app.json("POST", &format!("/api/v1/sanitation/appeals/{appeal}/decision"), Some(&token), Some(json!({"decision": "accept", "note": "同意恢复"}))).await;
             let reviews = matches!(role, Role::Admin | Role::SanitationInspector);
             assert_eq!(s, if !reviews { FORBIDDEN } else { NOT_FOUND }, "{who}: decide another district's appeal");
+            let import = Request::post("/api/v1/sanitation/workers/import?org_code=430407").header("authorization", format!("Bearer {token}")).body(Body::from("姓名,岗位\n某人,清扫保洁\n")).unwrap();
+            let (s, _, _) = app.send(import).await;
+            assert_eq!(s, if inspects_sanitation(role) { StatusCode::UNPROCESSABLE_ENTITY } else { FORBIDDEN }, "{who}: import into another district's register");
             let (s, _) = app.json("POST", &format!("/api/v1/sanitation/months/{month}/close"), Some(&token), None).await;
             assert_eq!(s, FORBIDDEN, "{who}: close the month (the centre only)");
             for list in ["/api/v1/sanitation/workers", "/api/v1/sanitation/inspections"] {

@@ -146,3 +146,67 @@ async fn a_waste_mask_collector_with_no_training_on_record_is_flagged_until_trai
         assert_eq!(flagged(zhuhui).await, ["收运丙"], "another district's still is not");
     }
 }
+
+/// A district's register imported from the sheets it keeps: an `.xlsx` with its own headers and a
+/// GBK `.csv`; bad rows named with their row and column, all or nothing unless asked, and the same
+/// file again adds nobody.
+#[tokio::test]
+async fn a_districts_register_is_imported_from_its_own_sheet_once() {
+    use fangkong::ledger_io::import::Mode;
+    use fangkong::sanitation::register_import::{self, RegisterSheet};
+    for db in backends().await {
+        let on = db.backend_name();
+        let all = editions::load(&db).await.unwrap();
+        let names = fangkong::org::names::UnitNames::default().get(&db).await.unwrap();
+        let shigu = Scope::of(&code("430407"));
+        let today = fangkong::clock::today();
+        let headers = ["序号", "姓名", "工号(必填)", "工种", "班组", "所属街道", "上岗日期", "联系电话"];
+        let rows: Vec<Vec<String>> = [
+            ["1", "周收运", "SG-001", "废弃口罩收运", "一班", "人民街道", "2020-01-15", "13800001111"],
+            ["2", "李保洁", "SG-002", "保洁员", "二班", "", "", ""],
+            ["3", "王某", "SG-003", "司机", "", "", "", ""],
+            ["4", "赵某", "SG-004", "清扫保洁", "", "", "2999-01-01", ""],
+            ["5", "钱某", "SG-001", "垃圾收运", "", "", "", ""],
+            ["6", "孙某", "SG-006", "垃圾站管护", "", "东风路街道", "", ""],
+        ]
+        .iter()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+        let book = fangkong::ledger_io::xlsx::sheet(&headers, &rows).unwrap();
+        let read = fangkong::ledger_io::read::read(&book).unwrap();
+        let district = code("430407");
+        let sheet = |mode| RegisterSheet { district: &district, rows: &read, mode, today };
+        let report = register_import::import(&db, &actor(), &shigu, &all[0], &names, sheet(Mode::AllOrNothing)).await.unwrap();
+        assert!(!report.landed && report.added == 0, "on {on}: {report:?}");
+        let problems: Vec<(usize, &str, &str)> = report.errors.iter().map(|e| (e.row, e.column.as_str(), e.code.as_str())).collect();
+        assert_eq!(problems, [(4, "岗位", "role_unknown"), (5, "上岗日期", "date_future"), (6, "工号", "duplicate_in_file"), (7, "街道", "org_unknown")]);
+        assert_eq!(report.ignored, ["序号", "联系电话"]);
+        assert!(workforce::list(&db, &shigu, None, 10).await.unwrap().is_empty(), "nothing written");
+
+        let report = register_import::import(&db, &actor(), &shigu, &all[0], &names, sheet(Mode::ValidRows)).await.unwrap();
+        assert_eq!((report.landed, report.added, report.valid_rows), (true, 2, 2));
+        let register = workforce::list(&db, &shigu, None, 10).await.unwrap();
+        let zhou = register.iter().find(|w| w.name == "周收运").unwrap();
+        assert_eq!((zhou.org_code.as_str(), zhou.role.as_str(), zhou.team.as_deref(), zhou.started_on), ("430407001", "waste_mask_collector", Some("一班"), date!(2020 - 01 - 15)));
+        assert_eq!(register.iter().find(|w| w.name == "李保洁").unwrap().started_on, today, "no date: today");
+        let again = register_import::import(&db, &actor(), &shigu, &all[0], &names, sheet(Mode::ValidRows)).await.unwrap();
+        assert_eq!((again.added, again.already_on_register), (0, 2), "the same file again adds nobody");
+
+        // A GBK .csv without numbers: the same name, role and unit is the same worker.
+        let (csv, _, _) = encoding_rs::GBK.encode("姓名,岗位,街道\n吴清扫,清扫保洁,青山街道\n郑收运,垃圾收运和垃圾站管护,\n");
+        let csv = fangkong::ledger_io::read::read(&csv).unwrap();
+        let csv_sheet = || RegisterSheet { district: &district, rows: &csv, mode: Mode::AllOrNothing, today };
+        assert_eq!(register_import::import(&db, &actor(), &shigu, &all[0], &names, csv_sheet()).await.unwrap().added, 2);
+        assert_eq!(register_import::import(&db, &actor(), &shigu, &all[0], &names, csv_sheet()).await.unwrap().already_on_register, 2);
+        assert_eq!(workforce::list(&db, &shigu, None, 10).await.unwrap().len(), 4);
+
+        // Another district's inspector, a district outside the scheme, a sheet without roles.
+        let zhuhui = Scope::of(&code("430405"));
+        assert_eq!(invalid_field(register_import::import(&db, &actor(), &zhuhui, &all[0], &names, csv_sheet()).await), "org_code:org_unknown");
+        let leiyang = RegisterSheet { district: &code("430481"), rows: &csv, mode: Mode::AllOrNothing, today };
+        assert_eq!(invalid_field(register_import::import(&db, &actor(), &Scope::everything(), &all[0], &names, leiyang).await), "org_code:district_outside_scheme");
+        let no_roles = fangkong::ledger_io::read::read("姓名,班组\n某人,一班\n".as_bytes()).unwrap();
+        let sheet = RegisterSheet { district: &district, rows: &no_roles, mode: Mode::AllOrNothing, today };
+        assert_eq!(invalid_field(register_import::import(&db, &actor(), &shigu, &all[0], &names, sheet).await), "file:columns_missing");
+    }
+}

@@ -90,6 +90,11 @@ pub fn post_json(path: &str, body: &str) -> Vec<u8> {
     format!("POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
 }
 
+/// The raw bytes of a `POST path` with a JSON body and a bearer token.
+pub fn post_json_as(path: &str, token: &str, body: &str) -> Vec<u8> {
+    format!("POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+}
+
 /// The raw bytes of a `GET path`.
 pub fn get(path: &str) -> Vec<u8> {
     format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").into_bytes()
@@ -98,4 +103,13 @@ pub fn get(path: &str) -> Vec<u8> {
 /// The raw bytes of a `GET path` with a bearer token.
 pub fn get_as(path: &str, token: &str) -> Vec<u8> {
     format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n").into_bytes()
+}
+
+/// Prints a load's line: requests per second, p50, p99 and max, and the first failure if any.
+pub fn report(label: &str, outcome: &Outcome) {
+    let (p50, p99, max) = super::percentiles(&outcome.latencies);
+    println!("  {label:<58} {:>8.0} req/s   p50 {p50:>6.2} ms   p99 {p99:>6.2} ms   max {max:>7.2} ms   ({} requests, {} failed)", outcome.per_second(), outcome.requests, outcome.failures);
+    if let Some(f) = &outcome.first_failure {
+        println!("    first failure: {f}");
+    }
 }

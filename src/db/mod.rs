@@ -5,6 +5,7 @@
 //! dates are `date` on PostgreSQL and ISO text on SQLite, both decoded as `time::Date`.
 
 mod connect;
+pub mod group_commit;
 pub mod statement;
 
 pub use connect::{INTERACTIVE_CONNECTIONS, LIST_CONNECTIONS, LONG_WORK_CONNECTIONS, Overload, STATEMENT_TIMEOUT, connect, database_url_for, overload};

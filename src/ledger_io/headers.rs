@@ -59,7 +59,7 @@ pub const HEADERS: &[(Field, &[&str])] = &[
 
 /// Folds what spreadsheets add around a header: spaces, asterisks, full-width characters, units in
 /// brackets (`身份证号(必填)`).
-fn normalise(header: &str) -> String {
+pub fn normalise(header: &str) -> String {
     let s = fangkong_rules::normalize_width(header).replace(['*', ':', ':'], "");
     s.split(['(', '(']).next().unwrap_or("").trim().to_string()
 }

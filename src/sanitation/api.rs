@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     let with_photo = OpenApiRouter::new()
         .routes(routes!(list_inspections, record_inspection))
         .routes(routes!(file_appeal))
+        .routes(routes!(import_register))
         .layer(axum::extract::DefaultBodyLimit::max(super::photos::MAX_PHOTO / 3 * 4 + 1024 * 1024));
     OpenApiRouter::new()
         .routes(routes!(list_workers, add_worker))
@@ -294,4 +295,22 @@ async fn month_xlsx(state: State<AppState>, caller: Caller, month: Path<String>)
     responses((status = 200, description = "the image"), (status = 404, body = ErrorBody)))]
 async fn photo(state: State<AppState>, caller: Caller, id: Path<i64>) -> AppResult<axum::response::Response> {
     super::appeal_pages::photo(state, caller, id).await
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct RegisterImportParams {
+    /// The district (or a street of it) the workers belong to; a row's 街道 is found within it.
+    pub org_code: String,
+    /// `all_or_nothing` (default): nothing lands if any row is bad; `valid_rows`: the good rows land.
+    pub mode: Option<String>,
+}
+
+/// Imports a district's register from its `.xlsx` or `.csv` (UTF-8 or GBK): 姓名, 工号, 岗位, 班组, 街道,
+/// 上岗日期 as people write them; a report per row; the same file again adds nothing.
+#[utoipa::path(post, path = "/api/v1/sanitation/workers/import", tag = "sanitation", params(RegisterImportParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The .xlsx or .csv file"),
+    responses((status = 200, body = super::register_import::RegisterReport), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn import_register(State(state): State<AppState>, caller: Caller, Query(p): Query<RegisterImportParams>, body: axum::body::Bytes) -> AppResult<Json<super::register_import::RegisterReport>> {
+    let org = crate::web::params::parse_code("org_code", &p.org_code)?;
+    Ok(Json(super::pages::run_register_import(&state, &caller, &org, p.mode.as_deref(), &body).await?))
 }

@@ -14,6 +14,7 @@ mod month_pages;
 pub mod months;
 pub mod pages;
 pub mod photos;
+pub mod register_import;
 pub mod training;
 pub mod workforce;
 

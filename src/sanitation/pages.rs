@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/sanitation/inspect", get(inspect_form))
         .route("/sanitation/inspections", post(record).layer(axum::extract::DefaultBodyLimit::max(super::photos::MAX_PHOTO + 1024 * 1024)))
         .route("/sanitation/workers", post(add_worker))
+        .route("/sanitation/workers/import", post(import_upload).layer(axum::extract::DefaultBodyLimit::max(super::photos::MAX_PHOTO + 1024 * 1024)))
         .route("/sanitation/trainings", post(add_training))
         .merge(super::appeal_pages::router())
         .merge(super::month_pages::router())
@@ -317,6 +318,50 @@ async fn add_training(State(state): State<AppState>, lang: Lang, CsrfForm { call
     match recorded {
         Ok(_) => Ok(Redirect::to("/sanitation#workers").into_response()),
         Err(AppError::Invalid(errors)) => show_index(&state, &caller, lang, None, crate::web::forms::Filled::new(form, errors)).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// Imports a register file into `org` for `caller` (the page's upload and the API's body).
+pub(super) async fn run_register_import(state: &AppState, caller: &Caller, org: &fangkong_rules::OrgCode, mode: Option<&str>, bytes: &[u8]) -> AppResult<super::register_import::RegisterReport> {
+    caller.require(Permission::InspectSanitation)?;
+    let mode = match mode.map(str::trim) {
+        None | Some("" | "all_or_nothing") => crate::ledger_io::import::Mode::AllOrNothing,
+        Some("valid_rows") => crate::ledger_io::import::Mode::ValidRows,
+        Some(_) => return Err(AppError::invalid("mode", "mode_unknown", "导入方式应为 all_or_nothing(有错误行时全部不导入)或 valid_rows(只导入正确的行)")),
+    };
+    let rows = crate::ledger_io::read::read(bytes).map_err(|m| AppError::invalid("file", "file_unreadable", m))?;
+    let all = editions::load(&state.db).await?;
+    let edition = editions::on(&all, crate::clock::today()).ok_or(AppError::NotFound)?;
+    let names = state.unit_names.get(&state.db).await?;
+    let sheet = super::register_import::RegisterSheet { district: org, rows: &rows, mode, today: crate::clock::today() };
+    super::register_import::import(&state.db, &caller.actor(), &caller.scope, edition, &names, sheet).await
+}
+
+#[derive(Template)]
+#[template(path = "sanitation/register_import.html")]
+struct RegisterImportPage {
+    chrome: Chrome,
+    report: super::register_import::RegisterReport,
+}
+
+async fn import_upload(State(state): State<AppState>, caller: Caller, lang: Lang, multipart: axum::extract::Multipart) -> AppResult<Response> {
+    caller.require(Permission::InspectSanitation)?;
+    let (form, uploads) = crate::web::forms::read_multipart(&caller, multipart).await?;
+    let imported = async {
+        let file = uploads.into_iter().find(|u| u.field == "file").ok_or_else(|| AppError::invalid("file", "file_missing", "请选择要导入的 .xlsx 或 .csv 文件"))?;
+        let names = state.unit_names.get(&state.db).await?;
+        let org = crate::org::picker::chosen(&names, &caller.scope, "org_code", field(&form, "org_code"))?;
+        run_register_import(&state, &caller, &org, Some(field(&form, "mode")), &file.data).await
+    }
+    .await;
+    match imported {
+        Ok(report) => {
+            let page = RegisterImportPage { chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("名册导入结果", "Register import")).await?, report };
+            Ok(render(axum::http::StatusCode::OK, &page))
+        }
+        Err(AppError::Invalid(errors)) => show_index(&state, &caller, lang, None, crate::web::forms::Filled::new(form, errors)).await,
+        Err(AppError::Conflict { message, .. }) => show_index(&state, &caller, lang, None, crate::web::forms::Filled::new(form, vec![FieldError::new("file", "conflict", message)])).await,
         Err(e) => Err(e),
     }
 }

@@ -68,9 +68,22 @@ pub fn district_in_scheme(edition: &StoredEdition, org: &OrgCode, field: &str) -
     }
 }
 
-/// Puts a worker on the register, in a district of the scheme of `edition` within `scope`. A
-/// number another worker of the district has is a conflict.
-pub async fn add(db: &Db, actor: &Actor, scope: &Scope, edition: &StoredEdition, worker: &NewWorker) -> AppResult<i64> {
+/// A worker checked for the register: in scope, of a district of the scheme, name and texts
+/// within their lengths.
+#[derive(Debug, Clone)]
+pub struct ValidWorker {
+    pub org_code: String,
+    pub district: String,
+    pub name: String,
+    pub number: Option<String>,
+    pub role: WorkerRole,
+    pub team: Option<String>,
+    pub person_id: Option<i64>,
+    pub started_on: Date,
+}
+
+/// Checks a worker for the register of a district of the scheme of `edition` within `scope`.
+pub fn checked(scope: &Scope, edition: &StoredEdition, worker: &NewWorker) -> AppResult<ValidWorker> {
     if !scope.allows(worker.org_code.as_str()) {
         return Err(AppError::invalid("org_code", "org_unknown", "单位不存在或不在您的管辖范围内"));
     }
@@ -88,19 +101,44 @@ pub async fn add(db: &Db, actor: &Actor, scope: &Scope, edition: &StoredEdition,
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    Ok(ValidWorker { org_code: worker.org_code.to_string(), district, name: name.to_string(), number, role: worker.role, team, person_id: worker.person_id, started_on: worker.started_on })
+}
+
+/// Writes workers on `conn` with an audit row each, inside the caller's transaction: the one
+/// statement that writes `sanitation_workers` (a form's worker and an imported register's).
+pub async fn insert_many<'a>(conn: impl Into<crate::db::Conn<'a>>, actor: &Actor, workers: &[ValidWorker]) -> sqlx::Result<Vec<i64>> {
+    let now = now_micros();
+    let ids: Vec<i64> = crate::on_conn!(conn, c => {
+        let mut ids = Vec::with_capacity(workers.len());
+        for chunk in workers.chunks(crate::db::MAX_BINDS / 9) {
+            let mut q = sqlx::QueryBuilder::<DB>::new("insert into sanitation_workers (org_code, district_code, name, number, role, team, person_id, started_on, created_at) ");
+            q.push_values(chunk, |mut row, w| {
+                row.push_bind(&w.org_code).push_bind(&w.district).push_bind(&w.name).push_bind(&w.number).push_bind(w.role.as_str()).push_bind(&w.team)
+                    .push_bind(w.person_id).push_bind(w.started_on).push_bind(now);
+            });
+            q.push(" returning id");
+            ids.extend(q.build_query_scalar::<i64>().fetch_all(&mut *c).await?);
+        }
+        let events: Vec<AuditEvent> = ids.iter().zip(workers).map(|(id, w)| AuditEvent {
+            action: "sanitation.worker_add", record_type: "sanitation_worker", record_id: Some(id.to_string()), org_code: w.org_code.clone(),
+            detail: Some(format!("role={}", w.role.as_str())),
+        }).collect();
+        let rows: Vec<(&Actor, AuditEvent)> = events.into_iter().map(|e| (actor, e)).collect();
+        crate::audit::store::insert_many(&mut *c, now, &rows).await?;
+        Ok::<_, sqlx::Error>(ids)
+    })?;
+    Ok(ids)
+}
+
+/// Puts a worker on the register, in a district of the scheme of `edition` within `scope`. A
+/// number another worker of the district has is a conflict.
+pub async fn add(db: &Db, actor: &Actor, scope: &Scope, edition: &StoredEdition, worker: &NewWorker) -> AppResult<i64> {
+    let valid = checked(scope, edition, worker)?;
     let written: sqlx::Result<i64> = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
-        let id = sqlx::query_scalar::<DB, i64>(
-            "insert into sanitation_workers (org_code, district_code, name, number, role, team, person_id, started_on, created_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id")
-            .bind(worker.org_code.as_str()).bind(&district).bind(name).bind(&number).bind(worker.role.as_str()).bind(&team)
-            .bind(worker.person_id).bind(worker.started_on).bind(now_micros()).fetch_one(&mut *tx).await?;
-        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
-            action: "sanitation.worker_add", record_type: "sanitation_worker", record_id: Some(id.to_string()), org_code: worker.org_code.to_string(),
-            detail: Some(format!("role={}", worker.role.as_str())),
-        }).await?;
+        let ids = insert_many(&mut *tx, actor, std::slice::from_ref(&valid)).await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(ids[0])
     }.await);
     match written {
         Ok(id) => Ok(id),
