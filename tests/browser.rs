@@ -657,6 +657,6 @@ async fn an_inspector_records_a_waste_mask_collector_without_boots_and_disinfect
     let bytes = response.bytes().await.unwrap().to_vec();
     let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
     let sheet = book.worksheet_range("月度考核").unwrap();
-    let shigu: Vec<String> = sheet.rows().find(|r| r.get(1).is_some_and(|c| c.to_string() == "石鼓区")).unwrap().iter().map(|c| c.to_string()).collect();
+    let shigu: Vec<String> = sheet.rows().find(|r| r.get(1).is_some_and(|c| *c == "石鼓区")).unwrap().iter().map(|c| c.to_string()).collect();
     assert_eq!((shigu[0].as_str(), shigu[12].as_str()), ("4", "98"), "{shigu:?}");
 }
