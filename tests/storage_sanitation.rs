@@ -210,3 +210,33 @@ async fn a_districts_register_is_imported_from_its_own_sheet_once() {
         assert_eq!(invalid_field(register_import::import(&db, &actor(), &shigu, &all[0], &names, sheet).await), "file:columns_missing");
     }
 }
+
+/// The server's group commit: inspections waiting are written in one transaction, each in its
+/// own savepoint — the same key sent twice at once records one inspection, the key reused for
+/// another inspection in the same batch is a conflict for that one alone, and the counts agree.
+#[tokio::test]
+async fn inspections_written_together_fail_alone_and_keep_one_per_key() {
+    use fangkong::sanitation::inspections::{Checked, prepare, write_batch};
+    for db in backends().await {
+        let all = editions::load(&db).await.unwrap();
+        let shigu = Scope::of(&code("430407"));
+        let now = fangkong::db::now_micros();
+        let cleaner = |worn: &[Worn], key: &str| inspection(Inspected::Unnamed { role: WorkerRole::Cleaner, name: None }, worn, now - 60_000_000, Some(key));
+        let mut batch = Vec::new();
+        for new in [cleaner(&[Worn::Mask], "k-a"), cleaner(&[Worn::Mask], "k-a"), cleaner(&[Worn::Mask, Worn::Gloves], "k-a"), cleaner(&[], "k-b")] {
+            match prepare(&db, &actor(), &shigu, &all, &new).await.unwrap() {
+                Checked::Ready(p) => batch.push(*p),
+                Checked::Known(r) => panic!("nothing is recorded yet: {r:?}"),
+            }
+        }
+        let results = write_batch(&db, batch).await;
+        let first = results[0].as_ref().unwrap();
+        assert!(!first.duplicate && first.points == 2, "on {}", db.backend_name());
+        let retry = results[1].as_ref().unwrap();
+        assert_eq!((retry.id, retry.duplicate), (first.id, true), "the same submission twice at once: one inspection");
+        assert!(matches!(results[2], Err(AppError::Conflict { .. })), "the key reused for another inspection: {:?}", results[2]);
+        assert_eq!(results[3].as_ref().unwrap().points, 4, "the others are written all the same");
+        assert_eq!(inspections::list(&db, &shigu, None, None, 10).await.unwrap().len(), 2);
+        assert_eq!(fangkong::counts::verify(&db).await.unwrap(), []);
+    }
+}

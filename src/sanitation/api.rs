@@ -185,7 +185,7 @@ async fn record_inspection(State(state): State<AppState>, caller: Caller, ApiJso
     caller.require(Permission::InspectSanitation)?;
     let new = input.parse()?;
     let all = editions::load(&state.db).await?;
-    let done = inspections::record(&state.db, &caller.actor(), &caller.scope, &all, &new).await?;
+    let done = inspections::submit(&state.db, &state.inspections, &caller.actor(), &caller.scope, &all, &new).await?;
     let status = if done.duplicate { StatusCode::OK } else { StatusCode::CREATED };
     let missing = done.missing.iter().map(|m| m.as_str()).collect();
     Ok((status, Json(InspectionRecorded { id: done.id, points: done.points, missing, repeat_of: done.repeat_of, duplicate: done.duplicate })))

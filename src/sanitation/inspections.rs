@@ -12,7 +12,7 @@ use crate::db::{Db, is_unique_violation, now_micros};
 use crate::error::{AppError, AppResult};
 use crate::idempotency::{self, Known};
 use crate::on_db;
-use fangkong_rules::sanitation::{PpeItem, WorkerRole, Worn};
+use fangkong_rules::sanitation::{Assessment, PpeItem, WorkerRole, Worn};
 use fangkong_rules::{OrgCode, Scope};
 use time::Date;
 
@@ -56,8 +56,42 @@ const KEY_KIND: &str = "sanitation_inspection";
 /// A place is a street corner or a transfer station, written in a few words.
 const PLACE_MAX: usize = 100;
 
-/// Records an inspection in `scope` under the edition of its day among `all`.
-pub async fn record(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition], new: &NewInspection) -> AppResult<Recorded> {
+/// An inspection checked and assessed, with everything it writes.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    actor: Actor,
+    edition_id: i64,
+    count_repeats: bool,
+    district: String,
+    org_code: String,
+    place: String,
+    worker_id: Option<i64>,
+    worker_name: Option<String>,
+    role: WorkerRole,
+    day: Date,
+    month: String,
+    inspected_at: i64,
+    worn_codes: String,
+    missing_codes: String,
+    found: Assessment,
+    note: Option<String>,
+    photo: Option<Photo>,
+    key: Option<String>,
+    owner: i64,
+    submitter: String,
+    fingerprint: String,
+}
+
+/// What checking an inspection found: one to write, or one its key recorded already.
+#[derive(Debug, Clone)]
+pub enum Checked {
+    Ready(Box<Prepared>),
+    Known(Recorded),
+}
+
+/// Checks an inspection in `scope` and assesses it under the edition of its day among `all`:
+/// everything that can refuse it is decided here, before it waits to be written.
+pub async fn prepare(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition], new: &NewInspection) -> AppResult<Checked> {
     let now = now_micros();
     if new.inspected_at > now + fangkong_rules::CLOCK_SKEW.whole_microseconds() as i64 {
         return Err(AppError::invalid("inspected_at", "time_future", "检查时间不能晚于现在"));
@@ -91,8 +125,6 @@ pub async fn record(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition]
     if key.is_some_and(|k| k.len() > idempotency::MAX_KEY) {
         return Err(AppError::invalid("idempotency_key", "too_long", "idempotency_key 过长"));
     }
-    let owner = actor.user_id.unwrap_or(0);
-    let submitter = idempotency::submitter(Some(actor));
     let codes = |items: &mut dyn Iterator<Item = &'static str>| items.collect::<Vec<_>>().join(",");
     let worn_codes = codes(&mut worn.iter().map(|w| w.as_str()));
     let worker_text = match &new.worker {
@@ -101,63 +133,182 @@ pub async fn record(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition]
     };
     // The time is left out: a retry sent without one is stamped anew by the server.
     let photo_digest = new.photo.as_ref().map(Photo::digest).unwrap_or_default();
-    let fingerprint = idempotency::fingerprint(&[new.org_code.as_str(), place, &worker_text, &worn_codes, note.unwrap_or(""), &photo_digest]);
-    let replay = |known: Known| -> AppResult<Recorded> {
-        let id = known.replay(&submitter, &fingerprint)?;
-        Ok(Recorded { id, points: found.points, missing: found.missing.clone(), repeat_of: None, duplicate: true })
+    let prepared = Prepared {
+        actor: actor.clone(),
+        edition_id: edition.id,
+        count_repeats: edition.count_repeat_inspections,
+        district,
+        org_code: new.org_code.to_string(),
+        place: place.to_string(),
+        worker_id,
+        worker_name,
+        role,
+        day,
+        month,
+        inspected_at: new.inspected_at,
+        missing_codes: codes(&mut found.missing.iter().map(|m| m.as_str())),
+        fingerprint: idempotency::fingerprint(&[new.org_code.as_str(), place, &worker_text, &worn_codes, note.unwrap_or(""), &photo_digest]),
+        worn_codes,
+        found,
+        note: note.map(str::to_string),
+        photo: new.photo.clone(),
+        key: key.map(str::to_string),
+        owner: actor.user_id.unwrap_or(0),
+        submitter: idempotency::submitter(Some(actor)),
     };
-    if let Some(known) = known_key(db, owner, key).await? {
-        return replay(known);
+    match known_key(db, prepared.owner, prepared.key.as_deref()).await? {
+        Some(known) => Ok(Checked::Known(prepared.replay(known)?)),
+        None => Ok(Checked::Ready(Box::new(prepared))),
     }
-    let missing_codes = codes(&mut found.missing.iter().map(|m| m.as_str()));
+}
+
+impl Prepared {
+    /// The answer for a key already kept: the same inspection (nothing new), or a conflict.
+    fn replay(&self, known: Known) -> AppResult<Recorded> {
+        let id = known.replay(&self.submitter, &self.fingerprint)?;
+        Ok(Recorded { id, points: self.found.points, missing: self.found.missing.clone(), repeat_of: None, duplicate: true })
+    }
+
+    /// What the write came to: recorded, or — when the key was kept meanwhile by another
+    /// inspection — that one's answer.
+    async fn finish(&self, db: &Db, written: sqlx::Result<(i64, Option<i64>)>) -> AppResult<Recorded> {
+        match written {
+            Ok((id, repeat_of)) => Ok(Recorded { id, points: self.found.points, missing: self.found.missing.clone(), repeat_of, duplicate: false }),
+            Err(e) if is_unique_violation(&e) => self.replay(known_key(db, self.owner, self.key.as_deref()).await?.ok_or(e)?),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Records an inspection in its own transaction (the command line's, the demo's, the tests').
+pub async fn record(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition], new: &NewInspection) -> AppResult<Recorded> {
+    let prepared = match prepare(db, actor, scope, all, new).await? {
+        Checked::Known(recorded) => return Ok(recorded),
+        Checked::Ready(prepared) => prepared,
+    };
+    let now = now_micros();
     let written: sqlx::Result<(i64, Option<i64>)> = on_db!(db, pool => async {
         let mut tx = pool.begin().await?;
-        // The worker's row is written first: two inspections of one worker take their turn, so
-        // that only one of them is the first of its day and month.
-        let (repeat_of, first_in_month) = match worker_id {
+        let done = write(&mut *tx, &prepared, now).await?;
+        tx.commit().await?;
+        Ok(done)
+    }.await);
+    prepared.finish(db, written).await
+}
+
+/// The server's writer of inspections: one task (every inspection adds to its district's and the
+/// city's count rows, so writers would only queue for them), up to [`MAX_BATCH`] at a time.
+pub type InspectionWriter = crate::db::group_commit::GroupCommit<Prepared, Recorded>;
+
+/// Inspections written per transaction at most.
+pub const MAX_BATCH: usize = 128;
+
+/// Starts the inspection writer on the current Tokio runtime.
+pub fn writer(db: Db) -> InspectionWriter {
+    crate::db::group_commit::GroupCommit::spawn(db, 1, MAX_BATCH, |db: Db, batch| async move { write_batch(&db, batch).await })
+}
+
+/// Checks an inspection and writes it through the server's group commit.
+pub async fn submit(db: &Db, writer: &InspectionWriter, actor: &Actor, scope: &Scope, all: &[StoredEdition], new: &NewInspection) -> AppResult<Recorded> {
+    match prepare(db, actor, scope, all, new).await? {
+        Checked::Known(recorded) => Ok(recorded),
+        Checked::Ready(prepared) => writer.submit(*prepared).await,
+    }
+}
+
+/// Writes inspections waiting together in one transaction (the server's group commit), each in a
+/// savepoint of its own, so that the database refusing one fails that one alone.
+pub async fn write_batch(db: &Db, batch: Vec<Prepared>) -> Vec<AppResult<Recorded>> {
+    use sqlx::Acquire;
+    let now = now_micros();
+    // SQLite: take the write lock first, so that what is read inside cannot change before the writes.
+    let begin = if matches!(db, Db::Sqlite(_)) { "begin immediate" } else { "begin" };
+    let written: sqlx::Result<Vec<sqlx::Result<(i64, Option<i64>)>>> = on_db!(db, pool => async {
+        let mut tx = pool.begin_with(begin).await?;
+        let mut each = Vec::with_capacity(batch.len());
+        for prepared in &batch {
+            let mut one = (&mut tx).begin().await?;
+            match write(&mut *one, prepared, now).await {
+                Ok(done) => {
+                    one.commit().await?;
+                    each.push(Ok(done));
+                }
+                Err(e) => {
+                    one.rollback().await?;
+                    each.push(Err(e));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(each)
+    }.await);
+    match written {
+        Ok(each) => {
+            let mut results = Vec::with_capacity(batch.len());
+            for (prepared, written) in batch.iter().zip(each) {
+                results.push(prepared.finish(db, written).await);
+            }
+            results
+        }
+        Err(e) => {
+            tracing::error!(error = %e, count = batch.len(), "sanitation inspection batch failed");
+            batch.iter().map(|_| Err(AppError::Internal(anyhow::anyhow!("inspection batch failed")))).collect()
+        }
+    }
+}
+
+/// The one write of an inspection, on `conn` inside the caller's transaction: the worker's row
+/// first (two inspections of one worker take their turn, so only one is the first of its day and
+/// month), the inspection, its photo and key, its counts and its audit row.
+async fn write<'a>(conn: impl Into<crate::db::Conn<'a>>, p: &Prepared, now: i64) -> sqlx::Result<(i64, Option<i64>)> {
+    let mut conn = conn.into();
+    let (id, repeat_of, first_in_month, counted) = crate::on_conn!(conn.reborrow(), c => {
+        let (repeat_of, first_in_month) = match p.worker_id {
             Some(id) => {
                 sqlx::query::<DB>("update sanitation_workers set last_inspected_on = case when last_inspected_on is null or last_inspected_on < $2 then $2 else last_inspected_on end where id = $1")
-                    .bind(id).bind(day).execute(&mut *tx).await?;
+                    .bind(id).bind(p.day).execute(&mut *c).await?;
                 let repeat_of = sqlx::query_scalar::<DB, Option<i64>>("select min(id) from sanitation_inspections where worker_id = $1 and inspected_on = $2")
-                    .bind(id).bind(day).fetch_one(&mut *tx).await?;
+                    .bind(id).bind(p.day).fetch_one(&mut *c).await?;
                 let earlier = sqlx::query_scalar::<DB, i64>("select count(*) from sanitation_inspections where worker_id = $1 and month = $2")
-                    .bind(id).bind(&month).fetch_one(&mut *tx).await?;
+                    .bind(id).bind(&p.month).fetch_one(&mut *c).await?;
                 (repeat_of, earlier == 0)
             }
             None => (None, true),
         };
-        let counted = repeat_of.is_none() || edition.count_repeat_inspections;
+        let counted = repeat_of.is_none() || p.count_repeats;
         let id = sqlx::query_scalar::<DB, i64>(
             "insert into sanitation_inspections (edition_id, district_code, org_code, place, worker_id, worker_name, worker_role, inspected_on, inspected_at, \
              worn, missing, items_checked, items_missing, points, repeat_of, note, inspector_id, inspector, created_at, month, counted) \
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) returning id")
-            .bind(edition.id).bind(&district).bind(new.org_code.as_str()).bind(place).bind(worker_id).bind(&worker_name).bind(role.as_str())
-            .bind(day).bind(new.inspected_at).bind(&worn_codes).bind(&missing_codes).bind(i64::from(found.checked)).bind(found.missing.len() as i64).bind(i64::from(found.points))
-            .bind(repeat_of).bind(note).bind(actor.user_id).bind(&actor.username).bind(now).bind(&month).bind(counted)
-            .fetch_one(&mut *tx).await?;
-        if let Some(photo) = &new.photo {
-            photos::insert(&mut *tx, photos::Of::Inspection(id), photo).await?;
-        }
-        if let Some(key) = key {
+            .bind(p.edition_id).bind(&p.district).bind(&p.org_code).bind(&p.place).bind(p.worker_id).bind(&p.worker_name).bind(p.role.as_str())
+            .bind(p.day).bind(p.inspected_at).bind(&p.worn_codes).bind(&p.missing_codes).bind(i64::from(p.found.checked)).bind(p.found.missing.len() as i64)
+            .bind(i64::from(p.found.points)).bind(repeat_of).bind(&p.note).bind(p.actor.user_id).bind(&p.actor.username).bind(now).bind(&p.month).bind(counted)
+            .fetch_one(&mut *c).await?;
+        if let Some(key) = &p.key {
             sqlx::query::<DB>("insert into submission_keys (idempotency_key, kind, owner, submitter, fingerprint, record_id, created_at) values ($1, $2, $3, $4, $5, $6, $7)")
-                .bind(key).bind(KEY_KIND).bind(owner).bind(&submitter).bind(&fingerprint).bind(id).bind(now).execute(&mut *tx).await?;
+                .bind(key).bind(KEY_KIND).bind(p.owner).bind(&p.submitter).bind(&p.fingerprint).bind(id).bind(now).execute(&mut *c).await?;
         }
-        let mut tally = Tally::default();
-        tally_inspection(&mut tally, new.org_code.as_str(), day, role, &found, Scored { first_in_month, counted });
-        crate::counts::write(&mut *tx, &tally).await?;
-        crate::audit::store::insert(&mut *tx, actor, AuditEvent {
-            action: "sanitation.inspect", record_type: "sanitation_inspection", record_id: Some(id.to_string()), org_code: new.org_code.to_string(),
-            detail: Some(format!("role={} points={}", role.as_str(), found.points)),
-        }).await?;
-        tx.commit().await?;
-        Ok((id, repeat_of))
-    }.await);
-    match written {
-        Ok((id, repeat_of)) => Ok(Recorded { id, points: found.points, missing: found.missing, repeat_of, duplicate: false }),
-        // The same key kept by an inspection committed meanwhile: this one wrote nothing.
-        Err(e) if is_unique_violation(&e) => replay(known_key(db, owner, key).await?.ok_or(e)?),
-        Err(e) => Err(e.into()),
+        Ok::<_, sqlx::Error>((id, repeat_of, first_in_month, counted))
+    })?;
+    if let Some(photo) = &p.photo {
+        photos::insert(conn.reborrow(), photos::Of::Inspection(id), photo).await?;
     }
+    let mut tally = Tally::default();
+    tally_inspection(&mut tally, &p.org_code, p.day, p.role, &p.found, Scored { first_in_month, counted });
+    crate::counts::write(conn.reborrow(), &tally).await?;
+    crate::audit::store::insert(
+        conn,
+        &p.actor,
+        AuditEvent {
+            action: "sanitation.inspect",
+            record_type: "sanitation_inspection",
+            record_id: Some(id.to_string()),
+            org_code: p.org_code.clone(),
+            detail: Some(format!("role={} points={}", p.role.as_str(), p.found.points)),
+        },
+    )
+    .await?;
+    Ok((id, repeat_of))
 }
 
 /// How an inspection stands in its month's score.
@@ -172,7 +323,7 @@ struct Scored {
 /// The counts an inspection adds on its day at its unit: one inspection, the items checked and
 /// missing (each item and the role's too), the points they cost (before any appeal), the points
 /// that do not count in the score, and a worker inspected when it is their first of the month.
-fn tally_inspection(tally: &mut Tally, org: &str, day: Date, role: WorkerRole, found: &fangkong_rules::sanitation::Assessment, scored: Scored) {
+fn tally_inspection(tally: &mut Tally, org: &str, day: Date, role: WorkerRole, found: &Assessment, scored: Scored) {
     use crate::counts::{SANITATION_CHECKED, SANITATION_INSPECTIONS, SANITATION_MISSING, SANITATION_POINTS, SANITATION_UNCOUNTED, SANITATION_WORKERS};
     let day = day.to_string();
     let missing = found.missing.len() as i64;

@@ -250,7 +250,7 @@ async fn record(State(state): State<AppState>, caller: Caller, lang: Lang, multi
             photo: photo_in(uploads, "photo")?,
             idempotency_key: crate::web::forms::optional(&form, "idempotency_key"),
         };
-        inspections::record(&state.db, &caller.actor(), &caller.scope, &editions::load(&state.db).await?, &new).await
+        inspections::submit(&state.db, &state.inspections, &caller.actor(), &caller.scope, &editions::load(&state.db).await?, &new).await
     }
     .await;
     match recorded {

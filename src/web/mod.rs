@@ -101,19 +101,22 @@ pub struct AppState {
     pub long_work: Db,
     pub settings: Arc<Settings>,
     pub checkins: crate::observation::writer::CheckInWriter,
+    /// The sanitation inspections' group commit (`sanitation::inspections::writer`).
+    pub inspections: crate::sanitation::inspections::InspectionWriter,
     pub imports: crate::ledger_io::jobs::ImportJobs,
     /// Unit names for pages (`Chrome::unit`).
     pub unit_names: Arc<crate::org::names::UnitNames>,
 }
 
 impl AppState {
-    /// The state of one server process; starts the check-in writer on the current runtime.
+    /// The state of one server process; starts the check-in and inspection writers on the current runtime.
     pub fn new(db: Db, settings: Settings) -> AppState {
         let long_work = db.for_long_work();
         let lists = db.for_lists(settings.statement_timeout);
         let db = db.interactive(settings.statement_timeout);
         let checkins = crate::observation::writer::CheckInWriter::spawn(db.clone());
-        AppState { db, lists, long_work, settings: Arc::new(settings), checkins, imports: Default::default(), unit_names: Default::default() }
+        let inspections = crate::sanitation::inspections::writer(db.clone());
+        AppState { db, lists, long_work, settings: Arc::new(settings), checkins, inspections, imports: Default::default(), unit_names: Default::default() }
     }
 }
 
