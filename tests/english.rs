@@ -92,6 +92,23 @@ async fn seed_records(db: &fangkong::db::Db) {
         attachments: Vec::new(),
     };
     fangkong::command::directives::issue(db, &actor(), &Scope::of(&code("430400")), &code("430400"), directive, now).await.unwrap();
+    // A sanitation inspection with a photo and an appeal waiting: its page, the appeal and the month.
+    use fangkong::sanitation::{appeals, editions, inspections, photos};
+    let all = editions::load(db).await.unwrap();
+    let shigu = Scope::of(&code("430407"));
+    let inspected = inspections::NewInspection {
+        org_code: code("430407"),
+        place: "解放路口".into(),
+        worker: inspections::Inspected::Unnamed { role: fangkong_rules::sanitation::WorkerRole::WasteMaskCollector, name: Some("周收运".into()) },
+        worn: vec![fangkong_rules::sanitation::Worn::Mask],
+        inspected_at: now - hour,
+        note: Some("雨靴未穿".into()),
+        photo: Some(photos::Photo::checked("photo", vec![0xFF, 0xD8, 0xFF, 0xE0]).unwrap()),
+        idempotency_key: None,
+    };
+    let inspection = inspections::record(db, &actor(), &shigu, &all, &inspected).await.unwrap();
+    let appeal = appeals::NewAppeal { inspection_id: inspection.id, items: vec![fangkong_rules::sanitation::PpeItem::Gloves], reason: "手套在车上".into(), photo: None };
+    appeals::file(db, &actor(), &shigu, &all, &appeal).await.unwrap();
 }
 
 /// Every piece of data text on record: what the sweep may find in Chinese on an English page.
@@ -108,6 +125,10 @@ async fn data_values(db: &fangkong::db::Db) -> Vec<String> {
         ("supervisions", "inspectors"),
         ("supervisions", "findings"),
         ("supervision_fixes", "description"),
+        ("sanitation_inspections", "place"),
+        ("sanitation_inspections", "worker_name"),
+        ("sanitation_inspections", "note"),
+        ("sanitation_appeals", "reason"),
         ("life_needs", "detail"),
         // Recorded as written at the time: the rules edition's name, why a case changed status.
         ("case_rule_sets", "name"),

@@ -178,6 +178,8 @@ async fn the_month_score_equals_a_direct_computation_from_the_inspections() {
                 Inspected::Registered(id) => Some(id),
                 Inspected::Unnamed { .. } => None,
             };
+            let per_item = if day >= date!(2020 - 03 - 01) { 3 } else { 2 };
+            assert_eq!(done.points, per_item * done.missing.len() as u32, "each missing item costs what the edition of its day says");
             recorded.push((district, worker_id, role, day, i64::from(done.points), done.missing, checked));
         }
         let direct = |month: &str| -> Vec<DistrictMonth> {
