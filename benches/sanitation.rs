@@ -212,6 +212,8 @@ fn main() {
             (format!("month score, all districts, closed {last_month} (API)"), format!("/api/v1/sanitation/months/{last_month}"), &centre),
             (format!("district's month page, open {this_month}"), format!("/sanitation/months?month={this_month}"), &district),
             (format!("district's month page, closed {last_month}"), format!("/sanitation/months?month={last_month}"), &district),
+            ("the centre's sanitation page (today's inspections, register)".to_string(), "/sanitation".to_string(), &centre),
+            ("a district's inspections of a day (API)".to_string(), format!("/api/v1/sanitation/inspections?day={}", today - time::Duration::days(1)), &district),
         ] {
             timing::line(&label, timing::get_times(&app, &uri, token, requests).await);
         }

@@ -99,14 +99,19 @@ async fn the_centre_decides_a_districts_appeal_closes_the_month_and_exports_it()
     let (shigu, centre, district) = (app.token("inspector_shigu").await, app.token("centre").await, app.token("shigu_command").await);
 
     // The centre's inspectors work in every district of the scheme, and only there.
-    let worker = json!({"org_code": "430407", "name": "周收运", "role": "waste_mask_collector"});
+    let worker = json!({"org_code": "430407", "name": "周收运", "role": "waste_mask_collector", "started_on": "2020-01-01"});
     let (status, created) = app.json("POST", "/api/v1/sanitation/workers", Some(&centre), Some(worker)).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let leiyang = json!({"org_code": "430481", "name": "耒阳人", "role": "cleaner"});
     let (status, refused) = app.json("POST", "/api/v1/sanitation/workers", Some(&centre), Some(leiyang)).await;
     assert_eq!((status, refused["error"]["fields"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("district_outside_scheme")), "{refused}");
     let photo = base64::engine::general_purpose::STANDARD.encode(b"\xff\xd8\xff\xe0\0\x10JFIF");
-    let inspection = json!({"org_code": "430407", "place": "解放路", "worker_id": created["id"], "worn": ["mask", "gloves", "raincoat"], "photo_base64": photo});
+    // Recorded today, dated last month's last day: the month the centre can close.
+    let today = fangkong::clock::today();
+    let last_day = fangkong::sanitation::months::days_of(&fangkong::sanitation::months::of_day(today)).unwrap().0.previous_day().unwrap();
+    let month = fangkong::sanitation::months::of_day(last_day);
+    let inspection =
+        json!({"org_code": "430407", "place": "解放路", "worker_id": created["id"], "worn": ["mask", "gloves", "raincoat"], "photo_base64": photo, "inspected_at": format!("{last_day} 10:00")});
     let (status, done) = app.json("POST", "/api/v1/sanitation/inspections", Some(&shigu), Some(inspection)).await;
     assert_eq!((status, done["points"].as_i64()), (StatusCode::CREATED, Some(4)), "{done}");
     let id = done["id"].as_i64().unwrap();
@@ -126,7 +131,6 @@ async fn the_centre_decides_a_districts_appeal_closes_the_month_and_exports_it()
     let decision = json!({"decision": "accept", "note": "照片显示雨靴在车上"});
     let (status, _) = app.json("POST", &format!("/api/v1/sanitation/appeals/{appeal_id}/decision"), Some(&shigu), Some(decision.clone())).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a district's own group does not judge its district");
-    let month = fangkong::sanitation::months::of_day(fangkong::clock::today());
     let (status, _) = app.json("POST", &format!("/api/v1/sanitation/months/{month}/close"), Some(&centre), None).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "an appeal waits");
     let (status, _) = app.json("POST", &format!("/api/v1/sanitation/appeals/{appeal_id}/decision"), Some(&centre), Some(decision.clone())).await;
@@ -142,12 +146,21 @@ async fn the_centre_decides_a_districts_appeal_closes_the_month_and_exports_it()
     assert_eq!(seen["districts"].as_array().unwrap().len(), 1, "the district sees its own score");
     assert!(seen["closed"].is_object());
 
-    // The city's dashboard ranks the districts; a county outside the scheme has no such panel.
+    let this_month = fangkong::sanitation::months::of_day(today);
+    let (status, refused) = app.json("POST", &format!("/api/v1/sanitation/months/{this_month}/close"), Some(&centre), None).await;
+    assert_eq!((status, refused["error"]["fields"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("month_not_over")));
+    let backdated = json!({"org_code": "430407", "place": "解放路", "role": "cleaner", "worn": [], "inspected_at": format!("{last_day} 11:00")});
+    let (status, refused) = app.json("POST", "/api/v1/sanitation/inspections", Some(&shigu), Some(backdated)).await;
+    assert_eq!((status, refused["error"]["fields"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("month_closed")), "nothing dated into a closed month");
+
+    // The city's dashboard ranks the districts this month; a county outside the scheme has no such panel.
+    let today_one = json!({"org_code": "430407", "place": "解放路", "worker_id": created["id"], "worn": ["mask", "gloves", "raincoat", "rubber_boots"]});
+    assert_eq!(app.json("POST", "/api/v1/sanitation/inspections", Some(&shigu), Some(today_one)).await.0, StatusCode::CREATED);
     let city = app.token("city_commander").await;
     let (status, board) = app.json("GET", "/api/v1/dashboard", Some(&city), None).await;
     assert_eq!(status, StatusCode::OK);
     let panel = &board["sanitation"];
-    assert_eq!((panel["month"].as_str(), panel["closed"].as_bool(), panel["today_inspections"].as_i64()), (Some(month.as_str()), Some(true), Some(1)), "{panel}");
+    assert_eq!((panel["month"].as_str(), panel["closed"].as_bool(), panel["today_inspections"].as_i64()), (Some(this_month.as_str()), Some(false), Some(1)), "{panel}");
     let last = panel["districts"].as_array().unwrap().last().unwrap();
     assert_eq!((last["name"].as_str(), last["rank"].as_i64(), last["score"].as_i64()), (Some("石鼓区"), Some(4), Some(98)));
     let (_, leiyang) = app.json("GET", "/api/v1/dashboard?org=430481", Some(&city), None).await;

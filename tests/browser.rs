@@ -578,7 +578,9 @@ async fn an_inspector_records_a_waste_mask_collector_without_boots_and_disinfect
     let centre = add_user(&db, "centre", fangkong::auth::Role::SanitationInspector, "430400901").await;
     let photo = temp_dir("fk_photo").join("雨靴.jpg");
     std::fs::write(&photo, b"\xff\xd8\xff\xe0\0\x10JFIF\0").unwrap();
-    let month = fangkong::sanitation::months::of_day(fangkong::clock::today());
+    // Dated last month's last day (recorded today): the month the centre can close.
+    let last_day = fangkong::sanitation::months::days_of(&fangkong::sanitation::months::of_day(fangkong::clock::today())).unwrap().0.previous_day().unwrap();
+    let month = fangkong::sanitation::months::of_day(last_day);
     let all = fangkong::sanitation::editions::load(&db).await.unwrap();
     let collector = fangkong::sanitation::workforce::NewWorker {
         org_code: code("430407"),
@@ -607,18 +609,17 @@ async fn an_inspector_records_a_waste_mask_collector_without_boots_and_disinfect
         check(browser.text("[data-deduction]").await? == "4", "a suit as well as a raincoat meets the same one item")?;
         browser.click("input[name=worn][value=protective_suit]").await?;
         browser.fill("input[name=place]", "解放路口").await?;
+        browser.set_value("input[name=inspected_at]", &format!("{last_day}T10:00")).await?;
         browser.click("#inspect-form button.primary").await?;
         browser.wait_for_url("/sanitation?recorded=").await?;
         let said = browser.text("#sanitation-recorded").await?;
         check(said.contains("扣 4 分") && said.contains("胶鞋(雨靴)、消毒液"), &format!("says what was recorded: {said}"))?;
-        check(browser.text("#sanitation-today").await?.contains("周收运"), "on today's list")?;
+        let recorded = browser.attribute("#sanitation-recorded a[href^='/sanitation/inspections/']", "href").await?;
 
-        // The district sees it the same day and appeals the boots with a photo.
+        // The district sees it the same day it is recorded and appeals the boots with a photo.
         browser.delete_cookies().await?;
         sign_in(&browser, &base, "shigu_command").await?;
-        browser.goto(&format!("{base}/sanitation")).await?;
-        browser.click("#sanitation-today a.tag").await?;
-        browser.wait_for_url("/sanitation/inspections/").await?;
+        browser.goto(&if recorded.starts_with("http") { recorded } else { format!("{base}{recorded}") }).await?;
         browser.click("#appeal-form input[name=items][value=rubber_boots]").await?;
         browser.fill("#appeal-form input[name=reason]", "雨靴放在收运车上,检查时正在更换").await?;
         browser.attach("#appeal-form input[name=photo]", &photo).await?;
@@ -640,7 +641,7 @@ async fn an_inspector_records_a_waste_mask_collector_without_boots_and_disinfect
         check(points.starts_with('2'), &format!("4 points less the 2 given back, got {points}"))?;
 
         // It closes the month; the ranking shows 石鼓区 last with 98.
-        browser.goto(&format!("{base}/sanitation/months")).await?;
+        browser.goto(&format!("{base}/sanitation/months?month={month}")).await?;
         browser.click("#close-month button").await?;
         browser.wait_for_text("#month-closed", "已结账").await?;
         let row = browser.text("#month-ranking tr[data-district='430407']").await?;

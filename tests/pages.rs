@@ -902,6 +902,18 @@ async fn an_inspector_records_on_a_phone_what_a_worker_wears_and_sees_the_points
     let (status, headers, body) = app.send(get(&photo_path, &session)).await;
     assert_eq!((status, headers[header::CONTENT_TYPE].to_str().unwrap(), body.as_slice()), (StatusCode::OK, "image/jpeg", photo), "the photo is kept and shown");
 
+    // A long register is searched by name or number.
+    let (_, _, page) = app.send(get(&format!("/sanitation?q={}", enc("周")), &session)).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(html.contains(&format!("<option value=\"{id}\">周收运")), "found by the start of the name: {html}");
+    let (_, _, page) = app.send(get("/sanitation?q=nobody", &session)).await;
+    assert!(String::from_utf8(page).unwrap().contains("worker-search-none"));
+    // A direction control in the place is said beside the field, on the form shown again.
+    let bidi = [("_csrf", csrf.as_str()), ("role", "cleaner"), ("worn", "mask"), ("place", "桥头\u{202e}"), ("org_code", "430407")];
+    let (status, _, page) = app.send(multipart_post("/sanitation/inspections", &session, &bidi, &[])).await;
+    let html = String::from_utf8(page).unwrap();
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && html.contains("id=\"inspect-form\"") && html.contains("field-error"), "{html}");
+
     // A cleaner not on the register: mask and gloves only; boots are refused at the field.
     let (_, _, page) = app.send(get("/sanitation/inspect?role=cleaner", &session)).await;
     let html = String::from_utf8(page).unwrap();

@@ -92,6 +92,9 @@ async fn an_inspection_costs_two_points_per_missing_item_once_per_key_and_is_cou
         assert_eq!(invalid_field(inspections::record(&db, &actor(), &Scope::everything(), &all, &leiyang).await), "org_code:district_outside_scheme");
         let zhuhui = Scope::of(&code("430405"));
         assert_eq!(invalid_field(inspections::record(&db, &actor(), &zhuhui, &all, &first).await), "org_code:org_unknown", "another district's inspector");
+        assert_eq!(invalid_field(workforce::end(&db, &actor(), &shigu, worker, date!(2020 - 02 - 10)).await), "ended_on:date_before_inspection", "inspected that day");
+        let two_lines = NewInspection { place: "解放路\n中山路".into(), ..cleaner.clone() };
+        assert_eq!(invalid_field(inspections::record(&db, &actor(), &shigu, &all, &two_lines).await), "place:single_line");
         workforce::end(&db, &actor(), &shigu, worker, date!(2020 - 02 - 11)).await.unwrap();
         let after_leaving = inspection(Inspected::Registered(worker), &[], at(date!(2020 - 02 - 12), 9), None);
         assert_eq!(invalid_field(inspections::record(&db, &actor(), &shigu, &all, &after_leaving).await), "worker_id:worker_not_working");

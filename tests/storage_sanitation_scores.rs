@@ -44,13 +44,16 @@ async fn an_accepted_appeal_gives_back_its_points_and_a_closed_month_is_frozen()
         let all = editions::load(&db).await.unwrap();
         let (shigu, city, zhuhui) = (Scope::of(&code("430407")), Scope::of(&code("430400")), Scope::of(&code("430405")));
         let collector = workforce::add(&db, &actor(), &shigu, &all[0], &worker("430407", "周收运", WorkerRole::WasteMaskCollector)).await.unwrap();
-        let now = fangkong::db::now_micros();
         let hour = 3_600_000_000;
+        let today = fangkong::clock::today();
+        let this_month = months::of_day(today);
+        // Last month's last day, recorded today (backdated): the window to appeal opens when recorded.
+        let last_day = months::days_of(&this_month).unwrap().0.previous_day().unwrap();
+        let month = months::of_day(last_day);
+        let then = fangkong::clock::micros_at(last_day, 10);
         // Without boots and disinfectant: −4, with a photo.
-        let first = NewInspection {
-            photo: Some(Photo::checked("photo", PNG.to_vec()).unwrap()),
-            ..inspection("430407", Inspected::Registered(collector), &[Worn::Mask, Worn::Gloves, Worn::Raincoat], now - hour)
-        };
+        let first =
+            NewInspection { photo: Some(Photo::checked("photo", PNG.to_vec()).unwrap()), ..inspection("430407", Inspected::Registered(collector), &[Worn::Mask, Worn::Gloves, Worn::Raincoat], then) };
         let recorded = inspections::record(&db, &actor(), &shigu, &all, &first).await.unwrap();
         assert_eq!(recorded.points, 4);
 
@@ -59,12 +62,14 @@ async fn an_accepted_appeal_gives_back_its_points_and_a_closed_month_is_frozen()
         assert_eq!(error_code(appeals::file(&db, &actor(), &shigu, &all, &appeal(vec![], "理由")).await), "items:items_required");
         assert_eq!(error_code(appeals::file(&db, &actor(), &zhuhui, &all, &appeal(vec![PpeItem::RubberBoots], "雨靴在车上")).await), "not_found", "another district");
         let (appeal_id, duplicate) = appeals::file(&db, &actor(), &shigu, &all, &appeal(vec![PpeItem::RubberBoots], "雨靴在车上")).await.unwrap();
-        assert!(!duplicate);
+        assert!(!duplicate, "a backdated inspection can be appealed: the window opens when it is recorded");
         assert_eq!(appeals::file(&db, &actor(), &shigu, &all, &appeal(vec![PpeItem::RubberBoots], "雨靴在车上")).await.unwrap(), (appeal_id, true), "a retry records nothing new");
         assert_eq!(error_code(appeals::file(&db, &actor(), &shigu, &all, &appeal(vec![PpeItem::Disinfectant], "另一个理由")).await), "conflict", "an inspection is appealed once");
 
-        // Too late: 49 hours after the inspection.
-        let old = inspections::record(&db, &actor(), &shigu, &all, &inspection("430407", Inspected::Unnamed { role: WorkerRole::Cleaner, name: None }, &[], now - 49 * hour)).await.unwrap();
+        // Too late: recorded 49 hours ago.
+        let old = inspections::record(&db, &actor(), &shigu, &all, &inspection("430407", Inspected::Unnamed { role: WorkerRole::Cleaner, name: None }, &[], then)).await.unwrap();
+        fangkong::on_db!(&db, pool => sqlx::query::<DB>("update sanitation_inspections set created_at = created_at - $1 where id = $2").bind(49 * hour).bind(old.id).execute(pool).await.map(|_| ()))
+            .unwrap();
         let late = NewAppeal { inspection_id: old.id, items: vec![PpeItem::Mask], reason: "晚了".into(), photo: None };
         assert_eq!(error_code(appeals::file(&db, &actor(), &shigu, &all, &late).await), "inspection_id:appeal_late");
 
@@ -73,29 +78,26 @@ async fn an_accepted_appeal_gives_back_its_points_and_a_closed_month_is_frozen()
         assert_eq!(error_code(appeals::decide(&db, &actor(), &city, &all, appeal_id, Decision::Accept, "").await), "note:reason_length");
         appeals::decide(&db, &actor(), &city, &all, appeal_id, Decision::Accept, "照片显示雨靴在车上").await.unwrap();
         assert_eq!(error_code(appeals::decide(&db, &actor(), &city, &all, appeal_id, Decision::Reject, "再裁定").await), "conflict");
-        let month = months::of_day(fangkong::clock::day_of_micros(now - hour));
-        let today = fangkong::clock::today();
         let scores = months::scores(&db, &city, &all, &month, today).await.unwrap();
         let shigu_month = scores.districts.iter().find(|d| d.district_code == "430407").unwrap();
-        // (−4 + 2 restored) and the late cleaner's −4 (no mask, no gloves), when it fell in this month.
-        let late_points = if months::of_day(fangkong::clock::day_of_micros(now - 49 * hour)) == month { 4 } else { 0 };
-        assert_eq!((shigu_month.points, shigu_month.restored, shigu_month.deductions), (4 + late_points, 2, 2 + late_points), "on {on}");
-        assert_eq!((shigu_month.score, shigu_month.rank), (98 - late_points, 4), "below the three districts with no deduction");
+        // −4 + 2 given back, and the late cleaner's −4 (no mask, no gloves).
+        assert_eq!((shigu_month.points, shigu_month.restored, shigu_month.deductions), (8, 2, 6), "on {on}");
+        assert_eq!((shigu_month.score, shigu_month.rank), (94, 4), "below the three districts with no deduction");
         assert_eq!(months::scores(&db, &shigu, &all, &month, today).await.unwrap().districts.len(), 1, "a district sees its own score");
 
-        // A month with an appeal waiting does not close, and says which.
-        let second =
-            inspections::record(&db, &actor(), &shigu, &all, &inspection("430407", Inspected::Unnamed { role: WorkerRole::Collection, name: Some("王师傅".into()) }, &[Worn::Mask], now - hour))
-                .await
-                .unwrap();
+        // A month with an appeal waiting does not close, and says which; nor does a month not over.
+        let second = inspections::record(&db, &actor(), &shigu, &all, &inspection("430407", Inspected::Unnamed { role: WorkerRole::Collection, name: Some("王师傅".into()) }, &[Worn::Mask], then))
+            .await
+            .unwrap();
         let waiting = NewAppeal { inspection_id: second.id, items: vec![PpeItem::Gloves], reason: "手套在口袋里".into(), photo: None };
         let (waiting_id, _) = appeals::file(&db, &actor(), &shigu, &all, &waiting).await.unwrap();
         let refused = months::close(&db, &actor(), &city, &all, &month, today).await;
         match &refused {
-            Err(AppError::Invalid(f)) => assert!(f[0].code == "appeals_open" && f[0].message.contains(&format!("#{waiting_id}")), "{f:?}"),
+            Err(AppError::Invalid(f)) => assert!(f[0].code == "appeals_open" && f[0].message.contains(&format!("#{waiting_id}(王师傅)")), "{f:?}"),
             other => panic!("{other:?}"),
         }
         assert_eq!(error_code(months::close(&db, &actor(), &shigu, &all, &month, today).await), "forbidden");
+        assert_eq!(error_code(months::close(&db, &actor(), &city, &all, &this_month, today).await), "month:month_not_over");
         appeals::decide(&db, &actor(), &city, &all, waiting_id, Decision::Reject, "照片中未见手套").await.unwrap();
         let open_before = months::scores(&db, &city, &all, &month, today).await.unwrap();
         let closed = months::close(&db, &actor(), &city, &all, &month, today).await.unwrap();
@@ -103,12 +105,17 @@ async fn an_accepted_appeal_gives_back_its_points_and_a_closed_month_is_frozen()
         assert_eq!(closed.districts, open_before.districts, "the figures frozen are those shown before");
         assert_eq!(error_code(months::close(&db, &actor(), &city, &all, &month, today).await), "conflict", "closed once");
 
-        // Frozen: no inspection dated in it, no appeal on it.
-        let after = inspection("430407", Inspected::Registered(collector), &[Worn::Mask], now - hour / 2);
+        // Frozen: no inspection dated in it or before it, no appeal on it; its trend stays.
+        let after = inspection("430407", Inspected::Registered(collector), &[Worn::Mask], then + hour);
         assert_eq!(error_code(inspections::record(&db, &actor(), &shigu, &all, &after).await), "inspected_at:month_closed");
-        let third = fangkong::sanitation::appeals::list(&db, &shigu, &all, appeals::Filter::All, 10).await.unwrap();
-        assert_eq!(third.len(), 2);
+        let earlier = inspection("430407", Inspected::Registered(collector), &[Worn::Mask], then - 40 * 24 * hour);
+        assert_eq!(error_code(inspections::record(&db, &actor(), &shigu, &all, &earlier).await), "inspected_at:month_closed", "nor into a month before it");
+        let third = inspections::record(&db, &actor(), &shigu, &all, &inspection("430407", Inspected::Unnamed { role: WorkerRole::Cleaner, name: None }, &[Worn::Mask], then)).await;
+        assert!(third.is_err());
         assert_eq!(months::scores(&db, &city, &all, &month, today).await.unwrap().districts, closed.districts);
+        // This month is open: recorded now, it is appealed as usual.
+        let now_one = inspections::record(&db, &actor(), &shigu, &all, &inspection("430407", Inspected::Registered(collector), &[Worn::Mask], fangkong::db::now_micros() - 60_000_000)).await.unwrap();
+        assert!(now_one.points > 0);
 
         // The photos are seen within the district, not from another.
         let photos = fangkong::sanitation::photos::of_inspections(&db, &[recorded.id]).await.unwrap();
@@ -117,6 +124,51 @@ async fn an_accepted_appeal_gives_back_its_points_and_a_closed_month_is_frozen()
         assert!(fangkong::sanitation::photos::get(&db, &zhuhui, photos[0].1).await.unwrap().is_none());
         assert_eq!(fangkong::counts::verify(&db).await.unwrap(), [], "counts clean under report verify on {on}");
     }
+}
+
+/// Closing a month and appeals filed at the same moment take their turn: either the appeal is in
+/// and the month stays open, naming it, or the month is closed and the appeal refused — never an
+/// appeal left waiting in a closed month.
+#[tokio::test]
+async fn a_month_closing_while_appeals_are_filed_leaves_none_waiting_in_it() {
+    for db in backends().await {
+        let all = editions::load(&db).await.unwrap();
+        let (shigu, city) = (Scope::of(&code("430407")), Scope::of(&code("430400")));
+        let today = fangkong::clock::today();
+        let last_day = months::days_of(&months::of_day(today)).unwrap().0.previous_day().unwrap();
+        let month = months::of_day(last_day);
+        let mut ids = Vec::new();
+        for k in 0..8 {
+            let new = inspection("430407", Inspected::Unnamed { role: WorkerRole::Cleaner, name: Some(format!("工人{k}")) }, &[Worn::Mask], fangkong::clock::micros_at(last_day, 9));
+            ids.push(inspections::record(&db, &actor(), &shigu, &all, &new).await.unwrap().id);
+        }
+        let filing = ids.iter().map(|id| {
+            let (db, all, shigu) = (db.clone(), all.clone(), shigu.clone());
+            let appeal = NewAppeal { inspection_id: *id, items: vec![PpeItem::Gloves], reason: "手套在车上".into(), photo: None };
+            tokio::spawn(async move { appeals::file(&db, &actor(), &shigu, &all, &appeal).await.is_ok() })
+        });
+        let closing = {
+            let (db, all, city, month) = (db.clone(), all.clone(), city.clone(), month.clone());
+            tokio::spawn(async move { months::close(&db, &actor(), &city, &all, &month, today).await.is_ok() })
+        };
+        let filed: Vec<bool> = futures_join(filing.collect()).await;
+        let closed = closing.await.unwrap();
+        let waiting = appeals::list(&db, &city, &all, appeals::Filter::Open, 100).await.unwrap();
+        if closed {
+            assert!(waiting.iter().all(|a| a.month != month), "on {}: appeals waiting in a closed month: {waiting:?}", db.backend_name());
+        } else {
+            assert!(filed.iter().any(|f| *f), "the close was refused because appeals were in");
+        }
+        assert_eq!(waiting.len(), filed.iter().filter(|f| **f).count());
+    }
+}
+
+async fn futures_join(handles: Vec<tokio::task::JoinHandle<bool>>) -> Vec<bool> {
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
 }
 
 /// A second edition from 1 March 2020 on: repeats no longer count, 3 points per item.

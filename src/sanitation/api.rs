@@ -24,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_inspections, record_inspection))
         .routes(routes!(file_appeal))
         .routes(routes!(import_register))
-        .layer(axum::extract::DefaultBodyLimit::max(super::photos::MAX_PHOTO / 3 * 4 + 1024 * 1024));
+        .layer(axum::extract::DefaultBodyLimit::max(super::photos::PHOTO_JSON_LIMIT));
     OpenApiRouter::new()
         .routes(routes!(list_workers, add_worker))
         .routes(routes!(end_worker))
@@ -97,14 +97,14 @@ async fn add_worker(State(state): State<AppState>, caller: Caller, ApiJson(input
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct EndInput {
+pub struct WorkerEndInput {
     /// The day they left (not later than today).
     pub ended_on: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/sanitation/workers/{id}/end", tag = "sanitation", params(("id" = i64, Path)), request_body = EndInput,
+#[utoipa::path(post, path = "/api/v1/sanitation/workers/{id}/end", tag = "sanitation", params(("id" = i64, Path)), request_body = WorkerEndInput,
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn end_worker(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<EndInput>) -> AppResult<StatusCode> {
+async fn end_worker(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<WorkerEndInput>) -> AppResult<StatusCode> {
     caller.require(Permission::InspectSanitation)?;
     let day = crate::web::when::happened_on("ended_on", &input.ended_on)?;
     workforce::end(&state.db, &caller.actor(), &caller.scope, id, day).await?;
@@ -238,7 +238,7 @@ async fn list_appeals(State(state): State<AppState>, caller: Caller, Query(p): Q
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DecisionInput {
+pub struct AppealDecisionInput {
     /// `accept` (the points are given back) or `reject`.
     pub decision: String,
     /// Why.
@@ -246,9 +246,9 @@ pub struct DecisionInput {
 }
 
 /// The centre decides an open appeal.
-#[utoipa::path(post, path = "/api/v1/sanitation/appeals/{id}/decision", tag = "sanitation", params(("id" = i64, Path)), request_body = DecisionInput,
+#[utoipa::path(post, path = "/api/v1/sanitation/appeals/{id}/decision", tag = "sanitation", params(("id" = i64, Path)), request_body = AppealDecisionInput,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn decide_appeal(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<DecisionInput>) -> AppResult<StatusCode> {
+async fn decide_appeal(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(input): ApiJson<AppealDecisionInput>) -> AppResult<StatusCode> {
     caller.require(Permission::ReviewSanitation)?;
     let decision = decision_of(&input.decision)?;
     let all = editions::load(&state.db).await?;

@@ -24,7 +24,7 @@ use fangkong_rules::sanitation::PpeItem;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sanitation/inspections/{id}", get(show))
-        .route("/sanitation/inspections/{id}/appeal", post(file).layer(DefaultBodyLimit::max(super::photos::MAX_PHOTO + 1024 * 1024)))
+        .route("/sanitation/inspections/{id}/appeal", post(file).layer(DefaultBodyLimit::max(super::photos::PHOTO_FORM_LIMIT)))
         .route("/sanitation/appeals/{id}/decision", post(decide))
         .route("/sanitation/photos/{id}", get(photo))
 }
@@ -80,7 +80,7 @@ async fn show_page(state: &AppState, caller: &Caller, lang: Lang, id: i64, fille
     let appeal = appeals::list(&state.db, &caller.scope, &all, appeals::Filter::Inspection(id), 1).await?.into_iter().next();
     let edition = editions::on(&all, inspection.inspected_on).ok_or(AppError::NotFound)?;
     let closed = months::is_closed(&state.db, &months::of_day(inspection.inspected_on)).await?;
-    let within = crate::db::now_micros() - inspection.inspected_at <= edition.appeal_hours * 3_600_000_000;
+    let within = appeals::within_window(inspection.created_at, edition);
     let can_appeal = caller.may(Permission::AppealSanitation) && appeal.is_none() && within && inspection.counted && inspection.points > 0 && !closed;
     let can_decide = caller.may(Permission::ReviewSanitation) && months::is_centre(&caller.scope, edition) && appeal.as_ref().is_some_and(|a| a.status == "open") && !closed;
     let missing = inspection.missing.split(',').filter_map(PpeItem::parse).map(|i| (i.as_str(), lang.pick(i.zh(), i.en()))).collect();
@@ -112,7 +112,10 @@ async fn refused(state: &AppState, caller: &Caller, lang: Lang, id: i64, form: F
 
 async fn file(State(state): State<AppState>, caller: Caller, lang: Lang, Path(id): Path<i64>, multipart: Multipart) -> AppResult<Response> {
     caller.require(Permission::AppealSanitation)?;
-    let (form, uploads) = crate::web::forms::read_multipart(&caller, multipart).await?;
+    let (form, uploads, text_errors) = crate::web::forms::read_multipart_for_form(&caller, multipart).await?;
+    if !text_errors.is_empty() {
+        return show_page(&state, &caller, lang, id, Filled::new(form, text_errors)).await;
+    }
     let filed = async {
         let items =
             form.iter().filter(|(k, _)| k == "items").map(|(_, v)| PpeItem::parse(v).ok_or_else(|| AppError::invalid("items", "item_unknown", "未知的扣分项"))).collect::<AppResult<Vec<_>>>()?;

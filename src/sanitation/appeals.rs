@@ -33,7 +33,8 @@ struct Appealed {
     district_code: String,
     month: String,
     edition_id: i64,
-    inspected_at: i64,
+    /// When it was recorded: the window to appeal opens then (a backdated inspection has one too).
+    created_at: i64,
     missing: String,
     counted: bool,
 }
@@ -64,7 +65,7 @@ fn reason_checked(field: &str, text: &str, what: &str) -> AppResult<String> {
 pub async fn file(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition], new: &NewAppeal) -> AppResult<(i64, bool)> {
     let (low, high) = scope.bounds();
     let found: Option<Appealed> = on_db!(db, pool => sqlx::query_as::<DB, Appealed>(
-        "select org_code, district_code, month, edition_id, inspected_at, missing, counted from sanitation_inspections where id = $1 and org_code >= $2 and org_code < $3")
+        "select org_code, district_code, month, edition_id, created_at, missing, counted from sanitation_inspections where id = $1 and org_code >= $2 and org_code < $3")
         .bind(new.inspection_id).bind(&low).bind(&high).fetch_optional(pool).await)?;
     let inspection = found.ok_or(AppError::NotFound)?;
     let edition = edition_of(all, inspection.edition_id)?;
@@ -77,8 +78,8 @@ pub async fn file(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition], 
         return if same { Ok((id, true)) } else { Err(AppError::Conflict { message: "该检查已经申诉过,每次检查只能申诉一次".into(), existing_id: Some(id) }) };
     }
     months::refuse_closed(db, &inspection.month, "inspection_id").await?;
-    if now_micros() - inspection.inspected_at > edition.appeal_hours * 3_600_000_000 {
-        return Err(AppError::invalid("inspection_id", "appeal_late", format!("已超过申诉期限:检查后 {} 小时内可以申诉", edition.appeal_hours)));
+    if !within_window(inspection.created_at, edition) {
+        return Err(AppError::invalid("inspection_id", "appeal_late", format!("已超过申诉期限:检查记录后 {} 小时内可以申诉", edition.appeal_hours)));
     }
     if !inspection.counted {
         return Err(AppError::invalid("inspection_id", "appeal_uncounted", "这是同日复查,不计入月度考核,无需申诉"));
@@ -92,8 +93,12 @@ pub async fn file(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition], 
     }
     let points = i64::from(edition.rule.points_per_item) * items.len() as i64;
     let now = now_micros();
-    let written: sqlx::Result<i64> = on_db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+    let begin = if matches!(db, Db::Sqlite(_)) { "begin immediate" } else { "begin" };
+    let written: sqlx::Result<Option<i64>> = on_db!(db, pool => async {
+        let mut tx = pool.begin_with(begin).await?;
+        if months::hold(&mut *tx, &inspection.month).await? {
+            return Ok(None);
+        }
         let id = sqlx::query_scalar::<DB, i64>(
             "insert into sanitation_appeals (inspection_id, district_code, org_code, month, items, points, reason, filed_by_id, filed_by, filed_at, status) \
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open') returning id")
@@ -109,10 +114,11 @@ pub async fn file(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition], 
             detail: Some(format!("inspection={} points={points}", new.inspection_id)),
         }).await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(Some(id))
     }.await);
     match written {
-        Ok(id) => Ok((id, false)),
+        Ok(Some(id)) => Ok((id, false)),
+        Ok(None) => Err(months::closed_error(&inspection.month, "inspection_id")),
         // Filed meanwhile by another post: the same appeal is a retry, another a conflict.
         Err(e) if is_unique_violation(&e) => match on_file(db, new.inspection_id, actor, &codes, &reason).await? {
             Some((id, true)) => Ok((id, true)),
@@ -120,6 +126,11 @@ pub async fn file(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition], 
         },
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether an inspection recorded at `created_at` (epoch µs) may still be appealed under `edition`.
+pub fn within_window(created_at: i64, edition: &StoredEdition) -> bool {
+    now_micros() - created_at <= edition.appeal_hours * 3_600_000_000
 }
 
 /// The appeal on file for an inspection, and whether it is the one `actor` is filing again.
@@ -153,13 +164,17 @@ pub async fn decide(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition]
         Decision::Reject => ("rejected", 0),
     };
     let now = now_micros();
-    let decided: sqlx::Result<bool> = on_db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+    let begin = if matches!(db, Db::Sqlite(_)) { "begin immediate" } else { "begin" };
+    let decided: sqlx::Result<Option<bool>> = on_db!(db, pool => async {
+        let mut tx = pool.begin_with(begin).await?;
+        if months::hold(&mut *tx, &month).await? {
+            return Ok(None);
+        }
         let changed = sqlx::query::<DB>("update sanitation_appeals set status = $1, decided_by_id = $2, decided_by = $3, decided_at = $4, decision_note = $5 where id = $6 and status = 'open'")
             .bind(status).bind(actor.user_id).bind(&actor.username).bind(now).bind(&note).bind(appeal_id)
             .execute(&mut *tx).await?.rows_affected();
         if changed == 0 {
-            return Ok(false);
+            return Ok(Some(false));
         }
         let day: time::Date = sqlx::query_scalar::<DB, time::Date>("update sanitation_inspections set restored = $1 where id = $2 returning inspected_on")
             .bind(restored).bind(inspection_id).fetch_one(&mut *tx).await?;
@@ -172,11 +187,12 @@ pub async fn decide(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition]
             detail: Some(format!("decision={status} restored={restored}")),
         }).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(true))
     }.await);
     match decided? {
-        true => Ok(()),
-        false => Err(AppError::Conflict { message: "该申诉已经裁定".into(), existing_id: Some(appeal_id) }),
+        Some(true) => Ok(()),
+        None => Err(months::closed_error(&month, "note")),
+        Some(false) => Err(AppError::Conflict { message: "该申诉已经裁定".into(), existing_id: Some(appeal_id) }),
     }
 }
 

@@ -25,7 +25,7 @@ pub fn month(scores: &MonthScores, name_of: impl Fn(&str) -> String) -> Result<V
     let ws = book.add_worksheet();
     ws.set_name("月度考核")?;
     let bold = Format::new().set_bold();
-    let state = if scores.closed.is_some() { "已结账" } else { "未结账(数据仍可能变化)" };
+    let state = if scores.closed.is_some() { "已结账" } else { "未结账,数据仍可能变化" };
     ws.write_string_with_format(0, 0, format!("{} 城区环卫作业人员防护月度考核({state})", scores.month), &bold)?;
     for (c, h) in HEADERS.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, *h, &bold)?;

@@ -82,6 +82,10 @@ pub struct Prepared {
     fingerprint: String,
 }
 
+/// What one inspection's write gave: its id and the inspection of that worker that day it repeats,
+/// or nothing when the month was found closed at the write.
+type Written = sqlx::Result<Option<(i64, Option<i64>)>>;
+
 /// What checking an inspection found: one to write, or one its key recorded already.
 #[derive(Debug, Clone)]
 pub enum Checked {
@@ -108,6 +112,7 @@ pub async fn prepare(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition
     if place.is_empty() || place.chars().count() > PLACE_MAX {
         return Err(AppError::invalid("place", "place_length", "请填写检查地点(不超过 100 字)"));
     }
+    workforce::one_line("place", place)?;
     let note = new.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > 500) {
         return Err(AppError::invalid("note", "too_long", "备注不能超过 500 字"));
@@ -171,9 +176,10 @@ impl Prepared {
 
     /// What the write came to: recorded, or — when the key was kept meanwhile by another
     /// inspection — that one's answer.
-    async fn finish(&self, db: &Db, written: sqlx::Result<(i64, Option<i64>)>) -> AppResult<Recorded> {
+    async fn finish(&self, db: &Db, written: Written) -> AppResult<Recorded> {
         match written {
-            Ok((id, repeat_of)) => Ok(Recorded { id, points: self.found.points, missing: self.found.missing.clone(), repeat_of, duplicate: false }),
+            Ok(Some((id, repeat_of))) => Ok(Recorded { id, points: self.found.points, missing: self.found.missing.clone(), repeat_of, duplicate: false }),
+            Ok(None) => Err(months::closed_error(&self.month, "inspected_at")),
             Err(e) if is_unique_violation(&e) => self.replay(known_key(db, self.owner, self.key.as_deref()).await?.ok_or(e)?),
             Err(e) => Err(e.into()),
         }
@@ -187,8 +193,9 @@ pub async fn record(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition]
         Checked::Ready(prepared) => prepared,
     };
     let now = now_micros();
-    let written: sqlx::Result<(i64, Option<i64>)> = on_db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+    let begin = if matches!(db, Db::Sqlite(_)) { "begin immediate" } else { "begin" };
+    let written: Written = on_db!(db, pool => async {
+        let mut tx = pool.begin_with(begin).await?;
         let done = write(&mut *tx, &prepared, now).await?;
         tx.commit().await?;
         Ok(done)
@@ -223,7 +230,7 @@ pub async fn write_batch(db: &Db, batch: Vec<Prepared>) -> Vec<AppResult<Recorde
     let now = now_micros();
     // SQLite: take the write lock first, so that what is read inside cannot change before the writes.
     let begin = if matches!(db, Db::Sqlite(_)) { "begin immediate" } else { "begin" };
-    let written: sqlx::Result<Vec<sqlx::Result<(i64, Option<i64>)>>> = on_db!(db, pool => async {
+    let written: sqlx::Result<Vec<Written>> = on_db!(db, pool => async {
         let mut tx = pool.begin_with(begin).await?;
         let mut each = Vec::with_capacity(batch.len());
         for prepared in &batch {
@@ -257,11 +264,15 @@ pub async fn write_batch(db: &Db, batch: Vec<Prepared>) -> Vec<AppResult<Recorde
     }
 }
 
-/// The one write of an inspection, on `conn` inside the caller's transaction: the worker's row
-/// first (two inspections of one worker take their turn, so only one is the first of its day and
-/// month), the inspection, its photo and key, its counts and its audit row.
-async fn write<'a>(conn: impl Into<crate::db::Conn<'a>>, p: &Prepared, now: i64) -> sqlx::Result<(i64, Option<i64>)> {
+/// The one write of an inspection, on `conn` inside the caller's transaction: the month's turn
+/// (nothing is written into a month found closed), the worker's row (two inspections of one
+/// worker take their turn, so only one is the first of its day and month), the inspection, its
+/// photo and key, its counts and its audit row.
+async fn write<'a>(conn: impl Into<crate::db::Conn<'a>>, p: &Prepared, now: i64) -> Written {
     let mut conn = conn.into();
+    if months::hold(conn.reborrow(), &p.month).await? {
+        return Ok(None);
+    }
     let (id, repeat_of, first_in_month, counted) = crate::on_conn!(conn.reborrow(), c => {
         let (repeat_of, first_in_month) = match p.worker_id {
             Some(id) => {
@@ -308,7 +319,7 @@ async fn write<'a>(conn: impl Into<crate::db::Conn<'a>>, p: &Prepared, now: i64)
         },
     )
     .await?;
-    Ok((id, repeat_of))
+    Ok(Some((id, repeat_of)))
 }
 
 /// How an inspection stands in its month's score.
@@ -357,6 +368,7 @@ async fn who(db: &Db, scope: &Scope, worker: &Inspected, district: &str, day: Da
             if name.is_some_and(|n| n.chars().count() > 50) {
                 return Err(AppError::invalid("worker_name", "too_long", "姓名不能超过 50 个字"));
             }
+            workforce::one_line("worker_name", name.unwrap_or(""))?;
             Ok((None, name.map(str::to_string), *role))
         }
     }
@@ -396,10 +408,12 @@ pub struct InspectionLine {
     pub counted: bool,
     /// Points given back by an accepted appeal.
     pub restored: i64,
+    /// When it was recorded (epoch µs): the appeal window opens then.
+    pub created_at: i64,
 }
 
 const LINE_COLUMNS: &str = "id, district_code, org_code, place, worker_id, worker_name, worker_role, inspected_on, inspected_at, worn, missing, items_checked, points, \
-     repeat_of, inspector, note, counted, restored";
+     repeat_of, inspector, note, counted, restored, created_at";
 
 /// One inspection in `scope`.
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<InspectionLine>> {
@@ -417,4 +431,12 @@ pub async fn list(db: &Db, scope: &Scope, day: Option<Date>, before: Option<i64>
     );
     on_db!(db, pool => sqlx::query_as::<DB, InspectionLine>(sqlx::AssertSqlSafe(&*sql))
         .bind(low).bind(high).bind(day).bind(before).bind(limit).fetch_all(pool).await)
+}
+
+/// The inspections in `scope` recorded since `since` (epoch µs), newest first: a day's work as the
+/// district sees it the same day, those dated back into an open month included.
+pub async fn recorded_since(db: &Db, scope: &Scope, since: i64, limit: i64) -> sqlx::Result<Vec<InspectionLine>> {
+    let (low, high) = scope.bounds();
+    let sql = format!("select {LINE_COLUMNS} from sanitation_inspections where created_at >= $1 and org_code >= $2 and org_code < $3 order by id desc limit $4");
+    on_db!(db, pool => sqlx::query_as::<DB, InspectionLine>(sqlx::AssertSqlSafe(&*sql)).bind(since).bind(low).bind(high).bind(limit).fetch_all(pool).await)
 }

@@ -86,7 +86,7 @@ pub struct DistrictMonth {
 
 /// Who closed a month, and when (epoch µs).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct Closed {
+pub struct MonthClosed {
     pub by: String,
     pub at: i64,
 }
@@ -97,7 +97,7 @@ pub struct MonthScores {
     pub month: String,
     pub edition_id: i64,
     /// `None` while the month is open.
-    pub closed: Option<Closed>,
+    pub closed: Option<MonthClosed>,
     /// The scheme's districts among which ranks are given.
     pub scheme: Vec<String>,
     pub districts: Vec<DistrictMonth>,
@@ -109,21 +109,31 @@ pub async fn scores(db: &Db, scope: &Scope, all: &[StoredEdition], month: &str, 
     let (month, first, last, edition) = parse(all, month, today)?;
     let mut scores = match frozen(db, &month).await? {
         Some(frozen) => frozen,
-        None => live(db, edition, &month, first, last).await?,
+        None => {
+            let mut open = on_db!(db, pool => { let mut c = pool.acquire().await?; live(&mut *c, edition, &month, first, last).await })?;
+            with_trend(&mut open, previous_scores(db, all, first, today).await?.as_ref());
+            open
+        }
     };
-    let previous_month = previous(first);
-    let before = match parse(all, &previous_month, today) {
-        Ok((prev, prev_first, prev_last, prev_edition)) => Some(match frozen(db, &prev).await? {
-            Some(frozen) => frozen,
-            None => live(db, prev_edition, &prev, prev_first, prev_last).await?,
-        }),
-        Err(_) => None,
-    };
-    for district in &mut scores.districts {
-        district.trend = before.as_ref().map(|b| district.score - b.districts.iter().find(|d| d.district_code == district.district_code).map_or(base_of(b), |d| d.score));
-    }
     scores.districts.retain(|d| scope.allows(&d.district_code));
     Ok(scores)
+}
+
+/// The scores of the month before `first` (frozen or open); none when that month was before the rule.
+async fn previous_scores(db: &Db, all: &[StoredEdition], first: Date, today: Date) -> AppResult<Option<MonthScores>> {
+    let Ok((prev, prev_first, prev_last, prev_edition)) = parse(all, &previous(first), today) else { return Ok(None) };
+    Ok(Some(match frozen(db, &prev).await? {
+        Some(frozen) => frozen,
+        None => on_db!(db, pool => { let mut c = pool.acquire().await?; live(&mut *c, prev_edition, &prev, prev_first, prev_last).await })?,
+    }))
+}
+
+/// Sets each district's change since `before` (a district absent from it started at its base).
+fn with_trend(scores: &mut MonthScores, before: Option<&MonthScores>) {
+    let Some(before) = before else { return };
+    for district in &mut scores.districts {
+        district.trend = Some(district.score - before.districts.iter().find(|d| d.district_code == district.district_code).map_or(base_of(before), |d| d.score));
+    }
 }
 
 /// The base score of a month (a district absent from it started there).
@@ -132,18 +142,18 @@ fn base_of(month: &MonthScores) -> i64 {
 }
 
 /// The sanitation counts of the scheme's districts over the month's days, by district.
-async fn month_counts(db: &Db, districts: &[String], first: Date, last: Date) -> sqlx::Result<BTreeMap<String, BTreeMap<String, i64>>> {
+async fn month_counts<'a>(conn: impl Into<crate::db::Conn<'a>>, districts: &[String], first: Date, last: Date) -> sqlx::Result<BTreeMap<String, BTreeMap<String, i64>>> {
     let places = crate::db::placeholders_from(3, districts.len());
     let sql = format!(
         "select org_code, metric, cast(sum(n) as bigint) from unit_counts where org_code in ({places}) and metric >= 'san.' and metric < 'san/' \
          and day >= $1 and day <= $2 group by org_code, metric"
     );
-    let rows: Vec<(String, String, i64)> = on_db!(db, pool => {
+    let rows: Vec<(String, String, i64)> = crate::on_conn!(conn, c => {
         let mut q = sqlx::query_as::<DB, (String, String, i64)>(sqlx::AssertSqlSafe(&*sql)).bind(first.to_string()).bind(last.to_string());
         for district in districts {
             q = q.bind(district);
         }
-        q.fetch_all(pool).await
+        q.fetch_all(&mut *c).await
     })?;
     let mut by_district: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
     for (district, metric, n) in rows {
@@ -153,9 +163,9 @@ async fn month_counts(db: &Db, districts: &[String], first: Date, last: Date) ->
 }
 
 /// An open month's figures, from the counts.
-async fn live(db: &Db, edition: &StoredEdition, month: &str, first: Date, last: Date) -> sqlx::Result<MonthScores> {
+async fn live<'a>(conn: impl Into<crate::db::Conn<'a>>, edition: &StoredEdition, month: &str, first: Date, last: Date) -> sqlx::Result<MonthScores> {
     use crate::counts::{SANITATION_CHECKED, SANITATION_INSPECTIONS, SANITATION_MISSING, SANITATION_POINTS, SANITATION_RESTORED, SANITATION_UNCOUNTED, SANITATION_WORKERS};
-    let counts = month_counts(db, &edition.districts, first, last).await?;
+    let counts = month_counts(conn, &edition.districts, first, last).await?;
     let base = i64::from(edition.rule.base_score);
     let empty = BTreeMap::new();
     let districts = edition
@@ -249,6 +259,7 @@ struct FrozenRow {
     uncounted: i64,
     base_score: i64,
     rank: i64,
+    trend: Option<i64>,
     most_missed_item: Option<String>,
     most_missed_role: Option<String>,
     closed_by: String,
@@ -259,11 +270,11 @@ struct FrozenRow {
 /// A closed month's figures as they were written when it was closed.
 async fn frozen(db: &Db, month: &str) -> sqlx::Result<Option<MonthScores>> {
     let rows: Vec<FrozenRow> = on_db!(db, pool => sqlx::query_as::<DB, FrozenRow>(
-        "select district_code, inspections, workers, items_checked, items_missing, points, restored, uncounted, base_score, rank, most_missed_item, most_missed_role, \
+        "select district_code, inspections, workers, items_checked, items_missing, points, restored, uncounted, base_score, rank, trend, most_missed_item, most_missed_role, \
          closed_by, closed_at, edition_id from sanitation_month_scores where month = $1 order by rank, district_code")
         .bind(month).fetch_all(pool).await)?;
     let Some(first) = rows.first() else { return Ok(None) };
-    let closed = Closed { by: first.closed_by.clone(), at: first.closed_at };
+    let closed = MonthClosed { by: first.closed_by.clone(), at: first.closed_at };
     let edition_id = first.edition_id;
     let scheme = rows.iter().map(|r| r.district_code.clone()).collect();
     let districts = rows
@@ -278,24 +289,42 @@ async fn frozen(db: &Db, month: &str) -> sqlx::Result<Option<MonthScores>> {
                 restored: r.restored,
                 uncounted: r.uncounted,
             };
-            DistrictMonth { rank: r.rank, ..figures(&r.district_code, t, r.base_score, r.most_missed_item, r.most_missed_role) }
+            DistrictMonth { rank: r.rank, trend: r.trend, ..figures(&r.district_code, t, r.base_score, r.most_missed_item, r.most_missed_role) }
         })
         .collect();
     Ok(Some(MonthScores { month: month.to_string(), edition_id, closed: Some(closed), scheme, districts }))
 }
 
-/// Whether `month` is closed.
+/// Whether `month` is frozen: it, or a month after it, was closed (nothing is dated back into a
+/// period already closed).
 pub async fn is_closed(db: &Db, month: &str) -> sqlx::Result<bool> {
-    let n: i64 = on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select count(*) from sanitation_month_scores where month = $1").bind(month).fetch_one(pool).await)?;
+    let n: i64 = on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select count(*) from sanitation_month_scores where month >= $1").bind(month).fetch_one(pool).await)?;
     Ok(n > 0)
 }
 
-/// Refuses, at `field`, a write into a closed month.
+/// The refusal, at `field`, of a write into a frozen month.
+pub fn closed_error(month: &str, field: &str) -> AppError {
+    AppError::invalid(field, "month_closed", format!("{month} 月度考核已结账,不能再变更"))
+}
+
+/// Refuses, at `field`, a write into a frozen month (a check before the write; [`hold`] decides).
 pub async fn refuse_closed(db: &Db, month: &str, field: &str) -> AppResult<()> {
     if is_closed(db, month).await? {
-        return Err(AppError::invalid(field, "month_closed", format!("{month} 月度考核已结账,不能再变更")));
+        return Err(closed_error(month, field));
     }
     Ok(())
+}
+
+/// Takes `month`'s turn on `conn`, inside a write's transaction, and says whether the month is
+/// frozen: every write into a month's figures and the closing update its row first, so that on
+/// PostgreSQL they wait for each other (SQLite's writers are one at a time already).
+pub async fn hold<'a>(conn: impl Into<crate::db::Conn<'a>>, month: &str) -> sqlx::Result<bool> {
+    crate::on_conn!(conn, c => {
+        sqlx::query::<DB>("insert into sanitation_month_locks (month, writes) values ($1, 1) on conflict (month) do update set writes = sanitation_month_locks.writes + 1")
+            .bind(month).execute(&mut *c).await?;
+        let n = sqlx::query_scalar::<DB, i64>("select count(*) from sanitation_month_scores where month >= $1").bind(month).fetch_one(&mut *c).await?;
+        Ok(n > 0)
+    })
 }
 
 /// Whether `scope` is the centre's (or the city's): it covers every district of the scheme.
@@ -303,32 +332,43 @@ pub fn is_centre(scope: &Scope, edition: &StoredEdition) -> bool {
     edition.districts.iter().all(|d| scope.allows(d))
 }
 
-/// Closes `month` for every district of the scheme: refused while an appeal of it is undecided
-/// (they are named), and when it was closed already.
+/// An appeal that keeps a month from closing: its id, and the worker's name or role.
+type Waiting = (i64, Option<String>, String);
+
+/// Closes `month` for every district of the scheme once it has ended: refused while an appeal of
+/// it is undecided (they are named), and when it was closed already. The figures written are
+/// read inside the closing transaction, after the month's turn is taken.
 pub async fn close(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition], month: &str, today: Date) -> AppResult<MonthScores> {
     let (month, first, last, edition) = parse(all, month, today)?;
     if !is_centre(scope, edition) {
         return Err(AppError::Forbidden);
     }
-    let open: Vec<(i64, String)> = on_db!(db, pool => sqlx::query_as::<DB, (i64, String)>(
-        "select a.id, coalesce(i.worker_name, i.worker_role) from sanitation_appeals a join sanitation_inspections i on i.id = a.inspection_id \
-         where a.month = $1 and a.status = 'open' order by a.id limit 20")
-        .bind(&month).fetch_all(pool).await)?;
-    if !open.is_empty() {
-        let named: Vec<String> = open.iter().map(|(id, who)| format!("#{id}({who})")).collect();
-        return Err(AppError::invalid("month", "appeals_open", format!("还有 {} 条申诉未裁定:{},请先裁定再结账", open.len(), named.join("、"))));
+    if last >= today {
+        return Err(AppError::invalid("month", "month_not_over", format!("{month} 尚未结束,月末之后才能结账")));
     }
-    let figures = live(db, edition, &month, first, last).await?;
+    // The month before, which nothing can change once this one is closed.
+    let before = previous_scores(db, all, first, today).await?;
     let now = now_micros();
-    let written: sqlx::Result<()> = on_db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+    let begin = if matches!(db, Db::Sqlite(_)) { "begin immediate" } else { "begin" };
+    let written: sqlx::Result<Result<MonthScores, Vec<Waiting>>> = on_db!(db, pool => async {
+        let mut tx = pool.begin_with(begin).await?;
+        hold(&mut *tx, &month).await?;
+        let open = sqlx::query_as::<DB, Waiting>(
+            "select a.id, i.worker_name, i.worker_role from sanitation_appeals a join sanitation_inspections i on i.id = a.inspection_id \
+             where a.month = $1 and a.status = 'open' order by a.id limit 20")
+            .bind(&month).fetch_all(&mut *tx).await?;
+        if !open.is_empty() {
+            return Ok(Err(open));
+        }
+        let mut figures = live(&mut *tx, edition, &month, first, last).await?;
+        with_trend(&mut figures, before.as_ref());
         for d in &figures.districts {
             sqlx::query::<DB>(
                 "insert into sanitation_month_scores (month, district_code, inspections, workers, items_checked, items_missing, points, restored, uncounted, deductions, \
-                 base_score, score, rank, most_missed_item, most_missed_role, closed_by_id, closed_by, closed_at, edition_id) \
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)")
+                 base_score, score, rank, trend, most_missed_item, most_missed_role, closed_by_id, closed_by, closed_at, edition_id) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)")
                 .bind(&month).bind(&d.district_code).bind(d.inspections).bind(d.workers).bind(d.items_checked).bind(d.items_missing).bind(d.points).bind(d.restored)
-                .bind(d.uncounted).bind(d.deductions).bind(d.base_score).bind(d.score).bind(d.rank).bind(&d.most_missed_item).bind(&d.most_missed_role)
+                .bind(d.uncounted).bind(d.deductions).bind(d.base_score).bind(d.score).bind(d.rank).bind(d.trend).bind(&d.most_missed_item).bind(&d.most_missed_role)
                 .bind(actor.user_id).bind(&actor.username).bind(now).bind(edition.id)
                 .execute(&mut *tx).await?;
         }
@@ -336,10 +376,16 @@ pub async fn close(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition],
             action: "sanitation.close_month", record_type: "sanitation_month", record_id: Some(month.clone()), org_code: scope.unit().map_or_else(String::new, |u| u.to_string()),
             detail: Some(format!("districts={}", figures.districts.len())),
         }).await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(Ok(figures))
     }.await);
     match written {
-        Ok(()) => scores(db, scope, all, &month, today).await,
+        Ok(Ok(_)) => scores(db, scope, all, &month, today).await,
+        Ok(Err(open)) => {
+            let named: Vec<String> =
+                open.iter().map(|(id, name, role)| format!("#{id}({})", name.clone().unwrap_or_else(|| WorkerRole::parse(role).map_or(role.clone(), |r| r.zh().to_string())))).collect();
+            Err(AppError::invalid("month", "appeals_open", format!("还有 {} 条申诉未裁定:{},请先裁定再结账", open.len(), named.join("、"))))
+        }
         Err(e) if is_unique_violation(&e) => Err(AppError::Conflict { message: format!("{month} 已经结账"), existing_id: None }),
         Err(e) => Err(e.into()),
     }

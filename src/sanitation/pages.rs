@@ -25,9 +25,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sanitation", get(index))
         .route("/sanitation/inspect", get(inspect_form))
-        .route("/sanitation/inspections", post(record).layer(axum::extract::DefaultBodyLimit::max(super::photos::MAX_PHOTO + 1024 * 1024)))
+        .route("/sanitation/inspections", post(record).layer(axum::extract::DefaultBodyLimit::max(super::photos::PHOTO_FORM_LIMIT)))
         .route("/sanitation/workers", post(add_worker))
-        .route("/sanitation/workers/import", post(import_upload).layer(axum::extract::DefaultBodyLimit::max(super::photos::MAX_PHOTO + 1024 * 1024)))
+        .route("/sanitation/workers/import", post(import_upload).layer(axum::extract::DefaultBodyLimit::max(super::photos::PHOTO_FORM_LIMIT)))
         .route("/sanitation/trainings", post(add_training))
         .merge(super::appeal_pages::router())
         .merge(super::month_pages::router())
@@ -61,14 +61,16 @@ struct IndexPage {
     required: Vec<(&'static str, String)>,
     today: Vec<InspectionLine>,
     workers: Vec<Worker>,
+    /// The most workers listed: a register that long is to be searched.
+    register_shown: usize,
     /// Workers of the roles that must be trained, with no training on record.
     untrained: Vec<i64>,
     can_inspect: bool,
     /// Appeals in the caller's area waiting for the centre, oldest first.
     appeals: Vec<super::appeals::AppealLine>,
     can_appeal: bool,
-    /// Just recorded: the points and the items missing, to say what happened.
-    recorded: Option<(i64, String)>,
+    /// Just recorded: the inspection, its points and the items missing, to say what happened.
+    recorded: Option<(i64, i64, String)>,
     units: UnitPicker,
     filled: crate::web::forms::Filled,
 }
@@ -98,11 +100,17 @@ impl IndexPage {
 #[derive(Deserialize)]
 struct IndexQuery {
     recorded: Option<i64>,
+    /// A worker's name (its start) or 工号, to find them on a long register.
+    q: Option<String>,
 }
 
 async fn index(State(state): State<AppState>, caller: Caller, lang: Lang, Query(q): Query<IndexQuery>) -> AppResult<Response> {
-    show_index(&state, &caller, lang, q.recorded, crate::web::forms::Filled::default()).await
+    let fields: Fields = q.q.into_iter().map(|q| ("q".to_string(), q)).collect();
+    show_index(&state, &caller, lang, q.recorded, crate::web::forms::Filled::new(fields, Vec::new())).await
 }
+
+/// Workers the register lists at most; a longer one is searched by name or 工号.
+const REGISTER_SHOWN: i64 = 200;
 
 async fn show_index(state: &AppState, caller: &Caller, lang: Lang, recorded: Option<i64>, filled: crate::web::forms::Filled) -> AppResult<Response> {
     caller.require(Permission::ReadSanitation)?;
@@ -117,8 +125,11 @@ async fn show_index(state: &AppState, caller: &Caller, lang: Lang, recorded: Opt
         .iter()
         .flat_map(|e| e.rule.required.iter())
         .map(|(role, items)| (lang.pick(role.zh(), role.en()), items.iter().map(|i| lang.pick(i.zh(), i.en())).collect::<Vec<_>>().join(lang.pick("、", ", "))));
-    let lines = inspections::list(&state.lists, &caller.scope, Some(today), None, 100).await?;
-    let recorded = recorded.and_then(|id| lines.iter().find(|l| l.id == id)).map(|l| (l.points, items_label(&l.missing, lang)));
+    let lines = inspections::recorded_since(&state.lists, &caller.scope, crate::clock::micros_at(today, 0), 100).await?;
+    let recorded = match recorded {
+        Some(id) => inspections::get(&state.db, &caller.scope, id).await?.map(|l| (l.id, l.points, items_label(&l.missing, lang))),
+        None => None,
+    };
     let names = state.unit_names.get(&state.db).await?;
     let unit = match filled.value("org_code") {
         "" if caller.org_code.is_city_department() => String::new(),
@@ -130,7 +141,11 @@ async fn show_index(state: &AppState, caller: &Caller, lang: Lang, recorded: Opt
         required: required.collect(),
         edition,
         today: lines,
-        workers: workforce::list(&state.lists, &caller.scope, None, 200).await?,
+        workers: match filled.value("q") {
+            "" => workforce::list(&state.lists, &caller.scope, None, REGISTER_SHOWN).await?,
+            q => workforce::search(&state.lists, &caller.scope, q, REGISTER_SHOWN).await?,
+        },
+        register_shown: REGISTER_SHOWN as usize,
         untrained,
         can_inspect: caller.may(Permission::InspectSanitation),
         appeals: super::appeals::list(&state.lists, &caller.scope, &all, super::appeals::Filter::Open, 50).await?,
@@ -224,7 +239,10 @@ async fn show_inspect(state: &AppState, caller: &Caller, lang: Lang, filled: cra
 
 async fn record(State(state): State<AppState>, caller: Caller, lang: Lang, multipart: axum::extract::Multipart) -> AppResult<Response> {
     caller.require(Permission::InspectSanitation)?;
-    let (form, uploads) = crate::web::forms::read_multipart(&caller, multipart).await?;
+    let (form, uploads, refused) = crate::web::forms::read_multipart_for_form(&caller, multipart).await?;
+    if !refused.is_empty() {
+        return show_inspect(&state, &caller, lang, crate::web::forms::Filled::new(form, refused)).await;
+    }
     let recorded = async {
         let names = state.unit_names.get(&state.db).await?;
         let org_code = crate::org::picker::chosen(&names, &caller.scope, "org_code", field(&form, "org_code"))?;
@@ -347,14 +365,22 @@ struct RegisterImportPage {
 
 async fn import_upload(State(state): State<AppState>, caller: Caller, lang: Lang, multipart: axum::extract::Multipart) -> AppResult<Response> {
     caller.require(Permission::InspectSanitation)?;
-    let (form, uploads) = crate::web::forms::read_multipart(&caller, multipart).await?;
+    let (form, uploads, refused) = crate::web::forms::read_multipart_for_form(&caller, multipart).await?;
+    if !refused.is_empty() {
+        return show_index(&state, &caller, lang, None, crate::web::forms::Filled::new(form, refused)).await;
+    }
     let imported = async {
         let file = uploads.into_iter().find(|u| u.field == "file").ok_or_else(|| AppError::invalid("file", "file_missing", "请选择要导入的 .xlsx 或 .csv 文件"))?;
         let names = state.unit_names.get(&state.db).await?;
-        let org = crate::org::picker::chosen(&names, &caller.scope, "org_code", field(&form, "org_code"))?;
+        let org = crate::org::picker::chosen(&names, &caller.scope, "district", field(&form, "district"))?;
         run_register_import(&state, &caller, &org, Some(field(&form, "mode")), &file.data).await
     }
-    .await;
+    .await
+    // The import form names its unit `district` (the worker form beside it has an `org_code`).
+    .map_err(|e| match e {
+        AppError::Invalid(errors) => AppError::Invalid(errors.into_iter().map(|e| if e.field == "org_code" { FieldError { field: "district".into(), ..e } } else { e }).collect()),
+        e => e,
+    });
     match imported {
         Ok(report) => {
             let page = RegisterImportPage { chrome: Chrome::for_caller(&state, &caller, lang, lang.pick("名册导入结果", "Register import")).await?, report };

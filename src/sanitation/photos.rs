@@ -11,6 +11,13 @@ use fangkong_rules::Scope;
 /// A photo is at most 5 MB: a phone's picture, compressed.
 pub const MAX_PHOTO: usize = 5 * 1024 * 1024;
 
+/// The body a form or call carrying a photo may send: room for a phone's uncompressed picture
+/// (12 MB and more), so that one over [`MAX_PHOTO`] is refused at its field, not as a bare 413.
+pub const PHOTO_FORM_LIMIT: usize = 16 * 1024 * 1024;
+
+/// The same for a JSON call, the photo in base64 (4 bytes for 3).
+pub const PHOTO_JSON_LIMIT: usize = PHOTO_FORM_LIMIT / 3 * 4 + 1024 * 1024;
+
 /// A photo checked to be an image within the limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Photo {

@@ -67,6 +67,12 @@ pub fn role_of(text: &str) -> Option<WorkerRole> {
     })
 }
 
+/// `text` with each character the text rule refuses written as `<U+202E>`, so that a report
+/// naming a row shows it as it is instead of turning the line around.
+fn visible(text: &str) -> String {
+    text.chars().map(|c| if fangkong_rules::forbidden_char(c.encode_utf8(&mut [0; 4])).is_some() { format!("<U+{:04X}>", c as u32) } else { c.to_string() }).collect()
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct RegisterReport {
@@ -123,6 +129,9 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, edition: &StoredEditi
     let Some((header, body)) = rows.split_first() else {
         return Err(AppError::invalid("file", "empty", "文件是空的"));
     };
+    if let Some(c) = header.iter().find_map(|h| fangkong_rules::forbidden_char(h)) {
+        return Err(AppError::invalid("file", "control_character", fangkong_rules::refusal(c)));
+    }
     let columns: Vec<Option<Column>> = header.iter().map(|h| recognise(h)).collect();
     let mut report = RegisterReport { rows: body.iter().filter(|r| r.iter().any(|c| !c.trim().is_empty())).count(), ..Default::default() };
     for (h, c) in header.iter().zip(&columns) {
@@ -137,9 +146,6 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, edition: &StoredEditi
             return Err(AppError::invalid("file", "columns_missing", format!("文件中没有“{}”列,请检查表头", canonical(needed))));
         }
     }
-    if let Some(c) = header.iter().find_map(|h| fangkong_rules::forbidden_char(h)) {
-        return Err(AppError::invalid("file", "control_character", fangkong_rules::refusal(c)));
-    }
     let (numbers, mut unnumbered) = on_register(db, &district_code).await?;
     let mut in_file: HashSet<String> = HashSet::new();
     let within = Scope::of(district);
@@ -150,7 +156,8 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, edition: &StoredEditi
         }
         let line = i + 2;
         let cell = |column: Column| columns.iter().position(|c| *c == Some(column)).and_then(|at| row.get(at)).map(|v| v.trim()).unwrap_or("");
-        let name = cell(Column::Name).to_string();
+        // Shown back in the report: a refused character written out rather than acted on.
+        let name = visible(cell(Column::Name));
         let refuse = |report: &mut RegisterReport, column: Column, code: &str, message: String| {
             report.errors.push(RowError { row: line, name: name.clone(), column: canonical(column).to_string(), code: code.to_string(), message });
         };
@@ -194,7 +201,11 @@ pub async fn import(db: &Db, actor: &Actor, scope: &Scope, edition: &StoredEditi
         let valid = match workforce::checked(scope, edition, &new) {
             Ok(valid) => valid,
             Err(AppError::Invalid(errors)) => {
-                let column = if errors[0].field == "name" { Column::Name } else { Column::Number };
+                let column = match errors[0].field.as_str() {
+                    "name" => Column::Name,
+                    "team" => Column::Team,
+                    _ => Column::Number,
+                };
                 refuse(&mut report, column, &errors[0].code, errors[0].message.clone());
                 continue;
             }

@@ -82,6 +82,14 @@ pub struct ValidWorker {
     pub started_on: Date,
 }
 
+/// Refuses, at `field`, a line break or tab in a one-line value (a name, a number, a place).
+pub fn one_line(field: &str, value: &str) -> AppResult<()> {
+    if value.contains(['\n', '\r', '\t']) {
+        return Err(AppError::invalid(field, "single_line", "只能填写一行,不能换行"));
+    }
+    Ok(())
+}
+
 /// Checks a worker for the register of a district of the scheme of `edition` within `scope`.
 pub fn checked(scope: &Scope, edition: &StoredEdition, worker: &NewWorker) -> AppResult<ValidWorker> {
     if !scope.allows(worker.org_code.as_str()) {
@@ -97,6 +105,11 @@ pub fn checked(scope: &Scope, edition: &StoredEdition, worker: &NewWorker) -> Ap
     let (number, team) = (text(&worker.number), text(&worker.team));
     if number.as_deref().is_some_and(|n| n.chars().count() > 30) || team.as_deref().is_some_and(|t| t.chars().count() > 50) {
         errors.push(FieldError::new("number", "too_long", "工号不超过 30 字,班组不超过 50 字"));
+    }
+    for (field, value) in [("name", Some(name)), ("number", number.as_deref()), ("team", team.as_deref())] {
+        if let Err(AppError::Invalid(mut e)) = one_line(field, value.unwrap_or("")) {
+            errors.append(&mut e);
+        }
     }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
@@ -156,6 +169,10 @@ pub async fn end(db: &Db, actor: &Actor, scope: &Scope, id: i64, day: Date) -> A
     if day < worker.started_on {
         return Err(AppError::invalid("ended_on", "date_before_start", "离岗日期不能早于上岗日期"));
     }
+    let last: Option<Date> = on_db!(db, pool => sqlx::query_scalar::<DB, Option<Date>>("select max(inspected_on) from sanitation_inspections where worker_id = $1").bind(id).fetch_one(pool).await)?;
+    if let Some(last) = last.filter(|last| day <= *last) {
+        return Err(AppError::invalid("ended_on", "date_before_inspection", format!("该人员 {last} 还有检查记录,离岗日期应晚于这一天")));
+    }
     on_db!(db, pool => {
         let mut tx = pool.begin().await?;
         sqlx::query::<DB>("update sanitation_workers set ended_on = $1 where id = $2").bind(day).bind(id).execute(&mut *tx).await?;
@@ -179,4 +196,12 @@ pub async fn list(db: &Db, scope: &Scope, before: Option<i64>, limit: i64) -> sq
     let (low, high) = scope.bounds();
     let sql = format!("select {COLUMNS} from sanitation_workers where org_code >= $1 and org_code < $2 and ($3 is null or id < $3) order by id desc limit $4");
     on_db!(db, pool => sqlx::query_as::<DB, Worker>(sqlx::AssertSqlSafe(&*sql)).bind(low).bind(high).bind(before).bind(limit).fetch_all(pool).await)
+}
+
+/// The workers in `scope` whose name starts with `q` or whose 工号 is `q`, newest first (a
+/// district's register is a few thousand rows: read within the scope, compared as text).
+pub async fn search(db: &Db, scope: &Scope, q: &str, limit: i64) -> sqlx::Result<Vec<Worker>> {
+    let (low, high) = scope.bounds();
+    let sql = format!("select {COLUMNS} from sanitation_workers where org_code >= $1 and org_code < $2 and (substr(name, 1, length($3)) = $3 or number = $3) order by id desc limit $4");
+    on_db!(db, pool => sqlx::query_as::<DB, Worker>(sqlx::AssertSqlSafe(&*sql)).bind(low).bind(high).bind(q.trim()).bind(limit).fetch_all(pool).await)
 }

@@ -70,7 +70,29 @@ pub struct Upload {
 
 /// Reads a multipart form posted by `caller`: its text fields (checked like any form's, as are the
 /// file names) and its files, the CSRF token checked. A file field left empty is dropped.
-pub async fn read_multipart(caller: &Caller, mut multipart: axum::extract::Multipart) -> Result<(Fields, Vec<Upload>), AppError> {
+pub async fn read_multipart(caller: &Caller, multipart: axum::extract::Multipart) -> Result<(Fields, Vec<Upload>), AppError> {
+    let (fields, files) = read_multipart_unchecked(caller, multipart).await?;
+    super::text::check_pairs(&fields)?;
+    Ok((fields, files))
+}
+
+/// Reads a multipart form as [`read_multipart`] does, but hands back the text the text rule refuses
+/// as field errors, the values refused emptied, so that the page can show the form again with the
+/// error beside its field (a field's name itself refused still fails the request).
+pub async fn read_multipart_for_form(caller: &Caller, multipart: axum::extract::Multipart) -> Result<(Fields, Vec<Upload>, Vec<crate::error::FieldError>), AppError> {
+    let (mut fields, files) = read_multipart_unchecked(caller, multipart).await?;
+    let mut errors = Vec::new();
+    for (name, value) in &mut fields {
+        super::text::check(name, name).map_err(|e| AppError::Invalid(vec![e]))?;
+        if let Err(e) = super::text::check(name, value) {
+            errors.push(e);
+            value.clear();
+        }
+    }
+    Ok((fields, files, errors))
+}
+
+async fn read_multipart_unchecked(caller: &Caller, mut multipart: axum::extract::Multipart) -> Result<(Fields, Vec<Upload>), AppError> {
     let (mut fields, mut files) = (Fields::new(), Vec::new());
     while let Some(part) = multipart.next_field().await.map_err(multipart_error)? {
         let name = part.name().unwrap_or("").to_string();
@@ -93,7 +115,6 @@ pub async fn read_multipart(caller: &Caller, mut multipart: axum::extract::Multi
         }
     }
     check_csrf(caller, field(&fields, "_csrf"))?;
-    super::text::check_pairs(&fields)?;
     Ok((fields, files))
 }
 
