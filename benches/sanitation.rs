@@ -14,7 +14,7 @@
 
 use fangkong::audit::Actor;
 use fangkong::auth::Role;
-use fangkong::db::{Db, MAX_BINDS, now_micros};
+use fangkong::db::{Db, MAX_BINDS};
 use fangkong::on_db;
 use fangkong::sanitation::{editions, months, workforce};
 use fangkong_rules::sanitation::{WorkerRole, Worn};
@@ -64,11 +64,11 @@ struct Row {
 }
 
 /// `total` inspections over the days before today, spread evenly over districts and days, each
-/// item left off about one time in twelve; written in multi-row statements.
+/// item left off about one time in twelve, each recorded when it was made; written in multi-row
+/// statements.
 async fn load_inspections(db: &Db, edition: &editions::StoredEdition, registers: &[Vec<(i64, WorkerRole)>], total: usize, days: i64, today: time::Date) {
     let per_day = total / (days as usize * DISTRICTS.len());
     let mut rng = Rng(0x5a17_a710_2020_0202);
-    let now = now_micros();
     let mut rows: Vec<Row> = Vec::with_capacity(MAX_BINDS / COLUMNS);
     let mut written = 0usize;
     for back in (1..=days).rev() {
@@ -92,17 +92,17 @@ async fn load_inspections(db: &Db, edition: &editions::StoredEdition, registers:
                     points: i64::from(found.points),
                 });
                 if rows.len() == MAX_BINDS / COLUMNS {
-                    written += insert(db, edition.id, &rows, now).await;
+                    written += insert(db, edition.id, &rows).await;
                     rows.clear();
                 }
             }
         }
     }
-    written += insert(db, edition.id, &rows, now).await;
+    written += insert(db, edition.id, &rows).await;
     println!("  {written} inspections written over {days} days");
 }
 
-async fn insert(db: &Db, edition_id: i64, rows: &[Row], now: i64) -> usize {
+async fn insert(db: &Db, edition_id: i64, rows: &[Row]) -> usize {
     if rows.is_empty() {
         return 0;
     }
@@ -113,7 +113,7 @@ async fn insert(db: &Db, edition_id: i64, rows: &[Row], now: i64) -> usize {
         q.push_values(rows, |mut b, r| {
             b.push_bind(edition_id).push_bind(r.district).push_bind(r.district).push_bind("环卫作业点").push_bind(r.worker.0).push_bind("环卫工").push_bind(r.worker.1.as_str())
                 .push_bind(r.day).push_bind(r.at).push_bind(&r.worn).push_bind(&r.missing).push_bind(r.checked).push_bind(r.missing_count).push_bind(r.points)
-                .push_bind(None::<i64>).push_bind(None::<String>).push_bind(None::<i64>).push_bind("benchmark").push_bind(now).push_bind(months::of_day(r.day)).push_bind(true);
+                .push_bind(None::<i64>).push_bind(None::<String>).push_bind(None::<i64>).push_bind("benchmark").push_bind(r.at).push_bind(months::of_day(r.day)).push_bind(true);
         });
         q.build().execute(pool).await.unwrap();
     });

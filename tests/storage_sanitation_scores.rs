@@ -91,6 +91,13 @@ async fn an_accepted_appeal_gives_back_its_points_and_a_closed_month_is_frozen()
             .unwrap();
         let waiting = NewAppeal { inspection_id: second.id, items: vec![PpeItem::Gloves], reason: "手套在口袋里".into(), photo: None };
         let (waiting_id, _) = appeals::file(&db, &actor(), &shigu, &all, &waiting).await.unwrap();
+        // Undecided after 3 days, it is escalated: overdue on the lists, counted for the city.
+        assert_eq!(appeals::overdue(&db, &city, 3).await.unwrap(), 0);
+        fangkong::on_db!(&db, pool => sqlx::query::<DB>("update sanitation_appeals set filed_at = filed_at - $1 where id = $2").bind(4 * 24 * hour).bind(waiting_id).execute(pool).await.map(|_| ()))
+            .unwrap();
+        assert_eq!((appeals::overdue(&db, &city, 3).await.unwrap(), appeals::overdue(&db, &zhuhui, 3).await.unwrap()), (1, 0));
+        let listed = appeals::list(&db, &city, &all, appeals::Filter::Open, 10).await.unwrap();
+        assert!(listed.iter().any(|a| a.id == waiting_id && a.overdue));
         let refused = months::close(&db, &actor(), &city, &all, &month, today).await;
         match &refused {
             Err(AppError::Invalid(f)) => assert!(f[0].code == "appeals_open" && f[0].message.contains(&format!("#{waiting_id}(王师傅)")), "{f:?}"),

@@ -82,6 +82,8 @@ pub struct SanitationPanel {
     pub closed: bool,
     pub today_inspections: i64,
     pub today_points: i64,
+    /// Appeals undecided past the edition's days: escalated, for the city to chase.
+    pub appeals_overdue: i64,
     pub districts: Vec<SanitationLine>,
 }
 
@@ -109,7 +111,13 @@ async fn sanitation(db: &Db, unit: &OrgCode, today: Date) -> AppResult<Option<Sa
     let codes: Vec<String> = scores.districts.iter().map(|d| d.district_code.clone()).collect();
     let names = crate::org::store::names_of(db, &codes).await?;
     let day = today.to_string();
-    let (inspections, points) = tokio::try_join!(counts::sum_since(db, unit.as_str(), counts::SANITATION_INSPECTIONS, &day), counts::sum_since(db, unit.as_str(), counts::SANITATION_POINTS, &day))?;
+    let decision_days = crate::sanitation::editions::on(&all, today).map_or(3, |e| e.appeal_decision_days);
+    let within = Scope::of(unit);
+    let (inspections, points, appeals_overdue) = tokio::try_join!(
+        counts::sum_since(db, unit.as_str(), counts::SANITATION_INSPECTIONS, &day),
+        counts::sum_since(db, unit.as_str(), counts::SANITATION_POINTS, &day),
+        crate::sanitation::appeals::overdue(db, &within, decision_days)
+    )?;
     let districts = scores
         .districts
         .into_iter()
@@ -123,7 +131,7 @@ async fn sanitation(db: &Db, unit: &OrgCode, today: Date) -> AppResult<Option<Sa
             inspections: d.inspections,
         })
         .collect();
-    Ok(Some(SanitationPanel { month: scores.month, closed: scores.closed.is_some(), today_inspections: inspections, today_points: points, districts }))
+    Ok(Some(SanitationPanel { month: scores.month, closed: scores.closed.is_some(), today_inspections: inspections, today_points: points, appeals_overdue, districts }))
 }
 
 /// The dashboard of `unit` within `jurisdiction` on `today`, labelled in `lang`; `None` outside it.

@@ -257,3 +257,12 @@ pub enum Filter {
     All,
     Inspection(i64),
 }
+
+/// Appeals in `scope` waiting past `days` since filed: escalated to the city.
+pub async fn overdue(db: &Db, scope: &Scope, days: i64) -> sqlx::Result<i64> {
+    let (low, high) = scope.bounds();
+    let cutoff = now_micros() - days * 86_400_000_000;
+    on_db!(db, pool => sqlx::query_scalar::<DB, i64>(
+        "select count(*) from sanitation_appeals where status = 'open' and filed_at < $1 and org_code >= $2 and org_code < $3")
+        .bind(cutoff).bind(low).bind(high).fetch_one(pool).await)
+}

@@ -423,12 +423,21 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Inspect
 }
 
 /// The inspections in `scope`, newest first, of one day when asked, older than `before` when paging.
+/// A day's are read by day and unit (`sanitation_inspections_day_org`); all of them, in a wide
+/// scope by walking from the newest (`+org_code`: no index serves it), in a narrow one by unit —
+/// chosen from the counts, as the ledger's list is (`counts::newest_first_walk`). SQLite is told
+/// the index: with the bounds bound as parameters its planner cannot tell a unit's range from all.
 pub async fn list(db: &Db, scope: &Scope, day: Option<Date>, before: Option<i64>, limit: i64) -> sqlx::Result<Vec<InspectionLine>> {
     let (low, high) = scope.bounds();
-    let sql = format!(
-        "select {LINE_COLUMNS} from sanitation_inspections where org_code >= $1 and org_code < $2 and ($3 is null or inspected_on = $3) and ($4 is null or id < $4) \
-         order by id desc limit $5"
-    );
+    let sqlite = matches!(db, Db::Sqlite(_));
+    let (from, unit) = match day {
+        Some(_) => (if sqlite { "sanitation_inspections indexed by sanitation_inspections_day_org" } else { "sanitation_inspections" }, "inspected_on = $3 and org_code >= $1 and org_code < $2"),
+        None if crate::counts::newest_first_walk(db, scope, crate::counts::SANITATION_INSPECTIONS, crate::counts::TOTAL, limit).await? => {
+            ("sanitation_inspections", "+org_code >= $1 and +org_code < $2 and $3 is null")
+        }
+        None => (if sqlite { "sanitation_inspections indexed by sanitation_inspections_org" } else { "sanitation_inspections" }, "org_code >= $1 and org_code < $2 and $3 is null"),
+    };
+    let sql = format!("select {LINE_COLUMNS} from {from} where {unit} and ($4 is null or id < $4) order by id desc limit $5");
     on_db!(db, pool => sqlx::query_as::<DB, InspectionLine>(sqlx::AssertSqlSafe(&*sql))
         .bind(low).bind(high).bind(day).bind(before).bind(limit).fetch_all(pool).await)
 }
