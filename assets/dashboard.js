@@ -74,7 +74,8 @@ const fill = (root, data) => {
     set('[data-figure="sanitation_today_points"]', String(data.sanitation.today_points));
     data.sanitation.districts.forEach((d) => {
       const cells = root.querySelectorAll(`#sanitation-ranking tr[data-district="${d.org_code}"] td.num`);
-      [d.rank, d.score, d.deductions, d.inspections].forEach((v, i) => { if (cells[i]) cells[i].textContent = String(v); });
+      const rate = d.compliance_permille === null ? "—" : `${Math.floor(d.compliance_permille / 10)}.${d.compliance_permille % 10}%`;
+      [d.rank, d.score, d.deductions, d.inspections, rate].forEach((v, i) => { if (cells[i]) cells[i].textContent = String(v); });
     });
   }
   data.beds.forEach((b) => {

@@ -96,6 +96,8 @@ pub struct SanitationLine {
     pub base_score: i64,
     pub deductions: i64,
     pub inspections: i64,
+    /// Required items found worn this month, per thousand checked; `None` when nothing was checked.
+    pub compliance_permille: Option<i64>,
 }
 
 /// The sanitation panel of `unit` on `today`: `None` when no district of the scheme is within it
@@ -129,6 +131,7 @@ async fn sanitation(db: &Db, unit: &OrgCode, today: Date) -> AppResult<Option<Sa
             base_score: d.base_score,
             deductions: d.deductions,
             inspections: d.inspections,
+            compliance_permille: d.compliance_permille,
         })
         .collect();
     Ok(Some(SanitationPanel { month: scores.month, closed: scores.closed.is_some(), today_inspections: inspections, today_points: points, appeals_overdue, districts }))

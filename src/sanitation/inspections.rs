@@ -446,6 +446,9 @@ pub async fn list(db: &Db, scope: &Scope, day: Option<Date>, before: Option<i64>
 /// district sees it the same day, those dated back into an open month included.
 pub async fn recorded_since(db: &Db, scope: &Scope, since: i64, limit: i64) -> sqlx::Result<Vec<InspectionLine>> {
     let (low, high) = scope.bounds();
-    let sql = format!("select {LINE_COLUMNS} from sanitation_inspections where created_at >= $1 and org_code >= $2 and org_code < $3 order by id desc limit $4");
+    // SQLite would walk the whole table from the newest id for the order (none recorded today
+    // reads every row); the day's rows by their time are few.
+    let from = if matches!(db, Db::Sqlite(_)) { "sanitation_inspections indexed by sanitation_inspections_created" } else { "sanitation_inspections" };
+    let sql = format!("select {LINE_COLUMNS} from {from} where created_at >= $1 and org_code >= $2 and org_code < $3 order by id desc limit $4");
     on_db!(db, pool => sqlx::query_as::<DB, InspectionLine>(sqlx::AssertSqlSafe(&*sql)).bind(since).bind(low).bind(high).bind(limit).fetch_all(pool).await)
 }
