@@ -153,6 +153,13 @@ impl Tally {
         }
     }
 
+    /// Adds what `other` gathered (a batch's writes, each counted apart until it is known to stand).
+    pub fn merge(&mut self, other: Tally) {
+        for (key, n) in other.0 {
+            *self.0.entry(key).or_default() += n;
+        }
+    }
+
     /// The changes to write (those that did not cancel out).
     pub fn changes(&self) -> Vec<(&Key, i64)> {
         self.0.iter().filter(|(_, n)| **n != 0).map(|(k, n)| (k, *n)).collect()

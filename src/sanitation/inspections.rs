@@ -168,6 +168,18 @@ pub async fn prepare(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition
 }
 
 impl Prepared {
+    /// The audit row of this inspection, written as `id`.
+    fn audit(&self, id: i64) -> (&Actor, AuditEvent) {
+        let event = AuditEvent {
+            action: "sanitation.inspect",
+            record_type: "sanitation_inspection",
+            record_id: Some(id.to_string()),
+            org_code: self.org_code.clone(),
+            detail: Some(format!("role={} points={}", self.role.as_str(), self.found.points)),
+        };
+        (&self.actor, event)
+    }
+
     /// The answer for a key already kept: the same inspection (nothing new), or a conflict.
     fn replay(&self, known: Known) -> AppResult<Recorded> {
         let id = known.replay(&self.submitter, &self.fingerprint)?;
@@ -196,7 +208,12 @@ pub async fn record(db: &Db, actor: &Actor, scope: &Scope, all: &[StoredEdition]
     let begin = if matches!(db, Db::Sqlite(_)) { "begin immediate" } else { "begin" };
     let written: Written = on_db!(db, pool => async {
         let mut tx = pool.begin_with(begin).await?;
-        let done = write(&mut *tx, &prepared, now).await?;
+        let mut tally = Tally::default();
+        let done = write(&mut *tx, &prepared, now, &mut tally).await?;
+        if let Some((id, _)) = done {
+            crate::counts::write(&mut *tx, &tally).await?;
+            crate::audit::store::insert_many(&mut *tx, now, &[prepared.audit(id)]).await?;
+        }
         tx.commit().await?;
         Ok(done)
     }.await);
@@ -233,11 +250,17 @@ pub async fn write_batch(db: &Db, batch: Vec<Prepared>) -> Vec<AppResult<Recorde
     let written: sqlx::Result<Vec<Written>> = on_db!(db, pool => async {
         let mut tx = pool.begin_with(begin).await?;
         let mut each = Vec::with_capacity(batch.len());
+        let (mut tally, mut audits) = (Tally::default(), Vec::new());
         for prepared in &batch {
             let mut one = (&mut tx).begin().await?;
-            match write(&mut *one, prepared, now).await {
+            let mut counted = Tally::default();
+            match write(&mut *one, prepared, now, &mut counted).await {
                 Ok(done) => {
                     one.commit().await?;
+                    if let Some((id, _)) = done {
+                        tally.merge(counted);
+                        audits.push(prepared.audit(id));
+                    }
                     each.push(Ok(done));
                 }
                 Err(e) => {
@@ -246,6 +269,9 @@ pub async fn write_batch(db: &Db, batch: Vec<Prepared>) -> Vec<AppResult<Recorde
                 }
             }
         }
+        // The counts and audit rows of every inspection written, in one statement each.
+        crate::counts::write(&mut *tx, &tally).await?;
+        crate::audit::store::insert_many(&mut *tx, now, &audits).await?;
         tx.commit().await?;
         Ok(each)
     }.await);
@@ -267,8 +293,10 @@ pub async fn write_batch(db: &Db, batch: Vec<Prepared>) -> Vec<AppResult<Recorde
 /// The one write of an inspection, on `conn` inside the caller's transaction: the month's turn
 /// (nothing is written into a month found closed), the worker's row (two inspections of one
 /// worker take their turn, so only one is the first of its day and month), the inspection, its
-/// photo and key, its counts and its audit row.
-async fn write<'a>(conn: impl Into<crate::db::Conn<'a>>, p: &Prepared, now: i64) -> Written {
+/// photo and key; what it adds to the counts goes into `tally`, and its audit row is
+/// [`Prepared::audit`] — both written by the caller in the same transaction (a batch writes them
+/// once for all its inspections).
+async fn write<'a>(conn: impl Into<crate::db::Conn<'a>>, p: &Prepared, now: i64, tally: &mut Tally) -> Written {
     let mut conn = conn.into();
     if months::hold(conn.reborrow(), &p.month).await? {
         return Ok(None);
@@ -304,21 +332,7 @@ async fn write<'a>(conn: impl Into<crate::db::Conn<'a>>, p: &Prepared, now: i64)
     if let Some(photo) = &p.photo {
         photos::insert(conn.reborrow(), photos::Of::Inspection(id), photo).await?;
     }
-    let mut tally = Tally::default();
-    tally_inspection(&mut tally, &p.org_code, p.day, p.role, &p.found, Scored { first_in_month, counted });
-    crate::counts::write(conn.reborrow(), &tally).await?;
-    crate::audit::store::insert(
-        conn,
-        &p.actor,
-        AuditEvent {
-            action: "sanitation.inspect",
-            record_type: "sanitation_inspection",
-            record_id: Some(id.to_string()),
-            org_code: p.org_code.clone(),
-            detail: Some(format!("role={} points={}", p.role.as_str(), p.found.points)),
-        },
-    )
-    .await?;
+    tally_inspection(tally, &p.org_code, p.day, p.role, &p.found, Scored { first_in_month, counted });
     Ok(Some((id, repeat_of)))
 }
 
@@ -446,9 +460,9 @@ pub async fn list(db: &Db, scope: &Scope, day: Option<Date>, before: Option<i64>
 /// district sees it the same day, those dated back into an open month included.
 pub async fn recorded_since(db: &Db, scope: &Scope, since: i64, limit: i64) -> sqlx::Result<Vec<InspectionLine>> {
     let (low, high) = scope.bounds();
-    // SQLite would walk the whole table from the newest id for the order (none recorded today
-    // reads every row); the day's rows by their time are few.
-    let from = if matches!(db, Db::Sqlite(_)) { "sanitation_inspections indexed by sanitation_inspections_created" } else { "sanitation_inspections" };
-    let sql = format!("select {LINE_COLUMNS} from {from} where created_at >= $1 and org_code >= $2 and org_code < $3 order by id desc limit $4");
+    // Ordered by the time of recording, which the index serves from the newest down to `since`:
+    // ordered by id, both planners walked the whole table from the newest id (none recorded today
+    // read every row — 150 ms on SQLite, 50 ms on PostgreSQL at a million inspections).
+    let sql = format!("select {LINE_COLUMNS} from sanitation_inspections where created_at >= $1 and org_code >= $2 and org_code < $3 order by created_at desc, id desc limit $4");
     on_db!(db, pool => sqlx::query_as::<DB, InspectionLine>(sqlx::AssertSqlSafe(&*sql)).bind(since).bind(low).bind(high).bind(limit).fetch_all(pool).await)
 }
