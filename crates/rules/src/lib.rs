@@ -8,12 +8,14 @@ pub mod mask;
 pub mod observation;
 pub mod org_code;
 pub mod phone;
+pub mod plate;
 pub mod resident_id;
 pub mod sanitation;
 mod text;
 
 pub use org_code::{OrgCode, OrgLevel, Scope};
 pub use phone::{Phone, PhoneError};
+pub use plate::{Plate, PlateError, PlateKind};
 pub use resident_id::{IdError, ResidentId, Sex};
 pub use text::{forbidden_char, normalize_width, refusal};
 
