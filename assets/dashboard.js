@@ -78,6 +78,13 @@ const fill = (root, data) => {
       [d.rank, d.score, d.deductions, d.inspections, rate].forEach((v, i) => { if (cells[i]) cells[i].textContent = String(v); });
     });
   }
+  if (data.checkpoints) {
+    data.checkpoints.figures.forEach((f) => set(`#dashboard-checkpoints [data-figure="${f.code}"]`, f.shown));
+    data.checkpoints.units.forEach((u) => {
+      const cells = root.querySelectorAll(`#checkpoint-units tr[data-unit="${u.org_code}"] td.num`);
+      cells.forEach((cell, i) => { cell.textContent = u.shown[i]; });
+    });
+  }
   data.beds.forEach((b) => {
     set(`.bed[data-kind="${b.kind}"] .bed-free`, String(b.free));
     set(`.bed[data-kind="${b.kind}"] .bed-total`, String(b.total));

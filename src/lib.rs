@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod checkpoints;
 pub mod cli;
 pub mod clock;
 pub mod command;

@@ -109,6 +109,30 @@ async fn seed_records(db: &fangkong::db::Db) {
     let inspection = inspections::record(db, &actor(), &shigu, &all, &inspected).await.unwrap();
     let appeal = appeals::NewAppeal { inspection_id: inspection.id, items: vec![fangkong_rules::sanitation::PpeItem::Gloves], reason: "手套在车上".into(), photo: None };
     appeals::file(db, &actor(), &shigu, &all, &appeal).await.unwrap();
+    // A road point worked by the township's checkpoint staff, with a fever waiting for its re-test.
+    use fangkong::checkpoints::{PointKind, points, screenings};
+    let township = Scope::of(&code("430481001"));
+    let road = points::NewPoint { org_code: code("430481001"), kind: PointKind::Road, name: "G107 蔡子池卡点".into(), location: "G107 K1721".into(), opened_on: today };
+    let point = points::create(db, &actor(), &township, &road).await.unwrap();
+    points::assign(db, &actor(), &township, point, "checkpoint_staff").await.unwrap();
+    let staff_id = fangkong::on_db!(db, pool => sqlx::query_scalar::<DB, i64>("select id from users where username = 'checkpoint_staff'").fetch_one(pool).await).unwrap();
+    let staff = fangkong::audit::Actor { user_id: Some(staff_id), username: "checkpoint_staff".into(), org_code: "430481001".into(), client_addr: None };
+    let car = screenings::NewScreening {
+        point_id: point,
+        plate: Some("鄂A12345".into()),
+        vehicle_kind: Some("car".into()),
+        origin: "420100".into(),
+        destination: LEIYANG_GRID.into(),
+        destination_address: None,
+        screened_at: now - hour,
+        occupants: vec![
+            screenings::NewOccupant { temperature: "38.1".into(), name: Some("王旅客".into()), ..Default::default() },
+            screenings::NewOccupant { temperature: "36.4".into(), symptoms: vec!["cough".into()], ..Default::default() },
+        ],
+        idempotency_key: None,
+    };
+    let names = fangkong::org::names::UnitNames::default().get(db).await.unwrap();
+    screenings::record(db, &staff, &township, &names, &car).await.unwrap();
 }
 
 /// Every piece of data text on record: what the sweep may find in Chinese on an English page.
@@ -129,6 +153,10 @@ async fn data_values(db: &fangkong::db::Db) -> Vec<String> {
         ("sanitation_inspections", "worker_name"),
         ("sanitation_inspections", "note"),
         ("sanitation_appeals", "reason"),
+        ("screening_points", "name"),
+        ("screening_points", "location"),
+        ("screened_persons", "name"),
+        ("screenings", "plate"),
         ("life_needs", "detail"),
         // Recorded as written at the time: the rules edition's name, why a case changed status.
         ("case_rule_sets", "name"),
@@ -146,6 +174,10 @@ async fn data_values(db: &fangkong::db::Db) -> Vec<String> {
     let addresses = fangkong::on_db!(db, pool => sqlx::query_scalar::<DB, String>("select address from households").fetch_all(pool).await).unwrap();
     values.extend(persons.iter().map(|n| fangkong_rules::mask::mask_name(n)));
     values.extend(addresses.iter().map(|a| fangkong_rules::mask::mask_address(a)));
+    // Where travellers come from and go to, as the division list names them.
+    values.extend(fangkong::checkpoints::divisions::all().iter().filter_map(|d| fangkong::checkpoints::divisions::full_name(&d.code)));
+    let travellers = fangkong::on_db!(db, pool => sqlx::query_scalar::<DB, String>("select name from screened_persons where name is not null").fetch_all(pool).await).unwrap();
+    values.extend(travellers.iter().map(|n| fangkong_rules::mask::mask_name(n)));
     // The language switch names the other language in that language.
     values.push("中文".into());
     // Longest first, so a unit's name goes before a shorter name inside it.

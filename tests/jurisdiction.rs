@@ -394,3 +394,109 @@ async fn another_districts_sanitation_register_and_inspections_stay_invisible() 
         }
     }
 }
+
+fn reads_points(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::CityCommander | Role::CountyCommander | Role::TownshipOfficer | Role::CheckpointStaff)
+}
+fn manages_points(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::CountyCommander | Role::TownshipOfficer)
+}
+
+/// A road point of 衡南县's 花桥镇 with a screened traveller, seen from every role homed in 耒阳 or
+/// the city: the point, its records and its pages are the city's and 衡南's; 耒阳's own point is
+/// worked by 耒阳's checkpoint staff only.
+#[tokio::test]
+async fn another_countys_screening_points_and_records_stay_invisible() {
+    use fangkong::checkpoints::{PointKind, points, screenings};
+    for db in backends().await {
+        let app = seeded_app(db.clone()).await;
+        let today = fangkong::clock::today();
+        let point_of = |township: &str, name: &str| points::NewPoint { org_code: code(township), kind: PointKind::Road, name: name.into(), location: "收费站".into(), opened_on: today };
+        let hengnan = fangkong_rules::Scope::of(&code("430422"));
+        let hn_point = points::create(&db, &actor(), &hengnan, &point_of("430422107", "花桥卡点")).await.unwrap();
+        points::assign(&db, &actor(), &hengnan, hn_point, "checkpoint_staff_hn").await.unwrap();
+        let own_point = points::create(&db, &actor(), &fangkong_rules::Scope::of(&code("430481")), &point_of("430481001", "蔡子池卡点")).await.unwrap();
+        points::assign(&db, &actor(), &fangkong_rules::Scope::of(&code("430481")), own_point, "checkpoint_staff").await.unwrap();
+        let hn_staff = fangkong::audit::Actor { user_id: Some(user_id(&app, "checkpoint_staff_hn").await), username: "checkpoint_staff_hn".into(), org_code: "430422107".into(), client_addr: None };
+        let names = fangkong::org::names::UnitNames::default().get(&db).await.unwrap();
+        let traveller = screenings::NewScreening {
+            point_id: hn_point,
+            plate: Some("鄂A12345".into()),
+            vehicle_kind: Some("car".into()),
+            origin: "420100".into(),
+            destination: HENGNAN_GRID.into(),
+            destination_address: None,
+            screened_at: fangkong::db::now_micros(),
+            occupants: vec![screenings::NewOccupant { temperature: "38.2".into(), name: Some("衡南旅客".into()), ..Default::default() }],
+            idempotency_key: None,
+        };
+        let recorded = screenings::record(&db, &hn_staff, &fangkong_rules::Scope::of(&code("430422107")), &names, &traveller).await.unwrap();
+        let person = recorded.persons[0].id;
+        let car = json!({"plate": "湘D12345", "vehicle_kind": "car", "origin": "420100", "destination": LEIYANG_GRID, "occupants": [{"temperature": "36.5"}]});
+        for (role, home, _) in ROLE_HOMES {
+            let token = app.token(role.as_str()).await;
+            let city_wide = home == "430400";
+            let who = format!("{} on {}", role.as_str(), db.backend_name());
+            let reads = |in_scope: bool| {
+                if !reads_points(role) {
+                    FORBIDDEN
+                } else if in_scope {
+                    OK
+                } else {
+                    NOT_FOUND
+                }
+            };
+            let outside = |allowed: bool| if allowed { NOT_FOUND } else { FORBIDDEN };
+            let (s, list) = app.json("GET", "/api/v1/checkpoints", Some(&token), None).await;
+            assert_eq!(s, reads(true), "{who}: the points");
+            if s == OK {
+                assert_eq!(ids(&list).contains(&hn_point), city_wide, "{who}: lists another county's point");
+            }
+            let (s, _) = app.json("GET", &format!("/api/v1/checkpoints/{hn_point}"), Some(&token), None).await;
+            assert_eq!(s, reads(city_wide), "{who}: another county's point");
+            let (s, _) = app.json("GET", &format!("/api/v1/checkpoints/{hn_point}/screenings"), Some(&token), None).await;
+            assert_eq!(s, reads(city_wide), "{who}: another county's records");
+            let (s, _) = app.json("GET", &format!("/api/v1/screened-persons/{person}"), Some(&token), None).await;
+            assert_eq!(s, reads(city_wide), "{who}: another county's screened person");
+            let (s, _) = app.json("GET", "/api/v1/divisions", Some(&token), None).await;
+            assert_eq!(s, reads(true), "{who}: the divisions");
+            let manages = manages_points(role) && !city_wide;
+            let (s, _) = app.json("POST", &format!("/api/v1/checkpoints/{hn_point}/close"), Some(&token), Some(json!({"reason": "撤除"}))).await;
+            assert_eq!(s, outside(manages_points(role)), "{who}: close another county's point");
+            let (s, _) = app.json("POST", &format!("/api/v1/checkpoints/{hn_point}/reopen"), Some(&token), None).await;
+            assert_eq!(s, outside(manages_points(role)), "{who}: reopen another county's point");
+            let (s, _) = app.json("POST", &format!("/api/v1/checkpoints/{hn_point}/staff"), Some(&token), Some(json!({"username": "checkpoint_staff"}))).await;
+            assert_eq!(s, outside(manages_points(role)), "{who}: staff another county's point");
+            let (s, _) = app.json("DELETE", &format!("/api/v1/checkpoints/{hn_point}/staff/1"), Some(&token), None).await;
+            assert_eq!(s, outside(manages_points(role)), "{who}: unstaff another county's point");
+            let (s, _) = app.json("POST", "/api/v1/checkpoints", Some(&token), Some(json!({"org_code": "430422107", "kind": "road", "name": "越界卡点", "location": "x"}))).await;
+            assert_eq!(
+                s,
+                if manages {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                } else if manages_points(role) {
+                    StatusCode::CREATED
+                } else {
+                    FORBIDDEN
+                },
+                "{who}: open a point in another county"
+            );
+            let screens = role == Role::CheckpointStaff;
+            let (s, _) = app.json("POST", &format!("/api/v1/checkpoints/{hn_point}/screenings"), Some(&token), Some(car.clone())).await;
+            assert_eq!(s, outside(screens), "{who}: record at another county's point");
+            let (s, _) = app.json("POST", &format!("/api/v1/screened-persons/{person}/retest"), Some(&token), Some(json!({"temperature": "36.8"}))).await;
+            assert_eq!(s, outside(screens), "{who}: re-test another county's traveller");
+            let (s, body) = app.json("POST", &format!("/api/v1/checkpoints/{own_point}/screenings"), Some(&token), Some(car.clone())).await;
+            assert_eq!(s, if screens { StatusCode::CREATED } else { FORBIDDEN }, "{who}: record at the own point: {body}");
+
+            let session = fangkong::auth::sessions::create(&db, user_id(&app, role.as_str()).await, fangkong::auth::sessions::SessionKind::Web, &Default::default()).await.unwrap();
+            assert_eq!(page(&app, &session.token, "/checkpoints").await, reads(true), "{who}: the checkpoints page");
+            if reads_points(role) {
+                assert_eq!(page_text(&app, &session.token, "/checkpoints").await.contains("花桥卡点"), city_wide, "{who}: another county's point on the page");
+            }
+            assert_eq!(page(&app, &session.token, &format!("/checkpoints/{hn_point}")).await, reads(city_wide), "{who}: another county's point page");
+            assert_eq!(page(&app, &session.token, &format!("/checkpoints/{hn_point}/record")).await, outside(screens), "{who}: the record form of another county's point");
+            assert_eq!(page(&app, &session.token, &format!("/checkpoints/{own_point}/record")).await, if screens { OK } else { FORBIDDEN }, "{who}: the own point's record form");
+        }
+    }
+}

@@ -45,6 +45,17 @@ async fn the_demo_city_loads_once_with_accounts_and_a_private_password_file() {
         assert!(closed.districts.iter().any(|d| d.score < 100), "some deductions to rank by");
         let waiting = fangkong::sanitation::appeals::list(&db, &all, &editions, fangkong::sanitation::appeals::Filter::Open, 10).await.unwrap();
         assert_eq!(waiting.iter().map(|a| a.district_code.as_str()).collect::<Vec<_>>(), ["430407"]);
+        // 花桥镇's checkpoint worker has two open points with three days of screenings, a closed
+        // expressway point, and a fever waiting for its second reading.
+        let huaqiao = Scope::of(&code("430422107"));
+        let points = fangkong::checkpoints::points::list(&db, &huaqiao, 10).await.unwrap();
+        assert_eq!((points.len(), points.iter().filter(|p| p.is_open()).count()), (3, 2));
+        let road = points.iter().find(|p| p.kind == "road" && p.is_open()).unwrap();
+        assert!(fangkong::checkpoints::screenings::of_point(&db, &huaqiao, road.id, false, None, 100).await.unwrap().len() >= 40);
+        let waiting = fangkong::checkpoints::screenings::of_point(&db, &huaqiao, road.id, true, None, 10).await.unwrap().len()
+            + fangkong::checkpoints::screenings::of_point(&db, &huaqiao, points.iter().find(|p| p.kind == "market").unwrap().id, true, None, 10).await.unwrap().len();
+        assert_eq!(waiting, 1, "the latest fever waits for its re-test");
+        assert_eq!(fangkong::counts::verify(&db).await.unwrap(), [], "the demo's counts agree with its records");
         // A second load changes nothing.
         fangkong::demo::load(&db, &temp_dir("fk_demo2"), 3_000, 7).await.unwrap();
         assert_eq!(fangkong::people::store::count_under(&db, &all, &code("430400")).await.unwrap(), 3_000);

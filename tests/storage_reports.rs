@@ -188,7 +188,47 @@ async fn generate(db: &Db, today: Date) -> Vec<String> {
     .await
     .unwrap();
     sanitation(db, today).await;
+    checkpoints(db, today).await;
     grids
+}
+
+/// Two points of 蔡子池街道 (one closed since): a car yesterday, a car and a shopper today, with a
+/// fever re-tested into a referral and a cough referred at once.
+async fn checkpoints(db: &Db, today: Date) {
+    use fangkong::checkpoints::screenings::{self, NewOccupant, NewScreening};
+    use fangkong::checkpoints::{PointKind, points};
+    let township = Scope::of(&code("430481001"));
+    let open = |kind, name: &str| points::NewPoint { org_code: code("430481001"), kind, name: name.into(), location: "蔡子池".into(), opened_on: today - Duration::days(3) };
+    let road = points::create(db, &actor(), &township, &open(PointKind::Road, "G107 卡点")).await.unwrap();
+    let market = points::create(db, &actor(), &township, &open(PointKind::Market, "农贸市场")).await.unwrap();
+    let staff = fangkong::audit::Actor {
+        user_id: Some(add_user(db, "kadian", fangkong::auth::Role::CheckpointStaff, "430481001").await),
+        username: "kadian".into(),
+        org_code: "430481001".into(),
+        client_addr: None,
+    };
+    for point in [road, market] {
+        points::assign(db, &actor(), &township, point, "kadian").await.unwrap();
+    }
+    let names = fangkong::org::names::UnitNames::default().get(db).await.unwrap();
+    let person = |t: &str, symptoms: &[&str]| NewOccupant { temperature: t.into(), symptoms: symptoms.iter().map(|s| s.to_string()).collect(), ..Default::default() };
+    let car = |at: i64, occupants: Vec<NewOccupant>| NewScreening {
+        point_id: road,
+        plate: Some("湘D12345".into()),
+        vehicle_kind: Some("car".into()),
+        origin: "420100".into(),
+        destination: "430481001".into(),
+        destination_address: None,
+        screened_at: at,
+        occupants,
+        idempotency_key: None,
+    };
+    screenings::record(db, &staff, &township, &names, &car(micros_at(today - Duration::days(1), 10), vec![person("36.5", &[]), person("36.6", &["cough"])])).await.unwrap();
+    let feverish = screenings::record(db, &staff, &township, &names, &car(fangkong::db::now_micros() - 120_000_000, vec![person("38.3", &[])])).await.unwrap();
+    screenings::retest(db, &staff, &township, feverish.persons[0].id, "38.1").await.unwrap();
+    let shopper = NewScreening { point_id: market, plate: None, vehicle_kind: None, occupants: vec![person("37.5", &[])], ..car(fangkong::db::now_micros() - 60_000_000, Vec::new()) };
+    screenings::record(db, &staff, &township, &names, &shopper).await.unwrap();
+    points::close(db, &actor(), &township, market, "撤除").await.unwrap();
 }
 
 /// PPE inspections in 石鼓区 yesterday and today, one deduction given back in part on appeal and
@@ -247,6 +287,12 @@ struct Ledgers {
     inspections: Vec<(String, String, i64, i64, i64, i64)>,
     /// The units of the sanitation appeals waiting.
     appeals_open: Vec<String>,
+    /// Persons screened at checkpoints: unit, time, fever at first reading, referred.
+    screened: Vec<(String, i64, bool, bool)>,
+    /// Vehicles checked: unit, time.
+    vehicles: Vec<(String, i64)>,
+    /// The units of the points open now.
+    points_open: Vec<String>,
 }
 
 async fn read_ledgers(db: &Db) -> Ledgers {
@@ -271,6 +317,9 @@ async fn read_ledgers(db: &Db) -> Ledgers {
         inspections: rows!((String, String, i64, i64, i64, i64), "select org_code, cast(inspected_on as text), items_checked, items_missing, points, restored from sanitation_inspections"),
         appeals_open: rows!((String,), "select org_code from sanitation_appeals where status = 'open'").into_iter().map(|r| r.0).collect(),
         contacts: rows!((String, i64, String, String), "select org_code, created_at, status, cast(last_exposure_date as text) from contacts"),
+        screened: rows!((String, i64, bool, bool), "select org_code, screened_at, fever, result = 'referred' from screened_persons"),
+        vehicles: rows!((String, i64), "select org_code, screened_at from screenings where plate is not null"),
+        points_open: rows!((String,), "select org_code from screening_points where closed_on is null").into_iter().map(|r| r.0).collect(),
     }
 }
 
@@ -335,6 +384,13 @@ impl Ledgers {
             }
             "sanitation_restored_total" => self.inspections.iter().filter(|(o, day, ..)| under(o) && *day <= d).map(|i| i.5).sum(),
             "sanitation_appeals_open" => n(&mut self.appeals_open.iter().map(|o| under(o))),
+            "checkpoints_open" => n(&mut self.points_open.iter().map(|o| under(o))),
+            "checkpoint_persons" => n(&mut self.screened.iter().map(|(o, at, ..)| under(o) && day(*at) == d)),
+            "checkpoint_persons_total" => n(&mut self.screened.iter().map(|(o, at, ..)| under(o) && day(*at) <= d)),
+            "checkpoint_fevers" => n(&mut self.screened.iter().map(|(o, at, fever, _)| under(o) && day(*at) == d && *fever)),
+            "checkpoint_referrals" => n(&mut self.screened.iter().map(|(o, at, _, referred)| under(o) && day(*at) == d && *referred)),
+            "checkpoint_referrals_total" => n(&mut self.screened.iter().map(|(o, at, _, referred)| under(o) && day(*at) <= d && *referred)),
+            "checkpoint_vehicles" => n(&mut self.vehicles.iter().map(|(o, at)| under(o) && day(*at) == d)),
             other => match (other.strip_prefix("new_"), other.strip_prefix("total_"), other.strip_prefix("in_hospital_"), other.strip_prefix("alerts_open_")) {
                 (Some(status), ..) => transitions(status, true),
                 (_, Some(status), ..) => transitions(status, false),

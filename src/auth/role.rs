@@ -54,6 +54,13 @@ pub enum Permission {
     /// Decide appeals and close a month's scores: the inspection groups, of which only the
     /// centre's (a scope over every district of the scheme) pass the storage's test.
     ReviewSanitation,
+    /// Open, close and reopen screening points and assign their staff (county and township).
+    ManagePoints,
+    /// See the screening points of one's area, their records (masked) and counts.
+    ReadPoints,
+    /// Record screenings at the points one is assigned to (checkpoint staff; the storage checks
+    /// the assignment).
+    ScreenAtPoints,
 }
 
 impl Role {
@@ -138,6 +145,9 @@ impl Role {
             ReadSanitation => matches!(self, Admin | CityCommander | CountyCommander | SanitationInspector),
             AppealSanitation => matches!(self, Admin | CountyCommander),
             ReviewSanitation => matches!(self, Admin | SanitationInspector),
+            ManagePoints => matches!(self, Admin | CountyCommander | TownshipOfficer),
+            ReadPoints => matches!(self, Admin | CityCommander | CountyCommander | TownshipOfficer | CheckpointStaff),
+            ScreenAtPoints => self == CheckpointStaff,
         }
     }
 }

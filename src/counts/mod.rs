@@ -89,6 +89,17 @@ pub const SANITATION_RESTORED: &str = "san.restored";
 /// Appeals waiting for the centre's decision (a gauge).
 pub const SANITATION_APPEALS_OPEN: &str = "san.appeals_open";
 
+/// Screening points (issue 19), by the Beijing day of the screening at the point's unit: persons
+/// screened, vehicles stopped, persons whose first reading was a fever, persons referred to a
+/// fever clinic (at the screening or by its re-test). Each point keeps the same per hour
+/// (`checkpoints::hours`).
+pub const CHECKPOINT_PERSONS: &str = "cp.persons";
+pub const CHECKPOINT_VEHICLES: &str = "cp.vehicles";
+pub const CHECKPOINT_FEVERS: &str = "cp.fevers";
+pub const CHECKPOINT_REFERRALS: &str = "cp.referrals";
+/// Screening points open now (a gauge), at the unit keeping them.
+pub const CHECKPOINTS_OPEN: &str = "cp.open";
+
 /// Times a required item (a `PpeItem` code) was found missing, by the inspection's day.
 pub fn sanitation_missed_metric(item: &str) -> String {
     format!("san.miss.{item}")

@@ -54,6 +54,7 @@ fn facts(local_day: fn(&str) -> String) -> Vec<String> {
         let item = item.as_str();
         format!("select org_code, 'san.miss.{item}', cast(inspected_on as text), count(*) from sanitation_inspections where ',' || missing || ',' like '%,{item},%' group by org_code, inspected_on")
     }))
+    .chain(crate::checkpoints::hours::unit_facts(local_day))
     .collect()
 }
 
@@ -197,6 +198,8 @@ pub async fn verify(db: &Db) -> sqlx::Result<Vec<Drift>> {
         let mut part = || parts.next().unwrap_or_default();
         Drift { org_code: part(), metric: part(), day: part(), stored: 0, expected }
     }));
+    // The screening points' hourly counts, checked the same way.
+    drift.extend(crate::checkpoints::hours::verify(db).await?);
     drift.sort_by(|a, b| (&a.org_code, &a.metric, &a.day).cmp(&(&b.org_code, &b.metric, &b.day)));
     Ok(drift)
 }
@@ -214,6 +217,7 @@ pub async fn rebuild(db: &Db) -> sqlx::Result<u64> {
                                   on conflict (org_code, metric, day) do update set n = unit_counts.n + excluded.n");
             sqlx::query::<DB>(sqlx::AssertSqlSafe(insert)).execute(&mut *tx).await?;
         }
+        crate::checkpoints::hours::rebuild(&mut *tx, db).await?;
         let rows = sqlx::query_scalar::<DB, i64>("select count(*) from unit_counts").fetch_one(&mut *tx).await?;
         tx.commit().await?;
         Ok(rows as u64)

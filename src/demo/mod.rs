@@ -2,6 +2,7 @@
 //! synthetic villages, grids, households and persons, and one account per role.
 
 mod batch;
+mod checkpoints;
 mod city;
 mod names;
 mod random;
@@ -102,6 +103,7 @@ pub async fn load(db: &Db, data_dir: &Path, people: usize, seed: u64) -> anyhow:
         return Ok(());
     }
     sanitation::load(db).await.context("the demo sanitation scheme")?;
+    checkpoints::load(db).await.context("the demo checkpoints")?;
     let file = write_accounts(data_dir, &passwords)?;
     println!("演示城市已加载:{} 个村/社区/网格,{} 户,{} 人,用时 {:.1} 秒 / demo city loaded", units, households, persons, started.elapsed().as_secs_f64());
     // Passwords are shown to a person at a terminal, never written into a service's log.

@@ -229,6 +229,22 @@ fn indicators() -> Vec<((&'static str, &'static str), Vec<Indicator>)> {
             ],
         ),
         (("环卫作业人员防护", "Sanitation workers' protection"), sanitation()),
+        (("卡点", "Checkpoints"), checkpoints()),
+    ]
+}
+
+/// The day's screenings at checkpoints and crowded places (by the points' units): persons and
+/// vehicles, fevers at the first reading, referrals to fever clinics, and the points open now.
+fn checkpoints() -> Vec<Indicator> {
+    use counts::{CHECKPOINT_FEVERS as FEVERS, CHECKPOINT_PERSONS as PERSONS, CHECKPOINT_REFERRALS as REFERRALS, CHECKPOINT_VEHICLES as VEHICLES};
+    vec![
+        gauge("checkpoints_open", ("运行中的卡点(当前)", "Points open (now)"), counts::CHECKPOINTS_OPEN.to_string()),
+        figure("checkpoint_persons", ("当日检测人数", "Persons screened that day"), [PERSONS], |s| s.on(PERSONS)),
+        figure("checkpoint_vehicles", ("当日检查车辆", "Vehicles checked that day"), [VEHICLES], |s| s.on(VEHICLES)),
+        figure("checkpoint_fevers", ("当日初测发热", "Fevers at first reading that day"), [FEVERS], |s| s.on(FEVERS)),
+        figure("checkpoint_referrals", ("当日移交发热门诊", "Referred to a fever clinic that day"), [REFERRALS], |s| s.on(REFERRALS)),
+        figure("checkpoint_persons_total", ("累计检测人数", "Persons screened, total"), [PERSONS], |s| s.upto(PERSONS)),
+        figure("checkpoint_referrals_total", ("累计移交发热门诊", "Referred to a fever clinic, total"), [REFERRALS], |s| s.upto(REFERRALS)),
     ]
 }
 

@@ -21,6 +21,9 @@ pub const TREND_DAYS: i64 = 60;
 /// The figures of today's report shown large, in this order.
 const KEY_FIGURES: [&str; 9] = ["observing", "report_rate", "fevers", "new_confirmed", "total_confirmed", "new_suspected", "contacts_observing", "needs_open", daily::ALERTS_OPEN];
 
+/// The checkpoints panel's figures, read from today's report; the first three are its columns by unit.
+const CHECKPOINT_FIGURES: [&str; 5] = ["checkpoint_persons", "checkpoint_fevers", "checkpoint_referrals", "checkpoint_vehicles", "checkpoints_open"];
+
 /// The breakdown's columns, read from today's report.
 const UNIT_FIGURES: [&str; 6] = ["observing", "report_rate", "fevers", "new_confirmed", "total_confirmed", daily::ALERTS_OPEN];
 
@@ -72,6 +75,18 @@ pub struct Dashboard {
     pub overdue_clocks: i64,
     /// The sanitation scheme's districts within the unit, when there are any.
     pub sanitation: Option<SanitationPanel>,
+    /// Today's screenings at the checkpoints within the unit, when it has kept any point.
+    pub checkpoints: Option<CheckpointPanel>,
+}
+
+/// Today's screenings at checkpoints and crowded places within the unit, and by child unit.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CheckpointPanel {
+    /// Persons screened, fevers, referrals, vehicles today, and the points open now.
+    pub figures: Vec<KeyFigure>,
+    /// The labels of `UnitLine::values`: persons screened, fevers, referrals.
+    pub columns: Vec<String>,
+    pub units: Vec<UnitLine>,
 }
 
 /// This month's sanitation scores of the scheme's districts within the unit (ranked among all of
@@ -145,7 +160,7 @@ pub async fn dashboard(db: &Db, jurisdiction: &Scope, unit: &OrgCode, today: Dat
     // The four reads are independent: run side by side, each on its own connection.
     let (low, high) = Scope::of(unit).bounds();
     let alert_figures: Vec<String> = AlertKind::ALL.iter().map(|&k| daily::alerts_open_of(k)).collect();
-    let figures: Vec<&str> = KEY_FIGURES.iter().chain(UNIT_FIGURES.iter()).copied().chain(alert_figures.iter().map(String::as_str)).collect();
+    let figures: Vec<&str> = KEY_FIGURES.iter().chain(UNIT_FIGURES.iter()).chain(CHECKPOINT_FIGURES.iter()).copied().chain(alert_figures.iter().map(String::as_str)).collect();
     let (report, trend, overdue, beds, sanitation) = tokio::try_join!(
         async { Ok::<_, AppError>(daily::report_of(db, jurisdiction, unit, today, Some(&figures)).await?) },
         async { Ok(trend(db, unit, today).await?) },
@@ -154,18 +169,30 @@ pub async fn dashboard(db: &Db, jurisdiction: &Scope, unit: &OrgCode, today: Dat
         sanitation(db, unit, today)
     )?;
     let Some(report) = report else { return Ok(None) };
-    Ok(Some(Dashboard { sanitation, ..from_report(report, trend, beds, overdue.len() as i64, lang) }))
+    let checkpoints = checkpoint_panel(&report.clone().in_language(lang));
+    Ok(Some(Dashboard { sanitation, checkpoints, ..from_report(report, trend, beds, overdue.len() as i64, lang) }))
 }
 
-fn from_report(report: DailyReport, trend: Trend, beds: Vec<daily::Beds>, overdue_clocks: i64, lang: Lang) -> Dashboard {
-    let report = report.in_language(lang);
-    let beds = beds.into_iter().map(|b| daily::Beds { label: lang.pick(&b.label, &b.label_en).to_string(), ..b }).collect();
-    let key_figure = |f: &daily::Figure| KeyFigure { code: f.code.clone(), label: f.label.clone(), value: f.value, shown: f.shown() };
-    let key = KEY_FIGURES.iter().filter_map(|code| report.figure(code)).map(key_figure).collect();
-    // Labelled by kind alone: the panel's title says they are open alerts.
-    let alerts = AlertKind::ALL.iter().filter_map(|&k| report.figure(&daily::alerts_open_of(k)).map(|f| KeyFigure { label: k.label(lang).into(), ..key_figure(f) })).collect();
-    let columns: Vec<&daily::Figure> = UNIT_FIGURES.iter().filter_map(|code| report.figure(code)).collect();
-    let units = report
+/// The checkpoints panel from today's report: none for a unit that keeps no point and screened
+/// nobody today (a unit without checkpoints is not shown a row of zeros).
+fn checkpoint_panel(report: &DailyReport) -> Option<CheckpointPanel> {
+    let figures: Vec<&daily::Figure> = CHECKPOINT_FIGURES.iter().filter_map(|code| report.figure(code)).collect();
+    if figures.iter().all(|f| f.value == 0) {
+        return None;
+    }
+    let columns = &figures[..3.min(figures.len())];
+    let units = unit_lines(report, columns);
+    Some(CheckpointPanel { figures: figures.iter().map(|f| key_figure(f)).collect(), columns: columns.iter().map(|f| f.label.clone()).collect(), units })
+}
+
+/// A figure shown large.
+fn key_figure(f: &daily::Figure) -> KeyFigure {
+    KeyFigure { code: f.code.clone(), label: f.label.clone(), value: f.value, shown: f.shown() }
+}
+
+/// Each child unit of the report with the values of `columns`.
+fn unit_lines(report: &DailyReport, columns: &[&daily::Figure]) -> Vec<UnitLine> {
+    report
         .units
         .iter()
         .enumerate()
@@ -175,7 +202,17 @@ fn from_report(report: DailyReport, trend: Trend, beds: Vec<daily::Beds>, overdu
             values: columns.iter().map(|f| f.by_unit[i]).collect(),
             shown: columns.iter().map(|f| f.show(f.by_unit[i])).collect(),
         })
-        .collect();
+        .collect()
+}
+
+fn from_report(report: DailyReport, trend: Trend, beds: Vec<daily::Beds>, overdue_clocks: i64, lang: Lang) -> Dashboard {
+    let report = report.in_language(lang);
+    let beds = beds.into_iter().map(|b| daily::Beds { label: lang.pick(&b.label, &b.label_en).to_string(), ..b }).collect();
+    let key = KEY_FIGURES.iter().filter_map(|code| report.figure(code)).map(key_figure).collect();
+    // Labelled by kind alone: the panel's title says they are open alerts.
+    let alerts = AlertKind::ALL.iter().filter_map(|&k| report.figure(&daily::alerts_open_of(k)).map(|f| KeyFigure { label: k.label(lang).into(), ..key_figure(f) })).collect();
+    let columns: Vec<&daily::Figure> = UNIT_FIGURES.iter().filter_map(|code| report.figure(code)).collect();
+    let units = unit_lines(&report, &columns);
     Dashboard {
         unit_columns: columns.iter().map(|f| f.label.clone()).collect(),
         org_code: report.org_code,
@@ -188,6 +225,7 @@ fn from_report(report: DailyReport, trend: Trend, beds: Vec<daily::Beds>, overdu
         beds,
         overdue_clocks,
         sanitation: None,
+        checkpoints: None,
     }
 }
 

@@ -9,6 +9,7 @@ use axum::routing::get;
 const APP_CSS: &str = include_str!("../../assets/app.css");
 const APP_JS: &str = include_str!("../../assets/app.js");
 const DASHBOARD_JS: &str = include_str!("../../assets/dashboard.js");
+const SCREENING_JS: &str = include_str!("../../assets/screening.js");
 /// Apache ECharts 5.6.0 (line, bar and pie), vendored with its licence in `assets/vendor/`, served
 /// gzipped (155 kB instead of 470 kB) to every browser that accepts it.
 const ECHARTS_JS: &[u8] = include_bytes!("../../assets/vendor/echarts-5.6.0.simple.min.js");
@@ -19,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", APP_CSS) }))
         .route("/assets/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
         .route("/assets/dashboard.js", get(|| async { asset("text/javascript; charset=utf-8", DASHBOARD_JS) }))
+        .route("/assets/screening.js", get(|| async { asset("text/javascript; charset=utf-8", SCREENING_JS) }))
         .route("/assets/vendor/echarts-5.6.0.simple.min.js", get(echarts))
 }
 

@@ -47,7 +47,7 @@ pub struct Feature {
 }
 
 /// Every feature, in one list.
-pub const FEATURES: [Feature; 12] = [
+pub const FEATURES: [Feature; 13] = [
     Feature { api: crate::auth::api, pages: crate::auth::pages },
     Feature { api: crate::org::api, pages: crate::org::pages },
     Feature { api: crate::people::api, pages: crate::people::pages },
@@ -59,6 +59,7 @@ pub const FEATURES: [Feature; 12] = [
     Feature { api: crate::reports::api, pages: crate::reports::pages },
     Feature { api: crate::command::api, pages: crate::command::pages },
     Feature { api: crate::sanitation::api, pages: crate::sanitation::pages },
+    Feature { api: crate::checkpoints::api, pages: crate::checkpoints::pages },
     Feature { api: crate::help::api, pages: crate::help::pages },
 ];
 
@@ -103,6 +104,8 @@ pub struct AppState {
     pub checkins: crate::observation::writer::CheckInWriter,
     /// The sanitation inspections' group commit (`sanitation::inspections::writer`).
     pub inspections: crate::sanitation::inspections::InspectionWriter,
+    /// The screenings' group commit (`checkpoints::screenings::writer`).
+    pub screenings: crate::checkpoints::screenings::ScreeningWriter,
     pub imports: crate::ledger_io::jobs::ImportJobs,
     /// Unit names for pages (`Chrome::unit`).
     pub unit_names: Arc<crate::org::names::UnitNames>,
@@ -116,7 +119,8 @@ impl AppState {
         let db = db.interactive(settings.statement_timeout);
         let checkins = crate::observation::writer::CheckInWriter::spawn(db.clone());
         let inspections = crate::sanitation::inspections::writer(db.clone());
-        AppState { db, lists, long_work, settings: Arc::new(settings), checkins, inspections, imports: Default::default(), unit_names: Default::default() }
+        let screenings = crate::checkpoints::screenings::writer(db.clone());
+        AppState { db, lists, long_work, settings: Arc::new(settings), checkins, inspections, screenings, imports: Default::default(), unit_names: Default::default() }
     }
 }
 

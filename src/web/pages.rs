@@ -76,6 +76,9 @@ impl Chrome {
         if caller.may(Permission::ReadSanitation) {
             nav.push(("/sanitation", lang.pick("环卫", "Sanitation")));
         }
+        if caller.may(Permission::ReadPoints) {
+            nav.push(("/checkpoints", lang.pick("卡点", "Checkpoints")));
+        }
         nav.push(("/orgs", lang.pick("辖区", "Area")));
         if caller.may(Permission::ManageUsers) {
             nav.push(("/users", lang.pick("用户", "Users")));

@@ -3,6 +3,7 @@
 //! No I/O and no heavy dependencies, so these compile and test in seconds.
 
 pub mod case_definition;
+pub mod checkpoint;
 pub mod ethnicity;
 pub mod mask;
 pub mod observation;
